@@ -1,0 +1,760 @@
+//! Validation: turns parsed arguments and the user's function into a
+//! [`model`](crate::model), reporting every mistake at once, each spanned on
+//! the token that is wrong.
+
+use std::fmt::Display;
+
+use goblet_spec::{AuthorizationType, Method, PathTemplate};
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, FnArg, GenericArgument, ItemFn, Lit, LitBool, LitStr, PathArguments, ReturnType, Type};
+
+use crate::model::{App, AppName, Handler, Location, Output, Route};
+use crate::parse::{Arg, Args, NamedArg};
+use crate::symbol::{
+    API_KEY, APP_NAME, AUTH, CONTENT_TYPES, CORS, DEFAULT_CONTENT_TYPES, DEFAULT_METHODS,
+    MAIN_OPTIONS, METHODS, NAME, ROUTE_OPTIONS,
+};
+
+/// Collects errors so that one expansion reports all of them together.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn spanned(&mut self, tokens: impl ToTokens, message: impl Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    fn at(&mut self, span: Span, message: impl Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    /// The errors recorded so far; called once at least one was.
+    fn into_error(self) -> syn::Error {
+        self.0
+            .unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid macro input"))
+    }
+
+    fn finish<T>(self, value: T) -> syn::Result<T> {
+        match self.0 {
+            Some(error) => Err(error),
+            None => Ok(value),
+        }
+    }
+}
+
+/// Checks `#[route(args)]` on `func`. `locate` gives the file and line of a
+/// span (the compiler knows them; unit tests make them up).
+pub fn route(args: Args, func: &ItemFn, locate: impl FnOnce(Span) -> Location) -> syn::Result<Route> {
+    let mut errors = Errors::default();
+    let mut items = args.items.into_iter().peekable();
+
+    let path = match items.peek() {
+        Some(Arg::Positional(_)) => {
+            let Some(Arg::Positional(expr)) = items.next() else {
+                unreachable!("just peeked a positional argument")
+            };
+            match string_literal(&expr) {
+                Some(lit) => Some(lit),
+                None => {
+                    errors.spanned(
+                        &expr,
+                        "the route path must be a string literal, e.g. `#[route(\"/users/{id}\")]`",
+                    );
+                    None
+                }
+            }
+        }
+        _ => {
+            errors.at(
+                Span::call_site(),
+                "missing route path: write `#[route(\"/path\")]`, e.g. `#[route(\"/users/{id}\", methods = [\"GET\"])]`",
+            );
+            None
+        }
+    };
+    let path = path.and_then(|lit| match PathTemplate::parse(&lit.value()) {
+        Ok(_) => Some(lit),
+        Err(e) => {
+            errors.spanned(&lit, format_args!("invalid route path: {e}"));
+            None
+        }
+    });
+
+    let mut seen = Seen::default();
+    let mut methods = None;
+    let mut authorization_type = None;
+    let mut api_key_required = None;
+    let mut cors = None;
+    let mut content_types = None;
+    let mut name = None;
+    for item in items {
+        let named = match item {
+            Arg::Named(named) => named,
+            Arg::Positional(expr) => {
+                positional_after_path(&mut errors, &expr, ROUTE_OPTIONS);
+                continue;
+            }
+        };
+        if !seen.first(&mut errors, &named) {
+            continue;
+        }
+        let option = named.name.to_string();
+        match option.as_str() {
+            METHODS => methods = check_methods(&mut errors, &named),
+            AUTH => authorization_type = check_auth(&mut errors, &named),
+            API_KEY => api_key_required = bool_value(&mut errors, &named).map(|b| b.value),
+            CORS => cors = bool_value(&mut errors, &named).map(|b| b.value),
+            CONTENT_TYPES => content_types = check_content_types(&mut errors, &named),
+            NAME => name = check_name(&mut errors, &named),
+            _ => unknown_option(&mut errors, &named, ROUTE_OPTIONS),
+        }
+    }
+
+    let handler = check_handler(&mut errors, func);
+
+    let Some(path) = path else {
+        return Err(errors.into_error());
+    };
+    let route = Route {
+        path: path.value(),
+        path_span: path.span(),
+        methods: methods.unwrap_or_else(|| {
+            DEFAULT_METHODS
+                .iter()
+                .map(|m| Method::parse(m).expect("default methods are valid"))
+                .collect()
+        }),
+        authorization_type: authorization_type.unwrap_or(AuthorizationType::None),
+        api_key_required: api_key_required.unwrap_or(false),
+        cors: cors.unwrap_or(false),
+        content_types: content_types
+            .unwrap_or_else(|| DEFAULT_CONTENT_TYPES.iter().map(|s| (*s).to_owned()).collect()),
+        name: name.unwrap_or_else(|| unraw(&func.sig.ident)),
+        handler,
+        location: locate(path.span()),
+    };
+    errors.finish(route)
+}
+
+/// Checks `goblet::main!(args)`.
+pub fn app(args: Args) -> syn::Result<App> {
+    let mut errors = Errors::default();
+    let mut seen = Seen::default();
+    let mut name = None;
+    for item in args.items {
+        let named = match item {
+            Arg::Named(named) => named,
+            Arg::Positional(expr) => {
+                let hint = match string_literal(&expr) {
+                    Some(lit) => format!(
+                        "unexpected argument: name the option, as in `goblet::main!({APP_NAME} = {})`",
+                        lit.to_token_stream()
+                    ),
+                    None => format!(
+                        "unexpected argument: `goblet::main!` takes `{APP_NAME} = \"...\"` or nothing"
+                    ),
+                };
+                errors.spanned(&expr, hint);
+                continue;
+            }
+        };
+        if !seen.first(&mut errors, &named) {
+            continue;
+        }
+        match named.name.to_string().as_str() {
+            APP_NAME => name = check_app_name(&mut errors, &named),
+            _ => unknown_option(&mut errors, &named, MAIN_OPTIONS),
+        }
+    }
+    errors.finish(App {
+        name: name.map_or(AppName::Package, AppName::Custom),
+    })
+}
+
+/// Remembers which options were given, to reject repeats.
+#[derive(Default)]
+struct Seen(Vec<String>);
+
+impl Seen {
+    /// Whether this is the first time `named` appears; reports it otherwise.
+    fn first(&mut self, errors: &mut Errors, named: &NamedArg) -> bool {
+        let name = named.name.to_string();
+        if self.0.contains(&name) {
+            errors.spanned(&named.name, format_args!("`{name}` specified more than once"));
+            false
+        } else {
+            self.0.push(name);
+            true
+        }
+    }
+}
+
+fn list(options: &[&str]) -> String {
+    let quoted: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
+    quoted.join(", ")
+}
+
+fn unknown_option(errors: &mut Errors, named: &NamedArg, options: &[&str]) {
+    let found = named.name.to_string();
+    let mut message = format!("unknown option `{found}`; expected one of {}", list(options));
+    if let Some(close) = suggest(&found, options) {
+        message.push_str(&format!(" (did you mean `{close}`?)"));
+    }
+    errors.spanned(&named.name, message);
+}
+
+/// A bare value after the path: a forgotten `= value`, a second path, ...
+fn positional_after_path(errors: &mut Errors, expr: &Expr, options: &[&str]) {
+    if let Expr::Path(p) = unparen(expr) {
+        if let Some(ident) = p.path.get_ident() {
+            let word = ident.to_string();
+            if options.contains(&word.as_str()) {
+                errors.spanned(expr, format_args!("`{word}` needs a value, as in `{}`", example(&word)));
+                return;
+            }
+        }
+    }
+    let message = if string_literal(expr).is_some() {
+        "a route has exactly one path; give each path its own `#[route]` (they may share a function)"
+            .to_owned()
+    } else {
+        format!(
+            "unexpected argument: options are written `name = value`, with a name among {}",
+            list(options)
+        )
+    };
+    errors.spanned(expr, message);
+}
+
+fn example(option: &str) -> &'static str {
+    match option {
+        METHODS => "methods = [\"GET\", \"POST\"]",
+        AUTH => "auth = \"iam\"",
+        API_KEY => "api_key = true",
+        CORS => "cors = true",
+        CONTENT_TYPES => "content_types = [\"application/json\"]",
+        NAME => "name = \"list_users\"",
+        APP_NAME => "app_name = \"orders\"",
+        _ => "name = value",
+    }
+}
+
+fn wrong_type(errors: &mut Errors, named: &NamedArg, what: &str) {
+    let option = named.name.to_string();
+    errors.spanned(
+        &named.value,
+        format_args!("`{option}` expects {what}, as in `{}`", example(&option)),
+    );
+}
+
+/// Looks through the invisible groups `macro_rules!` puts around `$e:expr`.
+fn unparen(mut expr: &Expr) -> &Expr {
+    loop {
+        match expr {
+            Expr::Group(g) => expr = &g.expr,
+            Expr::Paren(p) => expr = &p.expr,
+            other => return other,
+        }
+    }
+}
+
+fn string_literal(expr: &Expr) -> Option<LitStr> {
+    match unparen(expr) {
+        Expr::Lit(ExprLit { lit: Lit::Str(s), attrs }) if attrs.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn string_value(errors: &mut Errors, named: &NamedArg) -> Option<LitStr> {
+    let lit = string_literal(&named.value);
+    if lit.is_none() {
+        wrong_type(errors, named, "a string literal");
+    }
+    lit
+}
+
+fn bool_value(errors: &mut Errors, named: &NamedArg) -> Option<LitBool> {
+    match unparen(&named.value) {
+        Expr::Lit(ExprLit { lit: Lit::Bool(b), attrs }) if attrs.is_empty() => Some(b.clone()),
+        _ => {
+            wrong_type(errors, named, "`true` or `false`");
+            None
+        }
+    }
+}
+
+/// `[ "a", "b" ]`: every element is checked; `None` if any is not a string.
+fn string_list(errors: &mut Errors, named: &NamedArg) -> Option<Vec<LitStr>> {
+    let Expr::Array(array) = unparen(&named.value) else {
+        wrong_type(errors, named, "a list of string literals");
+        return None;
+    };
+    let mut out = Vec::new();
+    let mut ok = true;
+    for elem in &array.elems {
+        match string_literal(elem) {
+            Some(lit) => out.push(lit),
+            None => {
+                errors.spanned(
+                    elem,
+                    format_args!("`{}` expects string literals, as in `{}`", named.name, example(&named.name.to_string())),
+                );
+                ok = false;
+            }
+        }
+    }
+    if ok && out.is_empty() {
+        errors.spanned(
+            &named.value,
+            format_args!("`{}` needs at least one entry, as in `{}`", named.name, example(&named.name.to_string())),
+        );
+        ok = false;
+    }
+    ok.then_some(out)
+}
+
+fn check_methods(errors: &mut Errors, named: &NamedArg) -> Option<Vec<Method>> {
+    let lits = string_list(errors, named)?;
+    let mut methods: Vec<Method> = Vec::new();
+    let mut ok = true;
+    for lit in lits {
+        let word = lit.value();
+        match Method::parse(&word) {
+            Ok(method) if methods.contains(&method) => {
+                errors.spanned(&lit, format_args!("method `{method}` is listed more than once"));
+                ok = false;
+            }
+            Ok(method) => methods.push(method),
+            Err(e) => {
+                let mut message = e.to_string();
+                let upper = word.trim().to_ascii_uppercase();
+                if upper != word && Method::parse(&upper).is_ok() {
+                    message.push_str(&format!(" (did you mean `{upper}`?)"));
+                }
+                errors.spanned(&lit, message);
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(methods)
+}
+
+fn check_auth(errors: &mut Errors, named: &NamedArg) -> Option<AuthorizationType> {
+    let lit = string_value(errors, named)?;
+    match AuthorizationType::from_route_word(&lit.value()) {
+        Ok(auth) => Some(auth),
+        Err(e) => {
+            errors.spanned(&lit, e);
+            None
+        }
+    }
+}
+
+/// RFC 9110 `token` characters: what a media type and subtype are made of.
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+fn is_media_type(text: &str) -> bool {
+    match text.split_once('/') {
+        Some((kind, subtype)) => {
+            !kind.is_empty()
+                && !subtype.is_empty()
+                && kind.chars().all(is_token_char)
+                && subtype.chars().all(is_token_char)
+        }
+        None => false,
+    }
+}
+
+fn check_content_types(errors: &mut Errors, named: &NamedArg) -> Option<Vec<String>> {
+    let lits = string_list(errors, named)?;
+    let mut types: Vec<String> = Vec::new();
+    let mut ok = true;
+    for lit in lits {
+        let text = lit.value();
+        if !is_media_type(&text) {
+            errors.spanned(
+                &lit,
+                format_args!(
+                    "`{text}` is not a media type: expected `type/subtype` without parameters, e.g. `application/json`"
+                ),
+            );
+            ok = false;
+        } else if types.iter().any(|t| t.eq_ignore_ascii_case(&text)) {
+            errors.spanned(&lit, format_args!("content type `{text}` is listed more than once"));
+            ok = false;
+        } else {
+            types.push(text);
+        }
+    }
+    ok.then_some(types)
+}
+
+fn check_name(errors: &mut Errors, named: &NamedArg) -> Option<String> {
+    let lit = string_value(errors, named)?;
+    let name = lit.value();
+    if name.trim().is_empty() {
+        errors.spanned(&lit, "the route name must not be empty");
+        return None;
+    }
+    if name.chars().any(char::is_control) {
+        errors.spanned(&lit, "the route name must not contain control characters");
+        return None;
+    }
+    Some(name)
+}
+
+fn check_app_name(errors: &mut Errors, named: &NamedArg) -> Option<String> {
+    let lit = string_value(errors, named)?;
+    let name = lit.value();
+    if name.is_empty() {
+        errors.spanned(&lit, "the app name must not be empty");
+        return None;
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
+        errors.spanned(
+            &lit,
+            format_args!("invalid character {c:?} in app name: use only A-Z a-z 0-9 _ -"),
+        );
+        return None;
+    }
+    Some(name)
+}
+
+/// The handler's signature: it is called from generated code with one value
+/// per argument, each extracted from the request.
+fn check_handler(errors: &mut Errors, func: &ItemFn) -> Handler {
+    let sig = &func.sig;
+    if let Some(unsafety) = &sig.unsafety {
+        errors.spanned(unsafety, "a route handler cannot be `unsafe`: the runtime calls it");
+    }
+    if !sig.generics.params.is_empty() {
+        errors.spanned(
+            &sig.generics,
+            "a route handler cannot be generic: name concrete types so the route knows what to extract",
+        );
+    } else if let Some(where_clause) = &sig.generics.where_clause {
+        errors.spanned(where_clause, "a route handler cannot have a `where` clause");
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.spanned(variadic, "a route handler cannot be variadic");
+    }
+    let mut args = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => errors.spanned(
+                receiver,
+                "a route handler must be a free function: `self` is not allowed (move the handler out of the `impl` block)",
+            ),
+            FnArg::Typed(pat_type) => {
+                if let Some((tokens, message)) = unsupported_arg(&pat_type.ty) {
+                    errors.push(syn::Error::new_spanned(tokens, message));
+                } else {
+                    args.push((*pat_type.ty).clone());
+                }
+            }
+        }
+    }
+    let output_span = match &sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => sig.ident.span(),
+    };
+    Handler {
+        ident: sig.ident.clone(),
+        is_async: sig.asyncness.is_some(),
+        args,
+        output: Output { span: output_span },
+    }
+}
+
+/// Argument types the generated code cannot name or fill: `impl Trait` (it
+/// would make the handler generic) and borrowed data (extracted values are
+/// owned; the handler's future must not borrow the request).
+fn unsupported_arg(ty: &Type) -> Option<(&dyn ToTokens, &'static str)> {
+    const IMPL: &str = "`impl Trait` is not allowed in a route handler's arguments: name the extractor type, e.g. `Json<Order>`";
+    const REF: &str = "a route handler's arguments must own their data: use an owned extractor such as `Path<String>` or `Request`, not a reference";
+    match ty {
+        Type::ImplTrait(t) => Some((t, IMPL)),
+        Type::Reference(r) => Some((r, REF)),
+        Type::Paren(p) => unsupported_arg(&p.elem),
+        Type::Group(g) => unsupported_arg(&g.elem),
+        Type::Array(a) => unsupported_arg(&a.elem),
+        Type::Slice(s) => unsupported_arg(&s.elem),
+        Type::Tuple(t) => t.elems.iter().find_map(unsupported_arg),
+        Type::Path(p) => {
+            let qself = p.qself.as_ref().and_then(|q| unsupported_arg(&q.ty));
+            qself.or_else(|| {
+                p.path.segments.iter().find_map(|segment| match &segment.arguments {
+                    PathArguments::AngleBracketed(a) => a.args.iter().find_map(|arg| match arg {
+                        GenericArgument::Type(t) => unsupported_arg(t),
+                        _ => None,
+                    }),
+                    _ => None,
+                })
+            })
+        }
+        _ => None,
+    }
+}
+
+fn unraw(ident: &syn::Ident) -> String {
+    syn::ext::IdentExt::unraw(ident).to_string()
+}
+
+/// The option `found` was probably meant to be, if any is close enough.
+fn suggest<'a>(found: &str, options: &[&'a str]) -> Option<&'a str> {
+    let found = found.to_ascii_lowercase();
+    options
+        .iter()
+        .map(|o| (edit_distance(&found, o), *o))
+        .filter(|(d, o)| *d <= 2 || (found.len() >= 3 && (o.contains(found.as_str()) || found.contains(o))))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, o)| o)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(cur) };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    fn here(_: Span) -> Location {
+        Location {
+            file: "src/app.rs".into(),
+            line: 7,
+        }
+    }
+
+    fn check(attr: TokenStream, func: TokenStream) -> syn::Result<Route> {
+        let args: Args = syn::parse2(attr)?;
+        let func: ItemFn = syn::parse2(func).unwrap();
+        route(args, &func, here)
+    }
+
+    fn messages(attr: TokenStream, func: TokenStream) -> Vec<String> {
+        match check(attr, func) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let route = check(quote!("/users/{id}"), quote!(fn get_user() {})).unwrap();
+        assert_eq!(route.path, "/users/{id}");
+        assert_eq!(route.methods, [Method::Get]);
+        assert_eq!(route.authorization_type, AuthorizationType::None);
+        assert!(!route.api_key_required);
+        assert!(!route.cors);
+        assert_eq!(route.content_types, ["application/json"]);
+        assert_eq!(route.name, "get_user");
+        assert_eq!(route.location, here(Span::call_site()));
+        assert!(!route.handler.is_async);
+        assert!(route.handler.args.is_empty());
+    }
+
+    #[test]
+    fn every_option() {
+        let route = check(
+            quote!("/orders", methods = ["POST", "PUT"], auth = "iam", api_key = true, cors = true,
+                   content_types = ["application/json", "text/plain"], name = "orders"),
+            quote!(async fn r#type(a: goblet::Json<u8>, b: goblet::Request) -> u8 { 0 }),
+        )
+        .unwrap();
+        assert_eq!(route.methods, [Method::Post, Method::Put]);
+        assert_eq!(route.authorization_type, AuthorizationType::AwsIam);
+        assert!(route.api_key_required && route.cors);
+        assert_eq!(route.content_types, ["application/json", "text/plain"]);
+        assert_eq!(route.name, "orders");
+        assert!(route.handler.is_async);
+        assert_eq!(route.handler.args.len(), 2);
+    }
+
+    #[test]
+    fn raw_identifier_names_the_route_without_prefix() {
+        let route = check(quote!("/"), quote!(fn r#type() {})).unwrap();
+        assert_eq!(route.name, "type");
+    }
+
+    #[test]
+    fn reports_every_error_at_once() {
+        let found = messages(
+            quote!("/a/", methods = ["GET", "GET", "get"], auth = "IAM", cors = "yes",
+                   content_types = ["json"], colour = 1, auth = "none"),
+            quote!(fn f<T>(&self, x: &str) {}),
+        );
+        assert_eq!(
+            found,
+            [
+                "invalid route path: a path must not end with `/` (only the root path `/` may) (at byte 2)",
+                "method `GET` is listed more than once",
+                "unknown method `get`; expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, ANY (did you mean `GET`?)",
+                "unknown auth `IAM`; expected \"none\" or \"iam\"",
+                "`cors` expects `true` or `false`, as in `cors = true`",
+                "`json` is not a media type: expected `type/subtype` without parameters, e.g. `application/json`",
+                "unknown option `colour`; expected one of `methods`, `auth`, `api_key`, `cors`, `content_types`, `name`",
+                "`auth` specified more than once",
+                "a route handler cannot be generic: name concrete types so the route knows what to extract",
+                "a route handler must be a free function: `self` is not allowed (move the handler out of the `impl` block)",
+                "a route handler's arguments must own their data: use an owned extractor such as `Path<String>` or `Request`, not a reference",
+            ]
+        );
+    }
+
+    #[test]
+    fn path_must_come_first_and_alone() {
+        assert_eq!(
+            messages(quote!(methods = ["GET"], "/a"), quote!(fn f() {})),
+            [
+                "missing route path: write `#[route(\"/path\")]`, e.g. `#[route(\"/users/{id}\", methods = [\"GET\"])]`",
+                "a route has exactly one path; give each path its own `#[route]` (they may share a function)",
+            ]
+        );
+        assert_eq!(
+            messages(quote!(), quote!(fn f() {})).len(),
+            1,
+            "an empty attribute is a missing path"
+        );
+        assert_eq!(
+            messages(quote!(path), quote!(fn f() {})),
+            ["the route path must be a string literal, e.g. `#[route(\"/users/{id}\")]`"]
+        );
+        assert_eq!(
+            messages(quote!("/a", cors), quote!(fn f() {})),
+            ["`cors` needs a value, as in `cors = true`"]
+        );
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(
+            messages(quote!("/", method = ["GET"]), quote!(fn f() {})),
+            ["unknown option `method`; expected one of `methods`, `auth`, `api_key`, `cors`, `content_types`, `name` (did you mean `methods`?)"]
+        );
+        assert_eq!(suggest("content_type", ROUTE_OPTIONS), Some("content_types"));
+        assert_eq!(suggest("apikey", ROUTE_OPTIONS), Some("api_key"));
+        assert_eq!(suggest("name", MAIN_OPTIONS), Some("app_name"));
+        assert_eq!(suggest("zzz", ROUTE_OPTIONS), None);
+    }
+
+    #[test]
+    fn list_values() {
+        assert_eq!(
+            messages(quote!("/", methods = []), quote!(fn f() {})),
+            ["`methods` needs at least one entry, as in `methods = [\"GET\", \"POST\"]`"]
+        );
+        assert_eq!(
+            messages(quote!("/", methods = "GET"), quote!(fn f() {})),
+            ["`methods` expects a list of string literals, as in `methods = [\"GET\", \"POST\"]`"]
+        );
+        assert_eq!(
+            messages(quote!("/", methods = [GET]), quote!(fn f() {})),
+            ["`methods` expects string literals, as in `methods = [\"GET\", \"POST\"]`"]
+        );
+        assert_eq!(
+            messages(quote!("/", content_types = ["text/plain", "Text/Plain"]), quote!(fn f() {})),
+            ["content type `Text/Plain` is listed more than once"]
+        );
+    }
+
+    #[test]
+    fn media_types() {
+        for ok in ["application/json", "text/plain", "application/vnd.api+json", "image/*", "*/*"] {
+            assert!(is_media_type(ok), "{ok}");
+        }
+        for bad in ["json", "/json", "text/", "text/plain; charset=utf-8", "a/b/c", "text /plain", ""] {
+            assert!(!is_media_type(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            messages(quote!("/", name = ""), quote!(fn f() {})),
+            ["the route name must not be empty"]
+        );
+        assert_eq!(
+            messages(quote!("/", name = list), quote!(fn f() {})),
+            ["`name` expects a string literal, as in `name = \"list_users\"`"]
+        );
+    }
+
+    #[test]
+    fn handler_signatures() {
+        assert_eq!(
+            messages(quote!("/"), quote!(unsafe fn f(x: impl Sized, y: Option<&str>) {})),
+            [
+                "a route handler cannot be `unsafe`: the runtime calls it",
+                "`impl Trait` is not allowed in a route handler's arguments: name the extractor type, e.g. `Json<Order>`",
+                "a route handler's arguments must own their data: use an owned extractor such as `Path<String>` or `Request`, not a reference",
+            ]
+        );
+        assert_eq!(
+            messages(quote!("/"), quote!(fn f() where u8: Copy {})),
+            ["a route handler cannot have a `where` clause"]
+        );
+        // Patterns are the user's business: they are kept as written.
+        let route = check(quote!("/{a}"), quote!(fn f(goblet::Path(a): goblet::Path<u8>, mut b: (u8, u16)) {}))
+            .unwrap();
+        assert_eq!(route.handler.args.len(), 2);
+    }
+
+    fn app_messages(tokens: TokenStream) -> Vec<String> {
+        match syn::parse2(tokens).and_then(app) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn app_options() {
+        assert!(matches!(syn::parse2(quote!()).and_then(app).unwrap().name, AppName::Package));
+        match syn::parse2(quote!(app_name = "orders-api_2")).and_then(app).unwrap().name {
+            AppName::Custom(name) => assert_eq!(name, "orders-api_2"),
+            AppName::Package => panic!("expected the custom name"),
+        }
+        assert_eq!(
+            app_messages(quote!(app_name = "", app_name = "x", name = "y", "z", 5)),
+            [
+                "the app name must not be empty",
+                "`app_name` specified more than once",
+                "unknown option `name`; expected one of `app_name` (did you mean `app_name`?)",
+                "unexpected argument: name the option, as in `goblet::main!(app_name = \"z\")`",
+                "unexpected argument: `goblet::main!` takes `app_name = \"...\"` or nothing",
+            ]
+        );
+        assert_eq!(
+            app_messages(quote!(app_name = "my app")),
+            ["invalid character ' ' in app name: use only A-Z a-z 0-9 _ -"]
+        );
+        assert_eq!(
+            app_messages(quote!(app_name = true)),
+            ["`app_name` expects a string literal, as in `app_name = \"orders\"`"]
+        );
+    }
+}

@@ -1,0 +1,445 @@
+//! Code generation. Everything generated names goblet through
+//! `::goblet::__private` only, so apps need no other dependency and the runtime
+//! may reorganize freely behind it.
+
+use goblet_spec::record::SECTION;
+use goblet_spec::{AuthorizationType, Method};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::model::{App, AppName, Route};
+
+/// The user's function, unchanged, followed by everything the route needs.
+pub fn route(route: &Route, item: TokenStream) -> TokenStream {
+    let handler = handler_fn(route);
+    let methods = route.methods.iter().map(|&method| method_items(route, method));
+    quote! {
+        #item
+
+        const _: () = {
+            #handler
+            #(#methods)*
+        };
+    }
+}
+
+/// The app record and `fn main`.
+pub fn app(app: &App) -> TokenStream {
+    let (name, payload) = match &app.name {
+        AppName::Package => (
+            quote!(::core::env!("CARGO_PKG_NAME")),
+            // Cargo package names are [A-Za-z0-9_-]: nothing to escape.
+            quote!(::core::concat!("{\"app_name\":\"", ::core::env!("CARGO_PKG_NAME"), "\"}")),
+        ),
+        AppName::Custom(name) => {
+            let payload = format!("{{\"app_name\":{}}}", json_string(name));
+            (str_lit(name), str_lit(&payload))
+        }
+    };
+    let record = record_static(
+        &format_ident!("__GOBLET_APP"),
+        &format_ident!("__GOBLET_APP_PAYLOAD"),
+        quote!(::goblet::__private::record::KIND_APP),
+    );
+    quote! {
+        const _: () = {
+            #record
+            const __GOBLET_APP_PAYLOAD: &str = #payload;
+        };
+
+        // `impl Termination` keeps this independent of what `run` returns.
+        fn main() -> impl ::std::process::Termination {
+            ::goblet::__private::run(::goblet::__private::AppDef { name: #name })
+        }
+    }
+}
+
+/// Tokens that name goblet's generated locals (hygienic: user code cannot see
+/// or shadow them) while pointing, for error messages, at `span`.
+fn at(span: Span) -> Span {
+    Span::mixed_site().located_at(span)
+}
+
+/// `fn __goblet_handler(Request) -> BoxFuture`: extracts every argument, calls
+/// the user's function and converts what it returns into a response.
+///
+/// Each trait use is spanned on the user's type, so that "`u32` cannot be
+/// extracted" or "`Foo` is not a response" points at the argument or return
+/// type that is wrong (the traits carry `#[diagnostic::on_unimplemented]`).
+fn handler_fn(route: &Route) -> TokenStream {
+    let handler = &route.handler;
+    let count = handler.args.len();
+    let vars: Vec<Ident> = (0..count)
+        .map(|i| format_ident!("__arg{}", i, span = Span::mixed_site()))
+        .collect();
+    let extractions = handler.args.iter().zip(&vars).enumerate().map(|(i, (ty, var))| {
+        let span = at(ty.span());
+        // Every argument but the last borrows the request; the last may
+        // consume it (a `Request` argument, a body).
+        let extract = if i + 1 < count {
+            quote_spanned! {span=>
+                <#ty as ::goblet::__private::FromRequestParts>::from_request_parts(&__req)
+            }
+        } else {
+            quote_spanned! {span=>
+                <#ty as ::goblet::__private::FromRequest<_>>::from_request(__req)
+            }
+        };
+        quote_spanned! {Span::mixed_site()=>
+            let #var = match #extract {
+                ::core::result::Result::Ok(value) => value,
+                ::core::result::Result::Err(rejection) => {
+                    return ::goblet::__private::IntoResponse::into_response(rejection);
+                }
+            };
+        }
+    });
+    let ident = &handler.ident;
+    let call = if handler.is_async {
+        quote!(#ident(#(#vars),*).await)
+    } else {
+        quote!(#ident(#(#vars),*))
+    };
+    let discard = (count == 0).then(|| quote_spanned!(Span::mixed_site()=> let _ = __req;));
+    let respond = quote_spanned! {at(handler.output.span)=>
+        ::goblet::__private::IntoResponse::into_response(__output)
+    };
+    let name = handler_name();
+    quote_spanned! {Span::mixed_site()=>
+        fn #name(__req: ::goblet::__private::Request) -> ::goblet::__private::BoxFuture {
+            ::goblet::__private::boxed(async move {
+                #discard
+                #(#extractions)*
+                let __output = #call;
+                #respond
+            })
+        }
+    }
+}
+
+/// The wrapper's name, shared by its definition and the `RouteDef`s.
+fn handler_name() -> Ident {
+    Ident::new("__goblet_handler", Span::call_site())
+}
+
+/// One API Gateway method of the route: its `RouteDef` for the runtime, its
+/// record for the manifest, and its duplicate marker.
+fn method_items(route: &Route, method: Method) -> TokenStream {
+    let path = str_lit(&route.path);
+    let method_variant = method_variant(method);
+    let auth_variant = auth_variant(route.authorization_type);
+    let api_key_required = route.api_key_required;
+    let cors = route.cors;
+    let content_types = route.content_types.iter().map(|c| str_lit(c));
+    let name = str_lit(&route.name);
+    let handler_suffix = str_lit(&format!("::{}", route.handler.ident));
+    let file = str_lit(&route.location.file);
+    let line = Literal::u32_unsuffixed(route.location.line);
+    let record = format_ident!("__GOBLET_ROUTE_{}", method.as_str());
+    let payload = format_ident!("__GOBLET_PAYLOAD_{}", method.as_str());
+    let (before_module, after_module) = route_payload(route, method);
+    let (before_module, after_module) = (str_lit(&before_module), str_lit(&after_module));
+    let record_static = record_static(
+        &record,
+        &payload,
+        quote!(::goblet::__private::record::KIND_ROUTE),
+    );
+    let marker = duplicate_marker(route, method);
+    let handler_name = handler_name();
+    quote! {
+        ::goblet::__private::inventory::submit! {
+            ::goblet::__private::RouteDef {
+                path: #path,
+                method: ::goblet::__private::Method::#method_variant,
+                authorization_type: ::goblet::__private::AuthorizationType::#auth_variant,
+                api_key_required: #api_key_required,
+                cors: #cors,
+                content_types: &[#(#content_types),*],
+                name: #name,
+                handler_path: ::core::concat!(::core::module_path!(), #handler_suffix),
+                file: #file,
+                line: #line,
+                handler: #handler_name,
+            }
+        }
+
+        #record_static
+        const #payload: &str = ::core::concat!(#before_module, ::core::module_path!(), #after_module);
+
+        #marker
+    }
+}
+
+/// A record in the `goblet_routes` section: a byte array built at compile
+/// time from the payload constant `payload`.
+///
+/// The section is only placed on ELF targets (what Lambda runs); elsewhere
+/// the record is an ordinary unused static and the runtime relies on
+/// `inventory` alone.
+fn record_static(name: &Ident, payload: &Ident, kind: TokenStream) -> TokenStream {
+    let section = str_lit(SECTION);
+    quote! {
+        #[cfg_attr(
+            any(
+                target_os = "linux",
+                target_os = "android",
+                target_os = "freebsd",
+                target_os = "netbsd",
+                target_os = "openbsd",
+                target_os = "dragonfly",
+                target_os = "illumos",
+                target_os = "solaris",
+                target_os = "fuchsia",
+            ),
+            unsafe(link_section = #section)
+        )]
+        #[used]
+        static #name: [u8; ::goblet::__private::record::encoded_len(#payload)] =
+            ::goblet::__private::record::encode(#kind, #payload);
+    }
+}
+
+/// The route record's JSON (`RoutePayload` in goblet-spec) around the place
+/// where `module_path!()` goes: `(before, after)`. Every string is escaped by
+/// `serde_json`; `module_path!()` yields `a::b` and needs no escaping.
+pub(crate) fn route_payload(route: &Route, method: Method) -> (String, String) {
+    let content_types: Vec<String> = route.content_types.iter().map(|c| json_string(c)).collect();
+    let before = format!(
+        "{{\"path\":{},\"method\":{},\"authorization_type\":{},\"api_key_required\":{},\"cors\":{},\"content_types\":[{}],\"name\":{},\"handler\":\"",
+        json_string(&route.path),
+        json_string(method.as_str()),
+        json_string(route.authorization_type.as_str()),
+        route.api_key_required,
+        route.cors,
+        content_types.join(","),
+        json_string(&route.name),
+    );
+    let handler_rest = json_string(&format!("::{}", route.handler.ident));
+    let after = format!(
+        "{}\",\"file\":{},\"line\":{}}}",
+        &handler_rest[1..handler_rest.len() - 1],
+        json_string(&route.location.file),
+        route.location.line,
+    );
+    (before, after)
+}
+
+/// Compile-time duplicate detection.
+///
+/// Each (path, method) defines a `#[macro_export]` macro whose name encodes
+/// them. Exported macros all live in the crate root's macro namespace, so two
+/// handlers claiming the same (path, method) anywhere in one crate make rustc
+/// fail with E0428 "the name `...` is defined multiple times", pointing at both
+/// path literals. This is name resolution, so `cargo check`, rust-analyzer and
+/// trybuild see it, and it needs nothing from the user.
+///
+/// Rejected alternatives: `#[unsafe(export_name = ...)]` on the record (rustc
+/// reports "symbol is already defined" only when generating code, so
+/// `cargo check` passes, it shows one location, and it trips
+/// `unsafe_code` lints); a trait or inherent impl conflict (E0119/E0592) needs
+/// a type local to the crate, which would make the user declare one.
+///
+/// Duplicates across crates (handlers in a library and in the binary) are
+/// left to the runtime and `goblet manifest`, which check the whole binary.
+/// `ANY` and `GET` on one path get different names: API Gateway allows both.
+fn duplicate_marker(route: &Route, method: Method) -> TokenStream {
+    let name = Ident::new(
+        &marker_name(&route.path, method),
+        Span::call_site().located_at(route.path_span),
+    );
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_local_definitions)]
+        #[macro_export]
+        macro_rules! #name {
+            () => {};
+        }
+    }
+}
+
+/// An identifier unique to (path, method): `GET /users/{id}` gives
+/// `__goblet_route_GET__users___lid_r`. Letters and digits stand for
+/// themselves and `_` always starts a two-character escape, so distinct
+/// paths never share a name.
+pub(crate) fn marker_name(path: &str, method: Method) -> String {
+    let mut name = format!("__goblet_route_{}", method.as_str());
+    for c in path.chars() {
+        match c {
+            '/' => name.push_str("__"),
+            '_' => name.push_str("_u"),
+            '.' => name.push_str("_d"),
+            '-' => name.push_str("_h"),
+            '{' => name.push_str("_l"),
+            '}' => name.push_str("_r"),
+            '+' => name.push_str("_p"),
+            c if c.is_ascii_alphanumeric() => name.push(c),
+            // Unreachable for a validated path; kept injective regardless.
+            c => name.push_str(&format!("_x{:x}_", u32::from(c))),
+        }
+    }
+    name
+}
+
+fn method_variant(method: Method) -> Ident {
+    let name = match method {
+        Method::Delete => "Delete",
+        Method::Get => "Get",
+        Method::Head => "Head",
+        Method::Options => "Options",
+        Method::Patch => "Patch",
+        Method::Post => "Post",
+        Method::Put => "Put",
+        Method::Any => "Any",
+    };
+    Ident::new(name, Span::call_site())
+}
+
+fn auth_variant(auth: AuthorizationType) -> Ident {
+    let name = match auth {
+        AuthorizationType::None => "None",
+        AuthorizationType::AwsIam => "AwsIam",
+    };
+    Ident::new(name, Span::call_site())
+}
+
+fn str_lit(s: &str) -> TokenStream {
+    let lit = Literal::string(s);
+    quote!(#lit)
+}
+
+/// `s` as a JSON string, quotes included.
+fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Handler, Location, Output};
+    use goblet_spec::record::{self, KIND_APP, KIND_FRAMEWORK, KIND_ROUTE};
+
+    fn sample(path: &str, name: &str, file: &str) -> Route {
+        Route {
+            path: path.to_owned(),
+            path_span: Span::call_site(),
+            methods: vec![Method::Get, Method::Post],
+            authorization_type: AuthorizationType::AwsIam,
+            api_key_required: true,
+            cors: false,
+            content_types: vec!["application/json".into(), "text/plain".into()],
+            name: name.to_owned(),
+            handler: Handler {
+                ident: format_ident!("user_fn"),
+                is_async: true,
+                args: vec![syn::parse_quote!(goblet::Path<u64>), syn::parse_quote!(goblet::Request)],
+                output: Output {
+                    span: Span::call_site(),
+                },
+            },
+            location: Location {
+                file: file.to_owned(),
+                line: 12,
+            },
+        }
+    }
+
+    fn section(records: &[(u8, &str)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (kind, payload) in records {
+            out.extend_from_slice(&record::MAGIC);
+            out.push(record::FORMAT_VERSION);
+            out.push(*kind);
+            out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+            out.extend_from_slice(payload.as_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn route_payload_is_exactly_the_record_schema() {
+        let route = sample("/users/{id}", "user_fn", "src/app.rs");
+        let (before, after) = route_payload(&route, Method::Get);
+        let json = format!("{before}shop::api{after}");
+        assert_eq!(
+            json,
+            r#"{"path":"/users/{id}","method":"GET","authorization_type":"AWS_IAM","api_key_required":true,"cors":false,"content_types":["application/json","text/plain"],"name":"user_fn","handler":"shop::api::user_fn","file":"src/app.rs","line":12}"#
+        );
+        // The reader in goblet-spec (deny_unknown_fields) accepts it.
+        let manifest = record::decode_section(&section(&[
+            (KIND_FRAMEWORK, r#"{"goblet_version":"0.1.0"}"#),
+            (KIND_APP, r#"{"app_name":"shop"}"#),
+            (KIND_ROUTE, &json),
+        ]))
+        .unwrap();
+        let decoded = &manifest.routes[0];
+        assert_eq!(decoded.handler, "shop::api::user_fn");
+        assert_eq!(decoded.source, "src/app.rs:12");
+        assert_eq!(decoded.path_parameters, ["id"]);
+    }
+
+    #[test]
+    fn payload_strings_are_escaped() {
+        let route = sample("/", "say \"hi\"\\\n", "C:\\src\\app.rs");
+        let (before, after) = route_payload(&route, Method::Post);
+        let json = format!("{before}app{after}");
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["name"], "say \"hi\"\\\n");
+        assert_eq!(value["file"], "C:\\src\\app.rs");
+        assert_eq!(value["method"], "POST");
+        record::decode_section(&section(&[
+            (KIND_FRAMEWORK, r#"{"goblet_version":"0.1.0"}"#),
+            (KIND_APP, r#"{"app_name":"a"}"#),
+            (KIND_ROUTE, &json),
+        ]))
+        .unwrap();
+    }
+
+    #[test]
+    fn marker_names_are_distinct_and_valid_identifiers() {
+        let paths = [
+            "/", "/a", "/a/b", "/a_b", "/a/_b", "/a_/b", "/a.b", "/a-b", "/{a}", "/{a+}", "/a/{b}",
+            "/ab", "/a/{b_c}", "/a/{b}/c", "/u", "/_u",
+        ];
+        let mut names = std::collections::HashSet::new();
+        for path in paths {
+            for method in [Method::Get, Method::Any] {
+                let name = marker_name(path, method);
+                syn::parse_str::<syn::Ident>(&name).unwrap();
+                assert!(names.insert(name), "{method} {path}");
+            }
+        }
+        assert_eq!(marker_name("/users/{id}", Method::Get), "__goblet_route_GET__users___lid_r");
+    }
+
+    #[test]
+    fn one_route_def_and_record_per_method() {
+        let route = sample("/users/{id}", "user_fn", "src/app.rs");
+        let tokens = super::route(&route, quote!(async fn user_fn() {})).to_string();
+        assert_eq!(tokens.matches("inventory :: submit !").count(), 2);
+        assert!(tokens.contains("static __GOBLET_ROUTE_GET"));
+        assert!(tokens.contains("static __GOBLET_ROUTE_POST"));
+        assert!(tokens.contains("macro_rules ! __goblet_route_GET__users___lid_r"));
+        assert!(tokens.contains("macro_rules ! __goblet_route_POST__users___lid_r"));
+        assert!(tokens.contains("link_section = \"goblet_routes\""));
+        assert!(tokens.contains("FromRequestParts > :: from_request_parts"));
+        assert!(tokens.contains(":: FromRequest < _ >"));
+        assert!(tokens.contains("user_fn (__arg0 , __arg1) . await"));
+        assert!(tokens.starts_with("async fn user_fn () { }"));
+    }
+
+    #[test]
+    fn app_names() {
+        let custom = app(&App {
+            name: AppName::Custom("orders".into()),
+        })
+        .to_string();
+        assert!(custom.contains(r#""{\"app_name\":\"orders\"}""#), "{custom}");
+        assert!(custom.contains("fn main ()"));
+        let package = app(&App {
+            name: AppName::Package,
+        })
+        .to_string();
+        assert!(package.contains("CARGO_PKG_NAME"));
+    }
+}

@@ -1,0 +1,170 @@
+//! The `#[route]` attribute and the `main!` macro of [goblet]. Use them through
+//! goblet (`goblet::route`, `goblet::main!`), never from this crate directly:
+//! the code they generate refers to `::goblet`.
+//!
+//! The crate is laid out as serde_derive and axum-macros are: [`parse`] reads
+//! the macro arguments, [`check`] validates them (reporting every mistake at
+//! once, each on its token) into a [`model`], and [`codegen`] writes the code.
+//! Option names live in [`symbol`].
+//!
+//! [goblet]: https://docs.rs/goblet
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+
+mod check;
+mod codegen;
+mod model;
+mod parse;
+mod symbol;
+
+/// Declares a function as the handler of an API Gateway route.
+///
+/// ```text
+/// #[route("/path/{param}/{rest+}",
+///         methods = ["GET", "POST", ...],          // default ["GET"]
+///         auth = "none" | "iam",                   // default "none"
+///         api_key = true | false,                  // default false
+///         cors = true | false,                     // default false
+///         content_types = ["application/json"],    // default ["application/json"]
+///         name = "...")]                           // default: the function's name
+/// ```
+///
+/// - The **path** uses API Gateway's resource syntax: it starts with `/`, has no
+///   trailing `/` (except the root `/`), its segments are `[A-Za-z0-9._-]+`,
+///   `{name}`, or — last only — a greedy `{name+}` that matches the rest of the
+///   path, slashes included.
+/// - **methods**: `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE`, `OPTIONS`,
+///   or `ANY` (API Gateway's catch-all for methods without a definition of
+///   their own). Each method is one API Gateway method in the manifest.
+/// - **auth**: `"iam"` makes API Gateway require a SigV4-signed call by an IAM
+///   principal (`AWS_IAM`); `"none"` lets anyone call.
+/// - **api_key**: API Gateway requires an `x-api-key` header from a usage plan.
+/// - **cors**: goblet answers CORS preflights and adds the CORS headers.
+/// - **content_types**: request bodies the route accepts (`type/subtype`);
+///   others are answered with 415.
+/// - **name**: the route's name in the manifest.
+///
+/// The function may be `fn` or `async fn`. Every argument is an extractor:
+/// all but the last implement `FromRequestParts` (`Path`, `Query`, `Context`,
+/// `HeaderMap`, ...), the last may also consume the request (`Json<T>`,
+/// `Bytes`, `String`, or the whole `Request`). The return type implements
+/// `IntoResponse`. A type that does not is reported on that argument or return
+/// type. The function itself is kept exactly as written, so tests can call it
+/// directly.
+///
+/// Two handlers for the same path and method in one crate do not compile (the
+/// error names the route as `__goblet_route_<METHOD>_<path>` and points at both
+/// paths). The runtime and `goblet manifest` check the whole binary again.
+///
+/// # Example
+///
+/// ```
+/// use goblet::prelude::*;
+///
+/// #[route("/users/{id}", methods = ["GET"], auth = "iam")]
+/// async fn get_user(Path(id): Path<u64>) -> Json<Value> {
+///     Json(json!({ "id": id }))
+/// }
+///
+/// #[route("/users", methods = ["POST"], cors = true, name = "create_user")]
+/// fn create_user(Json(user): Json<Value>) -> (StatusCode, Json<Value>) {
+///     (StatusCode::CREATED, Json(user))
+/// }
+///
+/// # fn main() {}
+/// ```
+///
+/// Mistakes are compile errors on the token at fault:
+///
+/// ```compile_fail
+/// # use goblet::prelude::*;
+/// #[route("/users/", methods = ["FETCH"])]
+/// fn users() -> &'static str { "[]" }
+/// # fn main() {}
+/// ```
+#[proc_macro_attribute]
+pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = TokenStream2::from(item);
+    expand_route(attr.into(), item.clone())
+        .unwrap_or_else(|error| keep_item(error, item))
+        .into()
+}
+
+/// Declares the app: expands, at the root of the app's `src/main.rs`, to the
+/// app's manifest record and to `fn main`, which runs the routes declared with
+/// [`route`](macro@route) (as a Lambda function, or locally under `goblet local`).
+///
+/// ```text
+/// goblet::main!();                          // the app is named after the Cargo package
+/// goblet::main!(app_name = "orders-api");   // [A-Za-z0-9_-]+
+/// ```
+///
+/// # Example
+///
+/// A whole `src/main.rs`:
+///
+/// ```no_run
+/// use goblet::prelude::*;
+///
+/// #[route("/")]
+/// fn index() -> Json<Value> {
+///     Json(json!({ "hello": "world" }))
+/// }
+///
+/// goblet::main!(app_name = "helloworld");
+/// ```
+#[proc_macro]
+pub fn main(input: TokenStream) -> TokenStream {
+    expand_main(input.into())
+        .unwrap_or_else(|error| {
+            // Still define the app (named after the package), or every error
+            // would come with "`main` function not found".
+            let mut out = error.into_compile_error();
+            out.extend(codegen::app(&model::App {
+                name: model::AppName::Package,
+            }));
+            out
+        })
+        .into()
+}
+
+fn expand_route(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let func: syn::ItemFn = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(func)) => func,
+        Ok(other) => {
+            return Err(syn::Error::new_spanned(
+                other,
+                "#[route] goes on a function: `fn` or `async fn`",
+            ));
+        }
+        Err(error) => return Err(error),
+    };
+    let args: parse::Args = syn::parse2(attr)?;
+    let route = check::route(args, &func, locate)?;
+    Ok(codegen::route(&route, item))
+}
+
+fn expand_main(input: TokenStream2) -> syn::Result<TokenStream2> {
+    let args: parse::Args = syn::parse2(input)?;
+    let app = check::app(args)?;
+    Ok(codegen::app(&app))
+}
+
+/// On error the user's item is still emitted, unchanged, so that the only
+/// errors are ours and not a cascade of "cannot find function".
+fn keep_item(error: syn::Error, item: TokenStream2) -> TokenStream2 {
+    let mut out = error.into_compile_error();
+    out.extend(item);
+    out
+}
+
+/// The file and line of `span` as the manifest reports them (`file!()`'s
+/// notion of the file: relative to the workspace, remapped if asked).
+fn locate(span: Span) -> model::Location {
+    let span = span.unwrap();
+    model::Location {
+        file: span.file(),
+        line: u32::try_from(span.line()).unwrap_or(u32::MAX),
+    }
+}

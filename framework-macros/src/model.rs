@@ -1,0 +1,60 @@
+//! What the macros have understood, once every check has passed. Plain data:
+//! [`crate::codegen`] turns it into tokens without making any decision.
+
+use goblet_spec::{AuthorizationType, Method};
+use proc_macro2::{Ident, Span};
+use syn::Type;
+
+/// One `#[route]`: a handler and the API Gateway methods it serves.
+pub struct Route {
+    /// The path template exactly as written, already validated.
+    pub path: String,
+    /// The span of the path literal: records and duplicate markers point here.
+    pub path_span: Span,
+    /// At least one, no duplicates, in the order written.
+    pub methods: Vec<Method>,
+    pub authorization_type: AuthorizationType,
+    pub api_key_required: bool,
+    pub cors: bool,
+    /// At least one `type/subtype`, no duplicates.
+    pub content_types: Vec<String>,
+    /// `name = "..."`, or the function's name.
+    pub name: String,
+    pub handler: Handler,
+    pub location: Location,
+}
+
+/// The user's function, as far as calling it is concerned.
+pub struct Handler {
+    pub ident: Ident,
+    pub is_async: bool,
+    /// The argument types, in order; each one is extracted from the request.
+    pub args: Vec<Type>,
+    pub output: Output,
+}
+
+/// What the handler returns; it must convert into a response.
+pub struct Output {
+    /// Where a "does not convert into a response" error points: the return
+    /// type, or the function's name when there is none.
+    pub span: Span,
+}
+
+/// Where the route is declared, as the manifest reports it (`file:line`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+}
+
+/// `goblet::main!(...)`.
+pub struct App {
+    pub name: AppName,
+}
+
+pub enum AppName {
+    /// The Cargo package name, read at compile time with `env!`.
+    Package,
+    /// `app_name = "..."`, already validated.
+    Custom(String),
+}

@@ -1,0 +1,386 @@
+//! Incoming events: one serde pass over a superset of the four HTTP event shapes
+//! (REST v1, HTTP API v2, ALB, function URL), then a classification. Trying each
+//! shape in turn (an untagged enum) would parse every event several times.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::request::{EventFormat, Identity, Request, RequestContext};
+
+/// A JSON object kept as its pairs, in order; `null` values are dropped.
+#[derive(Debug, Default)]
+pub(crate) struct Pairs<V>(pub Vec<(String, V)>);
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Pairs<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PairsVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for PairsVisitor<V> {
+            type Value = Pairs<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some((k, v)) = map.next_entry::<String, Option<V>>()? {
+                    if let Some(v) = v {
+                        out.push((k, v));
+                    }
+                }
+                Ok(Pairs(out))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Pairs(Vec::new()))
+            }
+        }
+        d.deserialize_any(PairsVisitor(PhantomData))
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub(crate) struct RawEvent {
+    // REST v1 and ALB
+    http_method: Option<String>,
+    path: Option<String>,
+    resource: Option<String>,
+    headers: Option<Pairs<String>>,
+    multi_value_headers: Option<Pairs<Vec<String>>>,
+    query_string_parameters: Option<Pairs<String>>,
+    multi_value_query_string_parameters: Option<Pairs<Vec<String>>>,
+    path_parameters: Option<Pairs<String>>,
+    stage_variables: Option<Pairs<String>>,
+    body: Option<String>,
+    is_base64_encoded: bool,
+    // HTTP API v2 and function URLs
+    version: Option<String>,
+    route_key: Option<String>,
+    raw_path: Option<String>,
+    raw_query_string: Option<String>,
+    cookies: Option<Vec<String>>,
+    request_context: Option<RawContext>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawContext {
+    request_id: Option<String>,
+    stage: Option<String>,
+    resource_path: Option<String>,
+    api_id: Option<String>,
+    account_id: Option<String>,
+    domain_name: Option<String>,
+    request_time_epoch: Option<i64>,
+    time_epoch: Option<i64>,
+    identity: Option<RawIdentity>,
+    http: Option<RawHttp>,
+    authorizer: Option<RawAuthorizer>,
+    elb: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawIdentity {
+    access_key: Option<String>,
+    account_id: Option<String>,
+    caller: Option<String>,
+    user: Option<String>,
+    user_arn: Option<String>,
+    source_ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawHttp {
+    method: Option<String>,
+    path: Option<String>,
+    source_ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawAuthorizer {
+    iam: Option<RawIam>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct RawIam {
+    access_key: Option<String>,
+    account_id: Option<String>,
+    caller_id: Option<String>,
+    user_arn: Option<String>,
+    user_id: Option<String>,
+}
+
+/// How the response must be shaped for the event it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReplyShape {
+    RestV1,
+    HttpV2,
+    /// `multi` when the target group has multi-value headers on (the request
+    /// then carries `multiValueHeaders`, and the response must too).
+    Alb { multi: bool },
+}
+
+/// An event that is not an HTTP request of any shape goblet knows. It is
+/// reported on the Runtime API's error endpoint, not answered.
+#[derive(Debug)]
+pub(crate) struct UnknownEvent(pub String);
+
+impl fmt::Display for UnknownEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The request, how to shape the reply, and, for REST v1, the resource API
+/// Gateway already matched.
+pub(crate) struct Incoming {
+    pub request: Request,
+    pub shape: ReplyShape,
+    pub routed_resource: Option<String>,
+    pub route_key: Option<String>,
+}
+
+/// A request that cannot even be built (bad base64, bad header): answered with
+/// 400, in the reply shape of its event.
+pub(crate) struct BadEvent {
+    pub shape: ReplyShape,
+    pub error: Error,
+}
+
+impl RawEvent {
+    pub(crate) fn into_incoming(self) -> Result<Result<Incoming, BadEvent>, UnknownEvent> {
+        let ctx = self.request_context.as_ref();
+        let (format, shape) = if ctx.is_some_and(|c| c.elb.is_some()) {
+            let multi = self.multi_value_headers.is_some();
+            (EventFormat::Alb, ReplyShape::Alb { multi })
+        } else if self.version.as_deref() == Some("2.0") {
+            let is_url = ctx
+                .and_then(|c| c.domain_name.as_deref())
+                .is_some_and(|d| d.contains(".lambda-url."));
+            let format = if is_url {
+                EventFormat::FunctionUrl
+            } else {
+                EventFormat::HttpV2
+            };
+            (format, ReplyShape::HttpV2)
+        } else if self.http_method.is_some() && ctx.is_some() {
+            (EventFormat::RestV1, ReplyShape::RestV1)
+        } else {
+            return Err(UnknownEvent(describe_unknown(&self)));
+        };
+        Ok(self.build(format, shape).map_err(|error| BadEvent { shape, error }))
+    }
+
+    fn build(self, format: EventFormat, shape: ReplyShape) -> Result<Incoming, Error> {
+        let mut ctx = self.request_context.unwrap_or_default();
+        let v2 = matches!(shape, ReplyShape::HttpV2);
+
+        let method_name = if v2 {
+            ctx.http.as_ref().and_then(|h| h.method.clone())
+        } else {
+            self.http_method
+        }
+        .ok_or_else(|| Error::BadRequest("The event names no HTTP method".into()))?;
+        let method = Method::from_bytes(method_name.as_bytes())
+            .map_err(|_| Error::BadRequest(format!("Invalid HTTP method {method_name:?}")))?;
+
+        let path = if v2 {
+            self.raw_path
+                .or_else(|| ctx.http.as_ref().and_then(|h| h.path.clone()))
+        } else {
+            self.path
+        }
+        .unwrap_or_else(|| "/".to_owned());
+
+        let mut headers = HeaderMap::new();
+        if let Some(Pairs(multi)) = self.multi_value_headers {
+            for (name, values) in multi {
+                for value in values {
+                    append_header(&mut headers, &name, &value)?;
+                }
+            }
+        } else if let Some(Pairs(single)) = self.headers {
+            for (name, value) in single {
+                append_header(&mut headers, &name, &value)?;
+            }
+        }
+        if let Some(cookies) = self.cookies.filter(|c| !c.is_empty()) {
+            append_header(&mut headers, "cookie", &cookies.join("; "))?;
+        }
+
+        let query = match format {
+            EventFormat::HttpV2 | EventFormat::FunctionUrl => self.raw_query_string.unwrap_or_default(),
+            // ALB passes query parameters exactly as the client sent them.
+            EventFormat::Alb => join_raw_query(
+                self.multi_value_query_string_parameters,
+                self.query_string_parameters,
+            ),
+            // API Gateway REST hands them over decoded: encode them again.
+            EventFormat::RestV1 => encode_query(
+                self.multi_value_query_string_parameters,
+                self.query_string_parameters,
+            ),
+        };
+
+        let body = match self.body {
+            None => Bytes::new(),
+            Some(text) if self.is_base64_encoded => base64::engine::general_purpose::STANDARD
+                .decode(text.as_bytes())
+                .map(Bytes::from)
+                .map_err(|e| {
+                    Error::BadRequest(format!(
+                        "The request body is marked isBase64Encoded but is not valid base64: {e}"
+                    ))
+                })?,
+            Some(text) => Bytes::from(text),
+        };
+
+        let identity = take_identity(&mut ctx);
+        let stage_variables: HashMap<String, String> =
+            self.stage_variables.map(|p| p.0.into_iter().collect()).unwrap_or_default();
+        let path_params = self.path_parameters.map(|p| p.0).unwrap_or_default();
+        let routed_resource = if matches!(format, EventFormat::RestV1) {
+            ctx.resource_path.take().or(self.resource)
+        } else {
+            None
+        };
+        let context = RequestContext {
+            format,
+            request_id: ctx.request_id,
+            stage: ctx.stage,
+            api_id: ctx.api_id,
+            account_id: ctx.account_id,
+            domain_name: ctx.domain_name,
+            request_time_epoch: ctx.request_time_epoch.or(ctx.time_epoch),
+            identity,
+            stage_variables,
+        };
+        Ok(Incoming {
+            request: Request {
+                method,
+                path,
+                resource: None,
+                path_params,
+                query,
+                headers,
+                body,
+                context: Arc::new(context),
+            },
+            shape,
+            routed_resource,
+            route_key: self.route_key,
+        })
+    }
+}
+
+fn take_identity(ctx: &mut RawContext) -> Identity {
+    let mut id = Identity::default();
+    if let Some(raw) = ctx.identity.take() {
+        id = Identity {
+            access_key: raw.access_key,
+            account_id: raw.account_id,
+            caller: raw.caller,
+            user: raw.user,
+            user_arn: raw.user_arn,
+            source_ip: raw.source_ip,
+            user_agent: raw.user_agent,
+        };
+    }
+    if let Some(http) = ctx.http.take() {
+        id.source_ip = id.source_ip.or(http.source_ip);
+        id.user_agent = id.user_agent.or(http.user_agent);
+    }
+    if let Some(iam) = ctx.authorizer.take().and_then(|a| a.iam) {
+        id.access_key = id.access_key.or(iam.access_key);
+        id.account_id = id.account_id.or(iam.account_id);
+        id.caller = id.caller.or(iam.caller_id);
+        id.user = id.user.or(iam.user_id);
+        id.user_arn = id.user_arn.or(iam.user_arn);
+    }
+    id
+}
+
+fn append_header(headers: &mut HeaderMap, name: &str, value: &str) -> Result<(), Error> {
+    let name = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| Error::BadRequest(format!("Invalid header name {name:?}")))?;
+    let value = HeaderValue::from_str(value)
+        .map_err(|_| Error::BadRequest(format!("Invalid value for header {name}")))?;
+    headers.append(name, value);
+    Ok(())
+}
+
+fn encode_query(multi: Option<Pairs<Vec<String>>>, single: Option<Pairs<String>>) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    match (multi, single) {
+        (Some(Pairs(multi)), _) => {
+            for (k, values) in &multi {
+                for v in values {
+                    out.append_pair(k, v);
+                }
+            }
+        }
+        (None, Some(Pairs(single))) => {
+            for (k, v) in &single {
+                out.append_pair(k, v);
+            }
+        }
+        (None, None) => {}
+    }
+    out.finish()
+}
+
+fn join_raw_query(multi: Option<Pairs<Vec<String>>>, single: Option<Pairs<String>>) -> String {
+    let mut out = String::new();
+    let mut push = |k: &str, v: &str| {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    };
+    match (multi, single) {
+        (Some(Pairs(multi)), _) => {
+            for (k, values) in &multi {
+                for v in values {
+                    push(k, v);
+                }
+            }
+        }
+        (None, Some(Pairs(single))) => {
+            for (k, v) in &single {
+                push(k, v);
+            }
+        }
+        (None, None) => {}
+    }
+    out
+}
+
+fn describe_unknown(event: &RawEvent) -> String {
+    let mut missing = Vec::new();
+    if event.request_context.is_none() {
+        missing.push("requestContext");
+    }
+    if event.http_method.is_none() && event.version.is_none() {
+        missing.push("httpMethod (REST API, ALB) or version \"2.0\" (HTTP API, function URL)");
+    }
+    format!(
+        "goblet: this event is not an HTTP request from API Gateway (REST or HTTP API), \
+         an Application Load Balancer or a function URL; missing {}",
+        missing.join(" and ")
+    )
+}

@@ -1,0 +1,119 @@
+//! The Lambda side: start-up checks, then events from the Runtime API through
+//! `lambda_runtime`, one at a time, on a single-threaded tokio runtime (a Lambda
+//! sandbox serves one event at a time; one thread starts faster).
+
+use std::env;
+use std::process::ExitCode;
+
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+
+use crate::app::AppDef;
+use crate::dispatch::{self, RouteTable};
+use crate::embedded;
+use crate::event::RawEvent;
+use crate::route;
+
+/// Environment variables Lambda sets and `lambda_runtime` requires.
+const LAMBDA_ENV: [&str; 4] = [
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+];
+
+/// The body of `fn main` in a goblet app (`goblet::main!()` writes it).
+pub fn run(app: AppDef) -> ExitCode {
+    init_logging();
+    let missing: Vec<&str> = LAMBDA_ENV.iter().copied().filter(|v| env::var_os(v).is_none()).collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "{}: this is an AWS Lambda bootstrap for API Gateway, not a program to run directly \
+             (missing {}).\nServe it locally with `goblet local --binary {}`, or deploy it with `goblet deploy`.",
+            app.name,
+            missing.join(", "),
+            env::args().next().unwrap_or_else(|| app.name.to_owned()),
+        );
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("{}: cannot start the async runtime: {e}", app.name);
+            return ExitCode::FAILURE;
+        }
+    };
+    let table = match startup() {
+        Ok(table) => table,
+        Err(message) => {
+            eprintln!("{}: {message}", app.name);
+            runtime.block_on(report_init_error(&message));
+            return ExitCode::FAILURE;
+        }
+    };
+    let table: &'static RouteTable = Box::leak(Box::new(table));
+    let handler = service_fn(move |event: LambdaEvent<RawEvent>| async move {
+        dispatch::handle(table, event.payload).await.map_err(|unknown| Diagnostic {
+            error_type: "goblet.UnknownEvent".to_owned(),
+            error_message: unknown.0,
+        })
+    });
+    match runtime.block_on(lambda_runtime::run(handler)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}: the Lambda runtime stopped: {e}", app.name);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Builds the route table and checks it against the manifest embedded in the
+/// binary: they come from the same macro expansions and must agree.
+fn startup() -> Result<RouteTable, String> {
+    let table = RouteTable::build(route::registered()).map_err(|e| e.to_string())?;
+    if let Some(embedded) = embedded::manifest() {
+        let manifest = embedded.map_err(|e| e.to_string())?;
+        if manifest.routes.len() != table.len() {
+            return Err(format!(
+                "the embedded route manifest lists {} routes but {} handlers are registered; \
+                 rebuild the app with one goblet version",
+                manifest.routes.len(),
+                table.len()
+            ));
+        }
+    }
+    Ok(table)
+}
+
+fn init_logging() {
+    let level = env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| env::var("RUST_LOG"))
+        .ok()
+        .and_then(|v| v.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+/// Tells Lambda the function cannot start (`/runtime/init/error`), so the
+/// invocation fails with this message instead of a bare exit status.
+async fn report_init_error(message: &str) {
+    let Ok(api) = env::var("AWS_LAMBDA_RUNTIME_API") else { return };
+    let Ok(base) = format!("http://{api}").parse() else { return };
+    let Ok(client) = lambda_runtime_api_client::Client::builder().with_endpoint(base).build() else {
+        return;
+    };
+    let body = serde_json::json!({"errorType": "goblet.InitError", "errorMessage": message});
+    let request = lambda_runtime_api_client::build_request()
+        .method("POST")
+        .uri("/2018-06-01/runtime/init/error")
+        .header("Lambda-Runtime-Function-Error-Type", "goblet.InitError")
+        .header("Content-Type", "application/json")
+        .body(lambda_runtime_api_client::body::Body::from(body.to_string()));
+    if let Ok(request) = request {
+        let _ = client.call(request).await;
+    }
+}

@@ -1,0 +1,465 @@
+//! Test the app without deploying: [`Client`] sends requests through the full
+//! dispatch path — a realistic event in, the proxy response out — inside an
+//! ordinary `#[tokio::test]`.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use goblet::testing::Client;
+//! use goblet::EventFormat;
+//! let client = Client::new();
+//! let response = client.get("/users/42?verbose=1").iam_user("alice").send().await;
+//! assert_eq!(response.status(), 200);
+//! let response = client.post("/users").json(&serde_json::json!({"name": "bob"}))
+//!     .format(EventFormat::HttpV2).send().await;
+//! # }
+//! ```
+
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+
+use crate::dispatch::{self, RouteTable};
+use crate::event::RawEvent;
+use crate::request::{EventFormat, Identity};
+use crate::route;
+
+/// Account id used for the test API and the default IAM caller.
+pub const TEST_ACCOUNT_ID: &str = "123456789012";
+
+/// Sends requests to the routes registered in this binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Client {
+    table: &'static RouteTable,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client::new()
+    }
+}
+
+impl Client {
+    /// A client for every `#[route]` in the test binary.
+    ///
+    /// # Panics
+    /// When the routes themselves are invalid (two handlers for one method and
+    /// path, ...): the message is the one `goblet manifest` would print.
+    pub fn new() -> Client {
+        static TABLE: OnceLock<RouteTable> = OnceLock::new();
+        let table = TABLE.get_or_init(|| match RouteTable::build(route::registered()) {
+            Ok(table) => table,
+            Err(e) => panic!("goblet: the app's routes are invalid: {e}"),
+        });
+        Client { table }
+    }
+
+    pub fn request(&self, method: &str, path_and_query: &str) -> RequestBuilder {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p.to_owned(), q.to_owned()),
+            None => (path_and_query.to_owned(), String::new()),
+        };
+        RequestBuilder {
+            table: self.table,
+            method: method.to_owned(),
+            path,
+            query,
+            headers: Vec::new(),
+            body: None,
+            base64: false,
+            format: EventFormat::RestV1,
+            identity: Identity {
+                source_ip: Some("127.0.0.1".into()),
+                user_agent: Some("goblet-test".into()),
+                ..Identity::default()
+            },
+            stage_variables: Vec::new(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request("GET", path)
+    }
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.request("POST", path)
+    }
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        self.request("PUT", path)
+    }
+    pub fn patch(&self, path: &str) -> RequestBuilder {
+        self.request("PATCH", path)
+    }
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.request("DELETE", path)
+    }
+    pub fn head(&self, path: &str) -> RequestBuilder {
+        self.request("HEAD", path)
+    }
+    pub fn options(&self, path: &str) -> RequestBuilder {
+        self.request("OPTIONS", path)
+    }
+}
+
+/// One request being put together; [`send`](RequestBuilder::send) dispatches it.
+#[derive(Debug, Clone)]
+pub struct RequestBuilder {
+    table: &'static RouteTable,
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    base64: bool,
+    format: EventFormat,
+    identity: Identity,
+    stage_variables: Vec<(String, String)>,
+}
+
+impl RequestBuilder {
+    /// Adds a header; call again with the same name for several values.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A JSON body, with `Content-Type: application/json`.
+    pub fn json<T: serde::Serialize + ?Sized>(self, value: &T) -> Self {
+        let body = serde_json::to_vec(value).expect("test body serializes");
+        self.header("content-type", "application/json").body(body)
+    }
+
+    /// A text body, sent as is.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(body.into());
+        self.base64 = false;
+        self
+    }
+
+    /// A binary body, sent base64-encoded with `isBase64Encoded: true`.
+    pub fn binary(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(body.into());
+        self.base64 = true;
+        self
+    }
+
+    pub fn format(mut self, format: EventFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Calls as a verified IAM user of the test account, as API Gateway
+    /// reports one after checking the SigV4 signature.
+    pub fn iam_user(self, user: &str) -> Self {
+        let identity = Identity {
+            access_key: Some("AKIAIOSFODNN7EXAMPLE".into()),
+            account_id: Some(TEST_ACCOUNT_ID.into()),
+            caller: Some("AIDAJQABLZS4A3QDU576Q".into()),
+            user: Some("AIDAJQABLZS4A3QDU576Q".into()),
+            user_arn: Some(format!("arn:aws:iam::{TEST_ACCOUNT_ID}:user/{user}")),
+            ..self.identity.clone()
+        };
+        self.identity(identity)
+    }
+
+    pub fn identity(mut self, identity: Identity) -> Self {
+        self.identity = identity;
+        self
+    }
+
+    pub fn stage_variable(mut self, name: &str, value: &str) -> Self {
+        self.stage_variables.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The event this request becomes, as the event source would send it.
+    pub fn event(&self) -> Value {
+        match self.format {
+            EventFormat::RestV1 => self.rest_v1_event(),
+            EventFormat::HttpV2 => self.v2_event(false),
+            EventFormat::FunctionUrl => self.v2_event(true),
+            EventFormat::Alb => self.alb_event(),
+        }
+    }
+
+    /// Dispatches the event and decodes the proxy response.
+    pub async fn send(self) -> TestResponse {
+        let bytes = serde_json::to_vec(&self.event()).expect("events serialize");
+        let raw: RawEvent = serde_json::from_slice(&bytes).expect("events parse");
+        let reply = match dispatch::handle(self.table, raw).await {
+            Ok(reply) => reply,
+            Err(unknown) => panic!("{unknown}"),
+        };
+        let value = serde_json::to_value(&reply).expect("replies serialize");
+        TestResponse::from_proxy_reply(&value).expect("goblet writes well-formed replies")
+    }
+
+    fn body_fields(&self, event: &mut Map<String, Value>) {
+        let (body, encoded) = match &self.body {
+            None => (Value::Null, false),
+            Some(b) if self.base64 => (Value::String(STANDARD.encode(b)), true),
+            Some(b) => (Value::String(String::from_utf8_lossy(b).into_owned()), false),
+        };
+        event.insert("body".into(), body);
+        event.insert("isBase64Encoded".into(), Value::Bool(encoded));
+    }
+
+    fn decoded_path(&self) -> String {
+        percent_encoding::percent_decode_str(&self.path).decode_utf8_lossy().into_owned()
+    }
+
+    fn query_pairs(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(self.query.as_bytes()).into_owned().collect()
+    }
+
+    fn stage_variables(&self) -> Value {
+        if self.stage_variables.is_empty() {
+            return Value::Null;
+        }
+        Value::Object(self.stage_variables.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+    }
+
+    /// The route API Gateway would pick: template and parameters.
+    fn matched(&self) -> Option<(String, Vec<(String, String)>)> {
+        let found = self.table.matcher().find(&self.path)?;
+        let params = found.params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        Some((found.template.to_string(), params))
+    }
+
+    fn rest_v1_event(&self) -> Value {
+        let (single_headers, multi_headers) = header_maps(&self.headers);
+        let pairs = self.query_pairs();
+        let (single_query, multi_query) = header_maps(&pairs);
+        let (resource, params) = self.matched().unwrap_or_else(|| (self.path.clone(), Vec::new()));
+        let params = if params.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(params.into_iter().map(|(k, v)| (k, json!(v))).collect())
+        };
+        let id = &self.identity;
+        let mut event = json!({
+            "resource": resource,
+            "path": self.decoded_path(),
+            "httpMethod": self.method,
+            "headers": single_headers,
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": if pairs.is_empty() { Value::Null } else { single_query },
+            "multiValueQueryStringParameters": if pairs.is_empty() { Value::Null } else { multi_query },
+            "pathParameters": params,
+            "stageVariables": self.stage_variables(),
+            "requestContext": {
+                "resourceId": "abc123",
+                "resourcePath": resource,
+                "httpMethod": self.method,
+                "extendedRequestId": "Tc2zxFn3IAMF5ig=",
+                "requestTime": "25/Nov/2026:09:00:00 +0000",
+                "path": format!("/api{}", self.decoded_path()),
+                "accountId": TEST_ACCOUNT_ID,
+                "protocol": "HTTP/1.1",
+                "stage": "api",
+                "domainPrefix": "testapi",
+                "requestTimeEpoch": 1_795_597_200_000_i64,
+                "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+                "identity": {
+                    "cognitoIdentityPoolId": null, "cognitoIdentityId": null,
+                    "cognitoAuthenticationType": null, "cognitoAuthenticationProvider": null,
+                    "principalOrgId": null, "apiKey": null,
+                    "accessKey": id.access_key, "accountId": id.account_id,
+                    "caller": id.caller, "user": id.user, "userArn": id.user_arn,
+                    "sourceIp": id.source_ip, "userAgent": id.user_agent,
+                },
+                "domainName": "testapi.execute-api.us-east-1.amazonaws.com",
+                "apiId": "testapi",
+            },
+        });
+        self.body_fields(event.as_object_mut().expect("an object"));
+        event
+    }
+
+    fn v2_event(&self, function_url: bool) -> Value {
+        let mut headers = Map::new();
+        let mut cookies = Vec::new();
+        for (k, v) in &self.headers {
+            let k = k.to_ascii_lowercase();
+            if k == "cookie" {
+                cookies.extend(v.split("; ").map(|c| json!(c)));
+                continue;
+            }
+            match headers.get_mut(&k) {
+                Some(Value::String(existing)) => {
+                    existing.push(',');
+                    existing.push_str(v);
+                }
+                _ => {
+                    headers.insert(k, json!(v));
+                }
+            }
+        }
+        let matched = if function_url { None } else { self.matched() };
+        let (route_key, params) = match matched {
+            Some((template, params)) => (format!("{} {}", self.method, template), params),
+            None => ("$default".to_owned(), Vec::new()),
+        };
+        let params = if params.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(params.into_iter().map(|(k, v)| (k, json!(v))).collect())
+        };
+        let id = &self.identity;
+        let authorizer = match &id.access_key {
+            Some(key) => json!({"iam": {
+                "accessKey": key, "accountId": id.account_id, "callerId": id.caller,
+                "cognitoIdentity": null, "principalOrgId": null,
+                "userArn": id.user_arn, "userId": id.user,
+            }}),
+            None => Value::Null,
+        };
+        let (api_id, domain) = if function_url {
+            ("dlp6k2gd7cz3nyxbuvmjxqfipa0mkvna", "dlp6k2gd7cz3nyxbuvmjxqfipa0mkvna.lambda-url.us-east-1.on.aws")
+        } else {
+            ("testapi", "testapi.execute-api.us-east-1.amazonaws.com")
+        };
+        let mut event = json!({
+            "version": "2.0",
+            "routeKey": route_key,
+            "rawPath": self.path,
+            "rawQueryString": self.query,
+            "cookies": if cookies.is_empty() { Value::Null } else { Value::Array(cookies) },
+            "headers": headers,
+            "pathParameters": params,
+            "stageVariables": self.stage_variables(),
+            "requestContext": {
+                "accountId": TEST_ACCOUNT_ID,
+                "apiId": api_id,
+                "authorizer": authorizer,
+                "domainName": domain,
+                "domainPrefix": api_id,
+                "http": {
+                    "method": self.method, "path": self.path, "protocol": "HTTP/1.1",
+                    "sourceIp": id.source_ip, "userAgent": id.user_agent,
+                },
+                "requestId": "JKJaXmPLvHcESHA=",
+                "routeKey": route_key,
+                "stage": "$default",
+                "time": "25/Nov/2026:09:00:00 +0000",
+                "timeEpoch": 1_795_597_200_000_i64,
+            },
+        });
+        self.body_fields(event.as_object_mut().expect("an object"));
+        event
+    }
+
+    fn alb_event(&self) -> Value {
+        let (_, multi_headers) = header_maps(&self.headers);
+        // ALB hands query parameters over exactly as the client sent them.
+        let mut multi_query = Map::new();
+        for part in self.query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            match multi_query.entry(k.to_owned()).or_insert_with(|| json!([])) {
+                Value::Array(values) => values.push(json!(v)),
+                _ => unreachable!("entries are arrays"),
+            }
+        }
+        let mut event = json!({
+            "requestContext": {"elb": {"targetGroupArn":
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/goblet/6d0ecf831eec9f09"}},
+            "httpMethod": self.method,
+            "path": self.path,
+            "multiValueQueryStringParameters": multi_query,
+            "multiValueHeaders": multi_headers,
+        });
+        self.body_fields(event.as_object_mut().expect("an object"));
+        event
+    }
+}
+
+/// `headers` (last value wins, as API Gateway does) and `multiValueHeaders`.
+fn header_maps(pairs: &[(String, String)]) -> (Value, Value) {
+    let mut single = Map::new();
+    let mut multi = Map::new();
+    for (k, v) in pairs {
+        single.insert(k.clone(), json!(v));
+        match multi.entry(k.clone()).or_insert_with(|| json!([])) {
+            Value::Array(values) => values.push(json!(v)),
+            _ => unreachable!("entries are arrays"),
+        }
+    }
+    (Value::Object(single), Value::Object(multi))
+}
+
+/// A decoded proxy response.
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl TestResponse {
+    /// Decodes a proxy response of any of the shapes (REST, HTTP API, ALB).
+    pub fn from_proxy_reply(reply: &Value) -> Result<TestResponse, String> {
+        let status = reply["statusCode"]
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .ok_or("statusCode missing or invalid")?;
+        let mut headers = HeaderMap::new();
+        let mut add = |k: &str, v: &str| -> Result<(), String> {
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| e.to_string())?;
+            let value = HeaderValue::from_str(v).map_err(|e| e.to_string())?;
+            headers.append(name, value);
+            Ok(())
+        };
+        if let Some(map) = reply["headers"].as_object() {
+            for (k, v) in map {
+                add(k, v.as_str().ok_or("header values are strings")?)?;
+            }
+        }
+        if let Some(map) = reply["multiValueHeaders"].as_object() {
+            for (k, values) in map {
+                for v in values.as_array().ok_or("multi-value headers are arrays")? {
+                    add(k, v.as_str().ok_or("header values are strings")?)?;
+                }
+            }
+        }
+        if let Some(cookies) = reply["cookies"].as_array() {
+            for c in cookies {
+                add("set-cookie", c.as_str().ok_or("cookies are strings")?)?;
+            }
+        }
+        let text = reply["body"].as_str().unwrap_or_default();
+        let body = if reply["isBase64Encoded"].as_bool() == Some(true) {
+            Bytes::from(STANDARD.decode(text).map_err(|e| e.to_string())?)
+        } else {
+            Bytes::copy_from_slice(text.as_bytes())
+        };
+        Ok(TestResponse { status, headers, body })
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn bytes(&self) -> &Bytes {
+        &self.body
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// The body as JSON.
+    ///
+    /// # Panics
+    /// When the body is not JSON of that shape (this is test support).
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("response body is not the expected JSON ({e}): {}", self.text()))
+    }
+}

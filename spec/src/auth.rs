@@ -1,0 +1,83 @@
+use std::fmt;
+
+/// How API Gateway authorizes calls to a method, in API Gateway's own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthorizationType {
+    /// `NONE`: anyone may call.
+    None,
+    /// `AWS_IAM`: the caller signs with Signature Version 4 as an IAM principal.
+    AwsIam,
+}
+
+impl AuthorizationType {
+    /// The words a `#[route(auth = "...")]` option accepts.
+    pub const ROUTE_WORDS: [&'static str; 2] = ["none", "iam"];
+
+    /// API Gateway's name for it (`authorizationType` of a method).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuthorizationType::None => "NONE",
+            AuthorizationType::AwsIam => "AWS_IAM",
+        }
+    }
+
+    /// Parses the word used in `#[route(auth = "...")]`.
+    pub fn from_route_word(word: &str) -> Result<Self, ParseAuthError> {
+        match word {
+            "none" => Ok(AuthorizationType::None),
+            "iam" => Ok(AuthorizationType::AwsIam),
+            other => Err(ParseAuthError {
+                found: other.to_owned(),
+            }),
+        }
+    }
+
+    /// Parses API Gateway's name (`NONE`, `AWS_IAM`).
+    pub fn from_api_gateway(name: &str) -> Option<Self> {
+        match name {
+            "NONE" => Some(AuthorizationType::None),
+            "AWS_IAM" => Some(AuthorizationType::AwsIam),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AuthorizationType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for AuthorizationType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AuthorizationType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        AuthorizationType::from_api_gateway(&name).ok_or_else(|| {
+            serde::de::Error::custom(format_args!(
+                "unknown authorization type `{name}`; this goblet knows NONE and AWS_IAM"
+            ))
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseAuthError {
+    pub found: String,
+}
+
+impl fmt::Display for ParseAuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown auth `{}`; expected \"none\" or \"iam\"",
+            self.found
+        )
+    }
+}
+
+impl std::error::Error for ParseAuthError {}

@@ -1,0 +1,21 @@
+//! The vocabulary every part of goblet shares.
+//!
+//! The `#[route]` macro, the runtime in the Lambda binary, `goblet local` and the
+//! deployer all parse paths, methods and authorization types with the code in this
+//! crate, so they can never disagree about what a route means. The route manifest
+//! schema ([`Manifest`]) and the binary records that carry it inside a release
+//! binary ([`record`]) are defined here too.
+
+mod auth;
+pub mod cors;
+pub mod manifest;
+mod matcher;
+mod method;
+mod path;
+pub mod record;
+
+pub use auth::{AuthorizationType, ParseAuthError};
+pub use manifest::{Manifest, ManifestError, Route, MANIFEST_VERSION};
+pub use matcher::{Match, PathMatcher};
+pub use method::{Method, ParseMethodError};
+pub use path::{PathError, PathErrorKind, PathTemplate, Segment};

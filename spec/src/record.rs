@@ -1,0 +1,253 @@
+//! The binary records that carry the manifest inside a release binary.
+//!
+//! Every `#[route]` method, the app's `goblet::main!()` and the goblet runtime
+//! itself each place one record in the `goblet_routes` section of the binary.
+//! Records are byte arrays built in `const` context, so they exist without the
+//! binary ever running and survive LTO, `opt-level = "z"` and stripping; they
+//! read the same whatever the target architecture (lengths are little-endian).
+//!
+//! A record: `b"GBLT"`, format version (u8), kind (u8), payload length (u32,
+//! little-endian), payload (UTF-8 JSON). The linker may pad between records with
+//! zero bytes; readers skip them.
+
+use serde::Deserialize;
+
+use crate::manifest::{Manifest, ManifestError, Route};
+use crate::{AuthorizationType, Method};
+
+/// Name of the ELF section holding the records. A C identifier, so linkers
+/// provide `__start_goblet_routes` / `__stop_goblet_routes` for it.
+pub const SECTION: &str = "goblet_routes";
+pub const MAGIC: [u8; 4] = *b"GBLT";
+pub const FORMAT_VERSION: u8 = 1;
+pub const HEADER_LEN: usize = 10;
+
+pub const KIND_FRAMEWORK: u8 = 1;
+pub const KIND_APP: u8 = 2;
+pub const KIND_ROUTE: u8 = 3;
+
+/// Size of the record holding `payload`.
+pub const fn encoded_len(payload: &str) -> usize {
+    HEADER_LEN + payload.len()
+}
+
+/// Builds a record in `const` context; `N` must be `encoded_len(payload)`.
+pub const fn encode<const N: usize>(kind: u8, payload: &str) -> [u8; N] {
+    assert!(N == encoded_len(payload), "record length mismatch");
+    let bytes = payload.as_bytes();
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < 4 {
+        out[i] = MAGIC[i];
+        i += 1;
+    }
+    out[4] = FORMAT_VERSION;
+    out[5] = kind;
+    let len = (bytes.len() as u32).to_le_bytes();
+    out[6] = len[0];
+    out[7] = len[1];
+    out[8] = len[2];
+    out[9] = len[3];
+    let mut j = 0;
+    while j < bytes.len() {
+        out[HEADER_LEN + j] = bytes[j];
+        j += 1;
+    }
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrameworkPayload {
+    goblet_version: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppPayload {
+    app_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoutePayload {
+    path: String,
+    method: Method,
+    authorization_type: AuthorizationType,
+    api_key_required: bool,
+    cors: bool,
+    content_types: Vec<String>,
+    name: String,
+    handler: String,
+    file: String,
+    line: u32,
+}
+
+/// Decodes a whole `goblet_routes` section into the manifest it describes.
+pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
+    let mut frameworks = Vec::new();
+    let mut apps = Vec::new();
+    let mut routes = Vec::new();
+    let mut at = 0;
+    while at < section.len() {
+        if section[at] == 0 {
+            at += 1;
+            continue;
+        }
+        let corrupt = |offset: usize, reason: String| ManifestError::Corrupt { offset, reason };
+        let header = section
+            .get(at..at + HEADER_LEN)
+            .ok_or_else(|| corrupt(at, "truncated record header".into()))?;
+        if header[..4] != MAGIC {
+            return Err(corrupt(at, "no record starts here".into()));
+        }
+        if header[4] != FORMAT_VERSION {
+            return Err(ManifestError::Incompatible {
+                found: header[4],
+                supported: FORMAT_VERSION,
+            });
+        }
+        let kind = header[5];
+        let len = u32::from_le_bytes([header[6], header[7], header[8], header[9]]) as usize;
+        let start = at + HEADER_LEN;
+        let payload = section
+            .get(start..start + len)
+            .ok_or_else(|| corrupt(at, format!("record of {len} bytes runs past the section end")))?;
+        let bad_json = |e: serde_json::Error| corrupt(start, format!("bad record payload: {e}"));
+        match kind {
+            KIND_FRAMEWORK => {
+                let p: FrameworkPayload = serde_json::from_slice(payload).map_err(bad_json)?;
+                frameworks.push(p.goblet_version);
+            }
+            KIND_APP => {
+                let p: AppPayload = serde_json::from_slice(payload).map_err(bad_json)?;
+                apps.push(p.app_name);
+            }
+            KIND_ROUTE => {
+                let p: RoutePayload = serde_json::from_slice(payload).map_err(bad_json)?;
+                routes.push(Route {
+                    path: p.path,
+                    method: p.method,
+                    authorization_type: p.authorization_type,
+                    api_key_required: p.api_key_required,
+                    cors: p.cors,
+                    content_types: p.content_types,
+                    handler: p.handler,
+                    path_parameters: Vec::new(),
+                    name: p.name,
+                    source: format!("{}:{}", p.file, p.line),
+                });
+            }
+            other => return Err(corrupt(at, format!("unknown record kind {other}"))),
+        }
+        at = start + len;
+    }
+    if frameworks.is_empty() && apps.is_empty() && routes.is_empty() {
+        return Err(ManifestError::NotAGobletApp);
+    }
+    frameworks.sort();
+    frameworks.dedup();
+    let goblet_version = match frameworks.as_slice() {
+        [one] => one.clone(),
+        [] => return Err(ManifestError::Corrupt {
+            offset: 0,
+            reason: "no goblet runtime record".into(),
+        }),
+        several => {
+            return Err(ManifestError::Corrupt {
+                offset: 0,
+                reason: format!(
+                    "several goblet versions are linked into this binary ({}); keep one in Cargo.lock",
+                    several.join(", ")
+                ),
+            });
+        }
+    };
+    let app_name = match apps.len() {
+        0 => return Err(ManifestError::NoApp),
+        1 => apps.remove(0),
+        _ => return Err(ManifestError::SeveralApps(apps)),
+    };
+    Manifest::new(goblet_version, app_name, routes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FW: &str = r#"{"goblet_version":"0.1.0"}"#;
+    const APP: &str = r#"{"app_name":"helloworld"}"#;
+    const ROUTE: &str = r#"{"path":"/","method":"GET","authorization_type":"AWS_IAM","api_key_required":false,"cors":false,"content_types":["application/json"],"name":"index","handler":"helloworld::app::index","file":"src/app.rs","line":3}"#;
+
+    fn section(parts: &[(u8, &str)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (kind, payload) in parts {
+            out.extend_from_slice(&MAGIC);
+            out.push(FORMAT_VERSION);
+            out.push(*kind);
+            out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+            out.extend_from_slice(payload.as_bytes());
+            out.extend_from_slice(&[0, 0, 0]);
+        }
+        out
+    }
+
+    #[test]
+    fn const_encoding_matches_the_reader() {
+        const N: usize = encoded_len(APP);
+        const REC: [u8; N] = encode::<N>(KIND_APP, APP);
+        assert_eq!(&REC[..], &section(&[(KIND_APP, APP)])[..N]);
+    }
+
+    #[test]
+    fn decodes_the_hello_world_manifest() {
+        let m = decode_section(&section(&[(KIND_ROUTE, ROUTE), (KIND_FRAMEWORK, FW), (KIND_APP, APP)]))
+            .unwrap();
+        assert_eq!(m.app_name, "helloworld");
+        assert_eq!(m.routes.len(), 1);
+        assert_eq!(m.routes[0].source, "src/app.rs:3");
+        assert_eq!(m.routes[0].authorization_type, AuthorizationType::AwsIam);
+    }
+
+    #[test]
+    fn rejects_bad_sections_clearly() {
+        assert_eq!(decode_section(&[]), Err(ManifestError::NotAGobletApp));
+        assert_eq!(decode_section(&[0, 0]), Err(ManifestError::NotAGobletApp));
+        assert_eq!(
+            decode_section(&section(&[(KIND_FRAMEWORK, FW), (KIND_ROUTE, ROUTE)])),
+            Err(ManifestError::NoApp)
+        );
+        let mut s = section(&[(KIND_FRAMEWORK, FW), (KIND_APP, APP)]);
+        s[4] = 9;
+        assert_eq!(
+            decode_section(&s),
+            Err(ManifestError::Incompatible { found: 9, supported: 1 })
+        );
+        let mut s = section(&[(KIND_FRAMEWORK, FW), (KIND_APP, APP)]);
+        s.truncate(s.len() - 6);
+        assert!(matches!(decode_section(&s), Err(ManifestError::Corrupt { .. })));
+        let mut s = section(&[(KIND_FRAMEWORK, FW), (KIND_APP, APP)]);
+        s[12] = b'!';
+        assert!(matches!(decode_section(&s), Err(ManifestError::Corrupt { offset: 10, .. })));
+        assert!(matches!(
+            decode_section(b"garbage"),
+            Err(ManifestError::Corrupt { offset: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn duplicate_routes_name_both_handlers() {
+        let other = ROUTE.replace("\"line\":3", "\"line\":9");
+        let err = decode_section(&section(&[
+            (KIND_FRAMEWORK, FW),
+            (KIND_APP, APP),
+            (KIND_ROUTE, ROUTE),
+            (KIND_ROUTE, &other),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "route GET / is defined twice: by the handler at src/app.rs:3 and by the handler at src/app.rs:9"
+        );
+    }
+}
