@@ -8,7 +8,10 @@ use goblet_spec::{AuthorizationType, Method, PathTemplate};
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, FnArg, GenericArgument, ItemFn, Lit, LitBool, LitStr, PathArguments, ReturnType, Type};
+use syn::{
+    Expr, ExprLit, FnArg, GenericArgument, ItemFn, Lit, LitBool, LitStr, PathArguments, ReturnType,
+    Type,
+};
 
 use crate::model::{App, AppName, Handler, Location, Output, Route};
 use crate::parse::{Arg, Args, NamedArg};
@@ -53,30 +56,29 @@ impl Errors {
 
 /// Checks `#[route(args)]` on `func`. `locate` gives the file and line of a
 /// span (the compiler knows them; unit tests make them up).
-pub fn route(args: Args, func: &ItemFn, locate: impl FnOnce(Span) -> Location) -> syn::Result<Route> {
+pub fn route(
+    args: Args,
+    func: &ItemFn,
+    locate: impl FnOnce(Span) -> Location,
+) -> syn::Result<Route> {
     let mut errors = Errors::default();
     let mut items = args.items.into_iter().peekable();
 
-    let path = match items.peek() {
-        Some(Arg::Positional(_)) => {
-            let Some(Arg::Positional(expr)) = items.next() else {
-                unreachable!("just peeked a positional argument")
-            };
-            match string_literal(&expr) {
-                Some(lit) => Some(lit),
-                None => {
-                    errors.spanned(
-                        &expr,
-                        "the route path must be a string literal, e.g. `#[route(\"/users/{id}\")]`",
-                    );
-                    None
-                }
+    let path = match items.next_if(|item| matches!(item, Arg::Positional(_))) {
+        Some(Arg::Positional(expr)) => match string_literal(&expr) {
+            Some(lit) => Some(lit),
+            None => {
+                errors.spanned(
+                    &expr,
+                    "the route path must be a string literal, e.g. `#[route(\"/users/{id}\")]`",
+                );
+                None
             }
-        }
+        },
         _ => {
             errors.at(
                 Span::call_site(),
-                "missing route path: write `#[route(\"/path\")]`, e.g. `#[route(\"/users/{id}\", methods = [\"GET\"])]`",
+                "missing route path: it comes first, as in `#[route(\"/users/{id}\", methods = [\"GET\"])]`",
             );
             None
         }
@@ -127,17 +129,16 @@ pub fn route(args: Args, func: &ItemFn, locate: impl FnOnce(Span) -> Location) -
     let route = Route {
         path: path.value(),
         path_span: path.span(),
-        methods: methods.unwrap_or_else(|| {
-            DEFAULT_METHODS
-                .iter()
-                .map(|m| Method::parse(m).expect("default methods are valid"))
-                .collect()
-        }),
+        methods: methods.unwrap_or_else(|| DEFAULT_METHODS.to_vec()),
         authorization_type: authorization_type.unwrap_or(AuthorizationType::None),
         api_key_required: api_key_required.unwrap_or(false),
         cors: cors.unwrap_or(false),
-        content_types: content_types
-            .unwrap_or_else(|| DEFAULT_CONTENT_TYPES.iter().map(|s| (*s).to_owned()).collect()),
+        content_types: content_types.unwrap_or_else(|| {
+            DEFAULT_CONTENT_TYPES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+        }),
         name: name.unwrap_or_else(|| unraw(&func.sig.ident)),
         handler,
         location: locate(path.span()),
@@ -189,7 +190,10 @@ impl Seen {
     fn first(&mut self, errors: &mut Errors, named: &NamedArg) -> bool {
         let name = named.name.to_string();
         if self.0.contains(&name) {
-            errors.spanned(&named.name, format_args!("`{name}` specified more than once"));
+            errors.spanned(
+                &named.name,
+                format_args!("`{name}` specified more than once"),
+            );
             false
         } else {
             self.0.push(name);
@@ -205,23 +209,34 @@ fn list(options: &[&str]) -> String {
 
 fn unknown_option(errors: &mut Errors, named: &NamedArg, options: &[&str]) {
     let found = named.name.to_string();
-    let mut message = format!("unknown option `{found}`; expected one of {}", list(options));
-    if let Some(close) = suggest(&found, options) {
-        message.push_str(&format!(" (did you mean `{close}`?)"));
-    }
+    let message = match options {
+        [only] => format!("unknown option `{found}`; the only option is `{only}`"),
+        _ => {
+            let mut message = format!(
+                "unknown option `{found}`; expected one of {}",
+                list(options)
+            );
+            if let Some(close) = suggest(&found, options) {
+                message.push_str(&format!(" (did you mean `{close}`?)"));
+            }
+            message
+        }
+    };
     errors.spanned(&named.name, message);
 }
 
 /// A bare value after the path: a forgotten `= value`, a second path, ...
 fn positional_after_path(errors: &mut Errors, expr: &Expr, options: &[&str]) {
-    if let Expr::Path(p) = unparen(expr) {
-        if let Some(ident) = p.path.get_ident() {
-            let word = ident.to_string();
-            if options.contains(&word.as_str()) {
-                errors.spanned(expr, format_args!("`{word}` needs a value, as in `{}`", example(&word)));
-                return;
-            }
-        }
+    if let Expr::Path(p) = unparen(expr)
+        && let Some(ident) = p.path.get_ident()
+        && options.contains(&ident.to_string().as_str())
+    {
+        let word = ident.to_string();
+        errors.spanned(
+            expr,
+            format_args!("`{word}` needs a value, as in `{}`", example(&word)),
+        );
+        return;
     }
     let message = if string_literal(expr).is_some() {
         "a route has exactly one path; give each path its own `#[route]` (they may share a function)"
@@ -269,7 +284,10 @@ fn unparen(mut expr: &Expr) -> &Expr {
 
 fn string_literal(expr: &Expr) -> Option<LitStr> {
     match unparen(expr) {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), attrs }) if attrs.is_empty() => Some(s.clone()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s),
+            attrs,
+        }) if attrs.is_empty() => Some(s.clone()),
         _ => None,
     }
 }
@@ -284,7 +302,10 @@ fn string_value(errors: &mut Errors, named: &NamedArg) -> Option<LitStr> {
 
 fn bool_value(errors: &mut Errors, named: &NamedArg) -> Option<LitBool> {
     match unparen(&named.value) {
-        Expr::Lit(ExprLit { lit: Lit::Bool(b), attrs }) if attrs.is_empty() => Some(b.clone()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b),
+            attrs,
+        }) if attrs.is_empty() => Some(b.clone()),
         _ => {
             wrong_type(errors, named, "`true` or `false`");
             None
@@ -306,7 +327,11 @@ fn string_list(errors: &mut Errors, named: &NamedArg) -> Option<Vec<LitStr>> {
             None => {
                 errors.spanned(
                     elem,
-                    format_args!("`{}` expects string literals, as in `{}`", named.name, example(&named.name.to_string())),
+                    format_args!(
+                        "`{}` expects string literals, as in `{}`",
+                        named.name,
+                        example(&named.name.to_string())
+                    ),
                 );
                 ok = false;
             }
@@ -315,7 +340,11 @@ fn string_list(errors: &mut Errors, named: &NamedArg) -> Option<Vec<LitStr>> {
     if ok && out.is_empty() {
         errors.spanned(
             &named.value,
-            format_args!("`{}` needs at least one entry, as in `{}`", named.name, example(&named.name.to_string())),
+            format_args!(
+                "`{}` needs at least one entry, as in `{}`",
+                named.name,
+                example(&named.name.to_string())
+            ),
         );
         ok = false;
     }
@@ -330,7 +359,10 @@ fn check_methods(errors: &mut Errors, named: &NamedArg) -> Option<Vec<Method>> {
         let word = lit.value();
         match Method::parse(&word) {
             Ok(method) if methods.contains(&method) => {
-                errors.spanned(&lit, format_args!("method `{method}` is listed more than once"));
+                errors.spanned(
+                    &lit,
+                    format_args!("method `{method}` is listed more than once"),
+                );
                 ok = false;
             }
             Ok(method) => methods.push(method),
@@ -364,16 +396,17 @@ fn is_token_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
 }
 
+/// `type/subtype`, or a range the runtime matches: `type/*` or `*/*`.
 fn is_media_type(text: &str) -> bool {
-    match text.split_once('/') {
-        Some((kind, subtype)) => {
-            !kind.is_empty()
-                && !subtype.is_empty()
-                && kind.chars().all(is_token_char)
-                && subtype.chars().all(is_token_char)
-        }
-        None => false,
-    }
+    let Some((kind, subtype)) = text.split_once('/') else {
+        return false;
+    };
+    let token = |part: &str| !part.is_empty() && part.chars().all(is_token_char);
+    let wildcard_ok = match (kind, subtype) {
+        ("*", sub) => sub == "*",
+        (kind, sub) => !kind.contains('*') && (sub == "*" || !sub.contains('*')),
+    };
+    token(kind) && token(subtype) && wildcard_ok
 }
 
 fn check_content_types(errors: &mut Errors, named: &NamedArg) -> Option<Vec<String>> {
@@ -386,12 +419,15 @@ fn check_content_types(errors: &mut Errors, named: &NamedArg) -> Option<Vec<Stri
             errors.spanned(
                 &lit,
                 format_args!(
-                    "`{text}` is not a media type: expected `type/subtype` without parameters, e.g. `application/json`"
+                    "`{text}` is not a media type: expected `type/subtype` without parameters (or a range `type/*`, `*/*`), e.g. `application/json`"
                 ),
             );
             ok = false;
         } else if types.iter().any(|t| t.eq_ignore_ascii_case(&text)) {
-            errors.spanned(&lit, format_args!("content type `{text}` is listed more than once"));
+            errors.spanned(
+                &lit,
+                format_args!("content type `{text}` is listed more than once"),
+            );
             ok = false;
         } else {
             types.push(text);
@@ -421,7 +457,10 @@ fn check_app_name(errors: &mut Errors, named: &NamedArg) -> Option<String> {
         errors.spanned(&lit, "the app name must not be empty");
         return None;
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
         errors.spanned(
             &lit,
             format_args!("invalid character {c:?} in app name: use only A-Z a-z 0-9 _ -"),
@@ -436,7 +475,7 @@ fn check_app_name(errors: &mut Errors, named: &NamedArg) -> Option<String> {
 fn check_handler(errors: &mut Errors, func: &ItemFn) -> Handler {
     let sig = &func.sig;
     if let Some(unsafety) = &sig.unsafety {
-        errors.spanned(unsafety, "a route handler cannot be `unsafe`: the runtime calls it");
+        errors.spanned(unsafety, "a route handler cannot be an `unsafe fn`: nothing upholds its safety contract when a request calls it");
     }
     if !sig.generics.params.is_empty() {
         errors.spanned(
@@ -465,15 +504,21 @@ fn check_handler(errors: &mut Errors, func: &ItemFn) -> Handler {
             }
         }
     }
-    let output_span = match &sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
-        ReturnType::Default => sig.ident.span(),
+    let output = match &sig.output {
+        ReturnType::Type(_, ty) => Output {
+            ty: (!contains_impl_trait(ty)).then(|| (**ty).clone()),
+            span: ty.span(),
+        },
+        ReturnType::Default => Output {
+            ty: None,
+            span: sig.ident.span(),
+        },
     };
     Handler {
         ident: sig.ident.clone(),
         is_async: sig.asyncness.is_some(),
         args,
-        output: Output { span: output_span },
+        output,
     }
 }
 
@@ -494,16 +539,38 @@ fn unsupported_arg(ty: &Type) -> Option<(&dyn ToTokens, &'static str)> {
         Type::Path(p) => {
             let qself = p.qself.as_ref().and_then(|q| unsupported_arg(&q.ty));
             qself.or_else(|| {
-                p.path.segments.iter().find_map(|segment| match &segment.arguments {
-                    PathArguments::AngleBracketed(a) => a.args.iter().find_map(|arg| match arg {
-                        GenericArgument::Type(t) => unsupported_arg(t),
+                p.path
+                    .segments
+                    .iter()
+                    .find_map(|segment| match &segment.arguments {
+                        PathArguments::AngleBracketed(a) => {
+                            a.args.iter().find_map(|arg| match arg {
+                                GenericArgument::Type(t) => unsupported_arg(t),
+                                _ => None,
+                            })
+                        }
                         _ => None,
-                    }),
-                    _ => None,
-                })
+                    })
             })
         }
         _ => None,
+    }
+}
+
+/// Whether `ty` mentions `impl Trait` anywhere (generated code cannot name it).
+fn contains_impl_trait(ty: &Type) -> bool {
+    ty.to_token_stream()
+        .into_iter()
+        .any(|token| is_impl_keyword(&token))
+}
+
+fn is_impl_keyword(token: &proc_macro2::TokenTree) -> bool {
+    match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "impl",
+        proc_macro2::TokenTree::Group(group) => {
+            group.stream().into_iter().any(|t| is_impl_keyword(&t))
+        }
+        _ => false,
     }
 }
 
@@ -517,7 +584,9 @@ fn suggest<'a>(found: &str, options: &[&'a str]) -> Option<&'a str> {
     options
         .iter()
         .map(|o| (edit_distance(&found, o), *o))
-        .filter(|(d, o)| *d <= 2 || (found.len() >= 3 && (o.contains(found.as_str()) || found.contains(o))))
+        .filter(|(d, o)| {
+            *d <= 2 || (found.len() >= 3 && (o.contains(found.as_str()) || found.contains(o)))
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, o)| o)
 }
@@ -530,7 +599,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(cur) };
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(cur)
+            };
             prev = cur;
         }
     }
@@ -565,7 +638,13 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let route = check(quote!("/users/{id}"), quote!(fn get_user() {})).unwrap();
+        let route = check(
+            quote!("/users/{id}"),
+            quote!(
+                fn get_user() {}
+            ),
+        )
+        .unwrap();
         assert_eq!(route.path, "/users/{id}");
         assert_eq!(route.methods, [Method::Get]);
         assert_eq!(route.authorization_type, AuthorizationType::None);
@@ -581,9 +660,20 @@ mod tests {
     #[test]
     fn every_option() {
         let route = check(
-            quote!("/orders", methods = ["POST", "PUT"], auth = "iam", api_key = true, cors = true,
-                   content_types = ["application/json", "text/plain"], name = "orders"),
-            quote!(async fn r#type(a: goblet::Json<u8>, b: goblet::Request) -> u8 { 0 }),
+            quote!(
+                "/orders",
+                methods = ["POST", "PUT"],
+                auth = "iam",
+                api_key = true,
+                cors = true,
+                content_types = ["application/json", "text/plain"],
+                name = "orders"
+            ),
+            quote!(
+                async fn r#type(a: goblet::Json<u8>, b: goblet::Request) -> u8 {
+                    0
+                }
+            ),
         )
         .unwrap();
         assert_eq!(route.methods, [Method::Post, Method::Put]);
@@ -597,16 +687,31 @@ mod tests {
 
     #[test]
     fn raw_identifier_names_the_route_without_prefix() {
-        let route = check(quote!("/"), quote!(fn r#type() {})).unwrap();
+        let route = check(
+            quote!("/"),
+            quote!(
+                fn r#type() {}
+            ),
+        )
+        .unwrap();
         assert_eq!(route.name, "type");
     }
 
     #[test]
     fn reports_every_error_at_once() {
         let found = messages(
-            quote!("/a/", methods = ["GET", "GET", "get"], auth = "IAM", cors = "yes",
-                   content_types = ["json"], colour = 1, auth = "none"),
-            quote!(fn f<T>(&self, x: &str) {}),
+            quote!(
+                "/a/",
+                methods = ["GET", "GET", "get"],
+                auth = "IAM",
+                cors = "yes",
+                content_types = ["json"],
+                colour = 1,
+                auth = "none"
+            ),
+            quote!(
+                fn f<T>(&self, x: &str) {}
+            ),
         );
         assert_eq!(
             found,
@@ -616,7 +721,7 @@ mod tests {
                 "unknown method `get`; expected one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, ANY (did you mean `GET`?)",
                 "unknown auth `IAM`; expected \"none\" or \"iam\"",
                 "`cors` expects `true` or `false`, as in `cors = true`",
-                "`json` is not a media type: expected `type/subtype` without parameters, e.g. `application/json`",
+                "`json` is not a media type: expected `type/subtype` without parameters (or a range `type/*`, `*/*`), e.g. `application/json`",
                 "unknown option `colour`; expected one of `methods`, `auth`, `api_key`, `cors`, `content_types`, `name`",
                 "`auth` specified more than once",
                 "a route handler cannot be generic: name concrete types so the route knows what to extract",
@@ -629,23 +734,44 @@ mod tests {
     #[test]
     fn path_must_come_first_and_alone() {
         assert_eq!(
-            messages(quote!(methods = ["GET"], "/a"), quote!(fn f() {})),
+            messages(
+                quote!(methods = ["GET"], "/a"),
+                quote!(
+                    fn f() {}
+                )
+            ),
             [
-                "missing route path: write `#[route(\"/path\")]`, e.g. `#[route(\"/users/{id}\", methods = [\"GET\"])]`",
+                "missing route path: it comes first, as in `#[route(\"/users/{id}\", methods = [\"GET\"])]`",
                 "a route has exactly one path; give each path its own `#[route]` (they may share a function)",
             ]
         );
         assert_eq!(
-            messages(quote!(), quote!(fn f() {})).len(),
+            messages(
+                quote!(),
+                quote!(
+                    fn f() {}
+                )
+            )
+            .len(),
             1,
             "an empty attribute is a missing path"
         );
         assert_eq!(
-            messages(quote!(path), quote!(fn f() {})),
+            messages(
+                quote!(path),
+                quote!(
+                    fn f() {}
+                )
+            ),
             ["the route path must be a string literal, e.g. `#[route(\"/users/{id}\")]`"]
         );
         assert_eq!(
-            messages(quote!("/a", cors), quote!(fn f() {})),
+            messages(
+                quote!("/a", cors),
+                quote!(
+                    fn f() {}
+                )
+            ),
             ["`cors` needs a value, as in `cors = true`"]
         );
     }
@@ -653,10 +779,20 @@ mod tests {
     #[test]
     fn suggestions() {
         assert_eq!(
-            messages(quote!("/", method = ["GET"]), quote!(fn f() {})),
-            ["unknown option `method`; expected one of `methods`, `auth`, `api_key`, `cors`, `content_types`, `name` (did you mean `methods`?)"]
+            messages(
+                quote!("/", method = ["GET"]),
+                quote!(
+                    fn f() {}
+                )
+            ),
+            [
+                "unknown option `method`; expected one of `methods`, `auth`, `api_key`, `cors`, `content_types`, `name` (did you mean `methods`?)"
+            ]
         );
-        assert_eq!(suggest("content_type", ROUTE_OPTIONS), Some("content_types"));
+        assert_eq!(
+            suggest("content_type", ROUTE_OPTIONS),
+            Some("content_types")
+        );
         assert_eq!(suggest("apikey", ROUTE_OPTIONS), Some("api_key"));
         assert_eq!(suggest("name", MAIN_OPTIONS), Some("app_name"));
         assert_eq!(suggest("zzz", ROUTE_OPTIONS), None);
@@ -665,29 +801,66 @@ mod tests {
     #[test]
     fn list_values() {
         assert_eq!(
-            messages(quote!("/", methods = []), quote!(fn f() {})),
+            messages(
+                quote!("/", methods = []),
+                quote!(
+                    fn f() {}
+                )
+            ),
             ["`methods` needs at least one entry, as in `methods = [\"GET\", \"POST\"]`"]
         );
         assert_eq!(
-            messages(quote!("/", methods = "GET"), quote!(fn f() {})),
+            messages(
+                quote!("/", methods = "GET"),
+                quote!(
+                    fn f() {}
+                )
+            ),
             ["`methods` expects a list of string literals, as in `methods = [\"GET\", \"POST\"]`"]
         );
         assert_eq!(
-            messages(quote!("/", methods = [GET]), quote!(fn f() {})),
+            messages(
+                quote!("/", methods = [GET]),
+                quote!(
+                    fn f() {}
+                )
+            ),
             ["`methods` expects string literals, as in `methods = [\"GET\", \"POST\"]`"]
         );
         assert_eq!(
-            messages(quote!("/", content_types = ["text/plain", "Text/Plain"]), quote!(fn f() {})),
+            messages(
+                quote!("/", content_types = ["text/plain", "Text/Plain"]),
+                quote!(
+                    fn f() {}
+                )
+            ),
             ["content type `Text/Plain` is listed more than once"]
         );
     }
 
     #[test]
     fn media_types() {
-        for ok in ["application/json", "text/plain", "application/vnd.api+json", "image/*", "*/*"] {
+        for ok in [
+            "application/json",
+            "text/plain",
+            "application/vnd.api+json",
+            "image/*",
+            "*/*",
+        ] {
             assert!(is_media_type(ok), "{ok}");
         }
-        for bad in ["json", "/json", "text/", "text/plain; charset=utf-8", "a/b/c", "text /plain", ""] {
+        for bad in [
+            "*/json",
+            "im*/png",
+            "image/p*g",
+            "json",
+            "/json",
+            "text/",
+            "text/plain; charset=utf-8",
+            "a/b/c",
+            "text /plain",
+            "",
+        ] {
             assert!(!is_media_type(bad), "{bad}");
         }
     }
@@ -695,11 +868,21 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(
-            messages(quote!("/", name = ""), quote!(fn f() {})),
+            messages(
+                quote!("/", name = ""),
+                quote!(
+                    fn f() {}
+                )
+            ),
             ["the route name must not be empty"]
         );
         assert_eq!(
-            messages(quote!("/", name = list), quote!(fn f() {})),
+            messages(
+                quote!("/", name = list),
+                quote!(
+                    fn f() {}
+                )
+            ),
             ["`name` expects a string literal, as in `name = \"list_users\"`"]
         );
     }
@@ -707,20 +890,48 @@ mod tests {
     #[test]
     fn handler_signatures() {
         assert_eq!(
-            messages(quote!("/"), quote!(unsafe fn f(x: impl Sized, y: Option<&str>) {})),
+            messages(
+                quote!("/"),
+                quote!(
+                    unsafe fn f(x: impl Sized, y: Option<&str>) {}
+                )
+            ),
             [
-                "a route handler cannot be `unsafe`: the runtime calls it",
+                "a route handler cannot be an `unsafe fn`: nothing upholds its safety contract when a request calls it",
                 "`impl Trait` is not allowed in a route handler's arguments: name the extractor type, e.g. `Json<Order>`",
                 "a route handler's arguments must own their data: use an owned extractor such as `Path<String>` or `Request`, not a reference",
             ]
         );
         assert_eq!(
-            messages(quote!("/"), quote!(fn f() where u8: Copy {})),
+            messages(
+                quote!("/"),
+                quote!(
+                    fn f()
+                    where
+                        u8: Copy,
+                    {
+                    }
+                )
+            ),
             ["a route handler cannot have a `where` clause"]
         );
+        assert_eq!(
+            messages(
+                quote!("/"),
+                quote!(
+                    fn f(a: u8, ...) {}
+                )
+            ),
+            ["a route handler cannot be variadic"]
+        );
         // Patterns are the user's business: they are kept as written.
-        let route = check(quote!("/{a}"), quote!(fn f(goblet::Path(a): goblet::Path<u8>, mut b: (u8, u16)) {}))
-            .unwrap();
+        let route = check(
+            quote!("/{a}"),
+            quote!(
+                fn f(goblet::Path(a): goblet::Path<u8>, mut b: (u8, u16)) {}
+            ),
+        )
+        .unwrap();
         assert_eq!(route.handler.args.len(), 2);
     }
 
@@ -733,8 +944,15 @@ mod tests {
 
     #[test]
     fn app_options() {
-        assert!(matches!(syn::parse2(quote!()).and_then(app).unwrap().name, AppName::Package));
-        match syn::parse2(quote!(app_name = "orders-api_2")).and_then(app).unwrap().name {
+        assert!(matches!(
+            syn::parse2(quote!()).and_then(app).unwrap().name,
+            AppName::Package
+        ));
+        match syn::parse2(quote!(app_name = "orders-api_2"))
+            .and_then(app)
+            .unwrap()
+            .name
+        {
             AppName::Custom(name) => assert_eq!(name, "orders-api_2"),
             AppName::Package => panic!("expected the custom name"),
         }
@@ -743,7 +961,7 @@ mod tests {
             [
                 "the app name must not be empty",
                 "`app_name` specified more than once",
-                "unknown option `name`; expected one of `app_name` (did you mean `app_name`?)",
+                "unknown option `name`; the only option is `app_name`",
                 "unexpected argument: name the option, as in `goblet::main!(app_name = \"z\")`",
                 "unexpected argument: `goblet::main!` takes `app_name = \"...\"` or nothing",
             ]

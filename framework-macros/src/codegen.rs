@@ -13,7 +13,10 @@ use crate::model::{App, AppName, Route};
 /// The user's function, unchanged, followed by everything the route needs.
 pub fn route(route: &Route, item: TokenStream) -> TokenStream {
     let handler = handler_fn(route);
-    let methods = route.methods.iter().map(|&method| method_items(route, method));
+    let methods = route
+        .methods
+        .iter()
+        .map(|&method| method_items(route, method));
     quote! {
         #item
 
@@ -30,7 +33,11 @@ pub fn app(app: &App) -> TokenStream {
         AppName::Package => (
             quote!(::core::env!("CARGO_PKG_NAME")),
             // Cargo package names are [A-Za-z0-9_-]: nothing to escape.
-            quote!(::core::concat!("{\"app_name\":\"", ::core::env!("CARGO_PKG_NAME"), "\"}")),
+            quote!(::core::concat!(
+                "{\"app_name\":\"",
+                ::core::env!("CARGO_PKG_NAME"),
+                "\"}"
+            )),
         ),
         AppName::Custom(name) => {
             let payload = format!("{{\"app_name\":{}}}", json_string(name));
@@ -73,28 +80,33 @@ fn handler_fn(route: &Route) -> TokenStream {
     let vars: Vec<Ident> = (0..count)
         .map(|i| format_ident!("__arg{}", i, span = Span::mixed_site()))
         .collect();
-    let extractions = handler.args.iter().zip(&vars).enumerate().map(|(i, (ty, var))| {
-        let span = at(ty.span());
-        // Every argument but the last borrows the request; the last may
-        // consume it (a `Request` argument, a body).
-        let extract = if i + 1 < count {
-            quote_spanned! {span=>
-                <#ty as ::goblet::__private::FromRequestParts>::from_request_parts(&__req)
-            }
-        } else {
-            quote_spanned! {span=>
-                <#ty as ::goblet::__private::FromRequest<_>>::from_request(__req)
-            }
-        };
-        quote_spanned! {Span::mixed_site()=>
-            let #var = match #extract {
-                ::core::result::Result::Ok(value) => value,
-                ::core::result::Result::Err(rejection) => {
-                    return ::goblet::__private::IntoResponse::into_response(rejection);
+    let extractions = handler
+        .args
+        .iter()
+        .zip(&vars)
+        .enumerate()
+        .map(|(i, (ty, var))| {
+            let span = at(ty.span());
+            // Every argument but the last borrows the request; the last may
+            // consume it (a `Request` argument, a body).
+            let extract = if i + 1 < count {
+                quote_spanned! {span=>
+                    <#ty as ::goblet::__private::FromRequestParts>::from_request_parts(&__req)
+                }
+            } else {
+                quote_spanned! {span=>
+                    <#ty as ::goblet::__private::FromRequest<_>>::from_request(__req)
                 }
             };
-        }
-    });
+            quote_spanned! {Span::mixed_site()=>
+                let #var = match #extract {
+                    ::core::result::Result::Ok(value) => value,
+                    ::core::result::Result::Err(rejection) => {
+                        return ::goblet::__private::IntoResponse::into_response(rejection);
+                    }
+                };
+            }
+        });
     let ident = &handler.ident;
     let call = if handler.is_async {
         quote!(#ident(#(#vars),*).await)
@@ -102,8 +114,15 @@ fn handler_fn(route: &Route) -> TokenStream {
         quote!(#ident(#(#vars),*))
     };
     let discard = (count == 0).then(|| quote_spanned!(Span::mixed_site()=> let _ = __req;));
-    let respond = quote_spanned! {at(handler.output.span)=>
-        ::goblet::__private::IntoResponse::into_response(__output)
+    // Naming the return type makes rustc point at all of it (`Option<User>`,
+    // not just `Option`); a type with `impl Trait` cannot be named.
+    let respond = match &handler.output.ty {
+        Some(ty) => quote_spanned! {at(handler.output.span)=>
+            <#ty as ::goblet::__private::IntoResponse>::into_response(__output)
+        },
+        None => quote_spanned! {at(handler.output.span)=>
+            ::goblet::__private::IntoResponse::into_response(__output)
+        },
     };
     let name = handler_name();
     quote_spanned! {Span::mixed_site()=>
@@ -244,11 +263,11 @@ pub(crate) fn route_payload(route: &Route, method: Method) -> (String, String) {
 /// left to the runtime and `goblet manifest`, which check the whole binary.
 /// `ANY` and `GET` on one path get different names: API Gateway allows both.
 fn duplicate_marker(route: &Route, method: Method) -> TokenStream {
-    let name = Ident::new(
-        &marker_name(&route.path, method),
-        Span::call_site().located_at(route.path_span),
-    );
-    quote! {
+    // Every token points at the path literal: that is what rustc underlines,
+    // at both definitions.
+    let span = Span::call_site().located_at(route.path_span);
+    let name = Ident::new(&marker_name(&route.path, method), span);
+    quote_spanned! {span=>
         #[doc(hidden)]
         #[allow(non_local_definitions)]
         #[macro_export]
@@ -332,8 +351,12 @@ mod tests {
             handler: Handler {
                 ident: format_ident!("user_fn"),
                 is_async: true,
-                args: vec![syn::parse_quote!(goblet::Path<u64>), syn::parse_quote!(goblet::Request)],
+                args: vec![
+                    syn::parse_quote!(goblet::Path<u64>),
+                    syn::parse_quote!(goblet::Request),
+                ],
                 output: Output {
+                    ty: None,
                     span: Span::call_site(),
                 },
             },
@@ -409,13 +432,22 @@ mod tests {
                 assert!(names.insert(name), "{method} {path}");
             }
         }
-        assert_eq!(marker_name("/users/{id}", Method::Get), "__goblet_route_GET__users___lid_r");
+        assert_eq!(
+            marker_name("/users/{id}", Method::Get),
+            "__goblet_route_GET__users___lid_r"
+        );
     }
 
     #[test]
     fn one_route_def_and_record_per_method() {
         let route = sample("/users/{id}", "user_fn", "src/app.rs");
-        let tokens = super::route(&route, quote!(async fn user_fn() {})).to_string();
+        let tokens = super::route(
+            &route,
+            quote!(
+                async fn user_fn() {}
+            ),
+        )
+        .to_string();
         assert_eq!(tokens.matches("inventory :: submit !").count(), 2);
         assert!(tokens.contains("static __GOBLET_ROUTE_GET"));
         assert!(tokens.contains("static __GOBLET_ROUTE_POST"));
@@ -434,7 +466,10 @@ mod tests {
             name: AppName::Custom("orders".into()),
         })
         .to_string();
-        assert!(custom.contains(r#""{\"app_name\":\"orders\"}""#), "{custom}");
+        assert!(
+            custom.contains(r#""{\"app_name\":\"orders\"}""#),
+            "{custom}"
+        );
         assert!(custom.contains("fn main ()"));
         let package = app(&App {
             name: AppName::Package,

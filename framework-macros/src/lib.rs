@@ -2,10 +2,11 @@
 //! goblet (`goblet::route`, `goblet::main!`), never from this crate directly:
 //! the code they generate refers to `::goblet`.
 //!
-//! The crate is laid out as serde_derive and axum-macros are: [`parse`] reads
-//! the macro arguments, [`check`] validates them (reporting every mistake at
-//! once, each on its token) into a [`model`], and [`codegen`] writes the code.
-//! Option names live in [`symbol`].
+//! The crate is laid out as serde_derive and axum-macros are: `parse` reads
+//! the macro arguments, `check` validates them (reporting every mistake at
+//! once, each on its token) into a `model`, and `codegen` writes the code,
+//! which names goblet only through `::goblet::__private`. Option names live in
+//! `symbol`.
 //!
 //! [goblet]: https://docs.rs/goblet
 
@@ -41,21 +42,30 @@ mod symbol;
 ///   principal (`AWS_IAM`); `"none"` lets anyone call.
 /// - **api_key**: API Gateway requires an `x-api-key` header from a usage plan.
 /// - **cors**: goblet answers CORS preflights and adds the CORS headers.
-/// - **content_types**: request bodies the route accepts (`type/subtype`);
-///   others are answered with 415.
+/// - **content_types**: request bodies the route accepts, as `type/subtype`
+///   or a range `type/*`, `*/*`; a body of any other type is answered with 415.
 /// - **name**: the route's name in the manifest.
 ///
-/// The function may be `fn` or `async fn`. Every argument is an extractor:
-/// all but the last implement `FromRequestParts` (`Path`, `Query`, `Context`,
-/// `HeaderMap`, ...), the last may also consume the request (`Json<T>`,
-/// `Bytes`, `String`, or the whole `Request`). The return type implements
-/// `IntoResponse`. A type that does not is reported on that argument or return
-/// type. The function itself is kept exactly as written, so tests can call it
-/// directly.
+/// The function is a free `fn` or `async fn` (in a module or a function body,
+/// not in an `impl` block), neither generic nor `unsafe`. Every argument is an
+/// extractor, taken by value: all but the last implement `FromRequestParts`
+/// (`Path`, `Query`, `Json`, `Context`, `HeaderMap`, ...), the last may
+/// instead consume the request (the whole `Request`). The return type
+/// implements `IntoResponse`. A type that does not is reported on that
+/// argument or return type. Patterns such as `Path(id): Path<u64>` are fine.
 ///
-/// Two handlers for the same path and method in one crate do not compile (the
-/// error names the route as `__goblet_route_<METHOD>_<path>` and points at both
-/// paths). The runtime and `goblet manifest` check the whole binary again.
+/// The function itself is kept exactly as written, so tests can call it
+/// directly. Several `#[route]` attributes may share one function.
+///
+/// Each method becomes a `RouteDef` for the runtime and a record in the
+/// binary's `goblet_routes` section for `goblet manifest` / `goblet deploy`,
+/// with the handler's `module::path` and the `file:line` of the path literal.
+///
+/// Two handlers for the same path and method in one crate do not compile:
+/// rustc reports that a name such as `__goblet_route_GET__users___lid_r`
+/// (method, then the path spelled out) "is defined multiple times", pointing
+/// at both paths. `ANY` next to `GET` on one path is not a duplicate. The
+/// runtime and `goblet manifest` check the whole binary again.
 ///
 /// # Example
 ///

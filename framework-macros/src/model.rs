@@ -35,6 +35,9 @@ pub struct Handler {
 
 /// What the handler returns; it must convert into a response.
 pub struct Output {
+    /// The return type when generated code can name it: not for `-> ()`
+    /// left implicit, nor for a type holding `impl Trait`.
+    pub ty: Option<Type>,
     /// Where a "does not convert into a response" error points: the return
     /// type, or the function's name when there is none.
     pub span: Span,

@@ -61,8 +61,12 @@ mod tests {
 
     #[test]
     fn path_then_options() {
-        let args = parse(quote::quote!("/users/{id}", methods = ["GET", "POST"], cors = true,))
-            .unwrap();
+        let args = parse(quote::quote!(
+            "/users/{id}",
+            methods = ["GET", "POST"],
+            cors = true,
+        ))
+        .unwrap();
         assert_eq!(args.items.len(), 3);
         assert!(matches!(&args.items[0], Arg::Positional(Expr::Lit(_))));
         let Arg::Named(named) = &args.items[1] else {

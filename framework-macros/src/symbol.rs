@@ -1,6 +1,8 @@
 //! Every option name the macros accept, in one place (as serde_derive's
 //! `symbol.rs` does), so parsing, validation and error messages never disagree.
 
+use goblet_spec::Method;
+
 /// `#[route(PATH, methods = ["GET", "POST"])]`
 pub const METHODS: &str = "methods";
 /// `#[route(PATH, auth = "iam")]`
@@ -24,6 +26,6 @@ pub const APP_NAME: &str = "app_name";
 pub const MAIN_OPTIONS: &[&str] = &[APP_NAME];
 
 /// Methods a route serves when `methods` is not given.
-pub const DEFAULT_METHODS: &[&str] = &["GET"];
+pub const DEFAULT_METHODS: &[Method] = &[Method::Get];
 /// Request bodies a route accepts when `content_types` is not given.
 pub const DEFAULT_CONTENT_TYPES: &[&str] = &["application/json"];

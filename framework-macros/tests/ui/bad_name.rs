@@ -1,0 +1,6 @@
+use goblet::route;
+
+#[route("/", name = "")]
+fn index() {}
+
+fn main() {}

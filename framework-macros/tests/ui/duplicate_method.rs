@@ -1,0 +1,6 @@
+use goblet::route;
+
+#[route("/", methods = ["GET", "POST", "GET"])]
+fn index() {}
+
+fn main() {}

@@ -1,0 +1,1 @@
+goblet::main!(app_name = "orders api");

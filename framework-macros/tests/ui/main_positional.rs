@@ -1,0 +1,1 @@
+goblet::main!("orders");

@@ -1,0 +1,6 @@
+use goblet::route;
+
+#[route("/")]
+struct Index;
+
+fn main() {}
