@@ -46,17 +46,22 @@ impl RouteTable {
         defs: impl IntoIterator<Item = &'static RouteDef>,
     ) -> Result<RouteTable, ManifestError> {
         let defs: Vec<&'static RouteDef> = defs.into_iter().collect();
-        Manifest::new(String::new(), String::new(), defs.iter().map(|d| manifest_route(d)).collect())?;
+        Manifest::new(
+            String::new(),
+            String::new(),
+            defs.iter().map(|d| manifest_route(d)).collect(),
+        )?;
         let mut table = RouteTable {
             resources: Vec::new(),
             by_template: HashMap::new(),
             matcher: PathMatcher::new(),
         };
         for def in defs {
-            let template = PathTemplate::parse(def.path).map_err(|error| ManifestError::BadPath {
-                source: format!("{}:{}", def.file, def.line),
-                error,
-            })?;
+            let template =
+                PathTemplate::parse(def.path).map_err(|error| ManifestError::BadPath {
+                    source: format!("{}:{}", def.file, def.line),
+                    error,
+                })?;
             let next = table.resources.len();
             let index = *table.matcher.entry(&template, || next);
             if index == next {
@@ -110,7 +115,10 @@ impl RouteTable {
         let resource = &self.resources[index];
         incoming.request.resource = Some(resource.template);
         let method = incoming.request.method.as_str();
-        let exact = resource.methods.iter().find(|d| d.method.as_str() == method);
+        let exact = resource
+            .methods
+            .iter()
+            .find(|d| d.method.as_str() == method);
         let any = || resource.methods.iter().find(|d| d.method == Method::Any);
         if let Some(def) = exact.or_else(any) {
             return Routed::Handler(def, resource.cors);
@@ -142,7 +150,10 @@ fn manifest_route(def: &RouteDef) -> Route {
 
 /// A raw event in, a shaped reply out. `Err` only for events that are not
 /// HTTP requests at all; everything else gets an HTTP answer.
-pub(crate) async fn handle(table: &RouteTable, event: RawEvent) -> Result<ProxyReply, UnknownEvent> {
+pub(crate) async fn handle(
+    table: &RouteTable,
+    event: RawEvent,
+) -> Result<ProxyReply, UnknownEvent> {
     let mut incoming = match event.into_incoming()? {
         Ok(incoming) => incoming,
         Err(bad) => return Ok(shape_reply(bad.shape, bad.error.into_response())),
@@ -163,9 +174,10 @@ pub(crate) async fn handle(table: &RouteTable, event: RawEvent) -> Result<ProxyR
             let mut response = StatusCode::OK.into_response();
             add_cors_headers(&mut response);
             if let Ok(value) = HeaderValue::from_str(&methods) {
-                response
-                    .headers_mut()
-                    .insert(HeaderName::from_static("access-control-allow-methods"), value);
+                response.headers_mut().insert(
+                    HeaderName::from_static("access-control-allow-methods"),
+                    value,
+                );
             }
             response
         }
@@ -198,7 +210,11 @@ async fn call(def: &'static RouteDef, request: Request) -> Response {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "non-string panic payload".to_owned());
         tracing::error!(handler = def.handler_path, panic = %message, "handler panicked");
-        error_response(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", INTERNAL_MESSAGE)
+        error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            INTERNAL_MESSAGE,
+        )
     })
 }
 
@@ -214,11 +230,16 @@ fn check_content_type(def: &RouteDef, request: &Request) -> Result<(), Error> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json");
     let essence = given.split(';').next().unwrap_or_default().trim();
-    let accepted = def.content_types.iter().any(|allowed| media_type_matches(allowed, essence));
+    let accepted = def
+        .content_types
+        .iter()
+        .any(|allowed| media_type_matches(allowed, essence));
     if accepted {
         Ok(())
     } else {
-        Err(Error::UnsupportedMediaType(format!("Unsupported media type: {essence}")))
+        Err(Error::UnsupportedMediaType(format!(
+            "Unsupported media type: {essence}"
+        )))
     }
 }
 
@@ -234,9 +255,9 @@ fn media_type_matches(allowed: &str, given: &str) -> bool {
 
 fn add_cors_headers(response: &mut Response) {
     for (name, value) in cors::response_headers() {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        response.headers_mut().insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     }
 }
-

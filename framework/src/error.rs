@@ -104,9 +104,10 @@ pub(crate) fn error_body(code: &str, message: &str) -> Vec<u8> {
 pub(crate) fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let mut response = Response::new(Body::from(error_body(code, message)));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 
 use crate::error::Error;
 use crate::request::{EventFormat, Identity, Request, RequestContext};
@@ -130,7 +130,9 @@ pub(crate) enum ReplyShape {
     HttpV2,
     /// `multi` when the target group has multi-value headers on (the request
     /// then carries `multiValueHeaders`, and the response must too).
-    Alb { multi: bool },
+    Alb {
+        multi: bool,
+    },
 }
 
 /// An event that is not an HTTP request of any shape goblet knows. It is
@@ -181,7 +183,9 @@ impl RawEvent {
         } else {
             return Err(UnknownEvent(describe_unknown(&self)));
         };
-        Ok(self.build(format, shape).map_err(|error| BadEvent { shape, error }))
+        Ok(self
+            .build(format, shape)
+            .map_err(|error| BadEvent { shape, error }))
     }
 
     fn build(self, format: EventFormat, shape: ReplyShape) -> Result<Incoming, Error> {
@@ -222,7 +226,9 @@ impl RawEvent {
         }
 
         let query = match format {
-            EventFormat::HttpV2 | EventFormat::FunctionUrl => self.raw_query_string.unwrap_or_default(),
+            EventFormat::HttpV2 | EventFormat::FunctionUrl => {
+                self.raw_query_string.unwrap_or_default()
+            }
             // ALB passes query parameters exactly as the client sent them.
             EventFormat::Alb => join_raw_query(
                 self.multi_value_query_string_parameters,
@@ -249,8 +255,10 @@ impl RawEvent {
         };
 
         let identity = take_identity(&mut ctx);
-        let stage_variables: HashMap<String, String> =
-            self.stage_variables.map(|p| p.0.into_iter().collect()).unwrap_or_default();
+        let stage_variables: HashMap<String, String> = self
+            .stage_variables
+            .map(|p| p.0.into_iter().collect())
+            .unwrap_or_default();
         let path_params = self.path_parameters.map(|p| p.0).unwrap_or_default();
         let routed_resource = if matches!(format, EventFormat::RestV1) {
             ctx.resource_path.take().or(self.resource)

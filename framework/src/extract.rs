@@ -407,14 +407,20 @@ mod tests {
     use serde::Deserialize;
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn path_parameters_into_values_tuples_and_structs() {
         let one = params(&[("id", "42")]);
         assert_eq!(u32::deserialize(PathDeserializer::new(&one)).unwrap(), 42);
-        assert_eq!(String::deserialize(PathDeserializer::new(&one)).unwrap(), "42");
+        assert_eq!(
+            String::deserialize(PathDeserializer::new(&one)).unwrap(),
+            "42"
+        );
 
         let two = params(&[("user", "alice"), ("n", "7")]);
         let (user, n) = <(String, u8)>::deserialize(PathDeserializer::new(&two)).unwrap();
@@ -433,7 +439,10 @@ mod tests {
     fn bad_parameters_say_what_was_wrong() {
         let one = params(&[("id", "x1")]);
         let e = u32::deserialize(PathDeserializer::new(&one)).unwrap_err();
-        assert_eq!(e.to_string(), "cannot parse \"x1\": invalid digit found in string");
+        assert_eq!(
+            e.to_string(),
+            "cannot parse \"x1\": invalid digit found in string"
+        );
         let e = <(u32, u32)>::deserialize(PathDeserializer::new(&one)).unwrap_err();
         assert_eq!(e.to_string(), "expected 2 path parameters, the route has 1");
     }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod app;
+mod bench_hook;
 mod dispatch;
 mod embedded;
 mod error;
@@ -21,17 +22,17 @@ pub use goblet_spec::{AuthorizationType, Method};
 pub use request::{EventFormat, Identity, Request, RequestContext};
 pub use response::{Body, IntoResponse, Response};
 
+pub use bytes::Bytes;
 /// `http` types that appear in goblet's API: status codes, headers, methods.
 pub use http;
-pub use bytes::Bytes;
 pub use http::{HeaderMap, HeaderValue, StatusCode, header};
 pub use serde_json::{Value, json};
 
 /// Everything an app usually needs: `use goblet::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Body, Bytes, Context, Error, HeaderMap, Identity, IntoResponse, Json, Path, Query,
-        Request, Response, StageVariables, StatusCode, Value, json, route,
+        Body, Bytes, Context, Error, HeaderMap, Identity, IntoResponse, Json, Path, Query, Request,
+        Response, StageVariables, StatusCode, Value, json, route,
     };
 }
 
@@ -47,6 +48,12 @@ pub mod __private {
     pub use goblet_spec::record;
     pub use goblet_spec::{AuthorizationType, Method};
     pub use inventory;
+
+    /// The runtime's per-event work, for the benchmarks in `bench/`.
+    #[doc(hidden)]
+    pub mod bench {
+        pub use crate::bench_hook::handle_event_json;
+    }
 
     /// Boxes a handler's future; keeps generated code short.
     pub fn boxed<F>(future: F) -> BoxFuture

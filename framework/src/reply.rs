@@ -34,7 +34,10 @@ impl Serialize for ProxyReply {
                 out.serialize_entry("multiValueHeaders", &headers(HeaderMode::MultiOnly))?;
             }
             ReplyShape::HttpV2 => {
-                out.serialize_entry("headers", &headers(HeaderMode::Joined { skip_cookies: true }))?;
+                out.serialize_entry(
+                    "headers",
+                    &headers(HeaderMode::Joined { skip_cookies: true }),
+                )?;
                 let cookies: Vec<_> = self
                     .headers
                     .get_all(SET_COOKIE)
@@ -50,7 +53,9 @@ impl Serialize for ProxyReply {
                 if multi {
                     out.serialize_entry("multiValueHeaders", &headers(HeaderMode::AllMulti))?;
                 } else {
-                    let mode = HeaderMode::Joined { skip_cookies: false };
+                    let mode = HeaderMode::Joined {
+                        skip_cookies: false,
+                    };
                     out.serialize_entry("headers", &headers(mode))?;
                 }
             }
@@ -97,6 +102,13 @@ impl Serialize for Headers<'_> {
                 HeaderMode::AllMulti => {
                     map.serialize_entry(name.as_str(), &all.iter().map(text).collect::<Vec<_>>())?
                 }
+                // Set-Cookie values cannot be joined with `,`: one header object
+                // (ALB without multi-value headers) can only carry the last one.
+                HeaderMode::Joined {
+                    skip_cookies: false,
+                } if name == SET_COOKIE => {
+                    map.serialize_entry(name.as_str(), &all.iter().next_back().map(text))?
+                }
                 HeaderMode::Joined { skip_cookies } if !(skip_cookies && name == SET_COOKIE) => {
                     let joined = all.iter().map(text).collect::<Vec<_>>().join(",");
                     map.serialize_entry(name.as_str(), &joined)?
@@ -111,7 +123,12 @@ impl Serialize for Headers<'_> {
 /// Whether a body of this content type travels as text (otherwise base64).
 pub(crate) fn is_text(content_type: Option<&str>) -> bool {
     let Some(ct) = content_type else { return true };
-    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     essence.starts_with("text/")
         || essence.ends_with("+json")
         || essence.ends_with("+xml")
@@ -130,7 +147,10 @@ pub(crate) fn is_text(content_type: Option<&str>) -> bool {
 pub(crate) fn shape_reply(shape: ReplyShape, response: Response) -> ProxyReply {
     let (parts, body) = response.into_parts();
     let bytes = body.into_bytes();
-    let content_type = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let (body, is_base64_encoded) = if bytes.is_empty() {
         (String::new(), false)
     } else if is_text(content_type) {
@@ -156,7 +176,12 @@ mod tests {
 
     #[test]
     fn text_types() {
-        for t in ["text/plain", "application/json; charset=utf-8", "application/problem+json", "image/svg+xml"] {
+        for t in [
+            "text/plain",
+            "application/json; charset=utf-8",
+            "application/problem+json",
+            "image/svg+xml",
+        ] {
             assert!(is_text(Some(t)), "{t}");
         }
         for t in ["image/png", "application/octet-stream", "application/pdf"] {

@@ -24,7 +24,11 @@ const LAMBDA_ENV: [&str; 4] = [
 /// The body of `fn main` in a goblet app (`goblet::main!()` writes it).
 pub fn run(app: AppDef) -> ExitCode {
     init_logging();
-    let missing: Vec<&str> = LAMBDA_ENV.iter().copied().filter(|v| env::var_os(v).is_none()).collect();
+    let missing: Vec<&str> = LAMBDA_ENV
+        .iter()
+        .copied()
+        .filter(|v| env::var_os(v).is_none())
+        .collect();
     if !missing.is_empty() {
         eprintln!(
             "{}: this is an AWS Lambda bootstrap for API Gateway, not a program to run directly \
@@ -35,7 +39,10 @@ pub fn run(app: AppDef) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("{}: cannot start the async runtime: {e}", app.name);
@@ -52,10 +59,12 @@ pub fn run(app: AppDef) -> ExitCode {
     };
     let table: &'static RouteTable = Box::leak(Box::new(table));
     let handler = service_fn(move |event: LambdaEvent<RawEvent>| async move {
-        dispatch::handle(table, event.payload).await.map_err(|unknown| Diagnostic {
-            error_type: "goblet.UnknownEvent".to_owned(),
-            error_message: unknown.0,
-        })
+        dispatch::handle(table, event.payload)
+            .await
+            .map_err(|unknown| Diagnostic {
+                error_type: "goblet.UnknownEvent".to_owned(),
+                error_message: unknown.0,
+            })
     });
     match runtime.block_on(lambda_runtime::run(handler)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -101,9 +110,16 @@ fn init_logging() {
 /// Tells Lambda the function cannot start (`/runtime/init/error`), so the
 /// invocation fails with this message instead of a bare exit status.
 async fn report_init_error(message: &str) {
-    let Ok(api) = env::var("AWS_LAMBDA_RUNTIME_API") else { return };
-    let Ok(base) = format!("http://{api}").parse() else { return };
-    let Ok(client) = lambda_runtime_api_client::Client::builder().with_endpoint(base).build() else {
+    let Ok(api) = env::var("AWS_LAMBDA_RUNTIME_API") else {
+        return;
+    };
+    let Ok(base) = format!("http://{api}").parse() else {
+        return;
+    };
+    let Ok(client) = lambda_runtime_api_client::Client::builder()
+        .with_endpoint(base)
+        .build()
+    else {
         return;
     };
     let body = serde_json::json!({"errorType": "goblet.InitError", "errorMessage": message});
@@ -112,7 +128,9 @@ async fn report_init_error(message: &str) {
         .uri("/2018-06-01/runtime/init/error")
         .header("Lambda-Runtime-Function-Error-Type", "goblet.InitError")
         .header("Content-Type", "application/json")
-        .body(lambda_runtime_api_client::body::Body::from(body.to_string()));
+        .body(lambda_runtime_api_client::body::Body::from(
+            body.to_string(),
+        ));
     if let Ok(request) = request {
         let _ = client.call(request).await;
     }

@@ -171,7 +171,8 @@ impl RequestBuilder {
     }
 
     pub fn stage_variable(mut self, name: &str, value: &str) -> Self {
-        self.stage_variables.push((name.to_owned(), value.to_owned()));
+        self.stage_variables
+            .push((name.to_owned(), value.to_owned()));
         self
     }
 
@@ -201,31 +202,47 @@ impl RequestBuilder {
         let (body, encoded) = match &self.body {
             None => (Value::Null, false),
             Some(b) if self.base64 => (Value::String(STANDARD.encode(b)), true),
-            Some(b) => (Value::String(String::from_utf8_lossy(b).into_owned()), false),
+            Some(b) => (
+                Value::String(String::from_utf8_lossy(b).into_owned()),
+                false,
+            ),
         };
         event.insert("body".into(), body);
         event.insert("isBase64Encoded".into(), Value::Bool(encoded));
     }
 
     fn decoded_path(&self) -> String {
-        percent_encoding::percent_decode_str(&self.path).decode_utf8_lossy().into_owned()
+        percent_encoding::percent_decode_str(&self.path)
+            .decode_utf8_lossy()
+            .into_owned()
     }
 
     fn query_pairs(&self) -> Vec<(String, String)> {
-        form_urlencoded::parse(self.query.as_bytes()).into_owned().collect()
+        form_urlencoded::parse(self.query.as_bytes())
+            .into_owned()
+            .collect()
     }
 
     fn stage_variables(&self) -> Value {
         if self.stage_variables.is_empty() {
             return Value::Null;
         }
-        Value::Object(self.stage_variables.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+        Value::Object(
+            self.stage_variables
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect(),
+        )
     }
 
     /// The route API Gateway would pick: template and parameters.
     fn matched(&self) -> Option<(String, Vec<(String, String)>)> {
         let found = self.table.matcher().find(&self.path)?;
-        let params = found.params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let params = found
+            .params
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
         Some((found.template.to_string(), params))
     }
 
@@ -233,7 +250,9 @@ impl RequestBuilder {
         let (single_headers, multi_headers) = header_maps(&self.headers);
         let pairs = self.query_pairs();
         let (single_query, multi_query) = header_maps(&pairs);
-        let (resource, params) = self.matched().unwrap_or_else(|| (self.path.clone(), Vec::new()));
+        let (resource, params) = self
+            .matched()
+            .unwrap_or_else(|| (self.path.clone(), Vec::new()));
         let params = if params.is_empty() {
             Value::Null
         } else {
@@ -242,7 +261,8 @@ impl RequestBuilder {
         let id = &self.identity;
         let mut event = json!({
             "resource": resource,
-            "path": self.decoded_path(),
+            // REST APIs keep the path as sent; parameters and query arrive decoded.
+            "path": self.path,
             "httpMethod": self.method,
             "headers": single_headers,
             "multiValueHeaders": multi_headers,
@@ -256,7 +276,7 @@ impl RequestBuilder {
                 "httpMethod": self.method,
                 "extendedRequestId": "Tc2zxFn3IAMF5ig=",
                 "requestTime": "25/Nov/2026:09:00:00 +0000",
-                "path": format!("/api{}", self.decoded_path()),
+                "path": format!("/api{}", self.path),
                 "accountId": TEST_ACCOUNT_ID,
                 "protocol": "HTTP/1.1",
                 "stage": "api",
@@ -318,14 +338,23 @@ impl RequestBuilder {
             None => Value::Null,
         };
         let (api_id, domain) = if function_url {
-            ("dlp6k2gd7cz3nyxbuvmjxqfipa0mkvna", "dlp6k2gd7cz3nyxbuvmjxqfipa0mkvna.lambda-url.us-east-1.on.aws")
+            (
+                "dlp6k2gd7cz3nyxbuvmjxqfipa0mkvna",
+                "dlp6k2gd7cz3nyxbuvmjxqfipa0mkvna.lambda-url.us-east-1.on.aws",
+            )
         } else {
             ("testapi", "testapi.execute-api.us-east-1.amazonaws.com")
+        };
+        // HTTP APIs hand over the path decoded; function URLs as sent.
+        let raw_path = if function_url {
+            self.path.clone()
+        } else {
+            self.decoded_path()
         };
         let mut event = json!({
             "version": "2.0",
             "routeKey": route_key,
-            "rawPath": self.path,
+            "rawPath": raw_path,
             "rawQueryString": self.query,
             "cookies": if cookies.is_empty() { Value::Null } else { Value::Array(cookies) },
             "headers": headers,
@@ -338,7 +367,7 @@ impl RequestBuilder {
                 "domainName": domain,
                 "domainPrefix": api_id,
                 "http": {
-                    "method": self.method, "path": self.path, "protocol": "HTTP/1.1",
+                    "method": self.method, "path": raw_path, "protocol": "HTTP/1.1",
                     "sourceIp": id.source_ip, "userAgent": id.user_agent,
                 },
                 "requestId": "JKJaXmPLvHcESHA=",
@@ -436,7 +465,11 @@ impl TestResponse {
         } else {
             Bytes::copy_from_slice(text.as_bytes())
         };
-        Ok(TestResponse { status, headers, body })
+        Ok(TestResponse {
+            status,
+            headers,
+            body,
+        })
     }
 
     pub fn status(&self) -> StatusCode {
@@ -459,7 +492,11 @@ impl TestResponse {
     /// # Panics
     /// When the body is not JSON of that shape (this is test support).
     pub fn json<T: DeserializeOwned>(&self) -> T {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("response body is not the expected JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "response body is not the expected JSON ({e}): {}",
+                self.text()
+            )
+        })
     }
 }

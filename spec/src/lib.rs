@@ -15,7 +15,7 @@ mod path;
 pub mod record;
 
 pub use auth::{AuthorizationType, ParseAuthError};
-pub use manifest::{Manifest, ManifestError, Route, MANIFEST_VERSION};
+pub use manifest::{MANIFEST_VERSION, Manifest, ManifestError, Route};
 pub use matcher::{Match, PathMatcher};
 pub use method::{Method, ParseMethodError};
 pub use path::{PathError, PathErrorKind, PathTemplate, Segment};

@@ -193,7 +193,11 @@ fn check_parameter_names(routes: &[Route]) -> Result<(), ManifestError> {
                 continue;
             }
             let parent = ancestors[i].clone();
-            let written = ancestors[i + 1].rsplit('/').next().unwrap_or_default().to_owned();
+            let written = ancestors[i + 1]
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             match seen.get(&parent) {
                 Some((other, path)) if *other != written => {
                     return Err(ManifestError::ConflictingParameters {

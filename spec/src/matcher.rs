@@ -193,7 +193,13 @@ mod tests {
 
     #[test]
     fn literal_beats_param_beats_greedy() {
-        let m = matcher(&["/", "/users/me", "/users/{id}", "/users/{proxy+}", "/{any+}"]);
+        let m = matcher(&[
+            "/",
+            "/users/me",
+            "/users/{id}",
+            "/users/{proxy+}",
+            "/{any+}",
+        ]);
         assert_eq!(hit(&m, "/").unwrap().0, "/");
         assert_eq!(hit(&m, "/users/me").unwrap().0, "/users/me");
         assert_eq!(
@@ -202,7 +208,10 @@ mod tests {
         );
         assert_eq!(
             hit(&m, "/users/42/x").unwrap(),
-            ("/users/{proxy+}".into(), vec![("proxy".into(), "42/x".into())])
+            (
+                "/users/{proxy+}".into(),
+                vec![("proxy".into(), "42/x".into())]
+            )
         );
         assert_eq!(hit(&m, "/other/a/b").unwrap().0, "/{any+}");
         assert_eq!(hit(&m, "/users").unwrap().0, "/{any+}");

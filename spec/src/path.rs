@@ -108,7 +108,11 @@ impl PathTemplate {
                 _ => None,
             }) {
                 let start = offset - 1 - (greedy.len() + 3);
-                return err(PathErrorKind::GreedyNotLast(greedy.clone()), start, greedy.len() + 3);
+                return err(
+                    PathErrorKind::GreedyNotLast(greedy.clone()),
+                    start,
+                    greedy.len() + 3,
+                );
             }
             if part.is_empty() {
                 return err(PathErrorKind::EmptySegment, offset, 0);
@@ -125,7 +129,11 @@ impl PathTemplate {
                     return err(PathErrorKind::EmptyParameterName, offset, part.len());
                 }
                 if let Some((i, c)) = name.char_indices().find(|&(_, c)| !is_path_char(c)) {
-                    return err(PathErrorKind::InvalidCharacter(c), offset + 1 + i, c.len_utf8());
+                    return err(
+                        PathErrorKind::InvalidCharacter(c),
+                        offset + 1 + i,
+                        c.len_utf8(),
+                    );
                 }
                 if segments.iter().any(|s| s.param_name() == Some(name)) {
                     return err(
@@ -215,14 +223,28 @@ mod tests {
 
     #[test]
     fn accepts_api_gateway_paths() {
-        for ok in ["/", "/a", "/a/{b}", "/a/{b}/c", "/files/{path+}", "/{proxy+}", "/v1.2/x_y-z"] {
+        for ok in [
+            "/",
+            "/a",
+            "/a/{b}",
+            "/a/{b}/c",
+            "/files/{path+}",
+            "/{proxy+}",
+            "/v1.2/x_y-z",
+        ] {
             PathTemplate::parse(ok).unwrap();
         }
         let t = PathTemplate::parse("/users/{id}/files/{rest+}").unwrap();
         assert_eq!(t.parameter_names().collect::<Vec<_>>(), ["id", "rest"]);
         assert_eq!(
             t.ancestors(),
-            ["/", "/users", "/users/{id}", "/users/{id}/files", "/users/{id}/files/{rest+}"]
+            [
+                "/",
+                "/users",
+                "/users/{id}",
+                "/users/{id}/files",
+                "/users/{id}/files/{rest+}"
+            ]
         );
     }
 

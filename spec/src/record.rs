@@ -110,9 +110,12 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
         let kind = header[5];
         let len = u32::from_le_bytes([header[6], header[7], header[8], header[9]]) as usize;
         let start = at + HEADER_LEN;
-        let payload = section
-            .get(start..start + len)
-            .ok_or_else(|| corrupt(at, format!("record of {len} bytes runs past the section end")))?;
+        let payload = section.get(start..start + len).ok_or_else(|| {
+            corrupt(
+                at,
+                format!("record of {len} bytes runs past the section end"),
+            )
+        })?;
         let bad_json = |e: serde_json::Error| corrupt(start, format!("bad record payload: {e}"));
         match kind {
             KIND_FRAMEWORK => {
@@ -149,10 +152,12 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
     frameworks.dedup();
     let goblet_version = match frameworks.as_slice() {
         [one] => one.clone(),
-        [] => return Err(ManifestError::Corrupt {
-            offset: 0,
-            reason: "no goblet runtime record".into(),
-        }),
+        [] => {
+            return Err(ManifestError::Corrupt {
+                offset: 0,
+                reason: "no goblet runtime record".into(),
+            });
+        }
         several => {
             return Err(ManifestError::Corrupt {
                 offset: 0,
@@ -201,8 +206,12 @@ mod tests {
 
     #[test]
     fn decodes_the_hello_world_manifest() {
-        let m = decode_section(&section(&[(KIND_ROUTE, ROUTE), (KIND_FRAMEWORK, FW), (KIND_APP, APP)]))
-            .unwrap();
+        let m = decode_section(&section(&[
+            (KIND_ROUTE, ROUTE),
+            (KIND_FRAMEWORK, FW),
+            (KIND_APP, APP),
+        ]))
+        .unwrap();
         assert_eq!(m.app_name, "helloworld");
         assert_eq!(m.routes.len(), 1);
         assert_eq!(m.routes[0].source, "src/app.rs:3");
@@ -221,14 +230,23 @@ mod tests {
         s[4] = 9;
         assert_eq!(
             decode_section(&s),
-            Err(ManifestError::Incompatible { found: 9, supported: 1 })
+            Err(ManifestError::Incompatible {
+                found: 9,
+                supported: 1
+            })
         );
         let mut s = section(&[(KIND_FRAMEWORK, FW), (KIND_APP, APP)]);
         s.truncate(s.len() - 6);
-        assert!(matches!(decode_section(&s), Err(ManifestError::Corrupt { .. })));
+        assert!(matches!(
+            decode_section(&s),
+            Err(ManifestError::Corrupt { .. })
+        ));
         let mut s = section(&[(KIND_FRAMEWORK, FW), (KIND_APP, APP)]);
         s[12] = b'!';
-        assert!(matches!(decode_section(&s), Err(ManifestError::Corrupt { offset: 10, .. })));
+        assert!(matches!(
+            decode_section(&s),
+            Err(ManifestError::Corrupt { offset: 10, .. })
+        ));
         assert!(matches!(
             decode_section(b"garbage"),
             Err(ManifestError::Corrupt { offset: 0, .. })

@@ -42,7 +42,10 @@ struct NewUser {
 
 #[route("/users", methods = ["POST"])]
 async fn create_user(Json(user): Json<NewUser>) -> (StatusCode, Json<Value>) {
-    (StatusCode::CREATED, Json(json!({"id": 7, "name": user.name})))
+    (
+        StatusCode::CREATED,
+        Json(json!({"id": 7, "name": user.name})),
+    )
 }
 
 #[derive(Deserialize)]
@@ -51,7 +54,11 @@ struct ItemPath {
 }
 
 #[route("/items/{id}", methods = ["GET", "PUT", "DELETE"])]
-async fn item(method: goblet::http::Method, Path(p): Path<ItemPath>, body: Option<Json<Value>>) -> Response {
+async fn item(
+    method: goblet::http::Method,
+    Path(p): Path<ItemPath>,
+    body: Option<Json<Value>>,
+) -> Response {
     match method.as_str() {
         "DELETE" => StatusCode::NO_CONTENT.into_response(),
         "PUT" => Json(json!({"id": p.id, "replaced_with": body.map(|b| b.0)})).into_response(),
@@ -185,9 +192,18 @@ mod tests {
         for format in FORMATS {
             let r = client.get("/users/42").format(format).send().await;
             assert_eq!(r.json::<Value>(), json!({"id": 42}), "{format:?}");
-            let r = client.get("/files/a/b%20c/d.txt").format(format).send().await;
+            let r = client
+                .get("/files/a/b%20c/d.txt")
+                .format(format)
+                .send()
+                .await;
             assert_eq!(r.text(), "file: a/b c/d.txt", "{format:?}");
-            let r = client.post("/users").json(&json!({"name": "bob"})).format(format).send().await;
+            let r = client
+                .post("/users")
+                .json(&json!({"name": "bob"}))
+                .format(format)
+                .send()
+                .await;
             assert_eq!(r.status(), 201, "{format:?}");
             assert_eq!(r.json::<Value>(), json!({"id": 7, "name": "bob"}));
             let r = client.get("/pixel.png").format(format).send().await;
@@ -205,14 +221,32 @@ mod tests {
             r.json::<Value>(),
             json!({"Code": "BadRequestError", "Message": "Invalid path parameters: cannot parse \"abc\": invalid digit found in string"})
         );
-        let r = client.post("/users").header("content-type", "application/json").body("{nope").send().await;
+        let r = client
+            .post("/users")
+            .header("content-type", "application/json")
+            .body("{nope")
+            .send()
+            .await;
         assert_eq!(r.status(), 400);
-        assert!(r.json::<Value>()["Message"].as_str().unwrap().starts_with("Invalid JSON body: key must be a string"));
+        assert!(
+            r.json::<Value>()["Message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Invalid JSON body: key must be a string")
+        );
         let r = client.post("/users").send().await;
         assert_eq!(r.json::<Value>()["Message"], "Missing JSON body");
-        let r = client.post("/users").header("content-type", "text/plain").body("hi").send().await;
+        let r = client
+            .post("/users")
+            .header("content-type", "text/plain")
+            .body("hi")
+            .send()
+            .await;
         assert_eq!(r.status(), 415);
-        assert_eq!(r.json::<Value>(), json!({"Code": "UnsupportedMediaType", "Message": "Unsupported media type: text/plain"}));
+        assert_eq!(
+            r.json::<Value>(),
+            json!({"Code": "UnsupportedMediaType", "Message": "Unsupported media type: text/plain"})
+        );
     }
 
     #[tokio::test]
@@ -221,10 +255,17 @@ mod tests {
         let r = client.get("/nowhere").send().await;
         assert_eq!(r.status(), 404);
         assert_eq!(r.json::<Value>()["Code"], "NotFoundError");
-        let r = client.patch("/items/1").format(EventFormat::HttpV2).send().await;
+        let r = client
+            .patch("/items/1")
+            .format(EventFormat::HttpV2)
+            .send()
+            .await;
         assert_eq!(r.status(), 405);
         assert_eq!(r.header("allow"), Some("DELETE, GET, PUT"));
-        assert_eq!(r.json::<Value>(), json!({"Code": "MethodNotAllowedError", "Message": "Unsupported method: PATCH"}));
+        assert_eq!(
+            r.json::<Value>(),
+            json!({"Code": "MethodNotAllowedError", "Message": "Unsupported method: PATCH"})
+        );
     }
 
     #[tokio::test]
@@ -245,7 +286,10 @@ mod tests {
             assert_eq!(r.json::<Value>()["Code"], code, "{kind}");
         }
         let r = client.get("/errors/internal").send().await;
-        assert_eq!(r.json::<Value>()["Message"], "An internal server error occurred.");
+        assert_eq!(
+            r.json::<Value>()["Message"],
+            "An internal server error occurred."
+        );
         assert!(!r.text().contains("nonexistent"));
     }
 
@@ -254,17 +298,32 @@ mod tests {
         let client = Client::new();
         let r = client.get("/panic").send().await;
         assert_eq!(r.status(), 500);
-        assert_eq!(r.json::<Value>(), json!({"Code": "InternalServerError", "Message": "An internal server error occurred."}));
+        assert_eq!(
+            r.json::<Value>(),
+            json!({"Code": "InternalServerError", "Message": "An internal server error occurred."})
+        );
         assert_eq!(client.get("/users/1").send().await.status(), 200);
     }
 
     #[tokio::test]
     async fn identity_query_headers_and_stage() {
         let client = Client::new();
-        for format in [EventFormat::RestV1, EventFormat::HttpV2, EventFormat::FunctionUrl] {
-            let r = client.get("/whoami").iam_user("alice").format(format).send().await;
+        for format in [
+            EventFormat::RestV1,
+            EventFormat::HttpV2,
+            EventFormat::FunctionUrl,
+        ] {
+            let r = client
+                .get("/whoami")
+                .iam_user("alice")
+                .format(format)
+                .send()
+                .await;
             let body = r.json::<Value>();
-            assert_eq!(body["userArn"], "arn:aws:iam::123456789012:user/alice", "{format:?}");
+            assert_eq!(
+                body["userArn"], "arn:aws:iam::123456789012:user/alice",
+                "{format:?}"
+            );
             assert_eq!(body["accountId"], "123456789012");
             assert_eq!(body["sourceIp"], "127.0.0.1");
         }
@@ -280,13 +339,27 @@ mod tests {
                 .await;
             let body = r.json::<Value>();
             assert_eq!(body["method"], "PUT");
-            assert_eq!(body["query"], json!({"a": ["1", "2"], "b": ["café"]}), "{format:?}");
+            assert_eq!(
+                body["query"],
+                json!({"a": ["1", "2"], "b": ["café"]}),
+                "{format:?}"
+            );
             assert_eq!(body["body"], "hello");
             let multi = &body["headers"]["x-multi"];
-            assert!(multi == &json!(["one", "two"]) || multi == &json!(["one,two"]), "{format:?}: {multi}");
+            assert!(
+                multi == &json!(["one", "two"]) || multi == &json!(["one,two"]),
+                "{format:?}: {multi}"
+            );
         }
-        let r = client.get("/stage").stage_variable("color", "blue").send().await;
-        assert_eq!(r.json::<Value>(), json!({"stage": "api", "variables": {"color": "blue"}}));
+        let r = client
+            .get("/stage")
+            .stage_variable("color", "blue")
+            .send()
+            .await;
+        assert_eq!(
+            r.json::<Value>(),
+            json!({"stage": "api", "variables": {"color": "blue"}})
+        );
     }
 
     #[tokio::test]
@@ -300,7 +373,11 @@ mod tests {
                 .format(format)
                 .send()
                 .await;
-            assert_eq!(r.json::<Value>(), json!({"size": 4, "byte_sum": 510}), "{format:?}");
+            assert_eq!(
+                r.json::<Value>(),
+                json!({"size": 4, "byte_sum": 510}),
+                "{format:?}"
+            );
         }
     }
 
@@ -309,9 +386,16 @@ mod tests {
         let client = Client::new();
         let r = client.get("/cors").send().await;
         assert_eq!(r.header("access-control-allow-origin"), Some("*"));
-        let r = client.options("/cors").format(EventFormat::FunctionUrl).send().await;
+        let r = client
+            .options("/cors")
+            .format(EventFormat::FunctionUrl)
+            .send()
+            .await;
         assert_eq!(r.status(), 200);
-        assert_eq!(r.header("access-control-allow-methods"), Some("GET,OPTIONS,POST"));
+        assert_eq!(
+            r.header("access-control-allow-methods"),
+            Some("GET,OPTIONS,POST")
+        );
         for format in FORMATS {
             let r = client.get("/cookies").format(format).send().await;
             let cookies: Vec<_> = r.headers().get_all("set-cookie").iter().collect();
