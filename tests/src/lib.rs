@@ -1,1 +1,19 @@
-//! End-to-end tests live in `tests/`.
+//! Helpers for goblet's end-to-end tests (in `tests/`): they build real
+//! binaries with cargo, run the real `goblet` command, and run apps under the
+//! deployer's Lambda Runtime API exactly as `goblet local` will.
+//!
+//! - [`build`]: the workspace's release binaries (built once per test process),
+//!   the `dist` profile, and standalone copies of an example app to edit.
+//! - [`cli`]: runs the `goblet` binary.
+//! - [`events`]: API Gateway (REST and HTTP API), ALB and function URL events,
+//!   in the shapes AWS sends.
+//! - [`lambda`]: an app binary under a Runtime API, and its proxy responses.
+//! - [`moto`] and [`aws_proxy`]: moto's server as the AWS stand-in, and a
+//!   recording proxy in front of it that counts (and can interrupt) AWS calls.
+
+pub mod aws_proxy;
+pub mod build;
+pub mod cli;
+pub mod events;
+pub mod lambda;
+pub mod moto;

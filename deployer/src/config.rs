@@ -1,0 +1,772 @@
+//! The app's deployment configuration: `[package.metadata.goblet]` in its
+//! `Cargo.toml`, per-stage tables that override it, and command-line flags
+//! that override both.
+//!
+//! ```toml
+//! [package.metadata.goblet]
+//! memory = 256                # MB, 128–10240 (default 128)
+//! timeout = 30                # seconds, 1–900 (default 60)
+//! architecture = "arm64"      # "x86_64" (default) or "arm64"
+//! api_gateway_stage = "api"   # the first path segment of the invoke URL
+//! endpoint_type = "REGIONAL"  # "EDGE" (default), "REGIONAL" or "PRIVATE"
+//! log_retention_days = 14     # one of CloudWatch Logs' values; unset: kept forever
+//! reserved_concurrency = 10
+//! environment = { GREETING = "hello" }
+//! tags = { team = "web" }
+//! # Either an existing role ...
+//! # iam_role_arn = "arn:aws:iam::123456789012:role/my-role"
+//! # ... or extra statements for the role goblet manages (the default):
+//! iam_policy_statements = [
+//!     { Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::my-bucket/*" },
+//! ]
+//!
+//! [package.metadata.goblet.stages.prod]
+//! memory = 1024
+//! environment = { GREETING = "hello from prod" }
+//! ```
+//!
+//! A stage table overrides the top level key by key; `environment` and `tags`
+//! are merged name by name. Every key and value is checked, and an error names
+//! the table and key (`[package.metadata.goblet.stages.prod] memory = 64: must
+//! be between 128 and 10240 MB`). No section at all means every default.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+use toml::{Table, Value};
+
+/// The Lambda instruction set architecture, in Lambda's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Architecture {
+    #[default]
+    X86_64,
+    Arm64,
+}
+
+impl Architecture {
+    /// Lambda's name: `x86_64` or `arm64`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+
+    /// The Rust targets that build for it, for messages.
+    pub const fn musl_target(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64-unknown-linux-musl",
+            Architecture::Arm64 => "aarch64-unknown-linux-musl",
+        }
+    }
+
+    pub const fn gnu_target(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64-unknown-linux-gnu",
+            Architecture::Arm64 => "aarch64-unknown-linux-gnu",
+        }
+    }
+
+    /// Parses Lambda's name (`aarch64` is accepted for `arm64`).
+    pub fn parse(word: &str) -> Option<Architecture> {
+        match word {
+            "x86_64" => Some(Architecture::X86_64),
+            "arm64" | "aarch64" => Some(Architecture::Arm64),
+            _ => None,
+        }
+    }
+
+    /// The Lambda architecture a binary's CPU maps to, if Lambda runs it.
+    pub fn from_binary(arch: &crate::manifest::Architecture) -> Option<Architecture> {
+        match arch {
+            crate::manifest::Architecture::X86_64 => Some(Architecture::X86_64),
+            crate::manifest::Architecture::Aarch64 => Some(Architecture::Arm64),
+            crate::manifest::Architecture::Other(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Architecture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The REST API's endpoint type, in API Gateway's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum EndpointType {
+    #[default]
+    Edge,
+    Regional,
+    Private,
+}
+
+impl EndpointType {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EndpointType::Edge => "EDGE",
+            EndpointType::Regional => "REGIONAL",
+            EndpointType::Private => "PRIVATE",
+        }
+    }
+
+    /// Parses `EDGE`, `REGIONAL` or `PRIVATE`, in any case.
+    pub fn parse(word: &str) -> Option<EndpointType> {
+        match word.to_ascii_uppercase().as_str() {
+            "EDGE" => Some(EndpointType::Edge),
+            "REGIONAL" => Some(EndpointType::Regional),
+            "PRIVATE" => Some(EndpointType::Private),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for EndpointType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The function's execution role.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoleConfig {
+    /// goblet creates the role: CloudWatch Logs permissions plus these
+    /// statements (IAM policy statement objects: `Effect`, `Action`, `Resource`).
+    Managed { extra_statements: Vec<Json> },
+    /// The user's role (`iam_role_arn`), used as it is.
+    Existing { arn: String },
+}
+
+/// Everything a deploy or a package of one stage needs besides the binary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageConfig {
+    pub app_name: String,
+    /// The deploy stage (`--stage`, default `dev`): names the AWS resources.
+    pub stage: String,
+    /// The API Gateway stage: the first path segment of the invoke URL.
+    pub api_gateway_stage: String,
+    /// `{app_name}-{stage}`: the function's, the role's and the REST API's name.
+    pub function_name: String,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    pub architecture: Architecture,
+    pub environment: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+    pub reserved_concurrency: Option<u32>,
+    pub log_retention_days: Option<u32>,
+    pub endpoint_type: EndpointType,
+    pub role: RoleConfig,
+}
+
+impl StageConfig {
+    /// Every default, for `app_name` and `stage`.
+    pub fn defaults(app_name: &str, stage: &str) -> StageConfig {
+        StageConfig {
+            app_name: app_name.to_owned(),
+            stage: stage.to_owned(),
+            api_gateway_stage: DEFAULT_API_GATEWAY_STAGE.to_owned(),
+            function_name: format!("{app_name}-{stage}"),
+            memory_mb: DEFAULT_MEMORY_MB,
+            timeout_s: DEFAULT_TIMEOUT_S,
+            architecture: Architecture::default(),
+            environment: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            reserved_concurrency: None,
+            log_retention_days: None,
+            endpoint_type: EndpointType::default(),
+            role: RoleConfig::Managed {
+                extra_statements: Vec::new(),
+            },
+        }
+    }
+
+    /// The log group Lambda writes to.
+    pub fn log_group_name(&self) -> String {
+        format!("/aws/lambda/{}", self.function_name)
+    }
+}
+
+/// Command-line flags that override the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub stage: Option<String>,
+    pub memory_mb: Option<u32>,
+    pub timeout_s: Option<u32>,
+    pub architecture: Option<Architecture>,
+    pub api_gateway_stage: Option<String>,
+    pub endpoint_type: Option<EndpointType>,
+}
+
+pub const DEFAULT_STAGE: &str = "dev";
+pub const DEFAULT_API_GATEWAY_STAGE: &str = "api";
+pub const DEFAULT_MEMORY_MB: u32 = 128;
+pub const DEFAULT_TIMEOUT_S: u32 = 60;
+pub const MEMORY_RANGE_MB: (u32, u32) = (128, 10240);
+pub const TIMEOUT_RANGE_S: (u32, u32) = (1, 900);
+
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const LOG_RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Environment variable names Lambda reserves for itself.
+const RESERVED_ENVIRONMENT: [&str; 18] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "LAMBDA_RUNTIME_DIR",
+    "LAMBDA_TASK_ROOT",
+];
+
+const KEYS: [&str; 12] = [
+    "memory",
+    "timeout",
+    "architecture",
+    "environment",
+    "tags",
+    "reserved_concurrency",
+    "log_retention_days",
+    "api_gateway_stage",
+    "endpoint_type",
+    "iam_role_arn",
+    "iam_policy_statements",
+    "stages",
+];
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: cannot read the file: {error}", path.display())]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{}: not valid TOML: {message}", path.display())]
+    Syntax { path: PathBuf, message: String },
+    /// A key of the file: `table` is e.g. `package.metadata.goblet.stages.prod`.
+    #[error("{}: [{table}] {key}{}: {message}", path.display(), value.as_ref().map(|v| format!(" = {v}")).unwrap_or_default())]
+    Key {
+        path: PathBuf,
+        table: String,
+        key: String,
+        /// The value as written, when it is the value that is wrong.
+        value: Option<String>,
+        message: String,
+    },
+    /// A command-line flag (`--memory`).
+    #[error("{flag} {value}: {message}")]
+    Flag {
+        flag: String,
+        value: String,
+        message: String,
+    },
+}
+
+impl ConfigError {
+    /// The key or flag the error is about (`memory`, `--stage`), if any.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ConfigError::Key { key, .. } => Some(key),
+            ConfigError::Flag { flag, .. } => Some(flag),
+            _ => None,
+        }
+    }
+}
+
+const SECTION: &str = "package.metadata.goblet";
+
+/// The configuration of the stage `overrides.stage` (default `dev`) of the app
+/// whose `Cargo.toml` is in `project_dir`. No `Cargo.toml`, or no
+/// `[package.metadata.goblet]` in it, means every default.
+pub fn load(
+    project_dir: &Path,
+    app_name_from_manifest: &str,
+    overrides: &Overrides,
+) -> Result<StageConfig, ConfigError> {
+    let path = project_dir.join("Cargo.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => return Err(ConfigError::Read { path, error }),
+    };
+    from_str(text.as_deref(), &path, app_name_from_manifest, overrides)
+}
+
+/// [`load`] on the text of a `Cargo.toml` (`None`: no file); `path` is for messages.
+pub fn from_str(
+    cargo_toml: Option<&str>,
+    path: &Path,
+    app_name: &str,
+    overrides: &Overrides,
+) -> Result<StageConfig, ConfigError> {
+    let stage = overrides.stage.as_deref().unwrap_or(DEFAULT_STAGE);
+    check_stage_name(stage).map_err(|message| ConfigError::Flag {
+        flag: "--stage".into(),
+        value: stage.to_owned(),
+        message,
+    })?;
+    let mut config = StageConfig::defaults(app_name, stage);
+    let function_name_len = config.function_name.len();
+    if function_name_len > 64 {
+        return Err(ConfigError::Flag {
+            flag: "--stage".into(),
+            value: stage.to_owned(),
+            message: format!(
+                "the function name `{}` would be {function_name_len} characters; Lambda allows 64",
+                config.function_name
+            ),
+        });
+    }
+
+    if let Some(text) = cargo_toml {
+        let doc: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                path: path.to_owned(),
+                message: e.message().to_owned(),
+            })?;
+        let section = doc
+            .get("package")
+            .and_then(|p| p.get("metadata"))
+            .and_then(|m| m.get("goblet"));
+        if let Some(section) = section {
+            let reader = Reader { path };
+            let Value::Table(section) = section else {
+                return Err(reader.err(SECTION, "goblet", Some(section), "must be a table"));
+            };
+            reader.apply(SECTION, section, &mut config, true)?;
+            if let Some(stages) = section.get("stages") {
+                let Value::Table(stages) = stages else {
+                    return Err(reader.err(
+                        SECTION,
+                        "stages",
+                        Some(stages),
+                        "must be a table of stage tables",
+                    ));
+                };
+                for (name, table) in stages {
+                    let at = format!("{SECTION}.stages.{name}");
+                    let Value::Table(table) = table else {
+                        return Err(reader.err(
+                            &format!("{SECTION}.stages"),
+                            name,
+                            Some(table),
+                            "must be a table",
+                        ));
+                    };
+                    if let Err(message) = check_stage_name(name) {
+                        return Err(reader.err(&format!("{SECTION}.stages"), name, None, &message));
+                    }
+                    // Every stage's table is checked, the one deployed is applied.
+                    let mut scratch = config.clone();
+                    let target = if name == stage {
+                        &mut config
+                    } else {
+                        &mut scratch
+                    };
+                    reader.apply(&at, table, target, false)?;
+                }
+            }
+        }
+    }
+
+    apply_overrides(&mut config, overrides)?;
+    Ok(config)
+}
+
+fn apply_overrides(config: &mut StageConfig, o: &Overrides) -> Result<(), ConfigError> {
+    let flag = |flag: &str, value: String, message: String| ConfigError::Flag {
+        flag: flag.into(),
+        value,
+        message,
+    };
+    if let Some(memory) = o.memory_mb {
+        check_memory(i64::from(memory)).map_err(|m| flag("--memory", memory.to_string(), m))?;
+        config.memory_mb = memory;
+    }
+    if let Some(timeout) = o.timeout_s {
+        check_timeout(i64::from(timeout)).map_err(|m| flag("--timeout", timeout.to_string(), m))?;
+        config.timeout_s = timeout;
+    }
+    if let Some(arch) = o.architecture {
+        config.architecture = arch;
+    }
+    if let Some(stage) = &o.api_gateway_stage {
+        check_api_gateway_stage(stage)
+            .map_err(|m| flag("--api-gateway-stage", stage.clone(), m))?;
+        config.api_gateway_stage = stage.clone();
+    }
+    if let Some(endpoint) = o.endpoint_type {
+        config.endpoint_type = endpoint;
+    }
+    Ok(())
+}
+
+struct Reader<'p> {
+    path: &'p Path,
+}
+
+impl Reader<'_> {
+    fn err(&self, table: &str, key: &str, value: Option<&Value>, message: &str) -> ConfigError {
+        ConfigError::Key {
+            path: self.path.to_owned(),
+            table: table.to_owned(),
+            key: key.to_owned(),
+            value: value.map(show),
+            message: message.to_owned(),
+        }
+    }
+
+    /// Applies one table (the top level or a stage's) over `config`.
+    fn apply(
+        &self,
+        at: &str,
+        table: &Table,
+        config: &mut StageConfig,
+        top: bool,
+    ) -> Result<(), ConfigError> {
+        for (key, value) in table {
+            let bad = |message: &str| self.err(at, key, Some(value), message);
+            match key.as_str() {
+                "memory" => {
+                    let n = integer(value).ok_or_else(|| bad("must be a whole number of MB"))?;
+                    check_memory(n).map_err(|m| bad(&m))?;
+                    config.memory_mb = n as u32;
+                }
+                "timeout" => {
+                    let n =
+                        integer(value).ok_or_else(|| bad("must be a whole number of seconds"))?;
+                    check_timeout(n).map_err(|m| bad(&m))?;
+                    config.timeout_s = n as u32;
+                }
+                "architecture" => {
+                    config.architecture = value
+                        .as_str()
+                        .and_then(Architecture::parse)
+                        .ok_or_else(|| bad("must be \"x86_64\" or \"arm64\""))?;
+                }
+                "endpoint_type" => {
+                    config.endpoint_type = value
+                        .as_str()
+                        .and_then(EndpointType::parse)
+                        .ok_or_else(|| bad("must be \"EDGE\", \"REGIONAL\" or \"PRIVATE\""))?;
+                }
+                "api_gateway_stage" => {
+                    let s = value.as_str().ok_or_else(|| bad("must be a string"))?;
+                    check_api_gateway_stage(s).map_err(|m| bad(&m))?;
+                    config.api_gateway_stage = s.to_owned();
+                }
+                "reserved_concurrency" => {
+                    let n = integer(value)
+                        .filter(|n| (0..=i64::from(i32::MAX)).contains(n))
+                        .ok_or_else(|| bad("must be a whole number, 0 or more"))?;
+                    config.reserved_concurrency = Some(n as u32);
+                }
+                "log_retention_days" => {
+                    let n = integer(value)
+                        .filter(|n| LOG_RETENTION_DAYS.iter().any(|d| i64::from(*d) == *n))
+                        .ok_or_else(|| {
+                            bad(&format!(
+                                "must be one of CloudWatch Logs' retention periods: {}",
+                                LOG_RETENTION_DAYS.map(|d| d.to_string()).join(", ")
+                            ))
+                        })?;
+                    config.log_retention_days = Some(n as u32);
+                }
+                "environment" => {
+                    let Value::Table(vars) = value else {
+                        return Err(bad("must be a table of NAME = \"value\""));
+                    };
+                    for (name, v) in vars {
+                        let key = format!("environment.{name}");
+                        let bad = |m: &str| self.err(at, &key, Some(v), m);
+                        check_environment_name(name).map_err(|m| bad(&m))?;
+                        let v = v.as_str().ok_or_else(|| bad("must be a string"))?;
+                        config.environment.insert(name.clone(), v.to_owned());
+                    }
+                }
+                "tags" => {
+                    let Value::Table(tags) = value else {
+                        return Err(bad("must be a table of key = \"value\""));
+                    };
+                    for (name, v) in tags {
+                        let key = format!("tags.{name}");
+                        let bad = |m: &str| self.err(at, &key, Some(v), m);
+                        check_tag(name).map_err(|m| bad(&m))?;
+                        let v = v.as_str().ok_or_else(|| bad("must be a string"))?;
+                        if v.chars().count() > 256 {
+                            return Err(bad("tag values are at most 256 characters"));
+                        }
+                        config.tags.insert(name.clone(), v.to_owned());
+                    }
+                }
+                "iam_role_arn" => {
+                    let arn = value.as_str().ok_or_else(|| bad("must be a string"))?;
+                    check_role_arn(arn).map_err(|m| bad(&m))?;
+                    config.role = RoleConfig::Existing {
+                        arn: arn.to_owned(),
+                    };
+                }
+                "iam_policy_statements" => {
+                    let Value::Array(items) = value else {
+                        return Err(bad(
+                            "must be an array of statements ({ Effect = \"Allow\", Action = [...], Resource = \"...\" })",
+                        ));
+                    };
+                    let mut statements = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        let key = format!("iam_policy_statements[{i}]");
+                        statements.push(statement(item).map_err(|m| self.err(at, &key, None, &m))?);
+                    }
+                    config.role = RoleConfig::Managed {
+                        extra_statements: statements,
+                    };
+                }
+                "stages" if top => {}
+                _ => {
+                    let known: Vec<&str> = KEYS
+                        .iter()
+                        .copied()
+                        .filter(|k| top || *k != "stages")
+                        .collect();
+                    return Err(self.err(
+                        at,
+                        key,
+                        None,
+                        &format!("unknown key; the keys are {}", known.join(", ")),
+                    ));
+                }
+            }
+        }
+        if table.contains_key("iam_role_arn") && table.contains_key("iam_policy_statements") {
+            return Err(self.err(
+                at,
+                "iam_policy_statements",
+                None,
+                "cannot be used with iam_role_arn: goblet adds statements only to the role it manages",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A TOML value as written, for messages.
+fn show(value: &Value) -> String {
+    match value {
+        Value::Table(_) => "{ … }".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+fn integer(value: &Value) -> Option<i64> {
+    value.as_integer()
+}
+
+fn check_memory(n: i64) -> Result<(), String> {
+    let (lo, hi) = MEMORY_RANGE_MB;
+    if (i64::from(lo)..=i64::from(hi)).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!("must be between {lo} and {hi} MB"))
+    }
+}
+
+fn check_timeout(n: i64) -> Result<(), String> {
+    let (lo, hi) = TIMEOUT_RANGE_S;
+    if (i64::from(lo)..=i64::from(hi)).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!("must be between {lo} and {hi} seconds"))
+    }
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// A deploy stage names AWS resources (`{app}-{stage}`).
+fn check_stage_name(stage: &str) -> Result<(), String> {
+    if stage.is_empty() || !stage.chars().all(is_name_char) {
+        Err("a stage name is letters, digits, `-` and `_`".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+fn check_api_gateway_stage(stage: &str) -> Result<(), String> {
+    if stage.is_empty() || stage.len() > 128 || !stage.chars().all(is_name_char) {
+        Err("an API Gateway stage name is 1 to 128 letters, digits, `-` and `_`".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+fn check_environment_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err("Lambda environment variable names start with a letter and hold only letters, digits and `_`".to_owned());
+    }
+    if RESERVED_ENVIRONMENT.contains(&name) {
+        return Err("reserved by Lambda; choose another name".to_owned());
+    }
+    Ok(())
+}
+
+fn check_tag(key: &str) -> Result<(), String> {
+    if key.is_empty() || key.chars().count() > 128 {
+        return Err("tag keys are 1 to 128 characters".to_owned());
+    }
+    if key.starts_with("aws:") {
+        return Err("the `aws:` prefix is reserved by AWS".to_owned());
+    }
+    if key.starts_with("goblet:") {
+        return Err("the `goblet:` prefix is reserved: goblet tags what it creates with goblet:app and goblet:stage".to_owned());
+    }
+    Ok(())
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`.
+fn check_role_arn(arn: &str) -> Result<(), String> {
+    let shape = "must be an IAM role ARN, arn:aws:iam::123456789012:role/NAME";
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account, resource] = parts.as_slice() else {
+        return Err(shape.to_owned());
+    };
+    let partition_ok = *partition == "aws" || partition.starts_with("aws-");
+    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    let name = resource.strip_prefix("role/").unwrap_or("");
+    let name_ok = !name.is_empty()
+        && !name.ends_with('/')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c));
+    if *prefix == "arn"
+        && partition_ok
+        && *service == "iam"
+        && region.is_empty()
+        && account_ok
+        && name_ok
+    {
+        Ok(())
+    } else {
+        Err(shape.to_owned())
+    }
+}
+
+/// One `iam_policy_statements` entry as an IAM statement object.
+fn statement(item: &Value) -> Result<Json, String> {
+    let Value::Table(table) = item else {
+        return Err(
+            "must be a table { Effect = \"Allow\", Action = [...], Resource = \"...\" }".to_owned(),
+        );
+    };
+    let mut out = serde_json::Map::new();
+    for (key, value) in table {
+        let strings = || -> Result<Json, String> {
+            match value {
+                Value::String(s) if !s.is_empty() => Ok(Json::String(s.clone())),
+                Value::Array(items) if !items.is_empty() => items
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .filter(|s| !s.is_empty())
+                            .map(|s| Json::String(s.to_owned()))
+                            .ok_or_else(|| format!("{key} must hold non-empty strings"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Json::Array),
+                _ => Err(format!(
+                    "{key} must be a string or a non-empty array of strings"
+                )),
+            }
+        };
+        let json = match key.as_str() {
+            "Effect" => match value.as_str() {
+                Some(e @ ("Allow" | "Deny")) => Json::String(e.to_owned()),
+                _ => {
+                    return Err(format!(
+                        "Effect = {}: must be \"Allow\" or \"Deny\"",
+                        show(value)
+                    ));
+                }
+            },
+            "Sid" => match value.as_str() {
+                Some(s) if s.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                    Json::String(s.to_owned())
+                }
+                _ => return Err("Sid must be letters and digits".to_owned()),
+            },
+            "Action" | "NotAction" | "Resource" | "NotResource" => strings()?,
+            "Condition" => serde_json::to_value(value).map_err(|e| format!("Condition: {e}"))?,
+            other => {
+                return Err(format!(
+                    "unknown statement key `{other}`; a statement has Effect, Action (or NotAction), Resource (or NotResource), and optionally Sid and Condition"
+                ));
+            }
+        };
+        out.insert(key.clone(), json);
+    }
+    if !out.contains_key("Effect") {
+        return Err("needs Effect = \"Allow\" or \"Deny\"".to_owned());
+    }
+    if out.contains_key("Action") == out.contains_key("NotAction") {
+        return Err("needs exactly one of Action and NotAction".to_owned());
+    }
+    if out.contains_key("Resource") == out.contains_key("NotResource") {
+        return Err("needs exactly one of Resource and NotResource".to_owned());
+    }
+    Ok(Json::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns() {
+        for ok in [
+            "arn:aws:iam::123456789012:role/r",
+            "arn:aws-cn:iam::123456789012:role/path/to/my-role.x@y",
+            "arn:aws-us-gov:iam::123456789012:role/a+b=c,d",
+        ] {
+            assert_eq!(check_role_arn(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "arn:aws:iam::123456789012:user/r",
+            "arn:aws:iam::12345678901:role/r",
+            "arn:aws:iam:us-east-1:123456789012:role/r",
+            "arn:aws:s3::123456789012:role/r",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::123456789012:role/a b",
+            "role/r",
+        ] {
+            assert!(check_role_arn(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn environment_names() {
+        assert!(check_environment_name("GREETING_1").is_ok());
+        assert!(check_environment_name("1X").is_err());
+        assert!(check_environment_name("A-B").is_err());
+        assert!(check_environment_name("AWS_REGION").is_err());
+    }
+}

@@ -1,0 +1,65 @@
+//! The settings of one Lambda function, as its execution environment sees them.
+
+use std::time::Duration;
+
+/// What Lambda tells a function about itself: its name, memory, timeout, region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionConfig {
+    pub name: String,
+    /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, in MB (Lambda allows 128 to 10240).
+    pub memory_mb: u32,
+    /// How long one invocation may run before it is ended.
+    pub timeout: Duration,
+    pub region: String,
+    /// The account in the function's ARN.
+    pub account_id: String,
+    /// `AWS_LAMBDA_FUNCTION_VERSION`.
+    pub version: String,
+    /// The function's own environment variables, set after Lambda's.
+    pub environment: Vec<(String, String)>,
+}
+
+impl FunctionConfig {
+    /// A function with Lambda's defaults: 128 MB, 3 seconds, `$LATEST`, in
+    /// us-east-1 under the documentation account 123456789012.
+    pub fn new(name: impl Into<String>) -> FunctionConfig {
+        FunctionConfig {
+            name: name.into(),
+            memory_mb: 128,
+            timeout: Duration::from_secs(3),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            version: "$LATEST".into(),
+            environment: Vec::new(),
+        }
+    }
+
+    /// `arn:aws:lambda:REGION:ACCOUNT:function:NAME`.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:lambda:{}:{}:function:{}",
+            self.region, self.account_id, self.name
+        )
+    }
+
+    /// `/aws/lambda/NAME`.
+    pub fn log_group(&self) -> String {
+        format!("/aws/lambda/{}", self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_lambda() {
+        let f = FunctionConfig::new("helloworld");
+        assert_eq!(
+            f.arn(),
+            "arn:aws:lambda:us-east-1:123456789012:function:helloworld"
+        );
+        assert_eq!(f.log_group(), "/aws/lambda/helloworld");
+        assert_eq!(f.timeout, Duration::from_secs(3));
+    }
+}

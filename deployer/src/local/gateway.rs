@@ -1,0 +1,268 @@
+//! The API Gateway side of `goblet local`: one HTTP/1.1 server (hyper, with
+//! keep-alive) that routes, authorizes, builds the proxy event, invokes the
+//! function through the [`Pool`] and maps its answer back.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use super::event::{self, ApiInfo, PayloadFormat, Routed};
+use super::pool::{Failure, Logger, Pool};
+use super::proxy;
+use super::routes::RouteTable;
+use super::sigv4::{RequestParts, Verifier};
+use goblet_spec::{AuthorizationType, cors};
+
+/// API Gateway's payload limit for REST APIs.
+const MAX_BODY: usize = 10 * 1024 * 1024;
+
+const X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const X_AMZN_ERROR_TYPE: HeaderName = HeaderName::from_static("x-amzn-errortype");
+const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
+
+pub(crate) struct Gateway {
+    pub routes: RouteTable,
+    pub format: PayloadFormat,
+    pub api: ApiInfo,
+    /// `/api`: the stage as the first path segment.
+    pub stage_prefix: String,
+    pub verifier: Verifier,
+    pub api_keys: Vec<String>,
+    pub pool: Pool,
+    pub logger: Logger,
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn json_message(status: StatusCode, message: &str, error_type: Option<&str>) -> Reply {
+    let body = serde_json::json!({ "message": message }).to_string();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(t) = error_type
+        && let Ok(v) = HeaderValue::from_str(t)
+    {
+        headers.insert(X_AMZN_ERROR_TYPE, v);
+    }
+    response
+}
+
+fn missing_token() -> Reply {
+    json_message(
+        StatusCode::FORBIDDEN,
+        "Missing Authentication Token",
+        Some("MissingAuthenticationTokenException"),
+    )
+}
+
+fn internal_error() -> Reply {
+    json_message(StatusCode::BAD_GATEWAY, "Internal server error", None)
+}
+
+fn add_cors(response: &mut Reply) {
+    for (name, value) in cors::response_headers() {
+        let name = HeaderName::from_static(name);
+        if !response.headers().contains_key(&name) {
+            response
+                .headers_mut()
+                .insert(name, HeaderValue::from_static(value));
+        }
+    }
+}
+
+impl Gateway {
+    /// The path relative to the stage (`/api/users/1` → `/users/1`), if the
+    /// request is for this stage.
+    fn strip_stage<'p>(&self, path: &'p str) -> Option<&'p str> {
+        let rest = path.strip_prefix(self.stage_prefix.as_str())?;
+        if rest.is_empty() {
+            Some("/")
+        } else if rest.starts_with('/') {
+            Some(rest)
+        } else {
+            None
+        }
+    }
+
+    async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Reply {
+        let request_id = event::request_id();
+        let mut response = self.respond(req, peer, &request_id).await;
+        let headers = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            headers.insert(X_AMZN_REQUEST_ID, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&request_id[..8]) {
+            headers.insert(X_AMZ_APIGW_ID, v);
+        }
+        response
+    }
+
+    async fn respond(&self, req: Request<Incoming>, peer: SocketAddr, request_id: &str) -> Reply {
+        let (parts, body) = req.into_parts();
+        let full_path = parts.uri.path();
+        let Some(path) = self.strip_stage(full_path) else {
+            return missing_token();
+        };
+        let Some(found) = self.routes.find(path) else {
+            return missing_token();
+        };
+        let method = parts.method.as_str();
+        let Some(def) = found.resource.method(method) else {
+            if method == "OPTIONS"
+                && let Some(allow) = &found.resource.preflight
+            {
+                return preflight(allow);
+            }
+            return missing_token();
+        };
+        let body = match Limited::new(body, MAX_BODY).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return json_message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long", None);
+            }
+            Err(_) => return json_message(StatusCode::BAD_REQUEST, "Bad Request", None),
+        };
+        let now = SystemTime::now();
+        let caller = if def.auth == AuthorizationType::AwsIam {
+            let target = parts
+                .uri
+                .path_and_query()
+                .map_or(full_path, |pq| pq.as_str());
+            let request = RequestParts {
+                method,
+                uri: target,
+                headers: &parts.headers,
+                body: &body,
+            };
+            match self.verifier.verify(&request, now) {
+                Ok(caller) => Some(caller),
+                Err(rejection) => {
+                    return json_message(
+                        rejection.status,
+                        &rejection.message,
+                        Some(rejection.error_type.as_str()),
+                    );
+                }
+            }
+        } else {
+            None
+        };
+        if def.api_key {
+            let given = parts.headers.get("x-api-key").map(HeaderValue::as_bytes);
+            if !given.is_some_and(|k| self.api_keys.iter().any(|key| key.as_bytes() == k)) {
+                return json_message(
+                    StatusCode::FORBIDDEN,
+                    "Forbidden",
+                    Some("ForbiddenException"),
+                );
+            }
+        }
+        let source_ip = peer.ip().to_string();
+        let routed = Routed {
+            request_id,
+            method,
+            path,
+            full_path,
+            query: parts.uri.query(),
+            headers: &parts.headers,
+            body: &body,
+            source_ip: &source_ip,
+            resource: found.resource,
+            method_def: def,
+            params: &found.params,
+            caller: caller.as_ref(),
+            now,
+        };
+        let event = event::build(self.format, &self.api, &routed);
+        let mut response = match self.pool.invoke(Bytes::from(event)).await {
+            Ok(answer) => match proxy::map(self.format, &answer) {
+                Ok(mapped) => {
+                    let mut response = Response::new(Full::new(mapped.body));
+                    *response.status_mut() = mapped.status;
+                    for (name, value) in mapped.headers {
+                        response.headers_mut().append(name, value);
+                    }
+                    response
+                }
+                Err(proxy::Malformed(why)) => {
+                    self.logger.line(format!(
+                        "goblet local: request {request_id}: Execution failed due to configuration error: \
+                         Malformed Lambda proxy response ({why})"
+                    ));
+                    internal_error()
+                }
+            },
+            Err(Failure::TimedOut) => json_message(
+                StatusCode::GATEWAY_TIMEOUT,
+                "Endpoint request timed out",
+                None,
+            ),
+            Err(Failure::Failed) => internal_error(),
+        };
+        if def.cors {
+            add_cors(&mut response);
+        }
+        response
+    }
+}
+
+/// The gateway's own answer to a CORS preflight (a mock integration).
+fn preflight(allow_methods: &str) -> Reply {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(v) = HeaderValue::from_str(allow_methods) {
+        headers.insert(HeaderName::from_static("access-control-allow-methods"), v);
+    }
+    add_cors(&mut response);
+    response
+}
+
+/// Accepts connections until `shutdown` completes.
+pub(crate) async fn serve(
+    gateway: Arc<Gateway>,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let gateway = gateway.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let gateway = gateway.clone();
+                async move { Ok::<_, Infallible>(gateway.handle(req, peer).await) }
+            });
+            if let Err(e) = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+        });
+    }
+}

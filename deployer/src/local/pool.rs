@@ -1,0 +1,332 @@
+//! The Lambda side of `goblet local`: up to `concurrency` execution
+//! environments, started on demand and reused, each serving one event at a
+//! time, with Lambda's `START` / `END` / `REPORT` log lines.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tokio::sync::Semaphore;
+
+use crate::lambda::{FunctionConfig, InvokeError, LogSink, Outcome, Worker};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+enum Message {
+    Line(String),
+    Flush(mpsc::Sender<()>),
+}
+
+/// Lines for stdout, written by one thread so that no request waits on the
+/// terminal.
+#[derive(Clone)]
+pub(crate) struct Logger {
+    tx: mpsc::Sender<Message>,
+}
+
+impl Logger {
+    pub(crate) fn start() -> Logger {
+        let (tx, rx) = mpsc::channel::<Message>();
+        std::thread::Builder::new()
+            .name("goblet-local-log".into())
+            .spawn(move || {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                while let Ok(first) = rx.recv() {
+                    let mut next = Some(first);
+                    while let Some(message) = next {
+                        match message {
+                            Message::Line(line) => {
+                                let _ = out.write_all(line.as_bytes());
+                                let _ = out.write_all(b"\n");
+                            }
+                            Message::Flush(done) => {
+                                let _ = out.flush();
+                                let _ = done.send(());
+                            }
+                        }
+                        next = rx.try_recv().ok();
+                    }
+                    let _ = out.flush();
+                }
+            })
+            .expect("cannot start the log thread");
+        Logger { tx }
+    }
+
+    pub(crate) fn line(&self, line: impl Into<String>) {
+        let _ = self.tx.send(Message::Line(line.into()));
+    }
+
+    /// Waits until every line sent so far is written.
+    pub(crate) fn flush(&self) {
+        let (done, wait) = mpsc::channel();
+        if self.tx.send(Message::Flush(done)).is_ok() {
+            let _ = wait.recv_timeout(Duration::from_secs(2));
+        }
+    }
+}
+
+/// A worker's output: printed at once between invocations, held during one
+/// so that it appears between that invocation's `START` and `END`.
+#[derive(Default)]
+struct WorkerLog {
+    busy: bool,
+    held: Vec<String>,
+}
+
+struct Slot {
+    worker: Arc<Worker>,
+    log: Arc<Mutex<WorkerLog>>,
+}
+
+/// Why an invocation gave no usable response.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The deadline passed: API Gateway answers 504.
+    TimedOut,
+    /// The function failed (error, crash, could not start): 502.
+    Failed,
+}
+
+pub(crate) struct Pool {
+    binary: PathBuf,
+    function: FunctionConfig,
+    timeout: Duration,
+    permits: Arc<Semaphore>,
+    idle: Mutex<Vec<Slot>>,
+    live: Mutex<HashMap<u64, Arc<Worker>>>,
+    logger: Logger,
+}
+
+impl Pool {
+    pub(crate) fn new(
+        binary: PathBuf,
+        function: FunctionConfig,
+        concurrency: usize,
+        logger: Logger,
+    ) -> Pool {
+        Pool {
+            binary,
+            timeout: function.timeout,
+            function,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            idle: Mutex::new(Vec::new()),
+            live: Mutex::new(HashMap::new()),
+            logger,
+        }
+    }
+
+    async fn spawn(&self) -> Result<Slot, Failure> {
+        let log = Arc::new(Mutex::new(WorkerLog::default()));
+        let sink: LogSink = {
+            let log = log.clone();
+            let logger = self.logger.clone();
+            Arc::new(move |line| {
+                let mut state = lock(&log);
+                if state.busy {
+                    state.held.push(line.text);
+                } else {
+                    drop(state);
+                    logger.line(line.text);
+                }
+            })
+        };
+        match Worker::spawn(&self.binary, &self.function, sink).await {
+            Ok(worker) => {
+                let worker = Arc::new(worker);
+                lock(&self.live).insert(worker.id(), worker.clone());
+                Ok(Slot { worker, log })
+            }
+            Err(e) => {
+                self.logger.line(format!("goblet local: {e}"));
+                Err(Failure::Failed)
+            }
+        }
+    }
+
+    /// Hands `event` to a free worker (starting one if none is free, waiting
+    /// if `concurrency` are busy) and returns the function's response.
+    pub(crate) async fn invoke(&self, event: Bytes) -> Result<Bytes, Failure> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Failure::Failed)?;
+        let reused = loop {
+            let Some(slot) = lock(&self.idle).pop() else {
+                break None;
+            };
+            if slot.worker.is_alive() {
+                break Some(slot);
+            }
+            lock(&self.live).remove(&slot.worker.id());
+        };
+        let cold = reused.is_none();
+        let slot = match reused {
+            Some(slot) => slot,
+            None => self.spawn().await?,
+        };
+        lock(&slot.log).busy = true;
+        let result = slot.worker.invoke(event, self.timeout).await;
+        let init = match (&result, cold) {
+            (Ok(_), true) => slot.worker.ready().await.ok(),
+            _ => None,
+        };
+        let memory = slot.worker.pid().map_or(0, max_memory_mb);
+        let held = {
+            let mut state = lock(&slot.log);
+            state.busy = false;
+            std::mem::take(&mut state.held)
+        };
+        let mut lines = Vec::with_capacity(held.len() + 4);
+        let outcome = match result {
+            Ok(invoked) => {
+                let id = &invoked.request_id;
+                lines.push(format!(
+                    "START RequestId: {id} Version: {}",
+                    self.function.version
+                ));
+                lines.extend(held);
+                let outcome = match invoked.outcome {
+                    Outcome::Response(body) => Ok(body),
+                    Outcome::FunctionError { error_type, body } => {
+                        lines.push(format!(
+                            "{} {id} ERROR {error_type}: {}",
+                            timestamp(),
+                            String::from_utf8_lossy(&body)
+                        ));
+                        Err(Failure::Failed)
+                    }
+                };
+                lines.push(format!("END RequestId: {id}"));
+                lines.push(self.report(id, invoked.duration, memory, init, ""));
+                self.logger_lines(lines);
+                lock(&self.idle).push(slot);
+                drop(permit);
+                return outcome;
+            }
+            Err(InvokeError::TimedOut {
+                request_id,
+                timeout,
+            }) => {
+                lines.push(format!(
+                    "START RequestId: {request_id} Version: {}",
+                    self.function.version
+                ));
+                lines.extend(held);
+                lines.push(format!(
+                    "{} {request_id} Task timed out after {:.2} seconds",
+                    timestamp(),
+                    timeout.as_secs_f64()
+                ));
+                lines.push(format!("END RequestId: {request_id}"));
+                lines.push(self.report(&request_id, timeout, memory, init, "Status: timeout\t"));
+                Failure::TimedOut
+            }
+            Err(e) => {
+                lines.extend(held);
+                let error_type = match e {
+                    InvokeError::InitFailed { .. } => "Runtime.InitError",
+                    _ => "Runtime.ExitError",
+                };
+                lines.push(format!("{} Error: {e}", timestamp()));
+                lines.push(error_type.to_owned());
+                Failure::Failed
+            }
+        };
+        self.logger_lines(lines);
+        // Lambda replaces an environment that timed out or crashed.
+        lock(&self.live).remove(&slot.worker.id());
+        tokio::spawn(async move {
+            slot.worker.kill().await;
+            drop(permit);
+        });
+        Err(outcome)
+    }
+
+    fn logger_lines(&self, lines: Vec<String>) {
+        for line in lines {
+            self.logger.line(line);
+        }
+    }
+
+    fn report(
+        &self,
+        id: &str,
+        duration: Duration,
+        memory_mb: u64,
+        init: Option<Duration>,
+        extra: &str,
+    ) -> String {
+        let ms = duration.as_secs_f64() * 1000.0;
+        let billed = duration.as_micros().div_ceil(1000).max(1);
+        let init = init.map_or(String::new(), |d| {
+            format!("Init Duration: {:.2} ms\t", d.as_secs_f64() * 1000.0)
+        });
+        format!(
+            "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {billed} ms\t\
+             Memory Size: {} MB\tMax Memory Used: {memory_mb} MB\t{init}{extra}",
+            self.function.memory_mb
+        )
+    }
+
+    /// Kills every worker, idle or busy.
+    pub(crate) async fn shutdown(&self) {
+        lock(&self.idle).clear();
+        self.permits.close();
+        let live: Vec<Arc<Worker>> = lock(&self.live).drain().map(|(_, w)| w).collect();
+        for worker in &live {
+            worker.kill().await;
+        }
+    }
+}
+
+/// Peak resident memory of a process (`VmHWM`), in MB, rounded up.
+fn max_memory_mb(pid: u32) -> u64 {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb.div_ceil(1024))
+}
+
+/// `2026-11-25T09:00:00.123Z`, the timestamp Lambda puts on its own lines.
+fn timestamp() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs();
+    let (y, m, d) = super::event::civil_date(secs / 86_400);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        now.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_this_processs_peak_memory() {
+        assert!(max_memory_mb(std::process::id()) > 0);
+        assert_eq!(max_memory_mb(u32::MAX), 0);
+        let t = timestamp();
+        assert_eq!(t.len(), "2026-11-25T09:00:00.123Z".len(), "{t}");
+    }
+}

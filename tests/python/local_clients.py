@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Real AWS clients against `goblet local`, for tests/tests/local.rs.
+
+    local_clients.py SCENARIO URL
+
+Credentials come from the environment (AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); the region is us-east-1. Prints one
+JSON object: {"status": int, "headers": {lower-case name: value}, "body": str}.
+
+Scenarios:
+  requests_aws_sign   GET with requests + requests_aws_sign.AWSV4Sign (boto3 session)
+  botocore            GET signed by botocore SigV4Auth
+  botocore_query      GET URL?a=1&b=x%20y signed by SigV4Auth
+  presigned           GET of a botocore SigV4QueryAuth presigned URL
+  tamper_header       signs x-custom: a, sends x-custom: b
+  tamper_path         signs URL, sends URL without its trailing slash
+  tamper_query        signs ?a=1, sends ?a=2
+  tamper_body         signs body "one", sends body "two"
+  unknown_key         signs with an access key goblet local does not know
+  wrong_secret        signs with the right key and a wrong secret
+  malformed           Authorization with only a Credential part
+  expired             signed ten minutes ago
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import json
+import os
+import sys
+import urllib.parse
+from unittest import mock
+
+import botocore.auth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+REGION = "us-east-1"
+SERVICE = "execute-api"
+
+
+def env_credentials(key=None, secret=None) -> Credentials:
+    return Credentials(
+        key or os.environ["AWS_ACCESS_KEY_ID"],
+        secret or os.environ["AWS_SECRET_ACCESS_KEY"],
+        os.environ.get("AWS_SESSION_TOKEN") or None,
+    )
+
+
+def send_raw(method: str, url: str, headers: dict, body: bytes | None = None) -> dict:
+    """Sends exactly these headers with http.client (Host included in headers)."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    if body is not None:
+        conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders(body)
+    response = conn.getresponse()
+    out = {
+        "status": response.status,
+        "headers": {k.lower(): v for k, v in response.getheaders()},
+        "body": response.read().decode("utf-8", "replace"),
+    }
+    conn.close()
+    return out
+
+
+def signed(method: str, url: str, headers=None, body=None, creds=None) -> AWSRequest:
+    request = AWSRequest(method=method, url=url, headers=headers or {}, data=body)
+    SigV4Auth(creds or env_credentials(), SERVICE, REGION).add_auth(request)
+    return request
+
+
+def send_signed(request: AWSRequest, url=None, headers=None, body=None) -> dict:
+    final_headers = dict(request.headers.items())
+    final_headers["Host"] = urllib.parse.urlsplit(request.url).netloc
+    final_headers.update(headers or {})
+    data = request.body if body is None else body
+    if isinstance(data, str):
+        data = data.encode()
+    return send_raw(request.method, url or request.url, final_headers, data or None)
+
+
+def main() -> None:
+    scenario, url = sys.argv[1], sys.argv[2]
+    if scenario == "requests_aws_sign":
+        import boto3
+        import requests
+        from requests_aws_sign import AWSV4Sign
+
+        session = boto3.session.Session()
+        auth = AWSV4Sign(session.get_credentials(), REGION, SERVICE)
+        r = requests.get(url, auth=auth, timeout=30)
+        result = {"status": r.status_code, "headers": {k.lower(): v for k, v in r.headers.items()}, "body": r.text}
+    elif scenario == "botocore":
+        result = send_signed(signed("GET", url))
+    elif scenario == "botocore_query":
+        result = send_signed(signed("GET", url + "?a=1&b=x%20y"))
+    elif scenario == "presigned":
+        request = AWSRequest(method="GET", url=url)
+        SigV4QueryAuth(env_credentials(), SERVICE, REGION, expires=300).add_auth(request)
+        result = send_raw("GET", request.url, {"Host": urllib.parse.urlsplit(url).netloc})
+    elif scenario == "tamper_header":
+        request = signed("GET", url, headers={"x-custom": "a"})
+        result = send_signed(request, headers={"x-custom": "b"})
+    elif scenario == "tamper_path":
+        request = signed("GET", url)
+        result = send_signed(request, url=url.rstrip("/"))
+    elif scenario == "tamper_query":
+        request = signed("GET", url + "?a=1")
+        result = send_signed(request, url=url + "?a=2")
+    elif scenario == "tamper_body":
+        request = signed("GET", url, body=b"one")
+        result = send_signed(request, body=b"two")
+    elif scenario == "unknown_key":
+        creds = Credentials("AKIDUNKNOWNUNKNOWN00", "secret", None)
+        result = send_signed(signed("GET", url, creds=creds))
+    elif scenario == "wrong_secret":
+        creds = Credentials(os.environ["AWS_ACCESS_KEY_ID"], "not-the-secret", os.environ.get("AWS_SESSION_TOKEN"))
+        result = send_signed(signed("GET", url, creds=creds))
+    elif scenario == "malformed":
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        key = os.environ["AWS_ACCESS_KEY_ID"]
+        auth = f"AWS4-HMAC-SHA256 Credential={key}/{now[:8]}/{REGION}/{SERVICE}/aws4_request"
+        host = urllib.parse.urlsplit(url).netloc
+        result = send_raw("GET", url, {"Host": host, "X-Amz-Date": now, "Authorization": auth})
+        result["sent_authorization"] = auth
+    elif scenario == "expired":
+        past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=10)
+        with mock.patch.object(botocore.auth, "get_current_datetime", lambda: past):
+            request = signed("GET", url)
+        result = send_signed(request)
+        result["sent_date"] = request.headers["X-Amz-Date"]
+    else:
+        raise SystemExit(f"unknown scenario {scenario}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+//! A recording HTTP proxy on loopback between `goblet` and moto: it counts
+//! the AWS calls (classified by method and path, `X-Amz-Target` or the query
+//! `Action=`), and can SIGKILL the client right after moto has carried out its
+//! Nth mutating call, before the response reaches the client.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One call, as the proxy saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// `CreateRole`, `Logs_20140328.PutRetentionPolicy` or `PUT /restapis/x/...`.
+    pub operation: String,
+    pub mutating: bool,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    calls: Mutex<Vec<Call>>,
+    /// Kill `pid` after this many mutating calls (0: never).
+    kill_after: AtomicU32,
+    pid: AtomicU32,
+    killed: AtomicBool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Proxy {
+    shared: Arc<Shared>,
+    pub port: u16,
+}
+
+impl Proxy {
+    /// Starts forwarding `127.0.0.1:{port}` to `upstream_port`.
+    pub fn start(upstream_port: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let shared = Arc::new(Shared::default());
+        let accept = shared.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let shared = accept.clone();
+                std::thread::spawn(move || {
+                    let _ = serve(stream, upstream_port, &shared);
+                });
+            }
+        });
+        Proxy { shared, port }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Forgets the calls seen so far and disarms the kill.
+    pub fn reset(&self) {
+        self.shared.calls.lock().unwrap().clear();
+        self.shared.kill_after.store(0, Ordering::SeqCst);
+        self.shared.killed.store(false, Ordering::SeqCst);
+    }
+
+    /// Kills process `pid` once moto has done the `n`th mutating call.
+    pub fn kill_after(&self, n: u32, pid: u32) {
+        self.shared.pid.store(pid, Ordering::SeqCst);
+        self.shared.kill_after.store(n, Ordering::SeqCst);
+    }
+
+    pub fn killed(&self) -> bool {
+        self.shared.killed.load(Ordering::SeqCst)
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.calls.lock().unwrap().clone()
+    }
+
+    pub fn mutating(&self) -> Vec<Call> {
+        self.calls().into_iter().filter(|c| c.mutating).collect()
+    }
+}
+
+fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Result<()> {
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut head = Vec::new();
+    let mut content_length = 0usize;
+    let mut target = None;
+    let mut request_line = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        if request_line.is_empty() {
+            request_line = line.trim_end().to_owned();
+            head.extend_from_slice(line.as_bytes());
+            continue;
+        }
+        if line == "\r\n" || line == "\n" {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap_or((&line, ""));
+        let name = name.trim().to_ascii_lowercase();
+        let value = value.trim().to_owned();
+        match name.as_str() {
+            "content-length" => content_length = value.parse().unwrap_or(0),
+            "x-amz-target" => target = Some(value.clone()),
+            "connection" => continue,
+            "transfer-encoding" => panic!("chunked requests are not supported by the test proxy"),
+            _ => {}
+        }
+        head.extend_from_slice(line.as_bytes());
+    }
+    head.extend_from_slice(b"Connection: close\r\n\r\n");
+    let mut body = vec![0; content_length];
+    reader.read_exact(&mut body)?;
+
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap_or_default().to_owned();
+    let uri = parts.next().unwrap_or_default().to_owned();
+    let call = classify(&method, &uri, target.as_deref(), &body);
+    let mutating = call.mutating;
+    let number = {
+        let mut calls = shared.calls.lock().unwrap();
+        calls.push(call);
+        calls.iter().filter(|c| c.mutating).count() as u32
+    };
+
+    let mut server = TcpStream::connect(("127.0.0.1", upstream))?;
+    server.write_all(&head)?;
+    server.write_all(&body)?;
+    let mut response = Vec::new();
+    server.read_to_end(&mut response)?;
+
+    let kill_after = shared.kill_after.load(Ordering::SeqCst);
+    if mutating && kill_after != 0 && number == kill_after {
+        let pid = shared.pid.load(Ordering::SeqCst);
+        // Set first: whoever waits for the client sees it once the client is gone.
+        shared.killed.store(true, Ordering::SeqCst);
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+        return Ok(());
+    }
+    client.write_all(&response)?;
+    client.flush()
+}
+
+/// Names the operation and says whether it changes anything.
+pub fn classify(method: &str, uri: &str, target: Option<&str>, body: &[u8]) -> Call {
+    let query = uri.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let action = target
+        .map(|t| t.rsplit('.').next().unwrap_or(t).to_owned())
+        .or_else(|| param(query, "Action"))
+        .or_else(|| param(&String::from_utf8_lossy(body), "Action"));
+    match action {
+        Some(action) => {
+            let reads = ["Get", "List", "Describe", "Filter"];
+            Call {
+                mutating: !reads.iter().any(|r| action.starts_with(r)),
+                operation: action,
+            }
+        }
+        None => Call {
+            operation: format!("{method} {}", uri.split('?').next().unwrap_or(uri)),
+            mutating: !matches!(method, "GET" | "HEAD"),
+        },
+    }
+}
+
+fn param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| v.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_every_protocol() {
+        let iam = classify("POST", "/", None, b"Action=CreateRole&Version=2010-05-08");
+        assert_eq!((iam.operation.as_str(), iam.mutating), ("CreateRole", true));
+        let get = classify("POST", "/", None, b"Action=GetRole&RoleName=x");
+        assert!(!get.mutating);
+        let logs = classify("POST", "/", Some("Logs_20140328.DescribeLogGroups"), b"{}");
+        assert_eq!(logs.operation, "DescribeLogGroups");
+        assert!(!logs.mutating);
+        let rest = classify("PUT", "/restapis/a/resources/b/methods/GET", None, b"{}");
+        assert!(rest.mutating);
+        assert!(!classify("GET", "/2015-03-31/functions/f", None, b"").mutating);
+    }
+}

@@ -1,0 +1,198 @@
+//! moto's server on loopback as the AWS stand-in, started by the tests
+//! themselves (`bash scripts/setup-python.sh` installs it into `.venv`).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::build::workspace_root;
+
+/// A running `moto_server`, killed on drop.
+#[derive(Debug)]
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+}
+
+/// The venv's Python.
+pub fn python() -> PathBuf {
+    workspace_root().join(".venv/bin/python")
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let server = workspace_root().join(".venv/bin/moto_server");
+        assert!(
+            server.exists(),
+            "{} is missing: run `bash scripts/setup-python.sh`",
+            server.display()
+        );
+        let port = free_port();
+        let child = Command::new(server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Moto { child, port }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Runs Python (boto3) against this moto; returns its stdout as JSON.
+    pub fn boto3(&self, script: &str) -> serde_json::Value {
+        let output = Command::new(python())
+            .arg("-c")
+            .arg(format!("{PRELUDE}\n{script}"))
+            .env("AWS_ENDPOINT_URL", self.endpoint())
+            .envs(credentials())
+            .output()
+            .expect("run python");
+        assert!(
+            output.status.success(),
+            "python failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "python printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&output.stdout)
+            )
+        })
+    }
+
+    /// Everything in moto a deploy could have created, normalized (ids
+    /// replaced by paths and names) so two deploys can be compared.
+    pub fn snapshot(&self) -> serde_json::Value {
+        self.boto3(SNAPSHOT)
+    }
+
+    /// [`Moto::snapshot`] with the REST APIs' ids (random) replaced by `<api>`.
+    pub fn normalized_snapshot(&self) -> serde_json::Value {
+        let snap = self.snapshot();
+        let mut text = snap.to_string();
+        if let Some(apis) = snap["apis"].as_object() {
+            for api in apis.values() {
+                if let Some(id) = api["id"].as_str() {
+                    text = text.replace(id, "<api>");
+                }
+            }
+        }
+        serde_json::from_str(&text).expect("still JSON")
+    }
+
+    /// POSTs `body` to moto's own API, e.g. `/moto-api/config`; returns the
+    /// response body.
+    pub fn moto_api(&self, path: &str, body: &serde_json::Value) -> String {
+        let body = body.to_string();
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        )
+        .expect("send to moto");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read moto's answer");
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        assert!(
+            head.starts_with("HTTP/1.1 20") || head.starts_with("HTTP/1.0 20"),
+            "POST {path}: {response}"
+        );
+        body.to_owned()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The fake credentials and region every test uses.
+pub fn credentials() -> [(&'static str, &'static str); 5] {
+    [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_SESSION_TOKEN", "testing"),
+    ]
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+const PRELUDE: &str = r#"
+import json, boto3
+iam = boto3.client("iam")
+lam = boto3.client("lambda")
+apigw = boto3.client("apigateway")
+logs = boto3.client("logs")
+"#;
+
+const SNAPSHOT: &str = r#"
+out = {"roles": {}, "functions": {}, "apis": {}, "log_groups": {}}
+for r in iam.list_roles()["Roles"]:
+    name = r["RoleName"]
+    pols = {p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
+            for p in iam.list_role_policies(RoleName=name)["PolicyNames"]}
+    out["roles"][name] = {"trust": r["AssumeRolePolicyDocument"], "policies": pols}
+for f in lam.list_functions()["Functions"]:
+    name = f["FunctionName"]
+    got = lam.get_function(FunctionName=name)
+    c = got["Configuration"]
+    try:
+        policy = json.loads(lam.get_policy(FunctionName=name)["Policy"])
+        stmts = sorted([{"sid": s["Sid"], "principal": s["Principal"], "action": s["Action"],
+                         "condition": s.get("Condition")} for s in policy["Statement"]],
+                       key=lambda s: s["sid"])
+    except lam.exceptions.ResourceNotFoundException:
+        stmts = []
+    out["functions"][name] = {
+        "runtime": c.get("Runtime"), "handler": c.get("Handler"), "role": c.get("Role"),
+        "arch": c.get("Architectures"), "memory": c.get("MemorySize"), "timeout": c.get("Timeout"),
+        "env": c.get("Environment", {}).get("Variables", {}), "code_sha256": c.get("CodeSha256"),
+        "tags": got.get("Tags", {}), "permissions": stmts,
+        "reserved": got.get("Concurrency", {}).get("ReservedConcurrentExecutions"),
+    }
+for api in apigw.get_rest_apis()["items"]:
+    aid = api["id"]
+    resources = {}
+    for r in apigw.get_resources(restApiId=aid, embed=["methods"])["items"]:
+        methods = {}
+        for m in r.get("resourceMethods", {}):
+            got = apigw.get_method(restApiId=aid, resourceId=r["id"], httpMethod=m)
+            integ = got.get("methodIntegration", {})
+            methods[m] = {"auth": got.get("authorizationType"), "apiKey": got.get("apiKeyRequired"),
+                          "integration": integ.get("type"), "uri": integ.get("uri"),
+                          "integrationMethod": integ.get("httpMethod")}
+        resources[r["path"]] = methods
+    stages = {s["stageName"]: True for s in apigw.get_stages(restApiId=aid)["item"]}
+    key = api["name"]
+    while key in out["apis"]:
+        key += "+dup"
+    out["apis"][key] = {"id": aid, "tags": api.get("tags", {}), "resources": resources, "stages": stages}
+for g in logs.describe_log_groups()["logGroups"]:
+    out["log_groups"][g["logGroupName"]] = g.get("retentionInDays")
+print(json.dumps(out, sort_keys=True))
+"#;

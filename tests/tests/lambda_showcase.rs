@@ -1,0 +1,471 @@
+//! The showcase's release binary under the deployer's Runtime API and worker,
+//! fed REST API, HTTP API, ALB and function URL events: every route, bad
+//! events, panics, crashes and timeouts.
+
+use std::time::Duration;
+
+use goblet_cli::lambda::{InvokeError, Outcome};
+use goblet_cli::manifest::read_manifest;
+use goblet_tests::build;
+use goblet_tests::events::{Api, Front, HttpRequest};
+use goblet_tests::lambda::{LambdaApp, ProxyResponse};
+use serde_json::{Value, json};
+
+const INTERNAL_ERROR: &str =
+    r#"{"Code":"InternalServerError","Message":"An internal server error occurred."}"#;
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+struct Showcase {
+    app: LambdaApp,
+    api: Api,
+}
+
+impl Showcase {
+    async fn start() -> Showcase {
+        let binary = tokio::task::spawn_blocking(|| build::release().showcase.clone())
+            .await
+            .expect("the release build");
+        let manifest = read_manifest(&binary).expect("the showcase manifest");
+        Showcase {
+            app: LambdaApp::start(&binary, "showcase").await,
+            api: Api::new(&manifest),
+        }
+    }
+
+    async fn send(&self, front: Front, request: &HttpRequest) -> ProxyResponse {
+        let event = self.api.event(front, request);
+        let response = self.app.http(&event).await;
+        check_shape(front, &response);
+        response
+    }
+}
+
+/// The response has the fields its front requires, and no others.
+fn check_shape(front: Front, response: &ProxyResponse) {
+    let raw = response.raw.as_object().expect("a JSON object");
+    let mut keys: Vec<&str> = raw.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    let expected: &[&str] = match front {
+        Front::RestApi => &[
+            "body",
+            "headers",
+            "isBase64Encoded",
+            "multiValueHeaders",
+            "statusCode",
+        ],
+        Front::HttpApi | Front::FunctionUrl => &[
+            "body",
+            "cookies",
+            "headers",
+            "isBase64Encoded",
+            "statusCode",
+        ],
+        Front::Alb => &[
+            "body",
+            "headers",
+            "isBase64Encoded",
+            "statusCode",
+            "statusDescription",
+        ],
+        Front::AlbMultiValue => &[
+            "body",
+            "isBase64Encoded",
+            "multiValueHeaders",
+            "statusCode",
+            "statusDescription",
+        ],
+    };
+    assert_eq!(keys, expected, "{front:?}: {}", response.raw);
+    if matches!(front, Front::Alb | Front::AlbMultiValue) {
+        let description = raw["statusDescription"].as_str().unwrap();
+        assert!(
+            description.starts_with(&format!("{} ", response.status)),
+            "{description}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_front_reaches_every_kind_of_route() {
+    let s = Showcase::start().await;
+    for front in Front::ALL {
+        let r = s.send(front, &HttpRequest::get("/")).await;
+        assert_eq!(
+            (r.status, r.json()),
+            (200, json!({"hello": "world"})),
+            "{front:?}"
+        );
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("application/json"),
+            "{front:?}"
+        );
+        assert!(!r.is_base64_encoded);
+
+        let r = s.send(front, &HttpRequest::get("/users/42")).await;
+        assert_eq!((r.status, r.json()), (200, json!({"id": 42})), "{front:?}");
+
+        let r = s
+            .send(front, &HttpRequest::get("/files/a/b%20c/d.txt"))
+            .await;
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (200, "file: a/b c/d.txt"),
+            "{front:?}"
+        );
+
+        let r = s
+            .send(
+                front,
+                &HttpRequest::post("/users").json(&json!({"name": "bob"})),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json()),
+            (201, json!({"id": 7, "name": "bob"})),
+            "{front:?}"
+        );
+
+        let r = s
+            .send(front, &HttpRequest::get("/search?q=rust+lang&page=2"))
+            .await;
+        assert_eq!(
+            r.json(),
+            json!({"q": "rust lang", "page": "2"}),
+            "{front:?}"
+        );
+
+        let r = s.send(front, &HttpRequest::get("/items/9")).await;
+        assert_eq!(r.json(), json!({"id": "9"}), "{front:?}");
+        let put = HttpRequest::new("PUT", "/items/9").json(&json!({"colour": "red"}));
+        let r = s.send(front, &put).await;
+        assert_eq!(
+            r.json(),
+            json!({"id": "9", "replaced_with": {"colour": "red"}}),
+            "{front:?}"
+        );
+        let r = s.send(front, &HttpRequest::new("DELETE", "/items/9")).await;
+        assert_eq!((r.status, r.body.len()), (204, 0), "{front:?}");
+
+        let r = s.send(front, &HttpRequest::get("/keyed")).await;
+        assert_eq!(r.text(), "you have a key", "{front:?}");
+
+        let r = s.send(front, &HttpRequest::get("/cors")).await;
+        assert_eq!(
+            r.header("access-control-allow-origin").as_deref(),
+            Some("*"),
+            "{front:?}"
+        );
+
+        let r = s.send(front, &HttpRequest::get("/errors/conflict")).await;
+        assert_eq!(r.status, 409, "{front:?}");
+        assert_eq!(
+            r.json(),
+            json!({"Code": "ConflictError", "Message": "already there"})
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_bodies_travel_base64_encoded() {
+    let s = Showcase::start().await;
+    for front in Front::ALL {
+        let r = s.send(front, &HttpRequest::get("/pixel.png")).await;
+        assert_eq!(r.status, 200, "{front:?}");
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("image/png"),
+            "{front:?}"
+        );
+        assert!(r.is_base64_encoded, "{front:?}");
+        assert!(r.body.starts_with(PNG_SIGNATURE), "{front:?}");
+        assert!(r.body.ends_with(b"IEND\xae\x42\x60\x82"), "{front:?}");
+
+        let upload =
+            HttpRequest::post("/upload").binary("application/octet-stream", &[0, 255, 1, 254]);
+        let r = s.send(front, &upload).await;
+        assert_eq!(r.json(), json!({"size": 4, "byte_sum": 510}), "{front:?}");
+        let upload = HttpRequest::post("/upload").binary("image/png", &r.body);
+        assert_eq!(s.send(front, &upload).await.status, 200, "{front:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_arrives_as_sent() {
+    let s = Showcase::start().await;
+    for front in Front::ALL {
+        let request = HttpRequest::new("PUT", "/echo?a=1&a=2&b=caf%C3%A9")
+            .header("X-Multi", "one")
+            .header("X-Multi", "two")
+            .header("Content-Type", "text/plain")
+            .body("hello");
+        let body = s.send(front, &request).await.json();
+        assert_eq!(body["method"], "PUT", "{front:?}");
+        assert_eq!(body["path"], "/echo", "{front:?}");
+        assert_eq!(body["body"], "hello", "{front:?}");
+        assert_eq!(body["body_len"], 5, "{front:?}");
+        let (a, multi) = match front {
+            // Without multi-value headers, an ALB keeps the last value only.
+            Front::Alb => (json!(["2"]), json!(["two"])),
+            Front::HttpApi | Front::FunctionUrl => (json!(["1", "2"]), json!(["one,two"])),
+            Front::RestApi | Front::AlbMultiValue => (json!(["1", "2"]), json!(["one", "two"])),
+        };
+        assert_eq!(body["query"], json!({"a": a, "b": ["café"]}), "{front:?}");
+        let got = &body["headers"]["x-multi"];
+        let joined = json!([multi
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join(",")]);
+        assert!(got == &multi || got == &joined, "{front:?}: {got}");
+        assert_eq!(
+            body["headers"]["user-agent"],
+            json!(["curl/8.5.0"]),
+            "{front:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_and_stage_variables() {
+    let s = Showcase::start().await;
+    // An ALB without multi-value headers returns one value per header.
+    for front in [
+        Front::RestApi,
+        Front::HttpApi,
+        Front::AlbMultiValue,
+        Front::FunctionUrl,
+    ] {
+        let r = s.send(front, &HttpRequest::get("/cookies")).await;
+        assert_eq!(
+            r.header_values("set-cookie"),
+            ["a=1; Path=/", "b=2; Path=/"],
+            "{front:?}"
+        );
+        assert_eq!(r.text(), "two cookies");
+    }
+    let r = s.send(Front::HttpApi, &HttpRequest::get("/cookies")).await;
+    assert_eq!(r.raw["cookies"], json!(["a=1; Path=/", "b=2; Path=/"]));
+    // An ALB without multi-value headers carries one value per header: the last
+    // cookie, intact (never two cookies glued together with a comma).
+    let r = s.send(Front::Alb, &HttpRequest::get("/cookies")).await;
+    assert_eq!(r.raw["headers"]["set-cookie"], json!("b=2; Path=/"));
+
+    let request = HttpRequest::get("/stage").stage_variable("color", "blue");
+    let r = s.send(Front::RestApi, &request).await;
+    assert_eq!(
+        r.json(),
+        json!({"stage": "prod", "variables": {"color": "blue"}})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iam_callers_are_identified() {
+    let s = Showcase::start().await;
+    for front in [Front::RestApi, Front::HttpApi, Front::FunctionUrl] {
+        let r = s
+            .send(front, &HttpRequest::get("/whoami").iam_user("alice"))
+            .await;
+        assert_eq!(r.status, 200, "{front:?}");
+        let body = r.json();
+        assert_eq!(
+            body["userArn"], "arn:aws:iam::123456789012:user/alice",
+            "{front:?}"
+        );
+        assert_eq!(body["accountId"], "123456789012", "{front:?}");
+        assert_eq!(body["accessKey"], "AKIAIOSFODNN7EXAMPLE", "{front:?}");
+        assert_eq!(body["sourceIp"], "203.0.113.9", "{front:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_errors() {
+    let s = Showcase::start().await;
+    let r = s
+        .send(Front::RestApi, &HttpRequest::get("/users/abc"))
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["Code"], "BadRequestError");
+    let r = s
+        .send(
+            Front::HttpApi,
+            &HttpRequest::post("/users")
+                .header("Content-Type", "text/plain")
+                .body("hi"),
+        )
+        .await;
+    assert_eq!(r.status, 415);
+    // Function URLs and ALBs send every path and method: the app answers 404 / 405.
+    for front in [Front::FunctionUrl, Front::Alb] {
+        let r = s.send(front, &HttpRequest::get("/nowhere")).await;
+        assert_eq!(r.status, 404, "{front:?}");
+        assert_eq!(r.json()["Code"], "NotFoundError", "{front:?}");
+        let r = s.send(front, &HttpRequest::new("PATCH", "/items/1")).await;
+        assert_eq!(r.status, 405, "{front:?}");
+        assert_eq!(
+            r.header("allow").as_deref(),
+            Some("DELETE, GET, PUT"),
+            "{front:?}"
+        );
+    }
+    for (kind, status, code) in [
+        ("bad-request", 400, "BadRequestError"),
+        ("unauthorized", 401, "UnauthorizedError"),
+        ("forbidden", 403, "ForbiddenError"),
+        ("not-found", 404, "NotFoundError"),
+        ("unprocessable", 422, "UnprocessableEntityError"),
+        ("too-many", 429, "TooManyRequestsError"),
+        ("internal", 500, "InternalServerError"),
+    ] {
+        let r = s
+            .send(
+                Front::RestApi,
+                &HttpRequest::get(&format!("/errors/{kind}")),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.json()["Code"].as_str()),
+            (status, Some(code)),
+            "{kind}"
+        );
+    }
+    let r = s
+        .send(Front::RestApi, &HttpRequest::get("/errors/internal"))
+        .await;
+    assert_eq!(r.text(), INTERNAL_ERROR);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_event_is_a_function_error_and_the_next_is_served() {
+    let s = Showcase::start().await;
+    let pid = s.app.worker.pid();
+    for bad in [json!({"foo": 1}), json!([1, 2, 3]), json!("text")] {
+        let invoked = s.app.invoke(&bad).await.expect("the runtime answers");
+        let Outcome::FunctionError { error_type, body } = invoked.outcome else {
+            panic!("{bad}: not an error: {:?}", invoked.outcome)
+        };
+        assert!(!error_type.is_empty());
+        let doc: Value = serde_json::from_slice(&body).expect("an error document");
+        assert!(
+            doc["errorMessage"].as_str().is_some_and(|m| !m.is_empty()),
+            "{doc}"
+        );
+        assert_eq!(doc["errorType"], error_type.as_str());
+
+        let r = s.send(Front::HttpApi, &HttpRequest::get("/users/5")).await;
+        assert_eq!(r.json(), json!({"id": 5}));
+    }
+    assert!(s.app.worker.is_alive());
+    assert_eq!(s.app.worker.pid(), pid);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_is_a_500_and_the_next_event_is_served() {
+    let s = Showcase::start().await;
+    for front in Front::ALL {
+        let r = s.send(front, &HttpRequest::get("/panic")).await;
+        assert_eq!(r.status, 500, "{front:?}");
+        assert_eq!(r.text(), INTERNAL_ERROR, "{front:?}");
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("application/json"),
+            "{front:?}"
+        );
+        let r = s.send(front, &HttpRequest::get("/users/1")).await;
+        assert_eq!(r.status, 200, "{front:?}");
+    }
+    assert!(s.app.worker.is_alive());
+    // The panic message reaches the logs, not the client.
+    let logs = s.app.logs().join("\n");
+    assert!(logs.contains("the handler gave up"), "{logs}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_process_serves_invocation_after_invocation() {
+    let s = Showcase::start().await;
+    let pid = s.app.worker.pid();
+    let mut ids = std::collections::HashSet::new();
+    for i in 0..40 {
+        let event = s
+            .api
+            .event(Front::HttpApi, &HttpRequest::get(&format!("/users/{i}")));
+        let invoked = s.app.invoke(&event).await.unwrap();
+        assert!(ids.insert(invoked.request_id.clone()), "request ids repeat");
+        let Outcome::Response(body) = invoked.outcome else {
+            panic!("{:?}", invoked.outcome)
+        };
+        assert_eq!(ProxyResponse::parse(&body).json(), json!({"id": i}));
+        assert!(invoked.duration < Duration::from_secs(5));
+    }
+    assert_eq!(s.app.worker.pid(), pid);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_ends_the_worker_and_a_new_one_takes_over() {
+    let mut s = Showcase::start().await;
+    let event = s.api.event(Front::RestApi, &HttpRequest::get("/crash"));
+    let err = s.app.invoke(&event).await.unwrap_err();
+    let InvokeError::Exited { status } = err else {
+        panic!("{err:?}")
+    };
+    assert!(!status.success());
+    assert!(err.to_string().contains("exited"), "{err}");
+    assert!(!s.app.worker.is_alive());
+    // Later invocations fail at once instead of hanging.
+    let next = s.api.event(Front::RestApi, &HttpRequest::get("/users/2"));
+    assert!(matches!(
+        s.app.invoke(&next).await,
+        Err(InvokeError::Exited { .. })
+    ));
+
+    let old_pid = s.app.worker.pid();
+    s.app.replace_worker().await;
+    assert_ne!(s.app.worker.pid(), old_pid);
+    let r = s.send(Front::RestApi, &HttpRequest::get("/users/2")).await;
+    assert_eq!(r.json(), json!({"id": 2}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_ends_the_invocation_and_the_worker_is_replaced() {
+    let mut s = Showcase::start().await;
+    let event = s
+        .api
+        .event(Front::HttpApi, &HttpRequest::get("/sleep/5000"));
+    let started = std::time::Instant::now();
+    let err = s
+        .app
+        .invoke_with_timeout(&event, Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, InvokeError::TimedOut { .. }), "{err:?}");
+    assert_eq!(err.to_string(), "Task timed out after 0.30 seconds");
+    // As Lambda does: the environment that timed out is thrown away.
+    s.app.replace_worker().await;
+    let r = s.send(Front::HttpApi, &HttpRequest::get("/sleep/10")).await;
+    assert_eq!(r.json(), json!({"slept_ms": 10}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn helloworld_answers_an_iam_caller() {
+    let binary = tokio::task::spawn_blocking(|| build::release().helloworld.clone())
+        .await
+        .unwrap();
+    let api = Api::new(&read_manifest(&binary).unwrap());
+    let app = LambdaApp::start(&binary, "helloworld").await;
+    for front in [Front::RestApi, Front::HttpApi, Front::FunctionUrl] {
+        let event = api.event(front, &HttpRequest::get("/").iam_user("alice"));
+        let r = app.http(&event).await;
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (200, r#"{"hello":"world"}"#),
+            "{front:?}"
+        );
+    }
+}

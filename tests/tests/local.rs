@@ -1,0 +1,885 @@
+//! `goblet local` end to end: the real `goblet` binary serving release builds
+//! of `examples/helloworld` and `examples/showcase` on loopback, called by
+//! real clients (a raw HTTP/1.1 client, `goblet curl`, Python `requests` +
+//! `requests_aws_sign`, botocore, `awscurl`).
+//!
+//! Each test starts its own `goblet local --port 0` with `HOME` pointed at an
+//! empty folder and only the identities of a test identities file.
+//! The Python clients need `.venv` (`scripts/setup-python.sh`); without it
+//! those checks are skipped with a message.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const ALICE_KEY: &str = "AKIDLOCALALICE000001";
+const ALICE_SECRET: &str = "alice-secret-key";
+const ALICE_ARN: &str = "arn:aws:iam::111122223333:user/alice";
+const TEMP_KEY: &str = "ASIALOCALTEMP0000002";
+const TEMP_SECRET: &str = "temp-secret-key";
+const TEMP_TOKEN: &str = "temp-session-token/with+chars=";
+const MISSING_TOKEN: &str = r#"{"message":"Missing Authentication Token"}"#;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_owned()
+}
+
+/// Release builds of `goblet`, `helloworld` and `showcase`, built once per run.
+fn bins() -> &'static goblet_tests::build::ReleaseBinaries {
+    goblet_tests::build::release()
+}
+
+/// A folder removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "goblet-local-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A command with an empty environment: PATH, and HOME in `home`.
+fn clean_command(program: &Path, home: &Path) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home);
+    command
+}
+
+struct Local {
+    child: Child,
+    url: String,
+    lines: Arc<Mutex<Vec<String>>>,
+    home: Scratch,
+}
+
+impl Local {
+    fn helloworld(extra: &[&str]) -> Local {
+        Local::start(&bins().helloworld, extra)
+    }
+
+    fn showcase(extra: &[&str]) -> Local {
+        Local::start(&bins().showcase, extra)
+    }
+
+    fn start(app: &Path, extra: &[&str]) -> Local {
+        let home = Scratch::new();
+        let identities = home.0.join("identities.json");
+        let file = json!([
+            {"access_key_id": ALICE_KEY, "secret_access_key": ALICE_SECRET, "user_arn": ALICE_ARN},
+            {"access_key_id": TEMP_KEY, "secret_access_key": TEMP_SECRET, "session_token": TEMP_TOKEN},
+        ]);
+        std::fs::write(&identities, file.to_string()).unwrap();
+        let mut child = clean_command(&bins().goblet, &home.0)
+            .arg("local")
+            .arg("--binary")
+            .arg(app)
+            .args(["--port", "0", "--identities"])
+            .arg(&identities)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start goblet local");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        for pipe in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let lines = lines.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    lines.lock().unwrap().push(line);
+                }
+            });
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let url = loop {
+            let found = lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find_map(|l| l.strip_prefix("Invoke URL: ").map(str::to_owned));
+            if let Some(url) = found {
+                break url;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "goblet local exited ({status}): {:#?}",
+                    lines.lock().unwrap()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no invoke URL: {:#?}",
+                lines.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Local {
+            child,
+            url,
+            lines,
+            home,
+        }
+    }
+
+    fn output(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// `host:port`.
+    fn authority(&self) -> &str {
+        self.url
+            .strip_prefix("http://")
+            .and_then(|rest| rest.split('/').next())
+            .unwrap()
+    }
+
+    fn get(&self, target: &str) -> Reply {
+        self.request("GET", target, &[], b"")
+    }
+
+    fn request(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        http(self.authority(), method, target, headers, body)
+    }
+
+    /// Runs `goblet curl` with `key`'s credentials in the environment.
+    fn curl(&self, key: &str, args: &[&str]) -> Output {
+        let mut command = clean_command(&bins().goblet, &self.home.0);
+        credentials(&mut command, key);
+        command
+            .arg("curl")
+            .args(args)
+            .output()
+            .expect("cannot run goblet curl")
+    }
+
+    /// Runs a scenario of tests/python/local_clients.py; `None` without the venv.
+    fn python(&self, key: &str, scenario: &str, url: &str) -> Option<Value> {
+        let python = root().join(".venv/bin/python");
+        if !python.exists() {
+            eprintln!("skipping {scenario}: no .venv (run scripts/setup-python.sh)");
+            return None;
+        }
+        let mut command = clean_command(&python, &self.home.0);
+        credentials(&mut command, key);
+        let out = command
+            .arg(root().join("tests/python/local_clients.py"))
+            .args([scenario, url])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{scenario}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(serde_json::from_slice(&out.stdout).unwrap())
+    }
+
+    /// Waits until a line matching `pred` is printed.
+    fn wait_for_line(&self, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(line) = self.output().into_iter().find(|l| pred(l)) {
+                return line;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "line not found in {:#?}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn credentials(command: &mut Command, key: &str) {
+    command
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_DEFAULT_REGION", "us-east-1");
+    if key == TEMP_KEY {
+        command
+            .env("AWS_SECRET_ACCESS_KEY", TEMP_SECRET)
+            .env("AWS_SESSION_TOKEN", TEMP_TOKEN);
+    } else {
+        command.env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET);
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        // Ctrl-C: goblet local kills its workers and exits.
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
+    }
+
+    /// API Gateway's own error: status, exact body, error type, request id.
+    fn assert_gateway_error(&self, status: u16, message: &str, error_type: Option<&str>) {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert_eq!(self.text(), json!({ "message": message }).to_string());
+        assert_eq!(self.header("x-amzn-ErrorType"), error_type);
+        assert_eq!(self.header("x-amzn-RequestId").map(str::len), Some(36));
+    }
+}
+
+/// One HTTP/1.1 request on its own connection, exactly as given.
+fn http(
+    authority: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    let mut stream = TcpStream::connect(authority).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(request.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("no end of headers");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// helloworld: an AWS_IAM root route
+// ---------------------------------------------------------------------------
+
+#[test]
+fn unsigned_and_unknown_requests_get_api_gateways_403() {
+    let local = Local::helloworld(&[]);
+    assert!(
+        local.url.starts_with("http://127.0.0.1:") && local.url.ends_with("/api/"),
+        "{}",
+        local.url
+    );
+    for target in ["/api/", "/api", "/api/nowhere", "/", "/other/", "/api/?a=1"] {
+        let r = local.get(target);
+        r.assert_gateway_error(
+            403,
+            "Missing Authentication Token",
+            Some("MissingAuthenticationTokenException"),
+        );
+        assert_eq!(r.text(), MISSING_TOKEN);
+    }
+    // A method the resource does not define.
+    let r = local.request("POST", "/api/", &[], b"{}");
+    r.assert_gateway_error(
+        403,
+        "Missing Authentication Token",
+        Some("MissingAuthenticationTokenException"),
+    );
+    let out = local.output().join("\n");
+    assert!(out.contains("GET") && out.contains("AWS_IAM"), "{out}");
+    assert!(out.contains(ALICE_KEY) && out.contains(ALICE_ARN), "{out}");
+}
+
+#[test]
+fn goblet_curl_signs_with_long_term_and_temporary_credentials() {
+    let local = Local::helloworld(&[]);
+    for key in [ALICE_KEY, TEMP_KEY] {
+        let out = local.curl(key, &[&local.url]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            r#"{"hello":"world"}"#,
+            "{key}"
+        );
+    }
+    let out = local.curl(ALICE_KEY, &["-i", &local.url]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("\r\nx-amzn-requestid: "),
+        "{text}"
+    );
+    assert!(text.ends_with("\r\n\r\n{\"hello\":\"world\"}"), "{text}");
+    // A refusal is printed, and is not a transport error.
+    let out = local.curl(ALICE_KEY, &[&format!("{}nowhere", local.url)]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), MISSING_TOKEN);
+    // Unknown credentials.
+    let mut command = clean_command(&bins().goblet, &local.home.0);
+    let out = command
+        .env("AWS_ACCESS_KEY_ID", "AKIDNOBODY0000000000")
+        .env("AWS_SECRET_ACCESS_KEY", "x")
+        .args(["curl", &local.url])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        r#"{"message":"The security token included in the request is invalid."}"#
+    );
+    // No credentials at all: an error, exit 1.
+    let out = clean_command(&bins().goblet, &local.home.0)
+        .args(["curl", &local.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no AWS credentials"));
+}
+
+#[test]
+fn python_clients_are_accepted() {
+    let local = Local::helloworld(&[]);
+    for (key, scenario) in [
+        (ALICE_KEY, "requests_aws_sign"),
+        (TEMP_KEY, "requests_aws_sign"),
+        (ALICE_KEY, "botocore"),
+        (TEMP_KEY, "botocore"),
+        (ALICE_KEY, "botocore_query"),
+        (ALICE_KEY, "presigned"),
+        (TEMP_KEY, "presigned"),
+    ] {
+        let Some(r) = local.python(key, scenario, &local.url) else {
+            return;
+        };
+        assert_eq!(r["status"], 200, "{scenario} {key}: {r}");
+        assert_eq!(r["body"], r#"{"hello":"world"}"#, "{scenario} {key}");
+        assert_eq!(
+            r["headers"]["x-amzn-requestid"].as_str().map(str::len),
+            Some(36)
+        );
+    }
+    for key in [ALICE_KEY, TEMP_KEY] {
+        let mut command = clean_command(&root().join(".venv/bin/awscurl"), &local.home.0);
+        credentials(&mut command, key);
+        let out = command
+            .args([
+                "--service",
+                "execute-api",
+                "--region",
+                "us-east-1",
+                &local.url,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "awscurl: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            r#"{"hello":"world"}"#
+        );
+    }
+}
+
+#[test]
+fn every_rejection_has_api_gateways_message_and_type() {
+    let local = Local::helloworld(&[]);
+    let mismatch = "The request signature we calculated does not match the signature you provided. \
+                    Check your AWS Secret Access Key and signing method. \
+                    Consult the service documentation for details.";
+    for scenario in [
+        "tamper_header",
+        "tamper_path",
+        "tamper_query",
+        "tamper_body",
+        "wrong_secret",
+    ] {
+        let Some(r) = local.python(ALICE_KEY, scenario, &local.url) else {
+            return;
+        };
+        assert_eq!(r["status"], 403, "{scenario}: {r}");
+        assert_eq!(
+            r["body"],
+            json!({ "message": mismatch }).to_string(),
+            "{scenario}"
+        );
+        assert_eq!(
+            r["headers"]["x-amzn-errortype"], "InvalidSignatureException",
+            "{scenario}"
+        );
+    }
+    let r = local.python(ALICE_KEY, "unknown_key", &local.url).unwrap();
+    assert_eq!(r["status"], 403);
+    assert_eq!(
+        r["body"],
+        r#"{"message":"The security token included in the request is invalid."}"#
+    );
+    assert_eq!(
+        r["headers"]["x-amzn-errortype"],
+        "UnrecognizedClientException"
+    );
+
+    let r = local.python(ALICE_KEY, "malformed", &local.url).unwrap();
+    let auth = r["sent_authorization"].as_str().unwrap();
+    assert_eq!(r["status"], 403);
+    let expected = format!(
+        "Authorization header requires 'Signature' parameter. \
+         Authorization header requires 'SignedHeaders' parameter. Authorization={auth}"
+    );
+    assert_eq!(r["body"], json!({ "message": expected }).to_string());
+    assert_eq!(
+        r["headers"]["x-amzn-errortype"],
+        "IncompleteSignatureException"
+    );
+
+    let r = local.python(ALICE_KEY, "expired", &local.url).unwrap();
+    let sent = r["sent_date"].as_str().unwrap();
+    assert_eq!(r["status"], 403);
+    let message: Value = serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
+    let message = message["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("Signature expired: {sent} is now earlier than "))
+            && message.ends_with(" - 5 min.)"),
+        "{message}"
+    );
+    assert_eq!(
+        r["headers"]["x-amzn-errortype"],
+        "InvalidSignatureException"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// showcase: every feature
+// ---------------------------------------------------------------------------
+
+#[test]
+fn iam_identity_reaches_the_function_in_both_formats() {
+    for format in ["rest", "http"] {
+        let local = Local::showcase(&["--format", format]);
+        let out = local.curl(ALICE_KEY, &[&format!("{}whoami", local.url)]);
+        let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(body["userArn"], ALICE_ARN, "{format}: {body}");
+        assert_eq!(body["accessKey"], ALICE_KEY);
+        assert_eq!(body["accountId"], "111122223333");
+        assert_eq!(body["user"], "alice");
+        assert_eq!(body["sourceIp"], "127.0.0.1");
+        assert_eq!(body["stage"], "api");
+        assert_eq!(body["requestId"].as_str().map(str::len), Some(36));
+        // Unsigned: refused before the function runs.
+        local.get("/api/whoami").assert_gateway_error(
+            403,
+            "Missing Authentication Token",
+            Some("MissingAuthenticationTokenException"),
+        );
+        // A NONE route ignores the (absent) signature.
+        assert_eq!(local.get("/api/users/42").json(), json!({"id": 42}));
+    }
+}
+
+#[test]
+fn a_timeout_is_a_504_and_the_next_request_works() {
+    let local = Local::showcase(&["--timeout", "1", "--concurrency", "1"]);
+    let started = Instant::now();
+    let r = local.get("/api/sleep/5000");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    r.assert_gateway_error(504, "Endpoint request timed out", None);
+    let r = local.get("/api/users/1");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json!({"id": 1}));
+    local.wait_for_line(|l| l.contains("Task timed out after 1.00 seconds"));
+}
+
+#[test]
+fn a_crash_is_a_502_and_the_next_request_works() {
+    let local = Local::showcase(&["--concurrency", "1"]);
+    local
+        .get("/api/crash")
+        .assert_gateway_error(502, "Internal server error", None);
+    let r = local.get("/api/users/2");
+    assert_eq!(r.json(), json!({"id": 2}));
+    // A panic is the function's own 500, not a gateway error.
+    let r = local.get("/api/panic");
+    assert_eq!(r.status, 500);
+    assert_eq!(r.json()["Code"], "InternalServerError");
+}
+
+#[test]
+fn binary_bodies_in_and_out() {
+    for format in ["rest", "http"] {
+        let local = Local::showcase(&["--format", format]);
+        let r = local.request(
+            "POST",
+            "/api/upload",
+            &[("Content-Type", "application/octet-stream")],
+            &[0, 255, 1, 254, 0x80],
+        );
+        assert_eq!(r.json(), json!({"size": 5, "byte_sum": 638}), "{format}");
+        let r = local.get("/api/pixel.png");
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("image/png"));
+        assert_eq!(&r.body[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(r.body.len(), 67);
+    }
+}
+
+#[test]
+fn repeated_query_keys_and_headers_greedy_paths_and_encoded_paths() {
+    let local = Local::showcase(&[]);
+    let r = local.request(
+        "PUT",
+        "/api/echo?a=1&a=2&b=caf%C3%A9&c=x+y",
+        &[
+            ("X-Multi", "one"),
+            ("X-Multi", "two"),
+            ("Content-Type", "text/plain"),
+        ],
+        b"hello",
+    );
+    let body = r.json();
+    assert_eq!(body["method"], "PUT");
+    assert_eq!(body["path"], "/echo");
+    assert_eq!(body["resource"], "/echo");
+    assert_eq!(
+        body["query"],
+        json!({"a": ["1", "2"], "b": ["café"], "c": ["x y"]})
+    );
+    assert_eq!(body["headers"]["x-multi"], json!(["one", "two"]));
+    assert_eq!(body["body"], "hello");
+
+    let r = local.get("/api/files/a/b%20c/d.txt");
+    assert_eq!(r.text(), "file: a/b c/d.txt");
+    let r = local.get("/api/items/caf%C3%A9%20au%20lait");
+    assert_eq!(r.json(), json!({"id": "café au lait"}));
+    let r = local.get("/api/search?q=hello+world&lang=fr");
+    assert_eq!(r.json(), json!({"q": "hello world", "lang": "fr"}));
+    // Literal before parameter: /users (POST only) is not /users/{id}.
+    local.get("/api/users").assert_gateway_error(
+        403,
+        "Missing Authentication Token",
+        Some("MissingAuthenticationTokenException"),
+    );
+    local
+        .request("DELETE", "/api/users/1", &[], b"")
+        .assert_gateway_error(
+            403,
+            "Missing Authentication Token",
+            Some("MissingAuthenticationTokenException"),
+        );
+    let r = local.request(
+        "POST",
+        "/api/users",
+        &[("Content-Type", "application/json")],
+        br#"{"name":"bob"}"#,
+    );
+    assert_eq!(r.status, 201);
+    assert_eq!(r.json(), json!({"id": 7, "name": "bob"}));
+    let r = local.get("/api/cookies");
+    assert_eq!(r.all("set-cookie"), ["a=1; Path=/", "b=2; Path=/"]);
+}
+
+#[test]
+fn api_keys_and_cors() {
+    let local = Local::showcase(&["--api-key", "k-one", "--api-key", "k-two"]);
+    local
+        .get("/api/keyed")
+        .assert_gateway_error(403, "Forbidden", Some("ForbiddenException"));
+    local
+        .request("GET", "/api/keyed", &[("x-api-key", "wrong")], b"")
+        .assert_gateway_error(403, "Forbidden", Some("ForbiddenException"));
+    for key in ["k-one", "k-two"] {
+        let r = local.request("GET", "/api/keyed", &[("x-api-key", key)], b"");
+        assert_eq!(r.text(), "you have a key");
+    }
+
+    let r = local.request(
+        "OPTIONS",
+        "/api/cors",
+        &[
+            ("Origin", "http://example.com"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("access-control-allow-methods"),
+        Some("GET,OPTIONS,POST")
+    );
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        r.header("access-control-allow-headers"),
+        Some("Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key")
+    );
+    assert!(r.header("x-amzn-requestid").is_some());
+    let r = local.get("/api/cors");
+    assert_eq!(r.json(), json!({"cors": true}));
+    assert_eq!(r.all("access-control-allow-origin"), ["*"]);
+    // No preflight on a route without CORS.
+    local
+        .request("OPTIONS", "/api/users/1", &[], b"")
+        .assert_gateway_error(
+            403,
+            "Missing Authentication Token",
+            Some("MissingAuthenticationTokenException"),
+        );
+}
+
+#[test]
+fn http_api_format() {
+    let local = Local::showcase(&["--format", "http", "--stage", "v1"]);
+    assert!(local.url.ends_with("/v1/"), "{}", local.url);
+    assert_eq!(local.get("/v1/users/42").json(), json!({"id": 42}));
+    local.get("/api/users/42").assert_gateway_error(
+        403,
+        "Missing Authentication Token",
+        Some("MissingAuthenticationTokenException"),
+    );
+    let r = local.request(
+        "POST",
+        "/v1/echo?a=1&a=2",
+        &[
+            ("X-Multi", "one"),
+            ("X-Multi", "two"),
+            ("Cookie", "x=1; y=2"),
+        ],
+        b"{}",
+    );
+    let body = r.json();
+    assert_eq!(body["query"], json!({"a": ["1", "2"]}));
+    assert_eq!(body["headers"]["x-multi"], json!(["one,two"]));
+    assert_eq!(body["headers"]["cookie"], json!(["x=1; y=2"]));
+    let r = local.get("/v1/cookies");
+    assert_eq!(r.all("set-cookie"), ["a=1; Path=/", "b=2; Path=/"]);
+    assert_eq!(
+        local.get("/v1/stage").json(),
+        json!({"stage": "v1", "variables": {}})
+    );
+}
+
+#[test]
+fn lambda_log_lines() {
+    let local = Local::showcase(&["--concurrency", "1"]);
+    assert_eq!(local.get("/api/").json(), json!({"hello": "world"}));
+    assert_eq!(local.get("/api/users/3").json(), json!({"id": 3}));
+    let report = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let reports: Vec<String> = local
+                .output()
+                .into_iter()
+                .filter(|l| l.starts_with("REPORT RequestId: "))
+                .collect();
+            if reports.len() >= n {
+                return reports;
+            }
+            assert!(Instant::now() < deadline, "{:#?}", local.output());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let reports = report(2);
+    let out = local.output();
+    let starts: Vec<&String> = out
+        .iter()
+        .filter(|l| l.starts_with("START RequestId: "))
+        .collect();
+    let ends: Vec<&String> = out
+        .iter()
+        .filter(|l| l.starts_with("END RequestId: "))
+        .collect();
+    assert_eq!((starts.len(), ends.len()), (2, 2), "{out:#?}");
+    let id = starts[0]
+        .strip_prefix("START RequestId: ")
+        .unwrap()
+        .strip_suffix(" Version: $LATEST")
+        .unwrap();
+    assert_eq!(id.len(), 36);
+    assert_eq!(ends[0], &format!("END RequestId: {id}"));
+    let fields: Vec<&str> = reports[0].trim_end().split('\t').collect();
+    assert_eq!(fields[0], format!("REPORT RequestId: {id}"));
+    assert!(
+        fields[1].starts_with("Duration: ") && fields[1].ends_with(" ms"),
+        "{fields:?}"
+    );
+    assert!(fields[2].starts_with("Billed Duration: "), "{fields:?}");
+    assert_eq!(fields[3], "Memory Size: 128 MB");
+    let used: u64 = fields[4]
+        .strip_prefix("Max Memory Used: ")
+        .and_then(|v| v.strip_suffix(" MB"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(used > 0, "{fields:?}");
+    // Only the cold start reports an init.
+    assert!(fields[5].starts_with("Init Duration: "), "{fields:?}");
+    assert!(!reports[1].contains("Init Duration"), "{}", reports[1]);
+}
+
+/// The README's first command, run as written (plus `--port 0`), and the seed
+/// story it promises: unsigned → 403, `goblet curl` → hello world.
+#[test]
+fn readme_quickstart() {
+    const MAIN_JOB: &str =
+        "cargo run --release -p goblet-cli -- local --project examples/helloworld";
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let first_command = readme
+        .lines()
+        .skip_while(|l| *l != "```sh")
+        .find(|l| !l.starts_with('#') && *l != "```sh")
+        .unwrap();
+    assert_eq!(first_command, MAIN_JOB, "README.md's main job changed");
+
+    let home = Scratch::new();
+    let real_home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let with_toolchain = |command: &mut Command| {
+        // HOME is a scratch folder; cargo and rustup must still find their own.
+        for (var, default) in [("CARGO_HOME", ".cargo"), ("RUSTUP_HOME", ".rustup")] {
+            let value = std::env::var_os(var)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| real_home.join(default));
+            command.env(var, value);
+        }
+        if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+            command.env("CARGO_TARGET_DIR", target);
+        }
+        command
+            .env("AWS_ACCESS_KEY_ID", ALICE_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET)
+            .current_dir(root());
+    };
+    let args: Vec<&str> = MAIN_JOB
+        .split(' ')
+        .skip_while(|a| *a != "--")
+        .skip(1)
+        .collect();
+    let mut command = clean_command(&bins().goblet, &home.0);
+    with_toolchain(&mut command);
+    let mut child = command
+        .args(&args)
+        .args(["--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut url = None;
+    for line in stdout.lines().map_while(Result::ok) {
+        if let Some(u) = line.strip_prefix("Invoke URL: ") {
+            url = Some(u.to_owned());
+            break;
+        }
+    }
+    let Some(url) = url else {
+        let _ = child.kill();
+        panic!("goblet local --project printed no invoke URL");
+    };
+    let authority = url
+        .strip_prefix("http://")
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let unsigned = http(authority, "GET", "/api/", &[], b"");
+    let mut curl = clean_command(&bins().goblet, &home.0);
+    with_toolchain(&mut curl);
+    let signed = curl.args(["curl", &url]).output().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(unsigned.status, 403);
+    assert_eq!(String::from_utf8_lossy(&unsigned.body), MISSING_TOKEN);
+    assert!(signed.status.success(), "{signed:?}");
+    let body: Value = serde_json::from_slice(&signed.stdout).unwrap();
+    assert_eq!(body, json!({"hello": "world"}));
+}
