@@ -97,9 +97,8 @@ pub struct DeployArgs {
     /// An app binary already built, e.g. target/release/helloworld.
     #[arg(long, value_name = "PATH")]
     pub binary: Option<PathBuf>,
-    /// The stage.
-    #[arg(long, default_value = "dev")]
-    pub stage: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Print the plan (create / change / delete) and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -109,6 +108,38 @@ pub struct DeployArgs {
     /// `text`, or `json`: a summary (url, actions, API call counts) on stdout.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub output: String,
+}
+
+/// The stage, and flags that override its configuration in Cargo.toml.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The stage whose configuration is used.
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// The function's memory in MB (overrides the configuration).
+    #[arg(long, value_name = "MB")]
+    pub memory: Option<u32>,
+    /// The function's timeout in seconds (overrides the configuration).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u32>,
+    /// x86_64 or arm64 (overrides the configuration).
+    #[arg(long, value_parser = ["x86_64", "arm64"])]
+    pub architecture: Option<String>,
+}
+
+impl ConfigArgs {
+    fn overrides(self) -> crate::config::Overrides {
+        crate::config::Overrides {
+            stage: Some(self.stage),
+            memory_mb: self.memory,
+            timeout_s: self.timeout,
+            architecture: self
+                .architecture
+                .as_deref()
+                .and_then(crate::config::Architecture::parse),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -211,18 +242,8 @@ pub struct PackageArgs {
     /// An app binary already built, e.g. target/release/helloworld.
     #[arg(long, value_name = "PATH")]
     pub binary: Option<PathBuf>,
-    /// The stage whose configuration is used.
-    #[arg(long, default_value = "dev")]
-    pub stage: String,
-    /// The function's memory in MB (overrides the configuration).
-    #[arg(long, value_name = "MB")]
-    pub memory: Option<u32>,
-    /// The function's timeout in seconds (overrides the configuration).
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<u32>,
-    /// x86_64 or arm64 (overrides the configuration).
-    #[arg(long, value_parser = ["x86_64", "arm64"])]
-    pub architecture: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Where to write the template and bootstrap.zip (created if missing).
     #[arg(value_name = "OUTDIR")]
     pub out_dir: PathBuf,
@@ -293,10 +314,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Deploy(args) => Ok(deploy::deploy_app(deploy::DeployRequest {
             project: args.project,
             binary: args.binary,
-            overrides: crate::config::Overrides {
-                stage: Some(args.stage),
-                ..Default::default()
-            },
+            overrides: args.config.overrides(),
             dry_run: args.dry_run,
             yes: args.yes,
             json: args.output == "json",
@@ -363,16 +381,7 @@ fn package(args: PackageArgs) -> Result<(), CliError> {
         format,
         project: args.project,
         binary: args.binary,
-        overrides: crate::config::Overrides {
-            stage: Some(args.stage),
-            memory_mb: args.memory,
-            timeout_s: args.timeout,
-            architecture: args
-                .architecture
-                .as_deref()
-                .and_then(crate::config::Architecture::parse),
-            ..Default::default()
-        },
+        overrides: args.config.overrides(),
         out_dir: args.out_dir,
     })?;
     print(&format!(

@@ -77,20 +77,6 @@ fn options(base: &Path, dry_run: bool) -> DeployOptions {
     }
 }
 
-/// The snapshot with the REST API's id (random) replaced.
-fn normalized(moto: &Moto) -> Value {
-    let snap = moto.snapshot();
-    let mut text = snap.to_string();
-    if let Some(apis) = snap["apis"].as_object() {
-        for api in apis.values() {
-            if let Some(id) = api["id"].as_str() {
-                text = text.replace(id, "<api>");
-            }
-        }
-    }
-    serde_json::from_str(&text).unwrap()
-}
-
 #[test]
 fn deploy_redeploy_change_remove_delete() {
     let moto = Moto::start();
@@ -104,7 +90,9 @@ fn deploy_redeploy_change_remove_delete() {
     }
     let base = scratch_dir("deploy-lib");
     let _ = std::fs::remove_dir_all(base.join(".goblet"));
-    let zip = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0".to_vec();
+    // hello world's real package, so the figures include a real upload.
+    let binary = std::fs::read(&release().helloworld).expect("helloworld's binary");
+    let zip = goblet_cli::package::zip::bootstrap_zip(&binary).expect("bootstrap.zip");
     let mut bench = Vec::new();
 
     // Dry run of a first deploy: reads only.
@@ -117,7 +105,7 @@ fn deploy_redeploy_change_remove_delete() {
     let t0 = Instant::now();
     deploy::deploy(target(&zip), options(&base, false)).unwrap();
     bench.push(("first deploy", proxy.calls(), t0.elapsed()));
-    let snap = normalized(&moto);
+    let snap = moto.normalized_snapshot();
     let role = &snap["roles"]["helloworld-dev"];
     assert!(
         role["trust"].to_string().contains("lambda.amazonaws.com"),
@@ -173,7 +161,7 @@ fn deploy_redeploy_change_remove_delete() {
     deploy::deploy(target(&zip), options(&base, false)).unwrap();
     bench.push(("unchanged redeploy", proxy.calls(), t0.elapsed()));
     assert_eq!(proxy.mutating(), [], "{:#?}", proxy.calls());
-    assert_eq!(normalized(&moto), first);
+    assert_eq!(moto.normalized_snapshot(), first);
 
     // One route's auth flipped: that method, and one deployment.
     let mut open = target(&zip);
@@ -194,7 +182,7 @@ fn deploy_redeploy_change_remove_delete() {
             format!("POST /restapis/{api_id}/deployments"),
         ]
     );
-    let snap = normalized(&moto);
+    let snap = moto.normalized_snapshot();
     assert_eq!(
         snap["apis"]["helloworld-dev"]["resources"]["/"]["GET"]["auth"],
         "NONE"
@@ -208,10 +196,13 @@ fn deploy_redeploy_change_remove_delete() {
     extra.path = "/a/{id}".into();
     more.manifest.routes.push(extra);
     deploy::deploy(more, options(&base, false)).unwrap();
-    assert!(normalized(&moto)["apis"]["helloworld-dev"]["resources"]["/a/{id}"]["GET"].is_object());
+    assert!(
+        moto.normalized_snapshot()["apis"]["helloworld-dev"]["resources"]["/a/{id}"]["GET"]
+            .is_object()
+    );
     proxy.reset();
     deploy::deploy(open, options(&base, false)).unwrap();
-    let resources = &normalized(&moto)["apis"]["helloworld-dev"]["resources"];
+    let resources = &moto.normalized_snapshot()["apis"]["helloworld-dev"]["resources"];
     assert_eq!(resources.as_object().unwrap().len(), 1, "{resources}");
     let ops: Vec<String> = proxy.mutating().into_iter().map(|c| c.operation).collect();
     assert_eq!(

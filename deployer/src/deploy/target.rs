@@ -3,25 +3,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use goblet_spec::{Manifest, Method, PathTemplate, cors};
+use goblet_spec::{Manifest, PathTemplate};
 use serde_json::Value;
 
-/// The tag keys that mark what goblet created.
-pub const TAG_APP: &str = "goblet:app";
-pub const TAG_STAGE: &str = "goblet:stage";
-
-/// The inline policy goblet puts on the role it manages.
-pub const ROLE_POLICY_NAME: &str = "goblet";
-
-/// The statement id of the API's `lambda:InvokeFunction` permission.
-pub const PERMISSION_SID: &str = "goblet-apigateway-invoke";
-
-/// The Lambda runtime and handler of every goblet function.
-pub const RUNTIME: &str = "provided.al2023";
-pub const HANDLER: &str = "bootstrap";
-
-/// The request template of the CORS preflight mock integration.
-pub const MOCK_REQUEST_TEMPLATE: &str = "{\"statusCode\": 200}";
+// The names and the resource model are `package`'s: a deploy creates what
+// `goblet package` describes.
+pub use crate::package::{
+    HANDLER, MOCK_REQUEST_TEMPLATE, MethodIntegration as Integration, PERMISSION_SID,
+    ROLE_POLICY_NAME, RUNTIME, TAG_APP, TAG_STAGE, cors_mock_headers,
+};
 
 #[derive(Debug, Clone)]
 pub enum RoleTarget {
@@ -67,15 +57,6 @@ pub struct Target {
     pub zip_sha256: String,
 }
 
-/// What a method of the REST API is wired to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Integration {
-    /// `AWS_PROXY` to the function.
-    Proxy,
-    /// The CORS preflight: a `MOCK` answering with these allowed methods.
-    CorsMock { allow_methods: String },
-}
-
 /// One method of the REST API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodTarget {
@@ -99,40 +80,17 @@ impl Target {
     /// Every method, by (resource path, HTTP method): one per route, plus an
     /// `OPTIONS` mock on each resource with a CORS route and no `OPTIONS` route.
     pub fn methods(&self) -> BTreeMap<(String, String), MethodTarget> {
-        let mut out = BTreeMap::new();
-        let mut by_resource: BTreeMap<&str, Vec<(Method, bool)>> = BTreeMap::new();
-        for route in &self.manifest.routes {
-            out.insert(
-                (route.path.clone(), route.method.as_str().to_owned()),
-                MethodTarget {
-                    authorization_type: route.authorization_type.as_str().to_owned(),
-                    api_key_required: route.api_key_required,
-                    integration: Integration::Proxy,
-                },
-            );
-            by_resource
-                .entry(&route.path)
-                .or_default()
-                .push((route.method, route.cors));
-        }
-        for (path, methods) in by_resource {
-            let has_options = methods.iter().any(|(m, _)| *m == Method::Options);
-            if methods.iter().any(|(_, cors)| *cors) && !has_options {
-                out.insert(
-                    (path.to_owned(), "OPTIONS".to_owned()),
-                    MethodTarget {
-                        authorization_type: "NONE".to_owned(),
-                        api_key_required: false,
-                        integration: Integration::CorsMock {
-                            allow_methods: cors::allow_methods(
-                                methods.iter().map(|(m, _)| m.as_str()),
-                            ),
-                        },
-                    },
-                );
-            }
-        }
-        out
+        crate::package::api_methods(&self.manifest)
+            .into_iter()
+            .map(|m| {
+                let target = MethodTarget {
+                    authorization_type: m.authorization_type,
+                    api_key_required: m.api_key_required,
+                    integration: m.integration,
+                };
+                ((m.path, m.http_method), target)
+            })
+            .collect()
     }
 
     pub fn function_arn(&self, region: &str, account: &str) -> String {
@@ -160,29 +118,10 @@ pub fn account_of(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
-/// The CORS headers of the preflight mock: method response parameter name
-/// and the integration response's (quoted) value.
-pub fn cors_mock_headers(allow_methods: &str) -> [(String, String); 3] {
-    [
-        (
-            "method.response.header.Access-Control-Allow-Headers".to_owned(),
-            format!("'{}'", cors::ALLOW_HEADERS),
-        ),
-        (
-            "method.response.header.Access-Control-Allow-Methods".to_owned(),
-            format!("'{allow_methods}'"),
-        ),
-        (
-            "method.response.header.Access-Control-Allow-Origin".to_owned(),
-            format!("'{}'", cors::ALLOW_ORIGIN),
-        ),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use goblet_spec::{AuthorizationType, Route};
+    use goblet_spec::{AuthorizationType, Method, Route};
 
     fn route(path: &str, method: Method, cors: bool) -> Route {
         Route {

@@ -1,0 +1,690 @@
+//! `goblet deploy`, `delete`, `url`, `invoke` and `logs` as a user runs them:
+//! the release `goblet` binary as a child process, against moto's server on
+//! loopback through the recording proxy, which counts the AWS calls and can
+//! kill -9 a deploy right after moto has carried out any one of them.
+//!
+//! The AWS configuration (`AWS_ENDPOINT_URL`, the fake credentials,
+//! `AWS_REGION`) is given to each child, never set in this process.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use goblet_tests::aws_proxy::Proxy;
+use goblet_tests::build::{release, scratch_dir};
+use goblet_tests::cli::{self, Run};
+use goblet_tests::moto::{Moto, credentials};
+use serde_json::{Value, json};
+
+/// The project's configuration: every key that adds an AWS call or a setting
+/// to compare, on top of hello world's one `GET /` (AWS_IAM) route.
+const CONFIG: &str = r#"[package]
+name = "helloworld"
+version = "0.1.0"
+edition = "2024"
+
+[package.metadata.goblet]
+memory = 256
+log_retention_days = 14
+reserved_concurrency = 2
+environment = { GREETING = "hello" }
+tags = { team = "web" }
+"#;
+
+const FUNCTION: &str = "helloworld-dev";
+const LOG_GROUP: &str = "/aws/lambda/helloworld-dev";
+
+/// A fresh moto, the recording proxy in front of it, and `goblet` commands
+/// configured to go through the proxy.
+struct Aws {
+    moto: Moto,
+    proxy: Proxy,
+}
+
+impl Aws {
+    fn start() -> Aws {
+        let moto = Moto::start();
+        let proxy = Proxy::start(moto.port);
+        Aws { moto, proxy }
+    }
+
+    /// Gives `command` this AWS, and nothing of the caller's own.
+    fn configure<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+        let unused = scratch_dir("deploy-cli").join("empty-aws-config");
+        if !unused.exists() {
+            std::fs::write(&unused, "").expect("write an empty AWS config");
+        }
+        command
+            .env_remove("RUST_LOG")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_DEFAULT_PROFILE")
+            .env("AWS_CONFIG_FILE", &unused)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &unused)
+            .envs(credentials())
+            .env("AWS_ENDPOINT_URL", self.proxy.endpoint())
+    }
+
+    /// Runs `goblet args` to completion, stdin not a terminal.
+    fn goblet<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut command = cli::command();
+        cli::run(self.configure(&mut command).args(args))
+    }
+
+    fn deploy(&self, project: &Path, binary: &Path, extra: &[&str]) -> Run {
+        self.goblet(
+            deploy_args(project, binary)
+                .into_iter()
+                .chain(extra.iter().map(|&s| s.into())),
+        )
+    }
+
+    /// Runs `goblet deploy`, killed with SIGKILL by the proxy right after moto
+    /// has carried out its `n`th mutating call, before the answer reaches it.
+    /// Returns what it printed on stderr before that.
+    fn deploy_killed_after(&self, n: u32, project: &Path, binary: &Path) -> String {
+        // The kill must be armed before goblet's `n`th mutating call. goblet
+        // reads the binary, zips it and makes several reads (observe) before
+        // its first change, so arming right after spawn would almost always be
+        // in time, but only almost: the child is a shell that waits for a line
+        // on stdin, then execs goblet (the same pid), so the kill is armed
+        // before goblet makes any call at all.
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(r#"read -r go && exec "$0" "$@""#)
+            .arg(&release().goblet)
+            .args(deploy_args(project, binary))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.configure(&mut command).spawn().expect("spawn goblet");
+        self.proxy.kill_after(n, child.id());
+        child
+            .stdin
+            .take()
+            .expect("piped stdin")
+            .write_all(b"go\n")
+            .expect("start goblet");
+        let output = child.wait_with_output().expect("wait for goblet");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(
+            output.status.signal(),
+            Some(9),
+            "goblet was not killed after change {n}: {output:?}"
+        );
+        assert!(self.proxy.killed(), "the proxy did not kill it: {stderr}");
+        assert_eq!(
+            self.proxy.mutating().len(),
+            n as usize,
+            "{:#?}",
+            self.proxy.calls()
+        );
+        stderr
+    }
+}
+
+fn deploy_args(project: &Path, binary: &Path) -> Vec<std::ffi::OsString> {
+    vec![
+        "deploy".into(),
+        "--binary".into(),
+        binary.into(),
+        "--project".into(),
+        project.into(),
+        "--stage".into(),
+        "dev".into(),
+        "--yes".into(),
+    ]
+}
+
+/// A fresh project folder with [`CONFIG`] as its Cargo.toml.
+fn project(name: &str) -> PathBuf {
+    let dir = scratch_dir("deploy-cli").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the project folder");
+    std::fs::write(dir.join("Cargo.toml"), CONFIG).expect("write Cargo.toml");
+    dir
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("scratch paths are UTF-8")
+}
+
+fn ok(run: Run) -> Run {
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(!run.stderr.contains("panicked"), "{run:#?}");
+    run
+}
+
+fn record_path(project: &Path) -> PathBuf {
+    project.join(".goblet/deployed/dev.json")
+}
+
+fn record(project: &Path) -> Value {
+    let bytes = std::fs::read(record_path(project)).expect("the deployment record");
+    serde_json::from_slice(&bytes).expect("the record is JSON")
+}
+
+/// The record with what differs between two moto servers replaced: the REST
+/// API's and the deployment's ids, and the endpoint in the URL.
+fn normalized_record(project: &Path, endpoint: &str) -> Value {
+    let mut record = record(project);
+    if record["deployment_id"].is_string() {
+        record["deployment_id"] = json!("<deployment>");
+    }
+    let mut text = record.to_string().replace(endpoint, "<endpoint>");
+    if let Some(api) = record["rest_api"]["id"].as_str() {
+        text = text.replace(api, "<api>");
+    }
+    serde_json::from_str(&text).expect("still JSON")
+}
+
+fn empty() -> Value {
+    json!({"roles": {}, "functions": {}, "apis": {}, "log_groups": {}})
+}
+
+fn keys(value: &Value) -> Vec<&str> {
+    value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+/// A complete deployment of hello world with [`CONFIG`]: exactly one of each thing.
+fn assert_one_of_each(snap: &Value) {
+    assert_eq!(keys(&snap["roles"]), [FUNCTION], "{snap:#}");
+    assert_eq!(keys(&snap["roles"][FUNCTION]["policies"]), ["goblet"]);
+    assert_eq!(keys(&snap["functions"]), [FUNCTION], "{snap:#}");
+    let function = &snap["functions"][FUNCTION];
+    assert_eq!(function["memory"], 256);
+    assert_eq!(function["reserved"], 2);
+    assert_eq!(function["env"], json!({"GREETING": "hello"}));
+    assert_eq!(function["tags"]["team"], "web");
+    assert_eq!(
+        function["role"],
+        "arn:aws:iam::123456789012:role/helloworld-dev"
+    );
+    let permissions = function["permissions"].as_array().expect("a list");
+    assert_eq!(permissions.len(), 1, "{permissions:#?}");
+    assert_eq!(permissions[0]["sid"], "goblet-apigateway-invoke");
+    assert_eq!(keys(&snap["log_groups"]), [LOG_GROUP], "{snap:#}");
+    assert_eq!(snap["log_groups"][LOG_GROUP], 14);
+    assert_eq!(keys(&snap["apis"]), [FUNCTION], "{snap:#}");
+    let api = &snap["apis"][FUNCTION];
+    assert_eq!(keys(&api["resources"]), ["/"]);
+    assert_eq!(keys(&api["resources"]["/"]), ["GET"]);
+    assert_eq!(api["resources"]["/"]["GET"]["auth"], "AWS_IAM");
+    assert_eq!(api["resources"]["/"]["GET"]["integration"], "AWS_PROXY");
+    assert_eq!(keys(&api["stages"]), ["api"]);
+    assert_eq!(api["tags"]["goblet:app"], "helloworld");
+    assert_eq!(api["tags"]["goblet:stage"], "dev");
+}
+
+/// A copy of `binary`, in `dir`, changed by `patch`.
+fn patched(binary: &Path, dir: &Path, name: &str, patch: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
+    let mut bytes = std::fs::read(binary).expect("read the binary");
+    patch(&mut bytes);
+    let out = dir.join(name);
+    std::fs::write(&out, bytes).expect("write the patched binary");
+    out
+}
+
+fn replace_once(bytes: &mut [u8], old: &[u8], new: &[u8]) {
+    assert_eq!(old.len(), new.len());
+    let at: Vec<usize> = bytes
+        .windows(old.len())
+        .enumerate()
+        .filter(|(_, w)| *w == old)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        at.len(),
+        1,
+        "{} found {} times",
+        String::from_utf8_lossy(old),
+        at.len()
+    );
+    bytes[at[0]..at[0] + new.len()].copy_from_slice(new);
+}
+
+/// Hello world with its route's `authorization_type` changed from AWS_IAM to
+/// NONE in the route record (padded with JSON whitespace: same length).
+fn route_opened(dir: &Path) -> PathBuf {
+    patched(&release().helloworld, dir, "helloworld-open", |bytes| {
+        replace_once(
+            bytes,
+            br#""authorization_type":"AWS_IAM""#,
+            br#""authorization_type":"NONE"   "#,
+        )
+    })
+}
+
+#[test]
+fn a_deploy_killed_after_any_change_converges_when_run_again() {
+    let binary = &release().helloworld;
+
+    // The deploy nothing interrupts, to compare with.
+    let aws = Aws::start();
+    let dir = project("uninterrupted");
+    let run = ok(aws.deploy(&dir, binary, &[]));
+    let reference = aws.moto.normalized_snapshot();
+    assert_one_of_each(&reference);
+    let endpoint = aws.proxy.endpoint();
+    let reference_record = normalized_record(&dir, &endpoint);
+    let calls = aws.proxy.calls();
+    // Everything is looked at (reads) before the first change.
+    let first_change = calls.iter().position(|c| c.mutating).expect("changes");
+    assert!(first_change >= 4, "{calls:#?}");
+    let changes: Vec<String> = aws
+        .proxy
+        .mutating()
+        .into_iter()
+        .map(|c| c.operation)
+        .collect();
+    assert!(changes.len() >= 10, "{changes:#?}\n{run:#?}");
+    drop(aws);
+
+    for n in 1..=changes.len() {
+        let aws = Aws::start();
+        let endpoint = aws.proxy.endpoint();
+        let dir = project(&format!("killed-after-{n}"));
+        let context = format!(
+            "killed after change {n} of {} ({})",
+            changes.len(),
+            changes[n - 1]
+        );
+        let printed = aws.deploy_killed_after(n as u32, &dir, binary);
+
+        // Run again: exactly what the uninterrupted deploy made, nothing twice.
+        aws.proxy.reset();
+        let run = ok(aws.deploy(&dir, binary, &[]));
+        let snap = aws.moto.normalized_snapshot();
+        assert_eq!(
+            snap, reference,
+            "{context}\nkilled run:\n{printed}\nsecond run: {run:#?}"
+        );
+        assert_eq!(
+            normalized_record(&dir, &endpoint),
+            reference_record,
+            "{context}\nkilled run:\n{printed}\nsecond run: {run:#?}"
+        );
+
+        // Converged: a third deploy has nothing to do.
+        aws.proxy.reset();
+        let run = ok(aws.deploy(&dir, binary, &[]));
+        assert_eq!(aws.proxy.mutating(), [], "{context}: {run:#?}");
+        assert!(
+            run.stderr.contains("Nothing to change."),
+            "{context}: {run:#?}"
+        );
+
+        // goblet knows everything it made: delete leaves nothing behind.
+        let run = ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+        assert_eq!(aws.moto.snapshot(), empty(), "{context}: {run:#?}");
+        assert!(!record_path(&dir).exists(), "{context}");
+    }
+}
+
+#[test]
+fn preflight_rejections_make_no_aws_call() {
+    let aws = Aws::start();
+    let helloworld = &release().helloworld;
+    let dir = project("preflight");
+    let files = scratch_dir("deploy-cli").join("preflight-files");
+    std::fs::create_dir_all(&files).expect("create the folder");
+
+    let script = files.join("app.sh");
+    std::fs::write(&script, "#!/bin/sh\necho hello\n").expect("write a script");
+    // e_machine (offset 18) of an x86_64 binary set to EM_AARCH64.
+    let arm64 = patched(helloworld, &files, "helloworld-arm64", |bytes| {
+        assert_eq!(&bytes[18..20], 62u16.to_le_bytes(), "an x86_64 binary");
+        bytes[18..20].copy_from_slice(&183u16.to_le_bytes());
+    });
+    // The newest GLIBC_2.NN symbol version it needs made GLIBC_2.99.
+    let new_glibc = patched(helloworld, &files, "helloworld-glibc", |bytes| {
+        let at = bytes
+            .windows(11)
+            .position(|w| {
+                w.starts_with(b"GLIBC_2.")
+                    && w[8].is_ascii_digit()
+                    && w[9].is_ascii_digit()
+                    && w[10] == 0
+            })
+            .expect("helloworld is linked against glibc");
+        bytes[at + 8..at + 10].copy_from_slice(b"99");
+    });
+    let no_manifest = files.join("true");
+    std::fs::copy("/bin/true", &no_manifest).expect("copy /bin/true");
+
+    let bad_memory = project("preflight-memory");
+    std::fs::write(
+        bad_memory.join("Cargo.toml"),
+        "[package]\nname = \"helloworld\"\n\n[package.metadata.goblet]\nmemory = \"lots\"\n",
+    )
+    .expect("write Cargo.toml");
+    let unknown_key = project("preflight-unknown-key");
+    std::fs::write(
+        unknown_key.join("Cargo.toml"),
+        "[package]\nname = \"helloworld\"\n\n[package.metadata.goblet]\nmemroy = 256\n",
+    )
+    .expect("write Cargo.toml");
+
+    let cases: [(&str, &Path, &Path, &[&str]); 6] = [
+        (
+            "not ELF",
+            &script,
+            &dir,
+            &["app.sh", "not a goblet app binary", "ELF"],
+        ),
+        (
+            "wrong architecture",
+            &arm64,
+            &dir,
+            &["built for arm64", "configured for x86_64"],
+        ),
+        (
+            "newer glibc",
+            &new_glibc,
+            &dir,
+            &["needs glibc 2.99", "provided.al2023", "glibc 2.34"],
+        ),
+        (
+            "no manifest",
+            &no_manifest,
+            &dir,
+            &["no goblet route manifest"],
+        ),
+        (
+            "memory = \"lots\"",
+            helloworld,
+            &bad_memory,
+            &[
+                "Cargo.toml",
+                "[package.metadata.goblet] memory = \"lots\"",
+                "whole number of MB",
+            ],
+        ),
+        (
+            "unknown key",
+            helloworld,
+            &unknown_key,
+            &["Cargo.toml", "memroy", "unknown key", "memory"],
+        ),
+    ];
+    for (case, binary, project, words) in cases {
+        aws.proxy.reset();
+        let run = aws.deploy(project, binary, &[]);
+        let message = run.expect_user_error();
+        for word in words {
+            assert!(message.contains(word), "{case}: no {word:?} in {message:?}");
+        }
+        assert_eq!(aws.proxy.calls(), [], "{case}: {run:#?}");
+        assert!(!project.join(".goblet").exists(), "{case}");
+    }
+    assert_eq!(aws.moto.snapshot(), empty());
+}
+
+#[test]
+fn json_summary_url_and_a_dry_run_that_changes_nothing() {
+    let aws = Aws::start();
+    let dir = project("outputs");
+    let binary = &release().helloworld;
+    let url_args = ["url", "--project", path(&dir), "--stage", "dev"];
+
+    let message = aws.goblet(url_args).expect_user_error().to_owned();
+    assert!(
+        message.starts_with("nothing is deployed for stage dev"),
+        "{message}"
+    );
+
+    // --output json: one JSON document on stdout, nothing on stderr.
+    let run = ok(aws.deploy(&dir, binary, &["--output", "json"]));
+    assert_eq!(run.stderr, "");
+    let summary: Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    let url = record(&dir)["url"].as_str().expect("a URL").to_owned();
+    assert!(
+        url.starts_with(&format!("{}/restapis/", aws.proxy.endpoint()))
+            && url.ends_with("/api/_user_request_/"),
+        "{url}"
+    );
+    assert_eq!(summary["app"], "helloworld");
+    assert_eq!(summary["stage"], "dev");
+    assert_eq!(summary["url"], url.as_str());
+    assert_eq!(summary["dry_run"], false);
+    assert!(summary["seconds"].as_f64().is_some(), "{summary:#}");
+    let actions: Vec<(&str, &str)> = summary["actions"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().expect("kind"),
+                a["description"].as_str().expect("description"),
+            )
+        })
+        .collect();
+    for expected in [
+        ("create", "create role helloworld-dev"),
+        (
+            "create",
+            "create role policy helloworld-dev (CloudWatch Logs)",
+        ),
+        ("create", "create function helloworld-dev"),
+        (
+            "change",
+            "change function helloworld-dev reserved concurrency → 2",
+        ),
+        ("create", "create log group /aws/lambda/helloworld-dev"),
+        (
+            "change",
+            "change log group /aws/lambda/helloworld-dev retention never expire → 14 days",
+        ),
+        ("create", "create REST API helloworld-dev"),
+        (
+            "create",
+            "create method GET / authorizationType AWS_IAM → function",
+        ),
+        (
+            "create",
+            "create permission apigateway.amazonaws.com → lambda:InvokeFunction helloworld-dev",
+        ),
+        ("create", "create deployment to stage api"),
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "no {expected:?} in {actions:#?}"
+        );
+    }
+    assert_eq!(actions.len(), 10, "{actions:#?}");
+    // goblet's own count of its calls is the proxy's.
+    assert_eq!(
+        summary["api_calls"],
+        json!({"total": aws.proxy.calls().len(), "mutating": aws.proxy.mutating().len()})
+    );
+
+    // The URL, from the record: no AWS call.
+    aws.proxy.reset();
+    let run = ok(aws.goblet(url_args));
+    assert_eq!(run.stdout, format!("{url}\n"));
+    assert_eq!(aws.proxy.calls(), []);
+
+    // Unchanged, in text: the URL on stdout, no change.
+    let run = ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(run.stdout, format!("{url}\n"));
+    assert!(run.stderr.contains("Nothing to change."), "{run:#?}");
+    assert_eq!(aws.proxy.mutating(), []);
+
+    // A dry run of the app with its route opened: the plan, reads only.
+    let before = aws.moto.normalized_snapshot();
+    let record_before = record(&dir);
+    let open = route_opened(&dir);
+    aws.proxy.reset();
+    let run = ok(aws.deploy(&dir, &open, &["--dry-run"]));
+    assert_eq!(
+        run.stdout,
+        "Plan (3 changes, dry run):\n\
+         \x20 ~ change function helloworld-dev code\n\
+         \x20 ~ change GET / authorizationType AWS_IAM → NONE\n\
+         \x20 + create deployment to stage api\n",
+        "{run:#?}"
+    );
+    assert!(!aws.proxy.calls().is_empty());
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
+
+    let run = ok(aws.deploy(&dir, &open, &["--dry-run", "--output", "json"]));
+    let summary: Value = serde_json::from_str(&run.stdout).expect("stdout is JSON");
+    assert_eq!(summary["dry_run"], true);
+    assert_eq!(summary["url"], url.as_str());
+    assert!(
+        summary["actions"]
+            .as_array()
+            .expect("a list")
+            .contains(&json!({"kind": "change", "description": "change GET / authorizationType AWS_IAM → NONE"})),
+        "{summary:#}"
+    );
+    assert_eq!(summary["api_calls"]["mutating"], 0);
+    assert_eq!(aws.proxy.mutating(), []);
+    assert_eq!(aws.moto.normalized_snapshot(), before);
+    assert_eq!(record(&dir), record_before);
+}
+
+#[test]
+fn logs_and_invoke() {
+    let aws = Aws::start();
+    // moto runs Lambda code in Docker, which the tests do not have. Its
+    // "simple" Lambda backend, chosen before anything is created, answers an
+    // invoke with the payload itself, or with a result queued through moto's
+    // API; it runs no code.
+    aws.moto.moto_api(
+        "/moto-api/config",
+        &json!({"lambda": {"use_docker": false}}),
+    );
+    let dir = project("logs-invoke");
+    ok(aws.deploy(&dir, &release().helloworld, &[]));
+    let stage = ["--project", path(&dir), "--stage", "dev"];
+
+    // Logs: what is in the function's log group, in order.
+    let stream = "2026/01/01/[$LATEST]0123456789abcdef";
+    let messages = [
+        "START RequestId: 8f5c Version: $LATEST",
+        "hello from the function",
+        "END RequestId: 8f5c",
+    ];
+    aws.moto.boto3(&format!(
+        r#"
+import time
+now = int(time.time() * 1000) - 1000
+logs.create_log_stream(logGroupName="{LOG_GROUP}", logStreamName="{stream}")
+logs.put_log_events(logGroupName="{LOG_GROUP}", logStreamName="{stream}",
+    logEvents=[{{"timestamp": now + i, "message": m}} for i, m in enumerate({messages})])
+print(json.dumps({{}}))
+"#,
+        messages = json!(messages)
+    ));
+    aws.proxy.reset();
+    let run = ok(aws.goblet(["logs"].iter().chain(&stage)));
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), messages.len(), "{run:#?}");
+    for (line, message) in lines.iter().zip(messages) {
+        assert!(line.ends_with(&format!(" {stream} {message}")), "{run:#?}");
+        assert!(line.contains(" GMT "), "an HTTP date first: {line}");
+    }
+    assert!(!aws.proxy.calls().is_empty());
+    assert_eq!(aws.proxy.mutating(), []);
+
+    // Invoke: the payload goes to the function, its answer is printed.
+    aws.proxy.reset();
+    let run = ok(aws.goblet(
+        ["invoke"]
+            .iter()
+            .chain(&stage)
+            .chain(&["--payload", r#"{"ping": 1}"#]),
+    ));
+    assert_eq!(run.stdout, "{\"ping\": 1}\n", "{run:#?}");
+    let ops: Vec<String> = aws.proxy.calls().into_iter().map(|c| c.operation).collect();
+    assert_eq!(
+        ops,
+        [format!("POST /2015-03-31/functions/{FUNCTION}/invocations")]
+    );
+
+    let answer = r#"{"statusCode":200,"body":"{\"hello\":\"world\"}"}"#;
+    aws.moto.moto_api(
+        "/moto-api/static/lambda-simple/response",
+        &json!({"results": [answer], "region": "us-east-1"}),
+    );
+    let event = dir.join("event.json");
+    std::fs::write(&event, r#"{"path": "/"}"#).expect("write the event");
+    let payload = format!("@{}", path(&event));
+    let run = ok(aws.goblet(
+        ["invoke"]
+            .iter()
+            .chain(&stage)
+            .chain(&["--payload", payload.as_str()]),
+    ));
+    assert_eq!(run.stdout, format!("{answer}\n"), "{run:#?}");
+
+    // A payload that is not JSON: refused before any call.
+    aws.proxy.reset();
+    let run = aws.goblet(
+        ["invoke"]
+            .iter()
+            .chain(&stage)
+            .chain(&["--payload", "{nope"]),
+    );
+    let message = run.expect_user_error();
+    assert!(message.contains("the payload is not JSON"), "{message}");
+    assert_eq!(aws.proxy.calls(), []);
+}
+
+#[test]
+fn delete_without_yes_and_no_terminal_keeps_the_role() {
+    let aws = Aws::start();
+    let dir = project("delete");
+    ok(aws.deploy(&dir, &release().helloworld, &[]));
+    let delete = ["delete", "--project", path(&dir), "--stage", "dev"];
+    let keeping =
+        "Keeping role helloworld-dev: no terminal to ask on (run with --yes to delete it).";
+
+    // stdin is not a terminal and there is no --yes: all but the role goes.
+    let run = ok(aws.goblet(delete));
+    assert!(run.stderr.contains(keeping), "{run:#?}");
+    assert_eq!(run.stdout, "");
+    let only_role = aws.moto.snapshot();
+    assert_eq!(keys(&only_role["roles"]), [FUNCTION], "{only_role:#}");
+    assert_eq!(only_role["functions"], json!({}));
+    assert_eq!(only_role["apis"], json!({}));
+    assert_eq!(only_role["log_groups"], json!({}));
+    let left = record(&dir);
+    assert_eq!(left["role"]["name"], FUNCTION, "{left:#}");
+    for gone in ["function", "rest_api", "log_group", "permission", "url"] {
+        assert!(left.get(gone).is_none(), "{gone} in {left:#}");
+    }
+
+    // Again: harmless. Nothing but the role is left, and it is kept again.
+    aws.proxy.reset();
+    let run = ok(aws.goblet(delete));
+    assert!(run.stderr.contains(keeping), "{run:#?}");
+    assert_eq!(aws.proxy.calls(), []);
+    assert_eq!(aws.moto.snapshot(), only_role);
+
+    // --yes: the role too, and the record goes.
+    let run = ok(aws.goblet(delete.iter().chain(&["--yes"])));
+    assert_eq!(aws.moto.snapshot(), empty(), "{run:#?}");
+    assert!(!record_path(&dir).exists());
+
+    // Once more: nothing is deployed, no AWS call.
+    aws.proxy.reset();
+    let run = ok(aws.goblet(delete.iter().chain(&["--yes"])));
+    assert!(
+        run.stderr.contains("Nothing deployed for stage dev"),
+        "{run:#?}"
+    );
+    assert_eq!(aws.proxy.calls(), []);
+}
