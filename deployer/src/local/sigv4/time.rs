@@ -1,5 +1,4 @@
-//! SigV4 timestamps: ISO-8601 "basic format" (`20170815T120000Z`) in UTC,
-//! parsed and printed without a date-time crate.
+//! SigV4 timestamps: ISO-8601 "basic format" (`20170815T120000Z`) in UTC.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -39,34 +38,16 @@ impl AmzTime {
 
     /// Parses `YYYYMMDD'T'HHMMSS'Z'` exactly (16 characters, UTC).
     pub(crate) fn parse_basic(s: &str) -> Option<Self> {
-        let b = s.as_bytes();
-        if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        if s.len() != 16 || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return None;
         }
-        let num = |range: std::ops::Range<usize>| -> Option<i64> {
-            let mut v = 0i64;
-            for &c in &b[range] {
-                if !c.is_ascii_digit() {
-                    return None;
-                }
-                v = v * 10 + i64::from(c - b'0');
-            }
-            Some(v)
-        };
-        let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
-        let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
-        if !(1..=12).contains(&month)
-            || day < 1
-            || day > days_in_month(year, month)
-            || hour > 23
-            || minute > 59
-            || second > 59
-        {
-            return None;
-        }
-        Some(AmzTime(
-            days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second,
-        ))
+        let t = time::PrimitiveDateTime::parse(s, BASIC).ok()?;
+        Some(AmzTime(t.assume_utc().unix_timestamp()))
+    }
+
+    fn utc(self) -> time::OffsetDateTime {
+        time::OffsetDateTime::from_unix_timestamp(self.0)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
     }
 
     /// Parses a `Date` header: an HTTP date (IMF-fixdate, RFC 850 or asctime)
@@ -82,17 +63,14 @@ impl AmzTime {
     }
 }
 
+/// SigV4's ISO-8601 basic format, `20170815T120000Z`.
+const BASIC: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+
 impl fmt::Display for AmzTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, m, d) = civil_from_days(self.0.div_euclid(86_400));
-        let secs = self.0.rem_euclid(86_400);
-        write!(
-            f,
-            "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
+        let text = self.utc().format(BASIC).map_err(|_| fmt::Error)?;
+        f.write_str(&text)
     }
 }
 
@@ -101,63 +79,25 @@ pub(crate) struct DateStamp(AmzTime);
 
 impl fmt::Display for DateStamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (y, m, d) = civil_from_days(self.0.0.div_euclid(86_400));
-        write!(f, "{y:04}{m:02}{d:02}")
+        let date = self.0.utc().date();
+        write!(
+            f,
+            "{:04}{:02}{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        )
     }
 }
 
 impl DateStamp {
     /// Whether `s` is this date written as `YYYYMMDD`, without allocating.
     pub(crate) fn matches(&self, s: &str) -> bool {
-        let (y, m, d) = civil_from_days(self.0.0.div_euclid(86_400));
-        let mut buf = [0u8; 8];
-        let mut put = |at: usize, width: usize, mut v: i64| {
-            for i in (0..width).rev() {
-                buf[at + i] = b'0' + u8::try_from(v.rem_euclid(10)).unwrap_or(0);
-                v /= 10;
-            }
-        };
-        put(0, 4, y);
-        put(4, 2, m);
-        put(6, 2, d);
-        s.as_bytes() == buf
+        let format = time::macros::format_description!("[year][month][day]");
+        s.len() == 8
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && time::Date::parse(s, format).is_ok_and(|d| d == self.0.utc().date())
     }
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if is_leap(y) => 29,
-        _ => 28,
-    }
-}
-
-// Howard Hinnant's `days_from_civil` / `civil_from_days` (public domain).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]

@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+# Benchmarks `goblet local` against `chalice local` in one run on this
+# machine: requests per second and p50/p99 latency of a hello-world GET with
+# wrk (8 connections, 2 threads), for
+#
+#   a. goblet local, an unauthenticated route: examples/showcase `GET /api/`
+#      (`#[route("/")] fn index() -> Json {"hello": "world"}`);
+#   b. goblet local, an AWS_IAM route: examples/helloworld `GET /api/`, the same
+#      body, every request SigV4-signed. The request is signed once (botocore's
+#      SigV4Auth, for a test identity given to goblet local with --identities)
+#      and wrk sends the same Authorization / X-Amz-Date headers for the whole
+#      run: a signature stays valid for 5 minutes and the gateway verifies it
+#      again on every request, as API Gateway does;
+#   c. chalice local serving the same app (`@app.route('/')` returning
+#      {'hello': 'world'}), with keep-alive and with `Connection: close`; its
+#      best figure is the reference of the ratios.
+#
+# goblet local runs with its default --concurrency (4 worker processes) and
+# with --concurrency 2 (this machine's core count), its stdout/stderr (the
+# START/END/REPORT lines of every invocation) going to a file.
+#
+# Usage: bash bench/local.sh
+#   BENCH_DURATION=10  seconds measured per setup (after BENCH_WARMUP=2 s of warm-up)
+#   BENCH_CHALICE_VERSION=1.34.0
+# Besides req/s and latency, the summary gives the server's CPU time per
+# request (server process group, user + system), which other work on the
+# machine disturbs less than throughput.
+# Needs cargo and python3 (with venv); installs wrk with apt-get when missing
+# and chalice from PyPI into $TARGET/goblet-bench/chalice-venv. Writes the
+# summary to $TARGET/goblet-bench/local-summary.md, everything else (server
+# logs, raw wrk output) to $TARGET/goblet-bench/local/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+CHALICE_VERSION=${BENCH_CHALICE_VERSION:-1.34.0}
+CONNECTIONS=8
+THREADS=2
+if ((WARMUP + DURATION >= 290)); then
+    # (b) replays one signature, which the gateway accepts for 5 minutes.
+    echo "BENCH_WARMUP + BENCH_DURATION must stay under 290 s" >&2
+    exit 2
+fi
+
+TARGET=$(cargo metadata --format-version 1 --no-deps |
+    grep -o '"target_directory":"[^"]*"' | cut -d'"' -f4)
+BENCH="$TARGET/goblet-bench"
+OUT="$BENCH/local"
+VENV="$BENCH/chalice-venv"
+SUMMARY="$BENCH/local-summary.md"
+mkdir -p "$OUT/bin"
+
+log() { echo "== $*" >&2; }
+
+# --- servers: every one started here is stopped on exit ----------------------
+SERVERS=()
+stop_server() { # pid
+    local pid=$1
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    # The server leads its own process group (setsid): this also reaches
+    # goblet local's worker processes.
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    local pid
+    for pid in "${SERVERS[@]}"; do
+        stop_server "$pid"
+    done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- tools --------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    log "Installing wrk (apt-get)"
+    apt-get install -y wrk >&2 || { apt-get update >&2 && apt-get install -y wrk >&2; }
+fi
+
+log "Building (release profile)"
+# One package per cargo invocation, as a user builds them: features of shared
+# dependencies are unified across the packages of one build, and goblet-cli's
+# must not leak into the apps. Each binary is copied away at once, so another
+# build in the same target dir cannot swap it mid-run.
+build() { # package binary
+    cargo build --release -p "$1" >&2
+    cp "$TARGET/release/$2" "$OUT/bin/$2"
+}
+build goblet-cli goblet
+build helloworld helloworld
+build showcase showcase
+GOBLET="$OUT/bin/goblet"
+
+if [[ ! -x "$VENV/bin/chalice" ]] ||
+    [[ "$("$VENV/bin/python" -c 'import chalice; print(chalice.__version__)' 2>/dev/null)" != "$CHALICE_VERSION" ]]; then
+    log "Installing chalice==$CHALICE_VERSION into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "chalice==$CHALICE_VERSION" >&2
+fi
+PY="$VENV/bin/python" # chalice depends on botocore: it also signs (b)
+
+# --- the chalice app ----------------------------------------------------------
+CHALICE_APP="$OUT/chalice-hello"
+mkdir -p "$CHALICE_APP/.chalice"
+cat >"$CHALICE_APP/app.py" <<'EOF'
+from chalice import Chalice
+
+app = Chalice(app_name='hello')
+
+
+@app.route('/')
+def index():
+    return {'hello': 'world'}
+EOF
+cat >"$CHALICE_APP/.chalice/config.json" <<'EOF'
+{"version": "2.0", "app_name": "hello", "stages": {"dev": {}}}
+EOF
+
+# --- the test identity (deployer/src/local/sigv4/identities.rs) ---------------
+ACCESS_KEY=AKIDGOBLETBENCH
+SECRET_KEY=goblet-bench-secret-access-key-0123456789
+cat >"$OUT/identities.json" <<EOF
+[{"access_key_id": "$ACCESS_KEY", "secret_access_key": "$SECRET_KEY",
+  "user_arn": "arn:aws:iam::123456789012:user/bench"}]
+EOF
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Starts goblet local; sets URL to its invoke URL.
+URL=
+start_goblet() { # name binary concurrency
+    local name=$1 binary=$2 concurrency=$3 logfile="$OUT/$1.server.log"
+    # No host AWS credentials: only the test identity is accepted.
+    setsid env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
+        -u AWS_PROFILE -u RUST_LOG AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
+        "$GOBLET" local --binary "$binary" --port 0 --concurrency "$concurrency" \
+        --identities "$OUT/identities.json" >"$logfile" 2>&1 &
+    SERVERS+=("$!")
+    URL=
+    for _ in $(seq 100); do
+        URL=$(sed -n 's/^Invoke URL: //p' "$logfile")
+        [[ -n "$URL" ]] && return 0
+        sleep 0.1
+    done
+    echo "goblet local ($name) printed no invoke URL:" >&2
+    cat "$logfile" >&2
+    exit 1
+}
+
+start_chalice() {
+    local port logfile="$OUT/chalice.server.log"
+    port=$(free_port)
+    (cd "$CHALICE_APP" && exec setsid "$VENV/bin/chalice" local --host 127.0.0.1 --port "$port") \
+        >"$logfile" 2>&1 &
+    SERVERS+=("$!")
+    URL="http://127.0.0.1:$port/"
+    for _ in $(seq 200); do
+        curl -fsS -o /dev/null "$URL" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "chalice local did not start:" >&2
+    cat "$logfile" >&2
+    exit 1
+}
+
+stop_last() {
+    stop_server "${SERVERS[-1]}"
+    unset 'SERVERS[-1]'
+}
+
+# The headers of a GET of $1 signed for execute-api, as wrk -H arguments.
+sign() {
+    "$PY" - "$1" "$ACCESS_KEY" "$SECRET_KEY" <<'EOF'
+import sys
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+url, key, secret = sys.argv[1:4]
+request = AWSRequest(method="GET", url=url)
+SigV4Auth(Credentials(key, secret), "execute-api", "us-east-1").add_auth(request)
+for name in ("Authorization", "X-Amz-Date"):
+    print(f"{name}: {request.headers[name]}")
+EOF
+}
+
+# Checks one request's status and body before measuring.
+check() { # expected-status url [header...]
+    local want=$1 url=$2 got args=()
+    shift 2
+    local h
+    for h in "$@"; do args+=(-H "$h"); done
+    got=$(curl -sS -o "$OUT/check.body" -w '%{http_code}' "${args[@]}" "$url")
+    if [[ "$got" != "$want" ]]; then
+        echo "GET $url answered $got, not $want: $(cat "$OUT/check.body")" >&2
+        exit 1
+    fi
+}
+
+# wrk latency ("512.00us", "1.20ms", "1.01s", "2.00m") in milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+        printf "%.2f", n }'
+}
+
+# CPU time (user + system, in clock ticks) used so far by the server's
+# process group: the server and, for goblet local, its workers.
+TICK_HZ=$(getconf CLK_TCK)
+server_ticks() { # pgid
+    local p sum=0
+    for p in $(pgrep -g "$1"); do
+        sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$sum"
+}
+
+ROWS=() # "name|rps|p50|p99|cpu µs per request|errors"
+measure() { # name url [header...]
+    local name=$1 url=$2 raw="$OUT/$1.wrk.txt" h rps p50 p99 non2xx sockerr t0 t1 cpu
+    shift 2
+    local args=()
+    for h in "$@"; do args+=(-H "$h"); done
+    log "$name: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency $url"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${args[@]}" "$url" >/dev/null
+    t0=$(server_ticks "${SERVERS[-1]}")
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${args[@]}" "$url" >"$raw"
+    t1=$(server_ticks "${SERVERS[-1]}")
+    cat "$raw" >&2
+    rps=$(awk '/^Requests\/sec:/ {print $2}' "$raw")
+    cpu=$(awk -v t=$((t1 - t0)) -v hz="$TICK_HZ" -v n="$(awk '/requests in/ {print $1}' "$raw")" \
+        'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
+    p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$raw")")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$raw")")
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$raw")
+    sockerr=$(sed -n 's/^ *Socket errors: //p' "$raw")
+    ROWS+=("$name|$rps|$p50|$p99|$cpu|${non2xx:+$non2xx non-2xx; }${sockerr:+socket errors: $sockerr}")
+}
+
+SHOWCASE="$OUT/bin/showcase"
+HELLO="$OUT/bin/helloworld"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# (a) and (b), with the default concurrency and with --concurrency 2.
+for concurrency in 4 2; do
+    start_goblet "goblet-unsigned-c$concurrency" "$SHOWCASE" "$concurrency"
+    check 200 "$URL"
+    measure "goblet-unsigned-c$concurrency" "$URL"
+    stop_last
+
+    start_goblet "goblet-signed-c$concurrency" "$HELLO" "$concurrency"
+    check 403 "$URL" # the route really is AWS_IAM: unsigned is refused
+    mapfile -t SIGNED < <(sign "$URL")
+    check 200 "$URL" "${SIGNED[@]}"
+    measure "goblet-signed-c$concurrency" "$URL" "${SIGNED[@]}"
+    stop_last
+done
+
+# (c)
+start_chalice
+check 200 "$URL"
+measure chalice-keepalive "$URL"
+measure chalice-close "$URL" "Connection: close"
+stop_last
+
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- summary --------------------------------------------------------------------
+rps_of() { # name
+    local row
+    for row in "${ROWS[@]}"; do
+        [[ "${row%%|*}" == "$1" ]] && { cut -d'|' -f2 <<<"$row"; return; }
+    done
+}
+CHALICE_BEST=$(printf '%s\n%s\n' "$(rps_of chalice-keepalive)" "$(rps_of chalice-close)" |
+    sort -g | tail -n1)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+describe() {
+    case $1 in
+        goblet-unsigned-c4) echo "(a) goblet local, no auth (showcase \`GET /api/\`), --concurrency 4 (default)" ;;
+        goblet-unsigned-c2) echo "(a) goblet local, no auth (showcase \`GET /api/\`), --concurrency 2" ;;
+        goblet-signed-c4) echo "(b) goblet local, AWS_IAM + SigV4 (helloworld \`GET /api/\`), --concurrency 4 (default)" ;;
+        goblet-signed-c2) echo "(b) goblet local, AWS_IAM + SigV4 (helloworld \`GET /api/\`), --concurrency 2" ;;
+        chalice-keepalive) echo "(c) chalice local $CHALICE_VERSION \`GET /\`, keep-alive" ;;
+        chalice-close) echo "(c) chalice local $CHALICE_VERSION \`GET /\`, Connection: close" ;;
+    esac
+}
+
+{
+    echo "# goblet local vs chalice local"
+    echo
+    echo "Command: \`bash bench/local.sh\` (BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_CHALICE_VERSION=$CHALICE_VERSION)."
+    echo "Each setup: \`wrk -t$THREADS -c$CONNECTIONS -d${WARMUP}s\` warm-up, then \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency URL\`;"
+    echo "wrk, the server and its workers share this machine's CPUs. All responses are \`{\"hello\":\"world\"}\`."
+    echo
+    echo "| setup | req/s | p50 (ms) | p99 (ms) | × chalice best | server CPU per request (µs) | errors |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+    for row in "${ROWS[@]}"; do
+        IFS='|' read -r name rps p50 p99 cpu errors <<<"$row"
+        echo "| $(describe "$name") | $(printf '%.0f' "$rps") | $p50 | $p99 | $(ratio "$rps" "$CHALICE_BEST") | $cpu | ${errors:-none} |"
+    done
+    echo
+    echo "Server CPU per request: user + system time of the server's process group (goblet local and its"
+    echo "worker processes; chalice local) during the measured run, divided by the requests answered —"
+    echo "less sensitive than req/s to other work on the machine. With \`Connection: close\` wrk counts every"
+    echo "connection the server closes as a socket read error; those requests were answered in full."
+    echo
+    for c in 4 2; do
+        echo "- signed vs unsigned, --concurrency $c: unsigned/signed throughput = $(awk -v u="$(rps_of "goblet-unsigned-c$c")" -v s="$(rps_of "goblet-signed-c$c")" 'BEGIN { printf "%.2f", u / s }')× (goal ≤ 1.5×)"
+    done
+    echo "- goblet local (default concurrency, unsigned) vs chalice local's best: $(ratio "$(rps_of goblet-unsigned-c4)" "$CHALICE_BEST")× (goal ≥ 10×)"
+    echo
+    echo "Machine:"
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "- cpus (nproc): $(nproc)"
+    echo "- cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
+    echo "- memory: $(free -h | awk '/^Mem:/ {print $2}')"
+    echo "- kernel: $(uname -sr)"
+    echo "- load average (1, 5, 15 min) when measuring started: $LOAD_START; when it ended: $LOAD_END"
+    echo "- $(rustc --version)"
+    echo "- chalice $("$PY" -c 'import chalice; print(chalice.__version__)'), $("$PY" --version)"
+    echo "- $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)"
+} | tee "$SUMMARY"
+echo >&2
+echo "summary: $SUMMARY; wrk output and server logs: $OUT/" >&2

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Benchmarks goblet against lambda_http (plain, and with axum) in one run on
+# this machine, and prints a summary with the ratios (see BENCHMARKS.md):
+#
+#   1. per-event dispatch cost: criterion (`cargo bench -p goblet-bench`);
+#   2. cold start and stripped release binary size: bench/src/bin/lambda-lifecycle.rs
+#      spawns each binary under goblet's Lambda Runtime API on loopback;
+#   3. peak RSS (VmHWM) after BENCH_EVENTS events, same tool.
+#
+# Usage: bash bench/run.sh     (BENCH_RUNS=50 BENCH_WARMUP=3 BENCH_EVENTS=10000)
+# Needs only cargo; writes the summary to $TARGET/goblet-bench/summary.md and
+# the raw figures to $TARGET/goblet-bench/results.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${BENCH_RUNS:-50}
+WARMUP=${BENCH_WARMUP:-3}
+EVENTS=${BENCH_EVENTS:-10000}
+
+TARGET=$(cargo metadata --format-version 1 --no-deps |
+    grep -o '"target_directory":"[^"]*"' | cut -d'"' -f4)
+OUT="$TARGET/goblet-bench"
+mkdir -p "$OUT/bin"
+
+machine() {
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "- cpus (nproc): $(nproc)"
+    echo "- cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
+    echo "- memory: $(free -h | awk '/^Mem:/ {print $2}')"
+    echo "- kernel: $(uname -sr)"
+    echo "- load average (1, 5, 15 min) when measuring started: $LOAD_START; when it ended: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- $(rustc --version)"
+    echo "- $(cargo --version)"
+}
+
+echo "== Building (release profile of the root Cargo.toml)" >&2
+# One package per cargo invocation: features of shared dependencies are
+# unified across the packages of one build, and the benchmark tool's
+# dependencies (goblet-cli's tokio, hyper, ...) must not leak into the apps.
+# Each binary is copied away at once, so another build cannot swap it mid-run.
+build_app() { # package binary name
+    cargo build --release -p "$1" >&2
+    cp "$TARGET/release/$2" "$OUT/bin/$3"
+}
+build_app helloworld helloworld goblet
+build_app lambda-http-hello lambda-http-hello lambda_http
+build_app axum-hello axum-hello lambda_http_axum
+cargo build --release -p goblet-bench --bin lambda-lifecycle >&2
+cp "$TARGET/release/lambda-lifecycle" "$OUT/bin/lambda-lifecycle"
+
+# Other work on the machine skews every figure: say how busy it was.
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== Per-event dispatch: cargo bench -p goblet-bench --bench dispatch" >&2
+rm -rf "$TARGET/criterion/dispatch"
+cargo bench -p goblet-bench --bench dispatch >&2
+
+echo "== Cold start, size and memory: lambda-lifecycle" >&2
+# The apps get only Lambda's environment (plus PATH); keep the host's log
+# settings out of it.
+summary=$(env -u RUST_LOG -u RUST_BACKTRACE -u RUST_LIB_BACKTRACE \
+    "$OUT/bin/lambda-lifecycle" \
+    --runs "$RUNS" --warmup "$WARMUP" --events "$EVENTS" \
+    --criterion "$TARGET/criterion" --json "$OUT/results.json" \
+    goblet="$OUT/bin/goblet" \
+    lambda_http="$OUT/bin/lambda_http" \
+    lambda_http_axum="$OUT/bin/lambda_http_axum")
+
+{
+    echo "# goblet benchmarks"
+    echo
+    echo "Command: \`bash bench/run.sh\` (BENCH_RUNS=$RUNS BENCH_WARMUP=$WARMUP BENCH_EVENTS=$EVENTS)"
+    echo
+    machine
+    echo "$summary"
+} | tee "$OUT/summary.md"
+echo >&2
+echo "summary: $OUT/summary.md, raw figures: $OUT/results.json" >&2
