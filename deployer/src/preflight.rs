@@ -65,10 +65,6 @@ pub enum PreflightErrorKind {
         needed: (u32, u32),
         architecture: Architecture,
     },
-    /// The manifest has no routes: API Gateway would have nothing to serve.
-    NoRoutes {
-        app_name: String,
-    },
     TooLarge {
         what: &'static str,
         size: u64,
@@ -115,10 +111,6 @@ impl fmt::Display for PreflightError {
                     architecture.gnu_target(),
                 )
             }
-            PreflightErrorKind::NoRoutes { app_name } => write!(
-                f,
-                "the app {app_name} has no routes: add a `#[goblet::route(\"/\")]` handler before deploying"
-            ),
             PreflightErrorKind::TooLarge { what, size, limit } => write!(
                 f,
                 "the {what} is {:.1} MB, over Lambda's {} MB limit for a direct upload: \
@@ -202,11 +194,6 @@ pub fn check_bytes(data: &[u8], config: &StageConfig) -> Result<Checked, Preflig
         });
     }
     let manifest = manifest.map_err(PreflightErrorKind::Binary)?;
-    if manifest.routes.is_empty() {
-        return Err(PreflightErrorKind::NoRoutes {
-            app_name: manifest.app_name,
-        });
-    }
     check_size("binary (unzipped)", data.len() as u64, MAX_UNZIPPED_BYTES)?;
     let zip = bootstrap_zip(data).map_err(PreflightErrorKind::Zip)?;
     check_size("zipped package", zip.len() as u64, MAX_ZIPPED_BYTES)?;

@@ -15,7 +15,10 @@ fn config() -> StageConfig {
 }
 
 fn check(elf: &Elf, config: &StageConfig) -> Result<preflight::Checked, String> {
-    let dir = scratch(&format!("preflight-{}", std::process::id()));
+    // One folder per call: tests run in parallel, and `scratch` empties it.
+    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = scratch(&format!("preflight-{}-{call}", std::process::id()));
     let path = dir.join(format!(
         "app-{:x}",
         elf.build().len() ^ elf.machine as usize
@@ -179,7 +182,7 @@ fn rejects_a_binary_without_a_manifest_or_routes() {
         ..Elf::hello()
     };
     let message = check(&no_routes, &config()).unwrap_err();
-    assert!(message.contains("the app hello has no routes"), "{message}");
+    assert!(message.contains("app `hello` has no routes"), "{message}");
 
     let duplicate = Elf {
         routes: Some(records(

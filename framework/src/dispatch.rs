@@ -19,6 +19,9 @@ use crate::route::RouteDef;
 /// All routes of the binary, grouped by resource (path template).
 #[derive(Debug)]
 pub(crate) struct RouteTable {
+    /// The registered handlers as manifest routes, sorted: what the binary's
+    /// embedded manifest must say.
+    routes: Vec<Route>,
     resources: Vec<Resource>,
     by_template: HashMap<&'static str, usize>,
     matcher: PathMatcher<usize>,
@@ -27,6 +30,9 @@ pub(crate) struct RouteTable {
 #[derive(Debug)]
 struct Resource {
     template: &'static str,
+    /// The template's parameter names, in template order: events name their
+    /// parameters in an object, whose order means nothing.
+    param_names: Vec<String>,
     methods: Vec<&'static RouteDef>,
     cors: bool,
 }
@@ -46,12 +52,13 @@ impl RouteTable {
         defs: impl IntoIterator<Item = &'static RouteDef>,
     ) -> Result<RouteTable, ManifestError> {
         let defs: Vec<&'static RouteDef> = defs.into_iter().collect();
-        Manifest::new(
+        let checked = Manifest::new(
             String::new(),
             String::new(),
             defs.iter().map(|d| manifest_route(d)).collect(),
         )?;
         let mut table = RouteTable {
+            routes: checked.routes,
             resources: Vec::new(),
             by_template: HashMap::new(),
             matcher: PathMatcher::new(),
@@ -67,6 +74,7 @@ impl RouteTable {
             if index == next {
                 table.resources.push(Resource {
                     template: def.path,
+                    param_names: template.parameter_names().map(str::to_owned).collect(),
                     methods: Vec::new(),
                     cors: false,
                 });
@@ -79,8 +87,8 @@ impl RouteTable {
         Ok(table)
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.resources.iter().map(|r| r.methods.len()).sum()
+    pub(crate) fn routes(&self) -> &[Route] {
+        &self.routes
     }
 
     pub(crate) fn matcher(&self) -> &PathMatcher<usize> {
@@ -97,6 +105,12 @@ impl RouteTable {
                 .and_then(|key| key.split_once(' ').map(|(_, path)| path))
         });
         if let Some(&index) = named.and_then(|t| self.by_template.get(t)) {
+            let order = &self.resources[index].param_names;
+            let rank = |name: &str| order.iter().position(|n| n == name).unwrap_or(usize::MAX);
+            incoming
+                .request
+                .path_params
+                .sort_by_key(|(name, _)| rank(name));
             return Some(index);
         }
         let found = self.matcher.find(&incoming.request.path)?;
@@ -119,13 +133,15 @@ impl RouteTable {
             .methods
             .iter()
             .find(|d| d.method.as_str() == method);
+        let names = resource.methods.iter().map(|d| d.method.as_str());
+        // As on API Gateway, the preflight answer is an OPTIONS method of its
+        // own unless the app defines one: it wins over ANY.
+        if exact.is_none() && resource.cors && method == "OPTIONS" {
+            return Routed::Preflight(cors::allow_methods(names));
+        }
         let any = || resource.methods.iter().find(|d| d.method == Method::Any);
         if let Some(def) = exact.or_else(any) {
             return Routed::Handler(def, resource.cors);
-        }
-        let names = resource.methods.iter().map(|d| d.method.as_str());
-        if resource.cors && method == "OPTIONS" {
-            return Routed::Preflight(cors::allow_methods(names));
         }
         let mut allowed: Vec<&str> = names.collect();
         allowed.sort_unstable();

@@ -20,6 +20,14 @@ use crate::request::{EventFormat, Identity, Request, RequestContext};
 #[derive(Debug, Default)]
 pub(crate) struct Pairs<V>(pub Vec<(String, V)>);
 
+impl<V> Pairs<V> {
+    /// `None` for an empty object: a sender that fills only the single-value
+    /// maps may still send `"multiValueHeaders": {}`, which must not hide them.
+    fn non_empty(pairs: Option<Pairs<V>>) -> Option<Pairs<V>> {
+        pairs.filter(|p| !p.0.is_empty())
+    }
+}
+
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for Pairs<V> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct PairsVisitor<V>(PhantomData<V>);
@@ -210,7 +218,7 @@ impl RawEvent {
         .unwrap_or_else(|| "/".to_owned());
 
         let mut headers = HeaderMap::new();
-        if let Some(Pairs(multi)) = self.multi_value_headers {
+        if let Some(Pairs(multi)) = Pairs::non_empty(self.multi_value_headers) {
             for (name, values) in multi {
                 for value in values {
                     append_header(&mut headers, &name, &value)?;
@@ -231,12 +239,12 @@ impl RawEvent {
             }
             // ALB passes query parameters exactly as the client sent them.
             EventFormat::Alb => join_raw_query(
-                self.multi_value_query_string_parameters,
+                Pairs::non_empty(self.multi_value_query_string_parameters),
                 self.query_string_parameters,
             ),
             // API Gateway REST hands them over decoded: encode them again.
             EventFormat::RestV1 => encode_query(
-                self.multi_value_query_string_parameters,
+                Pairs::non_empty(self.multi_value_query_string_parameters),
                 self.query_string_parameters,
             ),
         };

@@ -81,12 +81,12 @@ fn startup() -> Result<RouteTable, String> {
     let table = RouteTable::build(route::registered()).map_err(|e| e.to_string())?;
     if let Some(embedded) = embedded::manifest() {
         let manifest = embedded.map_err(|e| e.to_string())?;
-        if manifest.routes.len() != table.len() {
+        if manifest.routes != table.routes() {
             return Err(format!(
-                "the embedded route manifest lists {} routes but {} handlers are registered; \
-                 rebuild the app with one goblet version",
+                "the embedded route manifest ({} routes) does not describe the {} registered \
+                 handlers; rebuild the app with one goblet version",
                 manifest.routes.len(),
-                table.len()
+                table.routes().len()
             ));
         }
     }

@@ -55,6 +55,8 @@ pub enum ManifestError {
     NotAGobletApp,
     /// Routes are there but no `goblet::main!()`: the binary cannot serve them.
     NoApp,
+    /// `goblet::main!()` is there but no `#[route]`: nothing to serve or deploy.
+    NoRoutes { app_name: String },
     /// More than one `goblet::main!()` record.
     SeveralApps(Vec<String>),
     /// The records do not decode; `offset` is a byte position in the section.
@@ -87,6 +89,11 @@ impl fmt::Display for ManifestError {
             ),
             ManifestError::NoApp => f.write_str(
                 "this binary has goblet routes but no `goblet::main!()`: add it to src/main.rs",
+            ),
+            ManifestError::NoRoutes { app_name } => write!(
+                f,
+                "app `{app_name}` has no routes: add a `#[goblet::route(\"/\")]` handler \
+                 (and make sure the module that holds it is declared with `mod`)"
             ),
             ManifestError::SeveralApps(names) => write!(
                 f,

@@ -56,20 +56,19 @@ pub const fn encode<const N: usize>(kind: u8, payload: &str) -> [u8; N] {
     out
 }
 
+// Unknown fields are ignored: a newer goblet of the same record format may
+// add some, and the format version byte guards everything else.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct FrameworkPayload {
     goblet_version: String,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct AppPayload {
     app_name: String,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RoutePayload {
     path: String,
     method: Method,
@@ -110,12 +109,14 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
         let kind = header[5];
         let len = u32::from_le_bytes([header[6], header[7], header[8], header[9]]) as usize;
         let start = at + HEADER_LEN;
-        let payload = section.get(start..start + len).ok_or_else(|| {
-            corrupt(
-                at,
-                format!("record of {len} bytes runs past the section end"),
-            )
-        })?;
+        let payload = section
+            .get(start..start.saturating_add(len))
+            .ok_or_else(|| {
+                corrupt(
+                    at,
+                    format!("record of {len} bytes runs past the section end"),
+                )
+            })?;
         let bad_json = |e: serde_json::Error| corrupt(start, format!("bad record payload: {e}"));
         match kind {
             KIND_FRAMEWORK => {
@@ -173,6 +174,9 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
         1 => apps.remove(0),
         _ => return Err(ManifestError::SeveralApps(apps)),
     };
+    if routes.is_empty() {
+        return Err(ManifestError::NoRoutes { app_name });
+    }
     Manifest::new(goblet_version, app_name, routes)
 }
 
@@ -226,6 +230,12 @@ mod tests {
             decode_section(&section(&[(KIND_FRAMEWORK, FW), (KIND_ROUTE, ROUTE)])),
             Err(ManifestError::NoApp)
         );
+        assert_eq!(
+            decode_section(&section(&[(KIND_FRAMEWORK, FW), (KIND_APP, APP)])),
+            Err(ManifestError::NoRoutes {
+                app_name: "helloworld".into()
+            })
+        );
         let mut s = section(&[(KIND_FRAMEWORK, FW), (KIND_APP, APP)]);
         s[4] = 9;
         assert_eq!(
@@ -251,6 +261,21 @@ mod tests {
             decode_section(b"garbage"),
             Err(ManifestError::Corrupt { offset: 0, .. })
         ));
+    }
+
+    #[test]
+    fn ignores_fields_a_newer_goblet_adds() {
+        let newer = ROUTE.replace("\"line\":3", "\"line\":3,\"timeout_ms\":100");
+        let m = decode_section(&section(&[
+            (
+                KIND_FRAMEWORK,
+                r#"{"goblet_version":"0.1.0","built_with":"x"}"#,
+            ),
+            (KIND_APP, APP),
+            (KIND_ROUTE, &newer),
+        ]))
+        .unwrap();
+        assert_eq!(m.routes.len(), 1);
     }
 
     #[test]

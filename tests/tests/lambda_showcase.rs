@@ -106,6 +106,15 @@ async fn every_front_reaches_every_kind_of_route() {
         assert_eq!((r.status, r.json()), (200, json!({"id": 42})), "{front:?}");
 
         let r = s
+            .send(front, &HttpRequest::get("/teams/red/members/7"))
+            .await;
+        assert_eq!(
+            (r.status, r.json()),
+            (200, json!({"team": "red", "member": 7})),
+            "{front:?}"
+        );
+
+        let r = s
             .send(front, &HttpRequest::get("/files/a/b%20c/d.txt"))
             .await;
         assert_eq!(
@@ -468,4 +477,62 @@ async fn helloworld_answers_an_iam_caller() {
             "{front:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
+    let s = Showcase::start().await;
+
+    // A body marked base64 that is not: a 400 that says so, on every front.
+    for front in Front::ALL {
+        let upload = HttpRequest::post("/upload").binary("image/png", b"\x89PNG");
+        let mut event = s.api.event(front, &upload);
+        event["body"] = json!("not base64 at all!");
+        let r = s.app.http(&event).await;
+        assert_eq!(r.status, 400, "{front:?}: {}", r.text());
+        let body = r.json();
+        assert_eq!(body["Code"], "BadRequestError", "{front:?}");
+        assert!(
+            body["Message"].as_str().unwrap().contains("base64"),
+            "{front:?}: {body}"
+        );
+    }
+
+    // An empty multi-value map must not hide the single-value one.
+    let mut event = s.api.event(
+        Front::RestApi,
+        &HttpRequest::get("/echo?a=1").header("X-One", "1"),
+    );
+    event["multiValueHeaders"] = json!({});
+    event["multiValueQueryStringParameters"] = json!({});
+    let body = s.app.http(&event).await.json();
+    assert_eq!(body["headers"]["x-one"], json!(["1"]), "{body}");
+    assert_eq!(body["query"], json!({"a": ["1"]}), "{body}");
+
+    // A header name no HTTP stack can carry: 400, not a crash.
+    let mut event = s.api.event(Front::RestApi, &HttpRequest::get("/echo"));
+    event["headers"] = json!({"bad header\n": "x"});
+    event["multiValueHeaders"] = json!({"bad header\n": ["x"]});
+    let r = s.app.http(&event).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+
+    // Non-ASCII, percent-encoded paths reach a greedy parameter decoded.
+    for front in Front::ALL {
+        let r = s
+            .send(front, &HttpRequest::get("/files/caf%C3%A9/%E2%9C%93.txt"))
+            .await;
+        assert_eq!(
+            (r.status, r.text().as_str()),
+            (200, "file: café/✓.txt"),
+            "{front:?}"
+        );
+    }
+
+    // A method the resource lacks, named by an HTTP API's raw path: 405 with Allow.
+    let r = s
+        .send(Front::HttpApi, &HttpRequest::new("PATCH", "/items/1"))
+        .await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow").as_deref(), Some("DELETE, GET, PUT"));
+    assert!(s.app.worker.is_alive());
 }

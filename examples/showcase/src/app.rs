@@ -40,6 +40,13 @@ struct NewUser {
     name: String,
 }
 
+/// Two parameters whose names sort the other way round: a tuple takes them in
+/// template order, whatever order the event lists them in.
+#[route("/teams/{team}/members/{member}")]
+fn member(Path((team, member)): Path<(String, u32)>) -> Json<Value> {
+    Json(json!({"team": team, "member": member}))
+}
+
 #[route("/users", methods = ["POST"])]
 async fn create_user(Json(user): Json<NewUser>) -> (StatusCode, Json<Value>) {
     (

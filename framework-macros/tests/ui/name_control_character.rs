@@ -1,0 +1,6 @@
+use goblet::route;
+
+#[route("/", name = "two\nlines")]
+fn index() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use goblet::route;
+
+#[route("/", 42)]
+fn index() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use goblet::route;
+
+#[route("/")]
+fn index(first: String, ...) -> String {
+    first
+}
+
+fn main() {}
