@@ -280,7 +280,9 @@ pub enum CliError {
     Curl(#[from] CurlError),
     #[error(transparent)]
     Deploy(#[from] DeployError),
-    #[error("--timeout must be a positive number of seconds, not {0}")]
+    #[error(
+        "--timeout must be a number of seconds above 0 and at most 900 (Lambda's limit), not {0}"
+    )]
     Timeout(f64),
     #[error(transparent)]
     Package(#[from] crate::package::PackageError),
@@ -345,7 +347,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn local(args: LocalArgs) -> Result<(), CliError> {
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+    // Lambda's own range: up to 15 minutes.
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 900.0) {
         return Err(CliError::Timeout(args.timeout));
     }
     let app = match (args.binary, args.project) {

@@ -228,6 +228,15 @@ fn assert_mismatch(result: Result<VerifiedCaller, Rejection>) {
     assert_rejected(result, ErrorType::InvalidSignature, SIGNATURE_MISMATCH);
 }
 
+/// A session token that is not the identity's, as IAM answers it.
+fn assert_invalid_token(result: Result<VerifiedCaller, Rejection>) {
+    assert_rejected(
+        result,
+        ErrorType::UnrecognizedClient,
+        "The security token included in the request is invalid.",
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Every real client's request verifies
 // ---------------------------------------------------------------------------
@@ -693,34 +702,34 @@ fn session_tokens() {
         // The identity's token is another one.
         let mut identity = f.identity();
         identity.session_token = Some("AnotherToken".into());
-        assert_mismatch(f.request().verify(&Verifier::new([identity]), f.now()));
+        assert_invalid_token(f.request().verify(&Verifier::new([identity]), f.now()));
         // The identity has no token.
         let mut identity = f.identity();
         identity.session_token = None;
-        assert_mismatch(f.request().verify(&Verifier::new([identity]), f.now()));
+        assert_invalid_token(f.request().verify(&Verifier::new([identity]), f.now()));
     }
 
     // The request's token changed or dropped.
     let f = fixture("botocore_session_token");
     let mut req = f.request();
     req.set_header("x-amz-security-token", "IQoJb3JpZ2luX2VjForged");
-    assert_mismatch(f.check(&req));
+    assert_invalid_token(f.check(&req));
     let mut req = f.request();
     req.remove_header("x-amz-security-token");
-    assert_mismatch(f.check(&req));
+    assert_invalid_token(f.check(&req));
 
     let f = fixture("botocore_presigned_session_token");
     let mut req = f.request();
     let start = req.uri.find("X-Amz-Security-Token=").unwrap();
     let end = start + req.uri[start..].find('&').unwrap();
     req.uri.replace_range(start..=end, "");
-    assert_mismatch(f.check(&req));
+    assert_invalid_token(f.check(&req));
 
     // Temporary credentials without their token.
     let f = fixture("botocore_get_plain");
     let mut identity = f.identity();
     identity.session_token = Some("ExpectedToken".into());
-    assert_mismatch(f.request().verify(&Verifier::new([identity]), f.now()));
+    assert_invalid_token(f.request().verify(&Verifier::new([identity]), f.now()));
 }
 
 #[test]

@@ -20,6 +20,8 @@ Scenarios:
   wrong_secret        signs with the right key and a wrong secret
   malformed           Authorization with only a Credential part
   expired             signed ten minutes ago
+  future              signed for ten minutes from now
+  wrong_token         temporary credentials sent with another session token
 """
 
 from __future__ import annotations
@@ -138,6 +140,15 @@ def main() -> None:
             request = signed("GET", url)
         result = send_signed(request)
         result["sent_date"] = request.headers["X-Amz-Date"]
+    elif scenario == "future":
+        later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=10)
+        with mock.patch.object(botocore.auth, "get_current_datetime", lambda: later):
+            request = signed("GET", url)
+        result = send_signed(request)
+        result["sent_date"] = request.headers["X-Amz-Date"]
+    elif scenario == "wrong_token":
+        creds = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"], "not-the-token")
+        result = send_signed(signed("GET", url, creds=creds))
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     print(json.dumps(result))

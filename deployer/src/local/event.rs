@@ -46,6 +46,8 @@ pub(crate) struct Routed<'a> {
     pub method_def: &'a MethodDef,
     pub params: &'a [(&'a str, String)],
     pub caller: Option<&'a VerifiedCaller>,
+    /// The `x-api-key` that an `api_key = true` method accepted.
+    pub api_key: Option<&'a str>,
     pub now: SystemTime,
 }
 
@@ -186,7 +188,8 @@ fn rest_event(api: &ApiInfo, req: &Routed<'_>) -> Value {
         "cognitoAuthenticationType": null,
         "cognitoAuthenticationProvider": null,
         "principalOrgId": null,
-        "apiKey": null,
+        "apiKey": req.api_key,
+        // Keys given with --api-key have no API Gateway key resource, so no id.
         "apiKeyId": null,
         "accessKey": caller.map(|c| &*c.access_key),
         "accountId": caller.map(|c| &*c.account_id),

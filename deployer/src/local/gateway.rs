@@ -5,7 +5,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
@@ -23,9 +23,14 @@ use super::proxy;
 use super::routes::RouteTable;
 use super::sigv4::{RequestParts, Verifier};
 use goblet_spec::{AuthorizationType, cors};
+use subtle::ConstantTimeEq as _;
 
 /// API Gateway's payload limit for REST APIs.
 const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// API Gateway's integration timeout: the client gets its 504 then, even when
+/// the function may run longer (it goes on until its own timeout, as on AWS).
+pub(crate) const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
 
 const X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
 const X_AMZN_ERROR_TYPE: HeaderName = HeaderName::from_static("x-amzn-errortype");
@@ -39,7 +44,10 @@ pub(crate) struct Gateway {
     pub stage_prefix: String,
     pub verifier: Verifier,
     pub api_keys: Vec<String>,
-    pub pool: Pool,
+    pub pool: Arc<Pool>,
+    /// How long the client waits for the function: the smaller of the
+    /// function's timeout and API Gateway's [`INTEGRATION_TIMEOUT`].
+    pub integration_timeout: Duration,
     pub logger: Logger,
 }
 
@@ -119,12 +127,13 @@ impl Gateway {
             return missing_token();
         };
         let method = parts.method.as_str();
+        // The preflight mock is an OPTIONS method of its own: it wins over ANY.
+        if method == "OPTIONS"
+            && let Some(allow) = &found.resource.preflight
+        {
+            return preflight(allow);
+        }
         let Some(def) = found.resource.method(method) else {
-            if method == "OPTIONS"
-                && let Some(allow) = &found.resource.preflight
-            {
-                return preflight(allow);
-            }
             return missing_token();
         };
         let body = match Limited::new(body, MAX_BODY).collect().await {
@@ -161,7 +170,9 @@ impl Gateway {
         };
         if def.api_key {
             let given = parts.headers.get("x-api-key").map(HeaderValue::as_bytes);
-            if !given.is_some_and(|k| self.api_keys.iter().any(|key| key.as_bytes() == k)) {
+            let matches =
+                |key: &String| bool::from(key.as_bytes().ct_eq(given.unwrap_or_default()));
+            if given.is_none() || !self.api_keys.iter().any(matches) {
                 return json_message(
                     StatusCode::FORBIDDEN,
                     "Forbidden",
@@ -183,10 +194,25 @@ impl Gateway {
             method_def: def,
             params: &found.params,
             caller: caller.as_ref(),
+            api_key: if def.api_key {
+                parts.headers.get("x-api-key").and_then(|v| v.to_str().ok())
+            } else {
+                None
+            },
             now,
         };
         let event = event::build(self.format, &self.api, &routed);
-        let mut response = match self.pool.invoke(Bytes::from(event)).await {
+        // The invocation is its own task: a client that hangs up does not
+        // cancel it (Lambda runs it to the end), and the worker it holds goes
+        // back to the pool or is replaced as usual.
+        let pool = self.pool.clone();
+        let invocation = tokio::spawn(async move { pool.invoke(Bytes::from(event)).await });
+        let outcome = match tokio::time::timeout(self.integration_timeout, invocation).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => Err(Failure::Failed),
+            Err(_) => Err(Failure::TimedOut),
+        };
+        let mut response = match outcome {
             Ok(answer) => match proxy::map(self.format, &answer) {
                 Ok(mapped) => {
                     let mut response = Response::new(Full::new(mapped.body));

@@ -75,6 +75,8 @@ pub enum LocalError {
     Stage(String),
     #[error("cannot listen on {addr}: {error}")]
     Listen { addr: String, error: std::io::Error },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -101,22 +103,62 @@ pub fn run(options: LocalOptions) -> Result<(), LocalError> {
         Some(path) => sigv4::load_identities_file(path)?,
         None => Vec::new(),
     };
-    match sigv4::load_user_identity() {
-        Ok(Some(own))
-            if !identities
-                .iter()
-                .any(|i| i.access_key_id == own.access_key_id) =>
-        {
-            identities.push(own);
+    let own_credentials = match sigv4::load_user_identity() {
+        Ok(own) => own,
+        Err(e) => {
+            eprintln!("warning: your own AWS credentials are not accepted: {e}");
+            None
         }
-        Ok(_) => {}
-        Err(e) => eprintln!("warning: your own AWS credentials are not accepted: {e}"),
+    };
+    if let Some(own) = &own_credentials
+        && !identities
+            .iter()
+            .any(|i| i.access_key_id == own.access_key_id)
+    {
+        identities.push(own.clone());
     }
+    let function = function_config(&options, &app.manifest, own_credentials)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(LocalError::Runtime)?;
-    runtime.block_on(serve(options, binary, app.manifest, identities))
+    runtime.block_on(serve(options, binary, app.manifest, identities, function))
+}
+
+/// The function as a deploy would configure it: memory and environment from
+/// the project's `[package.metadata.goblet]` (its `dev` stage), the region of
+/// the host's AWS configuration, and the user's own credentials standing in
+/// for the execution role's.
+fn function_config(
+    options: &LocalOptions,
+    manifest: &Manifest,
+    credentials: Option<sigv4::Identity>,
+) -> Result<FunctionConfig, LocalError> {
+    let mut function = FunctionConfig::new(manifest.app_name.clone());
+    function.timeout = options.timeout;
+    if let AppSource::Project(dir) = &options.app {
+        let config = crate::config::load(dir, &manifest.app_name, &Default::default())?;
+        function.memory_mb = config.memory_mb;
+        function.environment = config.environment.into_iter().collect();
+    }
+    if let Some(region) = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    {
+        function.region = region;
+    }
+    if let Some(own) = credentials {
+        function.environment.extend([
+            ("AWS_ACCESS_KEY_ID".to_owned(), own.access_key_id),
+            ("AWS_SECRET_ACCESS_KEY".to_owned(), own.secret_access_key),
+        ]);
+        if let Some(token) = own.session_token {
+            function
+                .environment
+                .push(("AWS_SESSION_TOKEN".to_owned(), token));
+        }
+    }
+    Ok(function)
 }
 
 async fn serve(
@@ -124,6 +166,7 @@ async fn serve(
     binary: PathBuf,
     manifest: Manifest,
     identities: Vec<sigv4::Identity>,
+    function: FunctionConfig,
 ) -> Result<(), LocalError> {
     let routes = routes::RouteTable::new(&manifest).map_err(LocalError::Routes)?;
     let addr = format!("{}:{}", options.host, options.port);
@@ -139,8 +182,6 @@ async fn serve(
     })?;
 
     let logger = pool::Logger::start();
-    let mut function = FunctionConfig::new(manifest.app_name.clone());
-    function.timeout = options.timeout;
     let url = format!("http://{local}/{}/", options.stage);
     print_banner(
         &logger,
@@ -165,7 +206,13 @@ async fn serve(
         stage_prefix: format!("/{}", options.stage),
         verifier: sigv4::Verifier::new(identities),
         api_keys: options.api_keys.clone(),
-        pool: pool::Pool::new(binary, function, options.concurrency, logger.clone()),
+        integration_timeout: function.timeout.min(gateway::INTEGRATION_TIMEOUT),
+        pool: Arc::new(pool::Pool::new(
+            binary,
+            function,
+            options.concurrency,
+            logger.clone(),
+        )),
         logger: logger.clone(),
     });
     gateway::serve(gateway.clone(), listener, shutdown_signal()).await;

@@ -22,9 +22,6 @@
 //!   query as it is: such a request is refused here;
 //! * a signature mismatch message does not carry the canonical request and
 //!   string to sign that API Gateway may append;
-//! * a session token that is not the identity's is refused with the
-//!   signature mismatch message (AWS checks tokens with IAM and says
-//!   `The security token included in the request is invalid.`);
 //! * a presigned URL must carry `X-Amz-Expires`; past it, the message is
 //!   `Signature expired: <X-Amz-Date> is now earlier than <now - expires>
 //!   (<now> - <expires> min.)` (`sec.` when not whole minutes), the shape of

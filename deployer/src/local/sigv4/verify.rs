@@ -512,7 +512,8 @@ fn header_str(value: &http::HeaderValue) -> Option<&str> {
 }
 
 /// The request's session token must be the identity's: both absent, or
-/// equal (compared in constant time).
+/// equal (compared in constant time). AWS checks tokens before signatures and
+/// answers a wrong or missing one as an unknown credential.
 fn check_session_token(known: &Known, sent: Option<&[u8]>) -> Result<(), Rejection> {
     let matches = match (known.session_token.as_deref(), sent) {
         (None, None) => true,
@@ -522,7 +523,7 @@ fn check_session_token(known: &Known, sent: Option<&[u8]>) -> Result<(), Rejecti
     if matches {
         Ok(())
     } else {
-        Err(Rejection::signature_mismatch())
+        Err(Rejection::unrecognized_client())
     }
 }
 
