@@ -329,6 +329,19 @@ fn a_deploy_killed_after_any_change_converges_when_run_again() {
         let run = ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
         assert_eq!(aws.moto.snapshot(), empty(), "{context}: {run:#?}");
         assert!(!record_path(&dir).exists(), "{context}");
+
+        // Killed at the same point and deleted at once, without a redeploy:
+        // what the killed deploy made but could not record goes too.
+        let dir = project(&format!("killed-then-deleted-{n}"));
+        aws.proxy.reset();
+        let printed = aws.deploy_killed_after(n as u32, &dir, binary);
+        let run = ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+        assert_eq!(
+            aws.moto.snapshot(),
+            empty(),
+            "{context}, then deleted\nkilled run:\n{printed}\ndelete: {run:#?}"
+        );
+        assert!(!record_path(&dir).exists(), "{context}");
     }
 }
 
@@ -687,4 +700,88 @@ fn delete_without_yes_and_no_terminal_keeps_the_role() {
         "{run:#?}"
     );
     assert_eq!(aws.proxy.calls(), []);
+}
+
+#[test]
+fn configuration_changes_and_foreign_resources() {
+    let aws = Aws::start();
+    let binary = &release().helloworld;
+    let dir = project("config-changes");
+    ok(aws.deploy(&dir, binary, &[]));
+    let snap = aws.moto.snapshot();
+    assert_eq!(snap["log_groups"][LOG_GROUP], 14, "{snap:#}");
+
+    // Another region's configuration must not touch (or orphan) this stage.
+    aws.proxy.reset();
+    let mut command = cli::command();
+    aws.configure(&mut command)
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_DEFAULT_REGION", "eu-west-1")
+        .args(deploy_args(&dir, binary));
+    let message = cli::run(&mut command).expect_user_error().to_owned();
+    assert!(
+        message.starts_with(
+            "stage dev was deployed to us-east-1, but the AWS configuration now says eu-west-1"
+        ),
+        "{message}"
+    );
+    assert_eq!(aws.proxy.mutating(), []);
+
+    // The user's own role replaces goblet's, and the retention is dropped:
+    // the function moves to the role, goblet's role is deleted, the logs are
+    // kept forever again.
+    let own = aws.moto.boto3(
+        r#"
+trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+print(json.dumps(iam.create_role(RoleName="my-own-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]))
+"#,
+    );
+    let own = own.as_str().expect("the role's ARN").to_owned();
+    let config = CONFIG.replace(
+        "log_retention_days = 14\n",
+        &format!("iam_role_arn = \"{own}\"\n"),
+    );
+    std::fs::write(dir.join("Cargo.toml"), config).unwrap();
+    let run = ok(aws.deploy(&dir, binary, &[]));
+    assert!(
+        run.stderr
+            .contains("Deleting role helloworld-dev (created by goblet, replaced by iam_role_arn)"),
+        "{run:#?}"
+    );
+    let snap = aws.moto.snapshot();
+    assert_eq!(keys(&snap["roles"]), ["my-own-role"], "{snap:#}");
+    assert_eq!(snap["functions"][FUNCTION]["role"], own.as_str());
+    assert_eq!(snap["log_groups"][LOG_GROUP], Value::Null, "{snap:#}");
+    let left = record(&dir);
+    assert_eq!(left["role"]["managed"], false, "{left:#}");
+    assert!(left.get("retired_role").is_none(), "{left:#}");
+    // And that converged: nothing more to do.
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
+
+    // Deleting the stage never deletes the user's own role.
+    ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+    assert_eq!(keys(&aws.moto.snapshot()["roles"]), ["my-own-role"]);
+
+    // A role of goblet's name that goblet did not create is not taken over.
+    aws.moto.boto3(
+        r#"
+trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+iam.create_role(RoleName="helloworld-dev", AssumeRolePolicyDocument=trust)
+print("null")
+"#,
+    );
+    let fresh = project("foreign-role");
+    aws.proxy.reset();
+    let message = aws
+        .deploy(&fresh, binary, &["--output", "json"])
+        .expect_user_error()
+        .to_owned();
+    assert!(
+        message.starts_with("IAM role helloworld-dev already exists and was not created by goblet"),
+        "{message}"
+    );
+    assert_eq!(aws.proxy.mutating(), []);
 }

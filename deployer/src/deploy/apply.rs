@@ -11,7 +11,7 @@ use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 
 use super::DeployError;
 use super::aws::{Aws, AwsError, fail, found};
-use super::observe::{Observed, log_group_name};
+use super::observe::{Observed, function_busy, log_group_name};
 use super::plan::{Action, Described, Names};
 use super::state::{Deployed, FunctionRecord, RestApiRecord, RoleRecord};
 use super::target::{
@@ -73,7 +73,7 @@ impl<'a> Apply<'a> {
                 })
                 .unwrap_or_default(),
             permission_found: matches!(observed.permission, Some(Some(_))),
-            function_updating: false,
+            function_updating: observed.function.as_ref().is_some_and(|f| f.busy),
             progress: true,
         }
     }
@@ -88,6 +88,10 @@ impl<'a> Apply<'a> {
                     (arn.rsplit('/').next().unwrap_or(arn).to_owned(), false)
                 }
             };
+            // The role goblet made stays on record until it is deleted.
+            if let Some(old) = self.state.role.take_if(|r| r.managed && !managed) {
+                self.state.retired_role = Some(old);
+            }
             self.state.role = Some(RoleRecord {
                 name,
                 arn: arn.clone(),
@@ -292,6 +296,12 @@ impl<'a> Apply<'a> {
                     .await
                     .map_err(|e| fail("lambda:DeleteFunctionConcurrency", self.fname(), e))?;
             }
+            Action::DeleteRole { name } => {
+                self.wait_function().await?;
+                delete_role(aws, name).await?;
+                self.state.retired_role = None;
+                self.save()?;
+            }
             Action::CreateLogGroup => {
                 let name = log_group_name(&t.function_name);
                 aws.write();
@@ -325,6 +335,18 @@ impl<'a> Apply<'a> {
                     self.state.log_group = Some(name);
                     self.save()?;
                 }
+            }
+            Action::DeleteRetention { .. } => {
+                let name = log_group_name(&t.function_name);
+                aws.write();
+                aws.logs
+                    .delete_retention_policy()
+                    .log_group_name(&name)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        fail("logs:DeleteRetentionPolicy", format!("log group {name}"), e)
+                    })?;
             }
             Action::CreateRestApi => {
                 let endpoint = EndpointType::from(t.endpoint_type.as_str());
@@ -543,7 +565,7 @@ impl<'a> Apply<'a> {
 
     /// Lambda refuses an update while the last one is in progress
     /// (ResourceConflictException): wait until it is done.
-    async fn wait_function(&mut self) -> Result<(), DeployError> {
+    pub async fn wait_function(&mut self) -> Result<(), DeployError> {
         if !self.function_updating {
             return Ok(());
         }
@@ -557,15 +579,7 @@ impl<'a> Apply<'a> {
                 .send()
                 .await
                 .map_err(|e| fail("lambda:GetFunctionConfiguration", self.fname(), e))?;
-            let pending = config
-                .state
-                .as_ref()
-                .is_some_and(|s| s.as_str() == "Pending")
-                || config
-                    .last_update_status
-                    .as_ref()
-                    .is_some_and(|s| s.as_str() == "InProgress");
-            if !pending {
+            if !function_busy(config.state.as_ref(), config.last_update_status.as_ref()) {
                 self.function_updating = false;
                 return Ok(());
             }
@@ -710,6 +724,31 @@ impl<'a> Apply<'a> {
             .cloned()
             .ok_or_else(|| DeployError::Inconsistent(format!("no resource {path}")))
     }
+}
+
+/// Deletes a role goblet created: its inline policy, then the role.
+/// Either being gone already is fine.
+pub async fn delete_role(aws: &Aws, name: &str) -> Result<(), AwsError> {
+    aws.write();
+    found(
+        aws.iam
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(super::target::ROLE_POLICY_NAME)
+            .send()
+            .await
+            .map_err(|e| fail("iam:DeleteRolePolicy", format!("role {name}"), e)),
+    )?;
+    aws.write();
+    found(
+        aws.iam
+            .delete_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(|e| fail("iam:DeleteRole", format!("role {name}"), e)),
+    )?;
+    Ok(())
 }
 
 fn environment(t: &Target) -> Environment {

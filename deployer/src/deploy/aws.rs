@@ -83,8 +83,9 @@ impl Aws {
                 endpoint.trim_end_matches('/')
             ),
             None => format!(
-                "https://{api_id}.execute-api.{}.amazonaws.com/{stage}/",
-                self.region
+                "https://{api_id}.execute-api.{}.{}/{stage}/",
+                self.region,
+                super::target::dns_suffix(&self.region)
             ),
         }
     }
@@ -98,10 +99,13 @@ pub enum AwsError {
     )]
     NoRegion,
     #[error(
-        "access denied: {action} ({what}) needs the IAM permission `{action}` for your credentials: {message}"
+        "access denied: {action} ({what}) needs the IAM permission `{permission}` for your credentials: {message}"
     )]
     AccessDenied {
         action: &'static str,
+        /// The permission AWS says is missing (`iam:PassRole` for a
+        /// CreateFunction, say), else the call's own.
+        permission: String,
         what: String,
         message: String,
     },
@@ -149,6 +153,7 @@ where
         Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation") => {
             AwsError::AccessDenied {
                 action,
+                permission: denied_permission(&message).unwrap_or(action).to_owned(),
                 what,
                 message,
             }
@@ -160,6 +165,14 @@ where
             message,
         },
     }
+}
+
+/// The action in AWS's "User: … is not authorized to perform: iam:PassRole on
+/// resource: …".
+fn denied_permission(message: &str) -> Option<&str> {
+    let rest = message.split("not authorized to perform: ").nth(1)?;
+    let action = rest.split([' ', ',', ';']).next()?;
+    action.contains(':').then_some(action)
 }
 
 /// The error and its sources, e.g. "dispatch failure: connection refused".
@@ -189,6 +202,14 @@ pub fn found<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_denied_names_the_permission_aws_names() {
+        let message = "User: arn:aws:iam::123456789012:user/bob is not authorized to perform: \
+                       iam:PassRole on resource: arn:aws:iam::123456789012:role/app-dev";
+        assert_eq!(denied_permission(message), Some("iam:PassRole"));
+        assert_eq!(denied_permission("Access denied"), None);
+    }
 
     #[test]
     fn invoke_urls() {

@@ -11,10 +11,10 @@ use serde_json::Value;
 use super::DeployError;
 use super::apply::Apply;
 use super::aws::{Aws, found};
-use super::observe::{log_group_name, observe};
+use super::observe::{Observed, goblet_tags, log_group_name, observe, tagged_for};
 use super::plan::{Described, Kind, Names, plan};
 use super::state::{Deployed, state_path};
-use super::target::Target;
+use super::target::{RoleTarget, Target};
 
 /// `goblet deploy`.
 #[derive(Debug, Clone)]
@@ -64,6 +64,9 @@ async fn deploy_async(target: Target, options: DeployOptions) -> Result<(), Depl
     let state = Deployed::load(&path)
         .map_err(|e| DeployError::ReadState(path.clone(), e))?
         .unwrap_or_else(|| Deployed::new(&target.app_name, &target.stage, &aws.region));
+    if state.role.is_some() || state.function.is_some() || state.rest_api.is_some() {
+        check_region(&state.region, &state.stage, &aws)?;
+    }
     let names = Names {
         role: match &target.role {
             super::target::RoleTarget::Managed { name, .. } => name.clone(),
@@ -81,6 +84,7 @@ async fn deploy_async(target: Target, options: DeployOptions) -> Result<(), Depl
         );
     }
     let observed = observe(&aws, &target, &state).await?;
+    refuse_foreign(&target, &observed, &state)?;
     let the_plan = plan(&target, &observed, &state, &aws.region);
     let lines: Vec<ActionLine> = the_plan
         .actions
@@ -146,15 +150,26 @@ async fn deploy_async(target: Target, options: DeployOptions) -> Result<(), Depl
     );
     apply.progress = !options.json;
     apply.record_found()?;
+    if !the_plan.actions.is_empty() {
+        apply.state.deploying = true;
+        apply
+            .state
+            .save(&path)
+            .map_err(|e| DeployError::State(path.clone(), e))?;
+    }
     for action in &the_plan.actions {
         apply.run(action).await?;
     }
+    // The URL is printed once the function can serve it: a new or updated
+    // function is Pending / InProgress for a moment on Lambda.
+    apply.wait_function().await?;
     let url = apply
         .api_id
         .as_deref()
         .map(|id| aws.invoke_url(id, &target.api_stage));
-    if apply.state.url != url {
+    if apply.state.url != url || apply.state.deploying {
         apply.state.url = url.clone();
+        apply.state.deploying = false;
         apply
             .state
             .save(&path)
@@ -226,6 +241,10 @@ async fn delete_async(options: DeleteOptions) -> Result<(), DeployError> {
         return Ok(());
     };
     let aws = Aws::load().await?;
+    check_region(&state.region, &state.stage, &aws)?;
+    if state.deploying {
+        find_unrecorded(&aws, &mut state).await?;
+    }
     let save = |state: &Deployed| {
         state
             .save(&path)
@@ -306,6 +325,12 @@ async fn delete_async(options: DeleteOptions) -> Result<(), DeployError> {
         state.log_group = None;
         save(&state)?;
     }
+    if let Some(role) = state.retired_role.clone() {
+        eprintln!("Deleting role name {} (no longer used)", role.name);
+        super::apply::delete_role(&aws, &role.name).await?;
+        state.retired_role = None;
+        save(&state)?;
+    }
     if let Some(role) = state.role.clone() {
         if !role.managed {
             // The user's own role (iam_role_arn): never goblet's to delete.
@@ -325,33 +350,7 @@ async fn delete_async(options: DeleteOptions) -> Result<(), DeployError> {
             };
             if delete {
                 eprintln!("Deleting role name {}", role.name);
-                aws.write();
-                found(
-                    aws.iam
-                        .delete_role_policy()
-                        .role_name(&role.name)
-                        .policy_name(super::target::ROLE_POLICY_NAME)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            super::aws::fail(
-                                "iam:DeleteRolePolicy",
-                                format!("role {}", role.name),
-                                e,
-                            )
-                        }),
-                )?;
-                aws.write();
-                found(
-                    aws.iam
-                        .delete_role()
-                        .role_name(&role.name)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            super::aws::fail("iam:DeleteRole", format!("role {}", role.name), e)
-                        }),
-                )?;
+                super::apply::delete_role(&aws, &role.name).await?;
                 state.role = None;
             }
         }
@@ -369,11 +368,106 @@ async fn delete_async(options: DeleteOptions) -> Result<(), DeployError> {
     Ok(())
 }
 
+/// After a killed deploy: what it created but could not record, found by the
+/// names and tags every deploy of the stage uses (see [`super::target`]).
+async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployError> {
+    let name = format!("{}-{}", state.app_name, state.stage);
+    let ours = |tags: &BTreeMap<String, String>| goblet_tags(tags, &state.app_name, &state.stage);
+    if state.role.is_none()
+        && let Some(role) = super::observe::observe_role(aws, &name).await?
+        && ours(&role.tags)
+    {
+        state.role = Some(super::state::RoleRecord {
+            name: name.clone(),
+            arn: role.arn,
+            managed: true,
+        });
+    }
+    if state.function.is_none()
+        && let Some(function) = super::observe::observe_function(aws, &name).await?
+        && ours(&function.tags)
+    {
+        state.function = Some(super::state::FunctionRecord {
+            name: name.clone(),
+            arn: function.arn,
+        });
+    }
+    if state.rest_api.is_none()
+        && let Some(id) =
+            super::observe::api_named(aws, &name, &state.app_name, &state.stage).await?
+    {
+        state.rest_api = Some(super::state::RestApiRecord {
+            id,
+            name: name.clone(),
+        });
+    }
+    // The function's own log group: goblet creates it when a retention is
+    // set, and it goes with the function.
+    let group = log_group_name(&name);
+    if state.log_group.is_none()
+        && super::observe::observe_log_group(aws, &group)
+            .await?
+            .is_some()
+    {
+        state.log_group = Some(group);
+    }
+    Ok(())
+}
+
 /// `goblet url`.
 #[derive(Debug, Clone)]
 pub struct UrlOptions {
     pub base_dir: PathBuf,
     pub stage: String,
+}
+
+/// A role or function that has goblet's name but not its tags, and that this
+/// stage's record does not list, is someone else's: goblet would rewrite its
+/// policies or code and delete it later.
+fn refuse_foreign(
+    target: &Target,
+    observed: &Observed,
+    state: &Deployed,
+) -> Result<(), DeployError> {
+    let foreign = |kind: &str, name: &str| {
+        DeployError::App(format!(
+            "{kind} {name} already exists and was not created by goblet for app {} stage {}: \
+             delete or rename it, use another stage, or (for a role) name it with `iam_role_arn`",
+            target.app_name, target.stage
+        ))
+    };
+    if let (Some(role), RoleTarget::Managed { name, .. }) = (&observed.role, &target.role) {
+        let recorded = state
+            .role
+            .as_ref()
+            .is_some_and(|r| r.managed && r.arn == role.arn);
+        if !recorded && !tagged_for(&role.tags, target) {
+            return Err(foreign("IAM role", name));
+        }
+    }
+    if let Some(function) = &observed.function {
+        let recorded = state
+            .function
+            .as_ref()
+            .is_some_and(|f| f.arn == function.arn);
+        if !recorded && !tagged_for(&function.tags, target) {
+            return Err(foreign("Lambda function", &target.function_name));
+        }
+    }
+    Ok(())
+}
+
+/// A stage lives in one region: working on it from another would miss what
+/// exists there and orphan it.
+fn check_region(recorded: &str, stage: &str, aws: &Aws) -> Result<(), DeployError> {
+    if recorded == aws.region {
+        return Ok(());
+    }
+    Err(DeployError::OtherRegion {
+        stage: stage.to_owned(),
+        recorded: recorded.to_owned(),
+        current: aws.region.clone(),
+    })
 }
 
 fn recorded(base_dir: &Path, stage: &str) -> Result<Deployed, DeployError> {
@@ -432,6 +526,7 @@ pub fn invoke(options: InvokeOptions) -> Result<(), DeployError> {
     }
     runtime()?.block_on(async {
         let aws = Aws::load().await?;
+        check_region(&state.region, &state.stage, &aws)?;
         aws.write();
         let out = aws
             .lambda
@@ -484,6 +579,7 @@ pub fn logs(options: LogsOptions) -> Result<(), DeployError> {
     let group = log_group_name(&function.name);
     runtime()?.block_on(async {
         let aws = Aws::load().await?;
+        check_region(&state.region, &state.stage, &aws)?;
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)

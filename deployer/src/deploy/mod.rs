@@ -46,6 +46,15 @@ pub enum DeployError {
     ReadState(PathBuf, std::io::Error),
     #[error("nothing is deployed for stage {stage} (no {path})")]
     NotDeployed { stage: String, path: PathBuf },
+    #[error(
+        "stage {stage} was deployed to {recorded}, but the AWS configuration now says {current}: \
+         set AWS_REGION={recorded} to work on that deployment (run `goblet delete` there first to move it)"
+    )]
+    OtherRegion {
+        stage: String,
+        recorded: String,
+        current: String,
+    },
     #[error("{0}")]
     App(String),
     #[error("unexpected AWS state: {0}")]

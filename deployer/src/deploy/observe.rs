@@ -29,6 +29,7 @@ pub struct RoleObs {
     pub arn: String,
     pub trust_policy: Option<Value>,
     pub policy: Option<Value>,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug)]
@@ -41,6 +42,9 @@ pub struct FunctionObs {
     pub settings: FunctionSettings,
     pub tags: BTreeMap<String, String>,
     pub reserved_concurrency: Option<i32>,
+    /// Lambda is still creating or updating it (a deploy killed mid-update):
+    /// the next update must wait, or Lambda refuses it.
+    pub busy: bool,
 }
 
 #[derive(Debug)]
@@ -97,11 +101,85 @@ pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Obs
     Ok(out)
 }
 
+/// Lambda is still creating the function or applying an update to it, and
+/// refuses another update until it is done (ResourceConflictException).
+pub fn function_busy(
+    state: Option<&aws_sdk_lambda::types::State>,
+    update: Option<&aws_sdk_lambda::types::LastUpdateStatus>,
+) -> bool {
+    state.is_some_and(|s| s.as_str() == "Pending")
+        || update.is_some_and(|u| u.as_str() == "InProgress")
+}
+
+/// Whether goblet made this resource for `target`: it carries goblet's tags.
+/// A role or function of the same name that does not is the user's own, and
+/// goblet must neither take it over nor delete it later.
+pub fn tagged_for(tags: &BTreeMap<String, String>, target: &Target) -> bool {
+    goblet_tags(tags, &target.app_name, &target.stage)
+}
+
+/// Whether `tags` are goblet's for this app and stage.
+pub fn goblet_tags(tags: &BTreeMap<String, String>, app: &str, stage: &str) -> bool {
+    tags.get(TAG_APP).map(String::as_str) == Some(app)
+        && tags.get(TAG_STAGE).map(String::as_str) == Some(stage)
+}
+
+/// The id of the REST API goblet made for this app and stage.
+pub async fn api_named(
+    aws: &Aws,
+    name: &str,
+    app: &str,
+    stage: &str,
+) -> Result<Option<String>, AwsError> {
+    find_api(aws, name, app, stage, None).await
+}
+
+/// The recorded REST API if it still exists, else the one named `name` with
+/// goblet's tags for `app` and `stage`.
+async fn find_api(
+    aws: &Aws,
+    name: &str,
+    app: &str,
+    stage: &str,
+    recorded: Option<&str>,
+) -> Result<Option<String>, AwsError> {
+    let mut position = None;
+    let mut chosen = None;
+    loop {
+        aws.read();
+        let page = aws
+            .apigateway
+            .get_rest_apis()
+            .limit(500)
+            .set_position(position)
+            .send()
+            .await
+            .map_err(|e| fail("apigateway:GET", "list REST APIs", e))?;
+        for api in page.items.unwrap_or_default() {
+            let id = api.id.clone().unwrap_or_default();
+            let tags = api.tags.unwrap_or_default().into_iter().collect();
+            let ours = api.name.as_deref() == Some(name) && goblet_tags(&tags, app, stage);
+            if Some(id.as_str()) == recorded {
+                chosen = Some(id);
+                break;
+            }
+            if ours && chosen.is_none() {
+                chosen = Some(id);
+            }
+        }
+        position = page.position;
+        if position.is_none() || chosen.as_deref().is_some_and(|c| Some(c) == recorded) {
+            break;
+        }
+    }
+    Ok(chosen)
+}
+
 pub fn log_group_name(function_name: &str) -> String {
     format!("/aws/lambda/{function_name}")
 }
 
-async fn observe_role(aws: &Aws, name: &str) -> Result<Option<RoleObs>, AwsError> {
+pub async fn observe_role(aws: &Aws, name: &str) -> Result<Option<RoleObs>, AwsError> {
     aws.read();
     let role = found(
         aws.iam
@@ -125,6 +203,12 @@ async fn observe_role(aws: &Aws, name: &str) -> Result<Option<RoleObs>, AwsError
             .map_err(|e| fail("iam:GetRolePolicy", format!("role {name}"), e)),
     )?;
     Ok(Some(RoleObs {
+        tags: role
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect(),
         arn: role.arn,
         trust_policy: role
             .assume_role_policy_document
@@ -142,7 +226,7 @@ pub fn policy_json(document: &str) -> Option<Value> {
         .or_else(|| serde_json::from_str(document).ok())
 }
 
-async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionObs>, AwsError> {
+pub async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionObs>, AwsError> {
     aws.read();
     let got = found(
         aws.lambda
@@ -157,6 +241,7 @@ async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionObs>, 
         return Ok(None);
     };
     Ok(Some(FunctionObs {
+        busy: function_busy(config.state.as_ref(), config.last_update_status.as_ref()),
         arn: config.function_arn.unwrap_or_default(),
         code_sha256: config.code_sha256.unwrap_or_default(),
         runtime: config
@@ -221,7 +306,7 @@ async fn observe_permission(aws: &Aws, function: &str) -> Result<Option<String>,
         }))
 }
 
-async fn observe_log_group(aws: &Aws, name: &str) -> Result<Option<Option<i32>>, AwsError> {
+pub async fn observe_log_group(aws: &Aws, name: &str) -> Result<Option<Option<i32>>, AwsError> {
     aws.read();
     let got = aws
         .logs
@@ -244,37 +329,14 @@ async fn observe_api(
     target: &Target,
     recorded: Option<&str>,
 ) -> Result<Option<ApiObs>, AwsError> {
-    let mut position = None;
-    let mut chosen = None;
-    loop {
-        aws.read();
-        let page = aws
-            .apigateway
-            .get_rest_apis()
-            .limit(500)
-            .set_position(position)
-            .send()
-            .await
-            .map_err(|e| fail("apigateway:GET", "list REST APIs", e))?;
-        for api in page.items.unwrap_or_default() {
-            let id = api.id.clone().unwrap_or_default();
-            let tags = api.tags.unwrap_or_default();
-            let ours = api.name.as_deref() == Some(target.api_name.as_str())
-                && tags.get(TAG_APP) == Some(&target.app_name)
-                && tags.get(TAG_STAGE) == Some(&target.stage);
-            if Some(id.as_str()) == recorded {
-                chosen = Some(id);
-                break;
-            }
-            if ours && chosen.is_none() {
-                chosen = Some(id);
-            }
-        }
-        position = page.position;
-        if position.is_none() || chosen.as_deref().is_some_and(|c| Some(c) == recorded) {
-            break;
-        }
-    }
+    let chosen = find_api(
+        aws,
+        &target.api_name,
+        &target.app_name,
+        &target.stage,
+        recorded,
+    )
+    .await?;
     let Some(id) = chosen else { return Ok(None) };
     let resources = observe_resources(aws, &id).await?;
     aws.read();

@@ -40,12 +40,20 @@ pub enum Action {
     UntagFunction {
         keys: Vec<String>,
     },
+    /// goblet's own role, once the function has moved to `iam_role_arn`.
+    DeleteRole {
+        name: String,
+    },
     PutConcurrency(i32),
     DeleteConcurrency,
     CreateLogGroup,
     PutRetention {
         old: Option<i32>,
         new: i32,
+    },
+    /// `log_retention_days` was removed: keep the logs forever again.
+    DeleteRetention {
+        old: i32,
     },
     CreateRestApi,
     CreateResource {
@@ -89,7 +97,9 @@ impl Action {
             | Action::PutMethod { .. }
             | Action::AddPermission { replace: false }
             | Action::CreateDeployment => Kind::Create,
-            Action::DeleteResource { .. } | Action::DeleteMethod { .. } => Kind::Delete,
+            Action::DeleteResource { .. }
+            | Action::DeleteMethod { .. }
+            | Action::DeleteRole { .. } => Kind::Delete,
             _ => Kind::Change,
         }
     }
@@ -160,12 +170,23 @@ impl fmt::Display for Described<'_> {
                     n.function
                 )
             }
+            Action::DeleteRole { name } => {
+                write!(
+                    f,
+                    "delete role {name} (created by goblet, replaced by iam_role_arn)"
+                )
+            }
             Action::CreateLogGroup => write!(f, "create log group {}", n.log_group),
             Action::PutRetention { old, new } => write!(
                 f,
                 "change log group {} retention {} → {new} days",
                 n.log_group,
                 old.map_or("never expire".to_owned(), |d| format!("{d} days"))
+            ),
+            Action::DeleteRetention { old } => write!(
+                f,
+                "change log group {} retention {old} days → never expire",
+                n.log_group
             ),
             Action::CreateRestApi => write!(f, "create REST API {}", n.api),
             Action::CreateResource { path } => write!(f, "create resource {path}"),
@@ -334,6 +355,19 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         }
     }
 
+    // goblet's role, once nothing uses it.
+    let retired = state.retired_role.as_ref().or_else(|| {
+        state
+            .role
+            .as_ref()
+            .filter(|r| r.managed && matches!(target.role, RoleTarget::Existing { .. }))
+    });
+    if let Some(role) = retired {
+        actions.push(Action::DeleteRole {
+            name: role.name.clone(),
+        });
+    }
+
     // The log group, when a retention is configured.
     if let Some(days) = target.log_retention_days {
         match observed.log_group {
@@ -347,6 +381,8 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
             Some(old) if old != Some(days) => actions.push(Action::PutRetention { old, new: days }),
             Some(_) => {}
         }
+    } else if let Some(Some(old)) = observed.log_group {
+        actions.push(Action::DeleteRetention { old });
     }
 
     // The REST API.
@@ -365,6 +401,24 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         Some(api) => &api.resources,
     };
     let wanted_paths = target.resource_paths();
+    // Resources no route needs, children before their parents, and before
+    // anything is created: API Gateway allows one `{param}` sibling, so
+    // `/users/{id}` must be gone before `/users/{user_id}` can be made. (Real API
+    // Gateway deletes a resource's subtree with it; moto leaves the children
+    // behind, dangling. Leaves first is right on both.)
+    let mut unwanted: Vec<&String> = existing
+        .keys()
+        .filter(|p| !wanted_paths.contains(*p))
+        .collect();
+    unwanted.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
+    for path in unwanted {
+        let methods = existing[path].methods.keys().cloned().collect();
+        actions.push(Action::DeleteResource {
+            path: path.clone(),
+            methods,
+        });
+    }
+
     for path in &wanted_paths {
         // The root comes with the REST API.
         if path != "/" && !existing.contains_key(path) {
@@ -407,22 +461,6 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
             }
         }
     }
-    // Resources no route needs, children before their parents. (Real API
-    // Gateway deletes a resource's subtree with it; moto leaves the children
-    // behind, dangling. Leaves first is right on both.)
-    let mut unwanted: Vec<&String> = existing
-        .keys()
-        .filter(|p| !wanted_paths.contains(*p))
-        .collect();
-    unwanted.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
-    for path in unwanted {
-        let methods = existing[path].methods.keys().cloned().collect();
-        actions.push(Action::DeleteResource {
-            path: path.clone(),
-            methods,
-        });
-    }
-
     // The permission for API Gateway to invoke the function.
     let wanted_source = match (&observed.api, &account) {
         (Some(api), Some(account)) => Some(source_arn(region, account, &api.id)),

@@ -22,6 +22,10 @@ pub struct Deployed {
     /// The IAM role the function runs as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<RoleRecord>,
+    /// A role goblet created that the stage no longer uses (the configuration
+    /// switched to `iam_role_arn`): deleted by the next deploy or `delete`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_role: Option<RoleRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<FunctionRecord>,
     /// The function's log group, recorded when goblet set its retention.
@@ -36,6 +40,12 @@ pub struct Deployed {
     /// publishes the change: a deploy killed in between deploys next time.
     #[serde(default)]
     pub pending_deployment: bool,
+    /// Set before a deploy's first change, cleared when it has finished. A
+    /// record left with it set may lack what the killed deploy created just
+    /// before it died (the answer never came back), so `delete` looks for
+    /// those by their deterministic names and tags.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deploying: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,6 +127,7 @@ impl Deployed {
     /// Nothing is recorded any more.
     pub fn is_empty(&self) -> bool {
         self.role.is_none()
+            && self.retired_role.is_none()
             && self.function.is_none()
             && self.log_group.is_none()
             && self.rest_api.is_none()

@@ -95,22 +95,47 @@ impl Target {
 
     pub fn function_arn(&self, region: &str, account: &str) -> String {
         format!(
-            "arn:aws:lambda:{region}:{account}:function:{}",
+            "arn:{}:lambda:{region}:{account}:function:{}",
+            partition(region),
             self.function_name
         )
+    }
+}
+
+/// The AWS partition a region belongs to: the first word of its ARNs.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The DNS suffix of a region's service endpoints.
+pub fn dns_suffix(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
     }
 }
 
 /// The integration URI of an `AWS_PROXY` integration with a function.
 pub fn proxy_uri(region: &str, function_arn: &str) -> String {
     format!(
-        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+        "arn:{}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+        partition(region)
     )
 }
 
 /// The `SourceArn` that scopes the invoke permission to one REST API.
 pub fn source_arn(region: &str, account: &str, api_id: &str) -> String {
-    format!("arn:aws:execute-api:{region}:{account}:{api_id}/*")
+    format!(
+        "arn:{}:execute-api:{region}:{account}:{api_id}/*",
+        partition(region)
+    )
 }
 
 /// The account id inside an ARN (`arn:aws:iam::123456789012:role/x`).
@@ -162,6 +187,17 @@ mod tests {
             zip: vec![],
             zip_sha256: String::new(),
         }
+    }
+
+    #[test]
+    fn arns_are_in_the_regions_partition() {
+        assert_eq!(
+            source_arn("cn-north-1", "1", "abc"),
+            "arn:aws-cn:execute-api:cn-north-1:1:abc/*"
+        );
+        assert!(proxy_uri("us-gov-west-1", "f").starts_with("arn:aws-us-gov:apigateway:"));
+        assert_eq!(dns_suffix("cn-northwest-1"), "amazonaws.com.cn");
+        assert_eq!(partition("eu-west-1"), "aws");
     }
 
     #[test]
