@@ -1,10 +1,11 @@
 //! `goblet curl`: one SigV4-signed HTTP request, for calling `AWS_IAM`
 //! routes of `goblet local` the way an AWS SDK would.
 //!
-//! Credentials come from the standard chain
+//! Credentials come from the AWS SDK's standard providers
 //! ([`load_user_identity`](crate::local::sigv4::load_user_identity)):
 //! `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, else the
-//! active profile of `~/.aws/credentials` and `~/.aws/config`. The request is
+//! active profile of `~/.aws/credentials` and `~/.aws/config` (static keys,
+//! `credential_process`, `role_arn`). The request is
 //! signed by the `aws-sigv4` crate (headers `host;x-amz-date`, plus
 //! `x-amz-security-token` with temporary credentials, and the other headers given
 //! with `-H`).
@@ -153,7 +154,13 @@ pub fn run(args: CurlArgs) -> Result<(), CurlError> {
         ));
     }
 
-    let identity = sigv4::load_user_identity()?.ok_or(CurlError::NoCredentials)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CurlError::Runtime)?;
+    let identity = runtime
+        .block_on(sigv4::load_user_identity())?
+        .ok_or(CurlError::NoCredentials)?;
     let region = args
         .region
         .clone()
@@ -215,10 +222,6 @@ pub fn run(args: CurlArgs) -> Result<(), CurlError> {
         authority.host(),
         authority.port_u16().unwrap_or(80)
     );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(CurlError::Runtime)?;
     let (status, response_headers, body) = runtime.block_on(send(addr, request))?;
 
     let mut out = std::io::stdout().lock();

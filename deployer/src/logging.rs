@@ -12,7 +12,9 @@ pub(crate) fn init(verbosity: u8) {
             2 => "debug",
             _ => "trace",
         };
-        EnvFilter::new(format!("warn,goblet_cli={level}"))
+        // aws-config warns of every provider that fails before goblet says
+        // what that means for the command; its errors still show.
+        EnvFilter::new(format!("warn,aws_config=error,goblet_cli={level}"))
     });
     // A second initialisation (tests call `run` repeatedly) keeps the first.
     let _ = tracing_subscriber::fmt()

@@ -5,8 +5,7 @@
 //!
 //! Each test starts its own `goblet local --port 0` with `HOME` pointed at an
 //! empty folder and only the identities of a test identities file.
-//! The Python clients need `.venv` (`scripts/setup-python.sh`); without it
-//! those checks are skipped with a message.
+//! The Python clients come from `.venv` (`scripts/setup-python.sh`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -88,7 +87,11 @@ impl Local {
     }
 
     fn start(app: &Path, extra: &[&str]) -> Local {
-        let home = Scratch::new();
+        Local::start_in(Scratch::new(), app, extra)
+    }
+
+    /// Starts with `HOME` at `home`, which may hold an `.aws` folder.
+    fn start_in(home: Scratch, app: &Path, extra: &[&str]) -> Local {
         let identities = home.0.join("identities.json");
         let file = json!([
             {"access_key_id": ALICE_KEY, "secret_access_key": ALICE_SECRET, "user_arn": ALICE_ARN},
@@ -419,6 +422,106 @@ fn goblet_curl_signs_with_long_term_and_temporary_credentials() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no AWS credentials"));
+}
+
+/// `home/.aws/credentials` and `home/.aws/config`: a static-key profile for
+/// alice, a `credential_process` profile for the temporary identity.
+fn write_aws_files(home: &Path) {
+    let aws = home.join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    std::fs::write(
+        aws.join("credentials"),
+        format!(
+            "[alice]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n"
+        ),
+    )
+    .unwrap();
+    let process = aws.join("credential-process.sh");
+    std::fs::write(
+        &process,
+        format!(
+            "#!/bin/sh\nprintf '%s' '{{\"Version\": 1, \"AccessKeyId\": \"{TEMP_KEY}\", \
+             \"SecretAccessKey\": \"{TEMP_SECRET}\", \"SessionToken\": \"{TEMP_TOKEN}\"}}'\n"
+        ),
+    )
+    .unwrap();
+    let mut mode = std::fs::metadata(&process).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
+    std::fs::set_permissions(&process, mode).unwrap();
+    std::fs::write(
+        aws.join("config"),
+        format!(
+            "[profile temp]\ncredential_process = {}\n[profile broken]\nsource_profile = nowhere\nrole_arn = arn:aws:iam::111122223333:role/r\n",
+            process.display()
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn credentials_come_from_profiles_and_credential_process() {
+    let local = Local::helloworld(&[]);
+    write_aws_files(&local.home.0);
+    let curl = |profile: &str| {
+        clean_command(&bins().goblet, &local.home.0)
+            .env("AWS_PROFILE", profile)
+            .args(["curl", &local.url])
+            .output()
+            .unwrap()
+    };
+    // A profile's static keys, and a credential_process's temporary ones.
+    for profile in ["alice", "temp"] {
+        let out = curl(profile);
+        assert!(
+            out.status.success(),
+            "{profile}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            r#"{"hello":"world"}"#,
+            "{profile}"
+        );
+    }
+    // A profile that cannot give credentials: a clear error, exit 1.
+    for profile in ["broken", "missing"] {
+        let out = curl(profile);
+        assert_eq!(out.status.code(), Some(1), "{profile}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("error: ")
+                && stderr.contains(profile)
+                && !stderr.contains("panicked"),
+            "{profile}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn goblet_local_accepts_the_users_own_profile() {
+    let home = Scratch::new();
+    write_aws_files(&home.0);
+    // Not in the identities file: known to goblet local only through the
+    // profile that AWS_PROFILE names when it starts.
+    let bob_key = "AKIDLOCALBOBPROFILE3";
+    std::fs::write(
+        home.0.join(".aws/credentials"),
+        format!("[default]\naws_access_key_id = {bob_key}\naws_secret_access_key = bob-secret\n"),
+    )
+    .unwrap();
+    let local = Local::start_in(home, &bins().helloworld, &[]);
+    assert!(
+        local.output().join("\n").contains(bob_key),
+        "{:#?}",
+        local.output()
+    );
+    let out = clean_command(&bins().goblet, &local.home.0)
+        .env("AWS_ACCESS_KEY_ID", bob_key)
+        .env("AWS_SECRET_ACCESS_KEY", "bob-secret")
+        .args(["curl", &local.url])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), r#"{"hello":"world"}"#);
 }
 
 #[test]

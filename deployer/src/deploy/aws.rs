@@ -176,7 +176,7 @@ fn denied_permission(message: &str) -> Option<&str> {
 }
 
 /// The error and its sources, e.g. "dispatch failure: connection refused".
-fn full_message(error: &dyn std::error::Error) -> String {
+pub(crate) fn full_message(error: &dyn std::error::Error) -> String {
     let mut out = error.to_string();
     let mut source = error.source();
     while let Some(e) = source {

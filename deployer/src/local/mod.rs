@@ -103,7 +103,11 @@ pub fn run(options: LocalOptions) -> Result<(), LocalError> {
         Some(path) => sigv4::load_identities_file(path)?,
         None => Vec::new(),
     };
-    let own_credentials = match sigv4::load_user_identity() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(LocalError::Runtime)?;
+    let own_credentials = match runtime.block_on(sigv4::load_user_identity()) {
         Ok(own) => own,
         Err(e) => {
             eprintln!("warning: your own AWS credentials are not accepted: {e}");
@@ -118,10 +122,6 @@ pub fn run(options: LocalOptions) -> Result<(), LocalError> {
         identities.push(own.clone());
     }
     let function = function_config(&options, &app.manifest, own_credentials)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(LocalError::Runtime)?;
     runtime.block_on(serve(options, binary, app.manifest, identities, function))
 }
 

@@ -2,10 +2,9 @@
 //! token, and who they stand for.
 //!
 //! Two sources:
-//! * the user's own credentials, found as the AWS SDKs find them
-//!   ([`load_user_identity`]): `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
-//!   `AWS_SESSION_TOKEN`, else the static keys of the active profile in
-//!   `~/.aws/credentials` and `~/.aws/config` (see [`super::profile`]);
+//! * the user's own credentials, resolved by the AWS SDK's own providers
+//!   ([`load_user_identity`]): the environment, else the active profile of
+//!   `~/.aws/credentials` and `~/.aws/config`;
 //! * an identities file, `--identities FILE` ([`load_identities_file`]):
 //!
 //! ```json
@@ -25,9 +24,12 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
+use aws_config::meta::credentials::CredentialsProviderChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_credential_types::provider::ProvideCredentials as _;
+use aws_credential_types::provider::error::CredentialsError;
 use serde::Deserialize;
-
-use super::profile;
 
 /// The account used when neither `account_id` nor `user_arn` tells one.
 pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
@@ -143,29 +145,10 @@ pub enum IdentityError {
         key: Option<String>,
         message: String,
     },
-    /// A shared config or credentials file does not parse.
-    #[error("{}:{line}: {message}", path.display())]
-    ProfileSyntax {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
-    /// `AWS_PROFILE` names a profile that neither file has.
-    #[error(
-        "profile \"{profile}\" (from {variable}) is not in {} or {}",
-        credentials.display(),
-        config.display()
-    )]
-    ProfileNotFound {
-        profile: String,
-        variable: &'static str,
-        credentials: PathBuf,
-        config: PathBuf,
-    },
-    /// The active profile has keys missing, or gets its credentials in a way
-    /// the local gateway cannot follow offline (role, SSO, process).
-    #[error("profile \"{profile}\": {message}")]
-    UnusableProfile { profile: String, message: String },
+    /// The SDK's providers found credentials configured but could not load
+    /// them (a missing profile, a broken file, a failing credential_process).
+    #[error("cannot load your AWS credentials: {0}")]
+    Credentials(String),
 }
 
 // ---------------------------------------------------------------------------
@@ -298,137 +281,36 @@ fn check_field(name: &str, value: &str) -> Result<(), String> {
 // The user's own credentials
 // ---------------------------------------------------------------------------
 
-/// The user's own credentials, found like the AWS SDKs' default chain minus
-/// what needs the network: environment variables first, then the active
-/// profile's static keys. `Ok(None)` when there are none; an error when the
-/// chosen profile is missing or unusable, or a file does not parse.
+/// The user's own credentials, as the AWS CLI and SDKs find them, through the
+/// SDK's own providers: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` /
+/// `AWS_SESSION_TOKEN`, else the profile named by `AWS_PROFILE` (default
+/// `default`) in `~/.aws/credentials` and `~/.aws/config` (or
+/// `AWS_SHARED_CREDENTIALS_FILE` / `AWS_CONFIG_FILE`): static keys,
+/// `credential_process`, or `role_arn` with a `source_profile`. The instance
+/// and container metadata endpoints are left out: they are for code running on
+/// AWS, and probing them from a laptop only adds a timeout.
 ///
-/// Reads the process environment and files: call it at start-up, never on
-/// the request path.
-pub fn load_user_identity() -> Result<Option<Identity>, IdentityError> {
-    load_user_identity_with(&|name| std::env::var(name).ok())
-}
-
-/// [`load_user_identity`] with the environment given as a lookup function
-/// (for tests, and for callers that hold their own view of it).
-///
-/// * `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`),
-///   both non-empty, win;
-/// * otherwise the profile named by `AWS_PROFILE`, else
-///   `AWS_DEFAULT_PROFILE`, else `default`, read from
-///   `AWS_SHARED_CREDENTIALS_FILE` (default `~/.aws/credentials`) and
-///   `AWS_CONFIG_FILE` (default `~/.aws/config`), the credentials file
-///   taking precedence key by key.
-pub fn load_user_identity_with(
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<Identity>, IdentityError> {
-    let var = |name: &str| env(name).filter(|v| !v.is_empty());
-    if let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
-        return Ok(Some(Identity::new(
-            key,
-            secret,
-            var("AWS_SESSION_TOKEN"),
+/// `Ok(None)` when nothing is configured. Reads the environment and files:
+/// call it at start-up, never on the request path.
+pub async fn load_user_identity() -> Result<Option<Identity>, IdentityError> {
+    let chain = CredentialsProviderChain::first_try(
+        "Environment",
+        EnvironmentVariableCredentialsProvider::new(),
+    )
+    .or_else("Profile", ProfileFileCredentialsProvider::builder().build());
+    match chain.provide_credentials().await {
+        Ok(c) => Ok(Some(Identity::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            c.session_token().map(str::to_owned),
             None,
             None,
-            "environment",
-        )));
-    }
-
-    let (profile_name, variable) = match (var("AWS_PROFILE"), var("AWS_DEFAULT_PROFILE")) {
-        (Some(p), _) => (p, Some("AWS_PROFILE")),
-        (None, Some(p)) => (p, Some("AWS_DEFAULT_PROFILE")),
-        (None, None) => ("default".to_owned(), None),
-    };
-    let home = home_dir(&var);
-    let credentials_path = file_path(
-        var("AWS_SHARED_CREDENTIALS_FILE"),
-        home.as_deref(),
-        "credentials",
-    );
-    let config_path = file_path(var("AWS_CONFIG_FILE"), home.as_deref(), "config");
-
-    let profiles = profile::load(&credentials_path, &config_path)?;
-    let Some(properties) = profiles.get(&profile_name) else {
-        return match variable {
-            Some(variable) => Err(IdentityError::ProfileNotFound {
-                profile: profile_name,
-                variable,
-                credentials: credentials_path,
-                config: config_path,
-            }),
-            None => Ok(None),
-        };
-    };
-    let get = |key: &str| properties.get(key).filter(|v| !v.is_empty()).cloned();
-    match (get("aws_access_key_id"), get("aws_secret_access_key")) {
-        (Some(key), Some(secret)) => Ok(Some(Identity::new(
-            key,
-            secret,
-            get("aws_session_token"),
-            None,
-            None,
-            format!("profile \"{profile_name}\""),
+            "your AWS credentials",
         ))),
-        (Some(_), None) => Err(IdentityError::UnusableProfile {
-            profile: profile_name,
-            message: "aws_access_key_id is set but aws_secret_access_key is not".to_owned(),
-        }),
-        (None, Some(_)) => Err(IdentityError::UnusableProfile {
-            profile: profile_name,
-            message: "aws_secret_access_key is set but aws_access_key_id is not".to_owned(),
-        }),
-        (None, None) => {
-            let dynamic = [
-                "role_arn",
-                "credential_process",
-                "sso_session",
-                "sso_start_url",
-                "web_identity_token_file",
-                "login_session",
-            ]
-            .into_iter()
-            .find(|k| properties.contains_key(*k));
-            match dynamic {
-                Some(k) => Err(IdentityError::UnusableProfile {
-                    profile: profile_name,
-                    message: format!(
-                        "it gets credentials through {k}, which the local gateway cannot follow; \
-                         export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN \
-                         (e.g. with `aws configure export-credentials --format env`) or use --identities"
-                    ),
-                }),
-                None if variable.is_some() => Err(IdentityError::UnusableProfile {
-                    profile: profile_name,
-                    message: "it has no aws_access_key_id / aws_secret_access_key".to_owned(),
-                }),
-                None => Ok(None),
-            }
-        }
-    }
-}
-
-/// The home directory as the SDKs find it: `HOME`, else `USERPROFILE`, else
-/// `HOMEDRIVE` + `HOMEPATH`.
-fn home_dir(var: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
-    var("HOME")
-        .or_else(|| var("USERPROFILE"))
-        .or_else(|| Some(format!("{}{}", var("HOMEDRIVE")?, var("HOMEPATH")?)))
-        .map(PathBuf::from)
-}
-
-/// An override (with a leading `~` expanded) or `~/.aws/{default_name}`.
-fn file_path(overridden: Option<String>, home: Option<&Path>, default_name: &str) -> PathBuf {
-    match overridden {
-        Some(p) => match (p.strip_prefix('~'), home) {
-            (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with(['/', '\\']) => {
-                home.join(rest.trim_start_matches(['/', '\\']))
-            }
-            _ => PathBuf::from(p),
-        },
-        None => home
-            .map(|h| h.join(".aws"))
-            .unwrap_or_else(|| PathBuf::from(".aws"))
-            .join(default_name),
+        Err(CredentialsError::CredentialsNotLoaded(_)) => Ok(None),
+        Err(e) => Err(IdentityError::Credentials(
+            crate::deploy::aws::full_message(&e),
+        )),
     }
 }
 
@@ -464,22 +346,5 @@ mod tests {
         );
         assert_eq!(id.principal(), "Deployer:ci-run");
         assert!(!format!("{id:?}").contains("SeCrEtToKeN"));
-    }
-
-    #[test]
-    fn tilde_expansion() {
-        let home = Path::new("/home/u");
-        assert_eq!(
-            file_path(Some("~/x/creds".into()), Some(home), "credentials"),
-            PathBuf::from("/home/u/x/creds")
-        );
-        assert_eq!(
-            file_path(None, Some(home), "config"),
-            PathBuf::from("/home/u/.aws/config")
-        );
-        assert_eq!(
-            file_path(Some("/etc/aws".into()), Some(home), "config"),
-            PathBuf::from("/etc/aws")
-        );
     }
 }

@@ -8,8 +8,9 @@
 //! * It answers who signed ([`VerifiedCaller`], for
 //!   `requestContext.identity`) or why not ([`Rejection`]: `403` with API
 //!   Gateway's `x-amzn-ErrorType` and message).
-//! * [`load_user_identity`] finds the user's own credentials like the AWS
-//!   SDKs do (environment, then the shared `credentials`/`config` files);
+//! * [`load_user_identity`] finds the user's own credentials through the AWS
+//!   SDK's providers (environment, then the shared `credentials`/`config`
+//!   files);
 //!   [`load_identities_file`] reads `--identities FILE`.
 //!
 //! The expected signature is computed by the official `aws-sigv4` crate, by
@@ -31,14 +32,13 @@
 
 mod identities;
 mod parse;
-mod profile;
 mod rejection;
 mod time;
 mod verify;
 
 pub use identities::{
     DEFAULT_ACCOUNT_ID, Identity, IdentityError, load_identities_file, load_user_identity,
-    load_user_identity_with, parse_identities,
+    parse_identities,
 };
 pub use rejection::{ErrorType, Rejection};
 pub use verify::{RequestParts, SERVICE, VerifiedCaller, Verifier};
