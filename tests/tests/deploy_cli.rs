@@ -727,9 +727,10 @@ fn configuration_changes_and_foreign_resources() {
     );
     assert_eq!(aws.proxy.mutating(), []);
 
-    // The user's own role replaces goblet's, and the retention is dropped:
-    // the function moves to the role, goblet's role is deleted, the logs are
-    // kept forever again.
+    // The user's own role replaces goblet's, the retention is dropped and the
+    // endpoint becomes regional: the function moves to the role, goblet's
+    // role is deleted, the logs are kept forever again, the REST API is
+    // changed in place, and the API moves to stage v2 (the old stage goes).
     let own = aws.moto.boto3(
         r#"
 trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -740,7 +741,9 @@ print(json.dumps(iam.create_role(RoleName="my-own-role", AssumeRolePolicyDocumen
     let own = own.as_str().expect("the role's ARN").to_owned();
     let config = CONFIG.replace(
         "log_retention_days = 14\n",
-        &format!("iam_role_arn = \"{own}\"\n"),
+        &format!(
+            "iam_role_arn = \"{own}\"\nendpoint_type = \"REGIONAL\"\napi_gateway_stage = \"v2\"\n"
+        ),
     );
     std::fs::write(dir.join("Cargo.toml"), config).unwrap();
     let run = ok(aws.deploy(&dir, binary, &[]));
@@ -753,6 +756,27 @@ print(json.dumps(iam.create_role(RoleName="my-own-role", AssumeRolePolicyDocumen
     assert_eq!(keys(&snap["roles"]), ["my-own-role"], "{snap:#}");
     assert_eq!(snap["functions"][FUNCTION]["role"], own.as_str());
     assert_eq!(snap["log_groups"][LOG_GROUP], Value::Null, "{snap:#}");
+    assert!(
+        run.stderr
+            .contains("Changing REST API helloworld-dev endpoint type EDGE → REGIONAL"),
+        "{run:#?}"
+    );
+    let api = snap["apis"]["helloworld-dev"]["id"].as_str().unwrap();
+    let types = aws.moto.boto3(&format!(
+        "print(json.dumps(apigw.get_rest_api(restApiId='{api}')['endpointConfiguration']['types']))"
+    ));
+    assert_eq!(types, json!(["REGIONAL"]));
+    assert_eq!(
+        snap["apis"]["helloworld-dev"]["stages"],
+        json!({"v2": true})
+    );
+    assert!(
+        record(&dir)["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/v2/_user_request_/")),
+        "{:#}",
+        record(&dir)
+    );
     let left = record(&dir);
     assert_eq!(left["role"]["managed"], false, "{left:#}");
     assert!(left.get("retired_role").is_none(), "{left:#}");

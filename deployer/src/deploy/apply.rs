@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
-use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, IntegrationType};
+use aws_sdk_apigateway::types::{
+    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation,
+};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 
@@ -295,6 +297,36 @@ impl<'a> Apply<'a> {
                     .send()
                     .await
                     .map_err(|e| fail("lambda:DeleteFunctionConcurrency", self.fname(), e))?;
+            }
+            Action::DeleteStage { name } => {
+                let api = self.api_id()?;
+                aws.write();
+                found(
+                    aws.apigateway
+                        .delete_stage()
+                        .rest_api_id(&api)
+                        .stage_name(name)
+                        .send()
+                        .await
+                        .map_err(|e| fail("apigateway:DELETE", format!("stage {name}"), e)),
+                )?;
+            }
+            Action::ChangeEndpointType { old, new } => {
+                let api = self.api_id()?;
+                aws.write();
+                aws.apigateway
+                    .update_rest_api()
+                    .rest_api_id(&api)
+                    .patch_operations(
+                        PatchOperation::builder()
+                            .op(Op::Replace)
+                            .path(format!("/endpointConfiguration/types/{old}"))
+                            .value(new)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| fail("apigateway:PATCH", format!("REST API {api}"), e))?;
             }
             Action::DeleteRole { name } => {
                 self.wait_function().await?;

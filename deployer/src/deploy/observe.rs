@@ -50,9 +50,13 @@ pub struct FunctionObs {
 #[derive(Debug)]
 pub struct ApiObs {
     pub id: String,
+    /// `EDGE`, `REGIONAL` or `PRIVATE`.
+    pub endpoint_type: Option<String>,
     pub resources: BTreeMap<String, ResourceObs>,
     /// The stage's current deployment; `None` when the stage does not exist.
     pub stage_deployment: Option<String>,
+    /// The API's other stages: left by an earlier `api_gateway_stage`.
+    pub other_stages: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -131,18 +135,20 @@ pub async fn api_named(
     app: &str,
     stage: &str,
 ) -> Result<Option<String>, AwsError> {
-    find_api(aws, name, app, stage, None).await
+    Ok(find_api(aws, name, app, stage, None)
+        .await?
+        .map(|(id, _)| id))
 }
 
 /// The recorded REST API if it still exists, else the one named `name` with
-/// goblet's tags for `app` and `stage`.
+/// goblet's tags for `app` and `stage`: its id and endpoint type.
 async fn find_api(
     aws: &Aws,
     name: &str,
     app: &str,
     stage: &str,
     recorded: Option<&str>,
-) -> Result<Option<String>, AwsError> {
+) -> Result<Option<(String, Option<String>)>, AwsError> {
     let mut position = None;
     let mut chosen = None;
     loop {
@@ -159,16 +165,24 @@ async fn find_api(
             let id = api.id.clone().unwrap_or_default();
             let tags = api.tags.unwrap_or_default().into_iter().collect();
             let ours = api.name.as_deref() == Some(name) && goblet_tags(&tags, app, stage);
+            let endpoint_type = api
+                .endpoint_configuration
+                .and_then(|c| c.types)
+                .and_then(|t| t.first().map(|t| t.as_str().to_owned()));
             if Some(id.as_str()) == recorded {
-                chosen = Some(id);
+                chosen = Some((id, endpoint_type));
                 break;
             }
             if ours && chosen.is_none() {
-                chosen = Some(id);
+                chosen = Some((id, endpoint_type));
             }
         }
         position = page.position;
-        if position.is_none() || chosen.as_deref().is_some_and(|c| Some(c) == recorded) {
+        if position.is_none()
+            || chosen
+                .as_ref()
+                .is_some_and(|(c, _)| Some(c.as_str()) == recorded)
+        {
             break;
         }
     }
@@ -337,7 +351,9 @@ async fn observe_api(
         recorded,
     )
     .await?;
-    let Some(id) = chosen else { return Ok(None) };
+    let Some((id, endpoint_type)) = chosen else {
+        return Ok(None);
+    };
     let resources = observe_resources(aws, &id).await?;
     aws.read();
     let stages = aws
@@ -347,16 +363,23 @@ async fn observe_api(
         .send()
         .await
         .map_err(|e| fail("apigateway:GET", format!("stages of REST API {id}"), e))?;
-    let stage_deployment = stages
-        .item
-        .unwrap_or_default()
-        .into_iter()
-        .find(|s| s.stage_name.as_deref() == Some(target.api_stage.as_str()))
-        .map(|s| s.deployment_id.unwrap_or_default());
+    let mut stage_deployment = None;
+    let mut other_stages = Vec::new();
+    for stage in stages.item.unwrap_or_default() {
+        let name = stage.stage_name.unwrap_or_default();
+        if name == target.api_stage {
+            stage_deployment = Some(stage.deployment_id.unwrap_or_default());
+        } else {
+            other_stages.push(name);
+        }
+    }
+    other_stages.sort();
     Ok(Some(ApiObs {
         id,
+        endpoint_type,
         resources,
         stage_deployment,
+        other_stages,
     }))
 }
 

@@ -56,6 +56,15 @@ pub enum Action {
         old: i32,
     },
     CreateRestApi,
+    /// A stage of goblet's REST API that `api_gateway_stage` no longer names.
+    DeleteStage {
+        name: String,
+    },
+    /// The REST API's endpoint type (takes effect at once, no deployment).
+    ChangeEndpointType {
+        old: String,
+        new: String,
+    },
     CreateResource {
         path: String,
     },
@@ -99,7 +108,8 @@ impl Action {
             | Action::CreateDeployment => Kind::Create,
             Action::DeleteResource { .. }
             | Action::DeleteMethod { .. }
-            | Action::DeleteRole { .. } => Kind::Delete,
+            | Action::DeleteRole { .. }
+            | Action::DeleteStage { .. } => Kind::Delete,
             _ => Kind::Change,
         }
     }
@@ -189,6 +199,10 @@ impl fmt::Display for Described<'_> {
                 n.log_group
             ),
             Action::CreateRestApi => write!(f, "create REST API {}", n.api),
+            Action::DeleteStage { name } => write!(f, "delete stage {name}"),
+            Action::ChangeEndpointType { old, new } => {
+                write!(f, "change REST API {} endpoint type {old} → {new}", n.api)
+            }
             Action::CreateResource { path } => write!(f, "create resource {path}"),
             Action::DeleteResource { path, methods } if methods.is_empty() => {
                 write!(f, "delete resource {path}")
@@ -398,7 +412,19 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
             actions.push(Action::CreateRestApi);
             &empty
         }
-        Some(api) => &api.resources,
+        Some(api) => {
+            if let Some(old) = api
+                .endpoint_type
+                .as_ref()
+                .filter(|t| **t != target.endpoint_type)
+            {
+                actions.push(Action::ChangeEndpointType {
+                    old: old.clone(),
+                    new: target.endpoint_type.clone(),
+                });
+            }
+            &api.resources
+        }
     };
     let wanted_paths = target.resource_paths();
     // Resources no route needs, children before their parents, and before
@@ -481,6 +507,13 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         .is_none_or(|a| a.stage_deployment.is_none());
     if actions.iter().any(Action::changes_api) || stage_missing || state.pending_deployment {
         actions.push(Action::CreateDeployment);
+    }
+    // goblet owns its REST API: a stage other than the configured one is an
+    // earlier `api_gateway_stage`, still serving the old routes at the old URL.
+    if let Some(api) = &observed.api {
+        for name in &api.other_stages {
+            actions.push(Action::DeleteStage { name: name.clone() });
+        }
     }
     Plan { actions, account }
 }
