@@ -727,6 +727,26 @@ fn configuration_changes_and_foreign_resources() {
     );
     assert_eq!(aws.proxy.mutating(), []);
 
+    // New tags reach the role as well as the function.
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        CONFIG.replace(r#"tags = { team = "web" }"#, r#"tags = { owner = "ops" }"#),
+    )
+    .unwrap();
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, binary, &[]));
+    let tags = aws.moto.boto3(
+        r#"
+role = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName="helloworld-dev")["Tags"]}
+fn = lam.get_function(FunctionName="helloworld-dev")["Tags"]
+print(json.dumps({"role": role, "function": fn}))
+"#,
+    );
+    let expected = json!({"goblet:app": "helloworld", "goblet:stage": "dev", "owner": "ops"});
+    assert_eq!(tags, json!({"role": expected, "function": expected}));
+    // Two calls each (tag, untag), no deployment.
+    assert_eq!(aws.proxy.mutating().len(), 4, "{:#?}", aws.proxy.calls());
+
     // The user's own role replaces goblet's, the retention is dropped and the
     // endpoint becomes regional: the function moves to the role, goblet's
     // role is deleted, the logs are kept forever again, the REST API is

@@ -158,18 +158,7 @@ impl<'a> Apply<'a> {
                     .role_name(name)
                     .assume_role_policy_document(trust_policy.to_string())
                     .description(format!("goblet: {} stage {}", t.app_name, t.stage))
-                    .set_tags(Some(
-                        t.tags
-                            .iter()
-                            .map(|(k, v)| {
-                                aws_sdk_iam::types::Tag::builder()
-                                    .key(k)
-                                    .value(v)
-                                    .build()
-                                    .expect("key and value are set")
-                            })
-                            .collect(),
-                    ))
+                    .set_tags(Some(iam_tags(&t.tags)))
                     .send()
                     .await
                     .map_err(|e| fail("iam:CreateRole", format!("role {name}"), e))?;
@@ -258,6 +247,28 @@ impl<'a> Apply<'a> {
                         )
                     })?;
                 self.function_updating = true;
+            }
+            Action::TagRole { tags } => {
+                let name = self.names.role.clone();
+                aws.write();
+                aws.iam
+                    .tag_role()
+                    .role_name(&name)
+                    .set_tags(Some(iam_tags(tags)))
+                    .send()
+                    .await
+                    .map_err(|e| fail("iam:TagRole", format!("role {name}"), e))?;
+            }
+            Action::UntagRole { keys } => {
+                let name = self.names.role.clone();
+                aws.write();
+                aws.iam
+                    .untag_role()
+                    .role_name(&name)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .map_err(|e| fail("iam:UntagRole", format!("role {name}"), e))?;
             }
             Action::TagFunction { tags } => {
                 aws.write();
@@ -756,6 +767,18 @@ impl<'a> Apply<'a> {
             .cloned()
             .ok_or_else(|| DeployError::Inconsistent(format!("no resource {path}")))
     }
+}
+
+fn iam_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
+    tags.iter()
+        .filter_map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .ok()
+        })
+        .collect()
 }
 
 /// Deletes a role goblet created: its inline policy, then the role.

@@ -34,6 +34,12 @@ pub enum Action {
     UpdateFunctionConfiguration {
         changes: Vec<String>,
     },
+    TagRole {
+        tags: BTreeMap<String, String>,
+    },
+    UntagRole {
+        keys: Vec<String>,
+    },
     TagFunction {
         tags: BTreeMap<String, String>,
     },
@@ -159,9 +165,14 @@ impl fmt::Display for Described<'_> {
             Action::UpdateFunctionConfiguration { changes } => {
                 write!(f, "change function {} {}", n.function, changes.join(", "))
             }
+            Action::TagRole { tags } => {
+                write!(f, "change role {} tags {}", n.role, tag_list(tags))
+            }
+            Action::UntagRole { keys } => {
+                write!(f, "change role {} untag {}", n.role, keys.join(","))
+            }
             Action::TagFunction { tags } => {
-                let tags: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                write!(f, "change function {} tags {}", n.function, tags.join(","))
+                write!(f, "change function {} tags {}", n.function, tag_list(tags))
             }
             Action::UntagFunction { keys } => {
                 write!(f, "change function {} untag {}", n.function, keys.join(","))
@@ -287,6 +298,13 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
                     Some(p) if p != policy => actions.push(Action::PutRolePolicy { create: false }),
                     Some(_) => {}
                 }
+                let (tags, keys) = tag_changes(&role.tags, &target.tags);
+                if !tags.is_empty() {
+                    actions.push(Action::TagRole { tags });
+                }
+                if !keys.is_empty() {
+                    actions.push(Action::UntagRole { keys });
+                }
             }
         }
     }
@@ -343,23 +361,12 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
             if !changes.is_empty() {
                 actions.push(Action::UpdateFunctionConfiguration { changes });
             }
-            let wanted: BTreeMap<String, String> = target
-                .tags
-                .iter()
-                .filter(|(k, v)| function.tags.get(*k) != Some(v))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if !wanted.is_empty() {
-                actions.push(Action::TagFunction { tags: wanted });
+            let (tags, keys) = tag_changes(&function.tags, &target.tags);
+            if !tags.is_empty() {
+                actions.push(Action::TagFunction { tags });
             }
-            let stale: Vec<String> = function
-                .tags
-                .keys()
-                .filter(|k| !target.tags.contains_key(*k) && !k.starts_with("aws:"))
-                .cloned()
-                .collect();
-            if !stale.is_empty() {
-                actions.push(Action::UntagFunction { keys: stale });
+            if !keys.is_empty() {
+                actions.push(Action::UntagFunction { keys });
             }
             match (function.reserved_concurrency, target.reserved_concurrency) {
                 (old, Some(new)) if old != Some(new) => actions.push(Action::PutConcurrency(new)),
@@ -516,6 +523,30 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         }
     }
     Plan { actions, account }
+}
+
+/// The tags to set (new or changed) and the keys to remove to turn `current`
+/// into `wanted`; AWS's own `aws:` tags are not goblet's to remove.
+fn tag_changes(
+    current: &BTreeMap<String, String>,
+    wanted: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let set = wanted
+        .iter()
+        .filter(|(k, v)| current.get(*k) != Some(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = current
+        .keys()
+        .filter(|k| !wanted.contains_key(*k) && !k.starts_with("aws:"))
+        .cloned()
+        .collect();
+    (set, remove)
+}
+
+fn tag_list(tags: &BTreeMap<String, String>) -> String {
+    let pairs: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join(",")
 }
 
 /// What differs between a method and its target ("authorizationType NONE → AWS_IAM").
