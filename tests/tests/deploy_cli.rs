@@ -747,6 +747,23 @@ print(json.dumps({"role": role, "function": fn}))
     // Two calls each (tag, untag), no deployment.
     assert_eq!(aws.proxy.mutating().len(), 4, "{:#?}", aws.proxy.calls());
 
+    // iam_role_arn naming the very role goblet made: it stays.
+    let goblet_role = aws.moto.snapshot()["functions"][FUNCTION]["role"]
+        .as_str()
+        .expect("the function's role")
+        .to_owned();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        CONFIG.replace(
+            "log_retention_days = 14\n",
+            &format!("log_retention_days = 14\niam_role_arn = \"{goblet_role}\"\n"),
+        ),
+    )
+    .unwrap();
+    let run = ok(aws.deploy(&dir, binary, &[]));
+    assert!(!run.stderr.contains("Deleting role"), "{run:#?}");
+    assert_eq!(keys(&aws.moto.snapshot()["roles"]), [FUNCTION]);
+
     // The user's own role replaces goblet's, the retention is dropped and the
     // endpoint becomes regional: the function moves to the role, goblet's
     // role is deleted, the logs are kept forever again, the REST API is
@@ -775,7 +792,12 @@ print(json.dumps(iam.create_role(RoleName="my-own-role", AssumeRolePolicyDocumen
     let snap = aws.moto.snapshot();
     assert_eq!(keys(&snap["roles"]), ["my-own-role"], "{snap:#}");
     assert_eq!(snap["functions"][FUNCTION]["role"], own.as_str());
-    assert_eq!(snap["log_groups"][LOG_GROUP], Value::Null, "{snap:#}");
+    // Kept, with no retention: not deleted.
+    assert_eq!(
+        snap["log_groups"].get(LOG_GROUP),
+        Some(&Value::Null),
+        "{snap:#}"
+    );
     assert!(
         run.stderr
             .contains("Changing REST API helloworld-dev endpoint type EDGE → REGIONAL"),

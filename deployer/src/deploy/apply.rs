@@ -18,7 +18,7 @@ use super::plan::{Action, Described, Names};
 use super::state::{Deployed, FunctionRecord, RestApiRecord, RoleRecord};
 use super::target::{
     HANDLER, Integration, MOCK_REQUEST_TEMPLATE, MethodTarget, PERMISSION_SID, RoleTarget, Target,
-    account_of, cors_mock_headers, proxy_uri, source_arn,
+    account_of, cors_mock_headers, function_description, proxy_uri, source_arn,
 };
 
 /// Everything applying needs, and the ids it learns as it goes.
@@ -83,17 +83,22 @@ impl<'a> Apply<'a> {
     /// Records what exists (found or created) before anything is changed.
     pub fn record_found(&mut self) -> Result<(), DeployError> {
         let before = self.state.clone();
+        // goblet's old role stays on record until it is deleted; one back in
+        // use is no longer retired.
+        self.state.retired_role = super::plan::role_to_retire(&self.state, self.target).cloned();
         if let Some(arn) = &self.role_arn {
             let (name, managed) = match &self.target.role {
                 RoleTarget::Managed { name, .. } => (name.clone(), true),
-                RoleTarget::Existing { arn } => {
-                    (arn.rsplit('/').next().unwrap_or(arn).to_owned(), false)
-                }
+                // Still goblet's (and deleted with the stage) when
+                // `iam_role_arn` names the role goblet made.
+                RoleTarget::Existing { arn } => (
+                    arn.rsplit('/').next().unwrap_or(arn).to_owned(),
+                    self.state
+                        .role
+                        .as_ref()
+                        .is_some_and(|r| r.managed && r.arn == *arn),
+                ),
             };
-            // The role goblet made stays on record until it is deleted.
-            if let Some(old) = self.state.role.take_if(|r| r.managed && !managed) {
-                self.state.retired_role = Some(old);
-            }
             self.state.role = Some(RoleRecord {
                 name,
                 arn: arn.clone(),
@@ -398,7 +403,7 @@ impl<'a> Apply<'a> {
                     .apigateway
                     .create_rest_api()
                     .name(&t.api_name)
-                    .description(format!("goblet app {} stage {}", t.app_name, t.stage))
+                    .description(function_description(&t.app_name, &t.stage))
                     .endpoint_configuration(
                         EndpointConfiguration::builder().types(endpoint).build(),
                     )
@@ -576,7 +581,7 @@ impl<'a> Apply<'a> {
                 .memory_size(t.function.memory_mb)
                 .timeout(t.function.timeout_secs)
                 .environment(environment(t))
-                .description(format!("goblet app {} stage {}", t.app_name, t.stage))
+                .description(function_description(&t.app_name, &t.stage))
                 .set_tags(Some(t.tags.clone().into_iter().collect()))
                 .send()
                 .await
@@ -622,6 +627,24 @@ impl<'a> Apply<'a> {
                 .send()
                 .await
                 .map_err(|e| fail("lambda:GetFunctionConfiguration", self.fname(), e))?;
+            let failed = config
+                .state
+                .as_ref()
+                .is_some_and(|s| s.as_str() == "Failed")
+                || config
+                    .last_update_status
+                    .as_ref()
+                    .is_some_and(|s| s.as_str() == "Failed");
+            if failed {
+                let reason = config
+                    .last_update_status_reason
+                    .or(config.state_reason)
+                    .unwrap_or_else(|| "no reason given".into());
+                return Err(DeployError::Inconsistent(format!(
+                    "Lambda could not make function {} ready: {reason}",
+                    self.target.function_name
+                )));
+            }
             if !function_busy(config.state.as_ref(), config.last_update_status.as_ref()) {
                 self.function_updating = false;
                 return Ok(());

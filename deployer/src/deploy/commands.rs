@@ -11,7 +11,9 @@ use serde_json::Value;
 use super::DeployError;
 use super::apply::Apply;
 use super::aws::{Aws, found};
-use super::observe::{Observed, goblet_tags, log_group_name, observe, tagged_for};
+use super::observe::{
+    Observed, function_is_ours, goblet_tags, log_group_name, observe, tagged_for,
+};
 use super::plan::{Described, Kind, Names, plan};
 use super::state::{Deployed, state_path};
 use super::target::{RoleTarget, Target};
@@ -61,12 +63,14 @@ async fn deploy_async(target: Target, options: DeployOptions) -> Result<(), Depl
     let started = std::time::Instant::now();
     let aws = Aws::load().await?;
     let path = state_path(&options.base_dir, &options.stage);
-    let state = Deployed::load(&path)
+    let mut state = Deployed::load(&path)
         .map_err(|e| DeployError::ReadState(path.clone(), e))?
         .unwrap_or_else(|| Deployed::new(&target.app_name, &target.stage, &aws.region));
-    if state.role.is_some() || state.function.is_some() || state.rest_api.is_some() {
-        check_region(&state.region, &state.stage, &aws)?;
+    if state.is_empty() && !state.deploying {
+        // Nothing exists anywhere: the stage goes where the configuration says.
+        state.region = aws.region.clone();
     }
+    check_region(&state.region, &state.stage, &aws)?;
     let names = Names {
         role: match &target.role {
             super::target::RoleTarget::Managed { name, .. } => name.clone(),
@@ -385,7 +389,7 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
     }
     if state.function.is_none()
         && let Some(function) = super::observe::observe_function(aws, &name).await?
-        && ours(&function.tags)
+        && function_is_ours(&function, &state.app_name, &state.stage)
     {
         state.function = Some(super::state::FunctionRecord {
             name: name.clone(),
@@ -403,8 +407,10 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
     }
     // The function's own log group: goblet creates it when a retention is
     // set, and it goes with the function.
+    // Only with the function goblet made: the log group is the function's.
     let group = log_group_name(&name);
     if state.log_group.is_none()
+        && state.function.is_some()
         && super::observe::observe_log_group(aws, &group)
             .await?
             .is_some()
@@ -450,7 +456,7 @@ fn refuse_foreign(
             .function
             .as_ref()
             .is_some_and(|f| f.arn == function.arn);
-        if !recorded && !tagged_for(&function.tags, target) {
+        if !recorded && !function_is_ours(function, &target.app_name, &target.stage) {
             return Err(foreign("Lambda function", &target.function_name));
         }
     }

@@ -35,6 +35,7 @@ pub struct RoleObs {
 #[derive(Debug)]
 pub struct FunctionObs {
     pub arn: String,
+    pub description: String,
     pub code_sha256: String,
     pub runtime: String,
     pub handler: String,
@@ -120,6 +121,12 @@ pub fn function_busy(
 /// goblet must neither take it over nor delete it later.
 pub fn tagged_for(tags: &BTreeMap<String, String>, target: &Target) -> bool {
     goblet_tags(tags, &target.app_name, &target.stage)
+}
+
+/// Whether goblet made this function for this app and stage.
+pub fn function_is_ours(function: &FunctionObs, app: &str, stage: &str) -> bool {
+    goblet_tags(&function.tags, app, stage)
+        || function.description == super::target::function_description(app, stage)
 }
 
 /// Whether `tags` are goblet's for this app and stage.
@@ -255,6 +262,7 @@ pub async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionOb
         return Ok(None);
     };
     Ok(Some(FunctionObs {
+        description: config.description.clone().unwrap_or_default(),
         busy: function_busy(config.state.as_ref(), config.last_update_status.as_ref()),
         arn: config.function_arn.unwrap_or_default(),
         code_sha256: config.code_sha256.unwrap_or_default(),

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::observe::{IntegrationObs, MethodObs, Observed};
-use super::state::Deployed;
+use super::state::{Deployed, RoleRecord};
 use super::target::{
     HANDLER, Integration, MethodTarget, RUNTIME, RoleTarget, Target, account_of, proxy_uri,
     source_arn,
@@ -376,19 +376,6 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         }
     }
 
-    // goblet's role, once nothing uses it.
-    let retired = state.retired_role.as_ref().or_else(|| {
-        state
-            .role
-            .as_ref()
-            .filter(|r| r.managed && matches!(target.role, RoleTarget::Existing { .. }))
-    });
-    if let Some(role) = retired {
-        actions.push(Action::DeleteRole {
-            name: role.name.clone(),
-        });
-    }
-
     // The log group, when a retention is configured.
     if let Some(days) = target.log_retention_days {
         match observed.log_group {
@@ -522,7 +509,34 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
             actions.push(Action::DeleteStage { name: name.clone() });
         }
     }
+    // goblet's old role last, once the function has moved off it: a failure
+    // here (no iam:DeleteRole, say) leaves the new configuration in place.
+    if let Some(role) = role_to_retire(state, target) {
+        actions.push(Action::DeleteRole {
+            name: role.name.clone(),
+        });
+    }
     Plan { actions, account }
+}
+
+/// goblet's own role that the stage no longer uses: recorded as retired, or
+/// recorded as the stage's role while the configuration now names another
+/// (`iam_role_arn`). Never the role the target uses, whatever the record says.
+pub fn role_to_retire<'s>(state: &'s Deployed, target: &Target) -> Option<&'s RoleRecord> {
+    let in_use = |r: &RoleRecord| match &target.role {
+        RoleTarget::Managed { name, .. } => r.name == *name,
+        RoleTarget::Existing { arn } => r.arn == *arn,
+    };
+    state
+        .retired_role
+        .as_ref()
+        .or_else(|| {
+            state
+                .role
+                .as_ref()
+                .filter(|r| r.managed && matches!(target.role, RoleTarget::Existing { .. }))
+        })
+        .filter(|r| !in_use(r))
 }
 
 /// The tags to set (new or changed) and the keys to remove to turn `current`

@@ -102,6 +102,13 @@ impl Target {
     }
 }
 
+/// The description goblet gives its functions: with the tags, how a function
+/// is known to be goblet's when its tags cannot be read (GetFunction returns
+/// them only to callers allowed `lambda:ListTags`).
+pub fn function_description(app: &str, stage: &str) -> String {
+    format!("goblet app {app} stage {stage}")
+}
+
 /// The AWS partition a region belongs to: the first word of its ARNs.
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {

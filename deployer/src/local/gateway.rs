@@ -205,11 +205,21 @@ impl Gateway {
         // The invocation is its own task: a client that hangs up does not
         // cancel it (Lambda runs it to the end), and the worker it holds goes
         // back to the pool or is replaced as usual.
-        let pool = self.pool.clone();
-        let invocation = tokio::spawn(async move { pool.invoke(Bytes::from(event)).await });
-        let outcome = match tokio::time::timeout(self.integration_timeout, invocation).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(_)) => Err(Failure::Failed),
+        // Waiting for a free execution environment counts towards the
+        // integration timeout; a request given up while waiting never runs.
+        let deadline = tokio::time::Instant::now() + self.integration_timeout;
+        let outcome = match tokio::time::timeout_at(deadline, self.pool.permit()).await {
+            Ok(Ok(permit)) => {
+                let pool = self.pool.clone();
+                let event = Bytes::from(event);
+                let invocation = tokio::spawn(async move { pool.invoke(permit, event).await });
+                match tokio::time::timeout_at(deadline, invocation).await {
+                    Ok(Ok(outcome)) => outcome,
+                    Ok(Err(_)) => Err(Failure::Failed),
+                    Err(_) => Err(Failure::TimedOut),
+                }
+            }
+            Ok(Err(failure)) => Err(failure),
             Err(_) => Err(Failure::TimedOut),
         };
         let mut response = match outcome {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::lambda::{FunctionConfig, InvokeError, LogSink, Outcome, Worker};
 
@@ -184,15 +184,23 @@ impl Pool {
         }
     }
 
-    /// Hands `event` to a free worker (starting one if none is free, waiting
-    /// if `concurrency` are busy) and returns the function's response.
-    pub(crate) async fn invoke(&self, event: Bytes) -> Result<Bytes, Failure> {
-        let permit = self
-            .permits
+    /// A place among the `concurrency` execution environments: waits while
+    /// all are busy. A request given up while it waits never runs.
+    pub(crate) async fn permit(&self) -> Result<OwnedSemaphorePermit, Failure> {
+        self.permits
             .clone()
             .acquire_owned()
             .await
-            .map_err(|_| Failure::Failed)?;
+            .map_err(|_| Failure::Failed)
+    }
+
+    /// Hands `event` to a free worker (starting one if none is free) and
+    /// returns the function's response.
+    pub(crate) async fn invoke(
+        &self,
+        permit: OwnedSemaphorePermit,
+        event: Bytes,
+    ) -> Result<Bytes, Failure> {
         let reused = loop {
             let Some(slot) = lock(&self.idle).pop() else {
                 break None;

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::meta::credentials::CredentialsProviderChain;
 use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::provider::ProvideCredentials as _;
 use aws_credential_types::provider::error::CredentialsError;
 use serde::Deserialize;
@@ -297,7 +298,13 @@ pub async fn load_user_identity() -> Result<Option<Identity>, IdentityError> {
         "Environment",
         EnvironmentVariableCredentialsProvider::new(),
     )
-    .or_else("Profile", ProfileFileCredentialsProvider::builder().build());
+    .or_else(
+        "Profile",
+        ProfileFileCredentialsProvider::builder()
+            // role_arn profiles call STS, which needs the profile's region.
+            .configure(&ProviderConfig::with_default_region().await)
+            .build(),
+    );
     match chain.provide_credentials().await {
         Ok(c) => Ok(Some(Identity::new(
             c.access_key_id(),
