@@ -224,6 +224,20 @@ impl Local {
     }
 }
 
+/// `goblet curl` succeeded and printed hello world's answer.
+fn assert_hello_world(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        r#"{"hello":"world"}"#,
+        "{what}"
+    );
+}
+
 fn credentials(command: &mut Command, key: &str) {
     command
         .env("AWS_ACCESS_KEY_ID", key)
@@ -379,17 +393,7 @@ fn unsigned_and_unknown_requests_get_api_gateways_403() {
 fn goblet_curl_signs_with_long_term_and_temporary_credentials() {
     let local = Local::helloworld(&[]);
     for key in [ALICE_KEY, TEMP_KEY] {
-        let out = local.curl(key, &[&local.url]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            r#"{"hello":"world"}"#,
-            "{key}"
-        );
+        assert_hello_world(&local.curl(key, &[&local.url]), key);
     }
     let out = local.curl(ALICE_KEY, &["-i", &local.url]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -471,17 +475,7 @@ fn credentials_come_from_profiles_and_credential_process() {
     };
     // A profile's static keys, and a credential_process's temporary ones.
     for profile in ["alice", "temp"] {
-        let out = curl(profile);
-        assert!(
-            out.status.success(),
-            "{profile}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            r#"{"hello":"world"}"#,
-            "{profile}"
-        );
+        assert_hello_world(&curl(profile), profile);
     }
     // A profile that cannot give credentials: a clear error, exit 1.
     for profile in ["broken", "missing"] {
