@@ -24,7 +24,10 @@ pub async fn handle_event_json(event: &[u8]) -> Result<Vec<u8>, String> {
         Ok(table) => table,
         Err(e) => panic!("goblet: the app's routes are invalid: {e}"),
     });
-    let raw: RawEvent = serde_json::from_slice(event).map_err(|e| e.to_string())?;
+    // As lambda_runtime hands it over: checked to be JSON, copied.
+    let payload: Box<serde_json::value::RawValue> =
+        serde_json::from_slice(event).map_err(|e| e.to_string())?;
+    let raw = RawEvent::parse(payload.get()).map_err(|unknown| unknown.0)?;
     let reply = dispatch::handle(table, raw)
         .await
         .map_err(|unknown| unknown.0)?;

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::request::{EventFormat, Identity, Request, RequestContext};
@@ -60,9 +61,12 @@ pub(crate) struct RawEvent {
     http_method: Option<String>,
     path: Option<String>,
     resource: Option<String>,
-    headers: Option<Pairs<String>>,
+    /// Parsed only when the event has no `multiValueHeaders` (which then
+    /// hold the same headers): see [`single_values`].
+    headers: Option<Box<RawValue>>,
     multi_value_headers: Option<Pairs<Vec<String>>>,
-    query_string_parameters: Option<Pairs<String>>,
+    /// As `headers`, for `multiValueQueryStringParameters`.
+    query_string_parameters: Option<Box<RawValue>>,
     multi_value_query_string_parameters: Option<Pairs<Vec<String>>>,
     path_parameters: Option<Pairs<String>>,
     stage_variables: Option<Pairs<String>>,
@@ -131,6 +135,15 @@ struct RawIam {
     user_id: Option<String>,
 }
 
+/// The event's header and query maps, the multi-value ones first: a sender
+/// that fills both puts the same pairs in each.
+struct Maps {
+    multi_headers: Option<Pairs<Vec<String>>>,
+    single_headers: Option<Pairs<String>>,
+    multi_query: Option<Pairs<Vec<String>>>,
+    single_query: Option<Pairs<String>>,
+}
+
 /// How the response must be shaped for the event it answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ReplyShape {
@@ -170,8 +183,39 @@ pub(crate) struct BadEvent {
     pub error: Error,
 }
 
+/// A single-value map (`headers`, `queryStringParameters`), parsed from the
+/// event's text when it is needed.
+fn single_values(
+    raw: Option<Box<RawValue>>,
+    field: &str,
+) -> Result<Option<Pairs<String>>, UnknownEvent> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    serde_json::from_str(raw.get()).map_err(|e| {
+        UnknownEvent(format!(
+            "goblet: the event's `{field}` is not an object of strings: {e}"
+        ))
+    })
+}
+
 impl RawEvent {
-    pub(crate) fn into_incoming(self) -> Result<Result<Incoming, BadEvent>, UnknownEvent> {
+    /// Parses an event's JSON.
+    pub(crate) fn parse(json: &str) -> Result<RawEvent, UnknownEvent> {
+        serde_json::from_str(json).map_err(|error| {
+            // Parse again to say where: only a malformed event pays for that.
+            let mut tracked = serde_json::Deserializer::from_str(json);
+            let path = match serde_path_to_error::deserialize::<_, RawEvent>(&mut tracked) {
+                Err(e) => e.path().to_string(),
+                Ok(_) => ".".to_owned(),
+            };
+            UnknownEvent(format!(
+                "goblet: the event does not have the fields of an HTTP event: [{path}] {error}"
+            ))
+        })
+    }
+
+    pub(crate) fn into_incoming(mut self) -> Result<Result<Incoming, BadEvent>, UnknownEvent> {
         let ctx = self.request_context.as_ref();
         let (format, shape) = if ctx.is_some_and(|c| c.elb.is_some()) {
             let multi = self.multi_value_headers.is_some();
@@ -191,12 +235,31 @@ impl RawEvent {
         } else {
             return Err(UnknownEvent(describe_unknown(&self)));
         };
+        let multi_headers = Pairs::non_empty(self.multi_value_headers.take());
+        let single_headers = match multi_headers {
+            Some(_) => None,
+            None => single_values(self.headers.take(), "headers")?,
+        };
+        let multi_query = Pairs::non_empty(self.multi_value_query_string_parameters.take());
+        let single_query = match (&multi_query, format) {
+            // HTTP APIs and function URLs give the raw query string.
+            (_, EventFormat::HttpV2 | EventFormat::FunctionUrl) | (Some(_), _) => None,
+            (None, _) => {
+                single_values(self.query_string_parameters.take(), "queryStringParameters")?
+            }
+        };
+        let maps = Maps {
+            multi_headers,
+            single_headers,
+            multi_query,
+            single_query,
+        };
         Ok(self
-            .build(format, shape)
+            .build(format, shape, maps)
             .map_err(|error| BadEvent { shape, error }))
     }
 
-    fn build(self, format: EventFormat, shape: ReplyShape) -> Result<Incoming, Error> {
+    fn build(self, format: EventFormat, shape: ReplyShape, maps: Maps) -> Result<Incoming, Error> {
         let mut ctx = self.request_context.unwrap_or_default();
         let v2 = matches!(shape, ReplyShape::HttpV2);
 
@@ -218,13 +281,13 @@ impl RawEvent {
         .unwrap_or_else(|| "/".to_owned());
 
         let mut headers = HeaderMap::new();
-        if let Some(Pairs(multi)) = Pairs::non_empty(self.multi_value_headers) {
+        if let Some(Pairs(multi)) = maps.multi_headers {
             for (name, values) in multi {
                 for value in values {
                     append_header(&mut headers, &name, &value)?;
                 }
             }
-        } else if let Some(Pairs(single)) = self.headers {
+        } else if let Some(Pairs(single)) = maps.single_headers {
             for (name, value) in single {
                 append_header(&mut headers, &name, &value)?;
             }
@@ -238,15 +301,9 @@ impl RawEvent {
                 self.raw_query_string.unwrap_or_default()
             }
             // ALB passes query parameters exactly as the client sent them.
-            EventFormat::Alb => join_raw_query(
-                Pairs::non_empty(self.multi_value_query_string_parameters),
-                self.query_string_parameters,
-            ),
+            EventFormat::Alb => join_raw_query(maps.multi_query, maps.single_query),
             // API Gateway REST hands them over decoded: encode them again.
-            EventFormat::RestV1 => encode_query(
-                Pairs::non_empty(self.multi_value_query_string_parameters),
-                self.query_string_parameters,
-            ),
+            EventFormat::RestV1 => encode_query(maps.multi_query, maps.single_query),
         };
 
         let body = match self.body {
@@ -399,4 +456,74 @@ fn describe_unknown(event: &RawEvent) -> String {
          an Application Load Balancer or a function URL; missing {}",
         missing.join(" and ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incoming(json: &str) -> Result<Incoming, String> {
+        match RawEvent::parse(json).and_then(RawEvent::into_incoming) {
+            Ok(Ok(incoming)) => Ok(incoming),
+            Ok(Err(bad)) => Err(format!("bad event: {:?}", bad.error)),
+            Err(unknown) => Err(unknown.0),
+        }
+    }
+
+    fn rejection(json: &str) -> String {
+        match incoming(json) {
+            Ok(_) => panic!("accepted: {json}"),
+            Err(e) => e,
+        }
+    }
+
+    const CONTEXT: &str = r#""requestContext": {"requestId": "r"}"#;
+
+    #[test]
+    fn a_malformed_event_is_reported_with_where() {
+        let err = rejection(&format!(r#"{{"httpMethod": 5, {CONTEXT}}}"#));
+        assert!(
+            err.contains("[httpMethod] invalid type: integer `5`, expected a string"),
+            "{err}"
+        );
+        let err = rejection(r#"{"requestContext": {"identity": {"user": []}}}"#);
+        assert!(err.contains("[requestContext.identity.user]"), "{err}");
+    }
+
+    #[test]
+    fn multi_value_maps_win_and_the_single_ones_are_then_not_read() {
+        // The single-value maps are not even parsed when the multi-value ones
+        // are there: the same pairs, as API Gateway sends them.
+        let both = format!(
+            r#"{{"httpMethod": "GET", "path": "/", "headers": 5, "queryStringParameters": [1],
+                "multiValueHeaders": {{"x-a": ["1", "2"]}},
+                "multiValueQueryStringParameters": {{"q": ["a b", "c"]}}, {CONTEXT}}}"#
+        );
+        let req = incoming(&both).unwrap().request;
+        let values: Vec<_> = req.headers.get_all("x-a").iter().collect();
+        assert_eq!(values, ["1", "2"]);
+        assert_eq!(req.query, "q=a+b&q=c");
+    }
+
+    #[test]
+    fn single_value_maps_alone_are_read_and_checked() {
+        let single = format!(
+            r#"{{"httpMethod": "GET", "path": "/", "headers": {{"x-a": "1", "x-n": null}},
+                "multiValueHeaders": {{}}, "queryStringParameters": {{"q": "a b"}}, {CONTEXT}}}"#
+        );
+        let req = incoming(&single).unwrap().request;
+        assert_eq!(req.headers.get("x-a").unwrap(), "1");
+        assert!(req.headers.get("x-n").is_none());
+        assert_eq!(req.query, "q=a+b");
+
+        let wrong = format!(r#"{{"httpMethod": "GET", "headers": {{"x-a": 1}}, {CONTEXT}}}"#);
+        let err = rejection(&wrong);
+        assert!(
+            err.contains("the event's `headers` is not an object of strings"),
+            "{err}"
+        );
+        let wrong = format!(r#"{{"httpMethod": "GET", "queryStringParameters": 1, {CONTEXT}}}"#);
+        let err = rejection(&wrong);
+        assert!(err.contains("`queryStringParameters`"), "{err}");
+    }
 }

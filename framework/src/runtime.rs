@@ -6,11 +6,12 @@ use std::env;
 use std::process::ExitCode;
 
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use serde_json::value::RawValue;
 
 use crate::app::AppDef;
 use crate::dispatch::{self, RouteTable};
 use crate::embedded;
-use crate::event::RawEvent;
+use crate::event::{RawEvent, UnknownEvent};
 use crate::route;
 
 /// Environment variables Lambda sets and `lambda_runtime` requires.
@@ -58,13 +59,16 @@ pub fn run(app: AppDef) -> ExitCode {
         }
     };
     let table: &'static RouteTable = Box::leak(Box::new(table));
-    let handler = service_fn(move |event: LambdaEvent<RawEvent>| async move {
-        dispatch::handle(table, event.payload)
-            .await
-            .map_err(|unknown| Diagnostic {
-                error_type: "goblet.UnknownEvent".to_owned(),
-                error_message: unknown.0,
-            })
+    // lambda_runtime only checks that the event is JSON (and copies it):
+    // goblet parses it in one pass of its own, without the per-field path
+    // tracking lambda_runtime's deserializer adds to every event.
+    let handler = service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+        let unknown = |unknown: UnknownEvent| Diagnostic {
+            error_type: "goblet.UnknownEvent".to_owned(),
+            error_message: unknown.0,
+        };
+        let raw = RawEvent::parse(event.payload.get()).map_err(unknown)?;
+        dispatch::handle(table, raw).await.map_err(unknown)
     });
     match runtime.block_on(lambda_runtime::run(handler)) {
         Ok(()) => ExitCode::SUCCESS,

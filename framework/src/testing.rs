@@ -188,8 +188,11 @@ impl RequestBuilder {
 
     /// Dispatches the event and decodes the proxy response.
     pub async fn send(self) -> TestResponse {
-        let bytes = serde_json::to_vec(&self.event()).expect("events serialize");
-        let raw: RawEvent = serde_json::from_slice(&bytes).expect("events parse");
+        let json = self.event().to_string();
+        let raw = match RawEvent::parse(&json) {
+            Ok(raw) => raw,
+            Err(unknown) => panic!("{unknown}"),
+        };
         let reply = match dispatch::handle(self.table, raw).await {
             Ok(reply) => reply,
             Err(unknown) => panic!("{unknown}"),

@@ -1,14 +1,19 @@
 //! Proxy integration events, built the way API Gateway builds them: payload
 //! format 1.0 (REST APIs) and 2.0 (HTTP APIs).
+//!
+//! Each event is a tree of borrowed structs serialized in one pass: the
+//! gateway builds one per request, and a `serde_json::Value` tree (a map
+//! node and a string copy per field) cost several times as much.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use http::HeaderMap;
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 use super::routes::{MethodDef, Resource};
 use super::sigv4::VerifiedCaller;
@@ -55,10 +60,10 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn value_text(v: &http::HeaderValue) -> String {
+fn value_text(v: &http::HeaderValue) -> Cow<'_, str> {
     match v.to_str() {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(v.as_bytes()).into_owned(),
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(v.as_bytes()),
     }
 }
 
@@ -89,63 +94,150 @@ pub(crate) fn is_text(content_type: Option<&str>) -> bool {
         )
 }
 
-/// `body` and `isBase64Encoded`.
-fn body_fields(body: &[u8], headers: &HeaderMap) -> (Value, bool) {
+/// `body` (`None`: no body) and `isBase64Encoded`.
+fn body_fields<'a>(body: &'a [u8], headers: &HeaderMap) -> (Option<Cow<'a, str>>, bool) {
     if body.is_empty() {
-        return (Value::Null, false);
+        return (None, false);
     }
     if is_text(header_str(headers, "content-type"))
         && let Ok(text) = std::str::from_utf8(body)
     {
-        return (Value::String(text.to_owned()), false);
+        return (Some(Cow::Borrowed(text)), false);
     }
     let encoded = base64::engine::general_purpose::STANDARD.encode(body);
-    (Value::String(encoded), true)
+    (Some(Cow::Owned(encoded)), true)
 }
 
-/// Query pairs, decoded as API Gateway decodes them (`+` is a space).
-fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    match query {
-        Some(q) if !q.is_empty() => form_urlencoded::parse(q.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
-        _ => Vec::new(),
+/// Values by name, names in the order they first appear, each name's values
+/// in the order they came.
+type Grouped<'a> = Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>;
+
+/// The request's headers, grouped (a `HeaderMap` keeps a name's values
+/// together, names in the order they first came).
+fn grouped_headers(headers: &HeaderMap) -> Grouped<'_> {
+    headers
+        .keys()
+        .map(|name| {
+            let values = headers.get_all(name).iter().map(value_text).collect();
+            (Cow::Borrowed(name.as_str()), values)
+        })
+        .collect()
+}
+
+/// Query pairs, decoded as API Gateway decodes them (`+` is a space), grouped.
+fn grouped_query(query: Option<&str>) -> Grouped<'_> {
+    let Some(query) = query.filter(|q| !q.is_empty()) else {
+        return Vec::new();
+    };
+    group(form_urlencoded::parse(query.as_bytes()).collect())
+}
+
+/// Groups `pairs` by key, in O(n log n) whatever the number of distinct
+/// keys a client sends: positions sorted by (key, position) tell each pair
+/// the first position of its key.
+fn group<'a>(pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>) -> Grouped<'a> {
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    order.sort_by(|&a, &b| pairs[a].0.cmp(&pairs[b].0).then(a.cmp(&b)));
+    let mut first_of = vec![0; pairs.len()];
+    let mut first = 0;
+    for (j, &i) in order.iter().enumerate() {
+        if j == 0 || pairs[order[j - 1]].0 != pairs[i].0 {
+            first = i;
+        }
+        first_of[i] = first;
     }
-}
-
-fn group<K: AsRef<str>>(
-    pairs: impl IntoIterator<Item = (K, String)>,
-) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for (k, v) in pairs {
-        let k = k.as_ref();
-        match index.get(k) {
-            Some(&i) => out[i].1.push(v),
-            None => {
-                index.insert(k.to_owned(), out.len());
-                out.push((k.to_owned(), vec![v]));
-            }
+    let mut out: Grouped<'a> = Vec::new();
+    let mut group_at = vec![0; pairs.len()];
+    for (i, (key, value)) in pairs.into_iter().enumerate() {
+        let first = first_of[i];
+        if first == i {
+            group_at[i] = out.len();
+            out.push((key, vec![value]));
+        } else {
+            // first < i: its group exists.
+            out[group_at[first]].1.push(value);
         }
     }
     out
 }
 
-fn object_or_null(map: Map<String, Value>) -> Value {
-    if map.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(map)
+/// How a map of grouped values is written.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// `name: last value` (payload 1.0 `headers`, `queryStringParameters`).
+    Last,
+    /// `name: [values]` (payload 1.0 `multiValue*`).
+    All,
+    /// `name: "v1,v2"` (payload 2.0 `queryStringParameters`).
+    Joined,
+    /// As `Joined`, without the `cookie` header (payload 2.0 `headers`: the
+    /// cookies have a field of their own).
+    JoinedHeaders,
+}
+
+/// A [`Grouped`] map written in one [`Shape`].
+struct Values<'g, 'a> {
+    groups: &'g Grouped<'a>,
+    shape: Shape,
+}
+
+impl<'g, 'a> Values<'g, 'a> {
+    /// `None` (`null`) for no values, as payload 1.0 has it.
+    fn or_null(groups: &'g Grouped<'a>, shape: Shape) -> Option<Values<'g, 'a>> {
+        (!groups.is_empty()).then_some(Values { groups, shape })
     }
 }
 
-fn params_value(params: &[(&str, String)]) -> Value {
-    object_or_null(
-        params
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
-            .collect(),
-    )
+struct Strings<'g, 'a>(&'g [Cow<'a, str>]);
+
+impl Serialize for Strings<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for value in self.0 {
+            seq.serialize_element(value.as_ref())?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Values<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for (name, values) in self.groups {
+            match self.shape {
+                Shape::Last => {
+                    if let Some(last) = values.last() {
+                        map.serialize_entry(name.as_ref(), last.as_ref())?;
+                    }
+                }
+                Shape::All => map.serialize_entry(name.as_ref(), &Strings(values))?,
+                Shape::JoinedHeaders if name == "cookie" => {}
+                Shape::Joined | Shape::JoinedHeaders => {
+                    map.serialize_entry(name.as_ref(), &values.join(","))?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// `pathParameters`, in the template's order.
+struct Params<'a>(&'a [(&'a str, String)]);
+
+impl<'a> Params<'a> {
+    fn or_none(params: &'a [(&'a str, String)]) -> Option<Params<'a>> {
+        (!params.is_empty()).then_some(Params(params))
+    }
+}
+
+impl Serialize for Params<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
 }
 
 fn epoch_ms(now: SystemTime) -> u64 {
@@ -153,166 +245,267 @@ fn epoch_ms(now: SystemTime) -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// The host the request was sent to, and its first label.
+fn domain(headers: &HeaderMap) -> (&str, &str) {
+    let domain = header_str(headers, "host").unwrap_or("localhost");
+    (domain, domain.split('.').next().unwrap_or(domain))
+}
+
 /// Builds the event for `format`, serialized.
 pub(crate) fn build(format: PayloadFormat, api: &ApiInfo, req: &Routed<'_>) -> Vec<u8> {
-    let event = match format {
-        PayloadFormat::Rest => rest_event(api, req),
-        PayloadFormat::Http => http_event(api, req),
+    let headers = grouped_headers(req.headers);
+    let query = grouped_query(req.query);
+    let written = match format {
+        PayloadFormat::Rest => serde_json::to_vec(&rest_event(api, req, &headers, &query)),
+        PayloadFormat::Http => serde_json::to_vec(&http_event(api, req, &headers, &query)),
     };
-    serde_json::to_vec(&event).unwrap_or_default()
+    // Plain structs of strings, numbers and maps with string keys: serde_json
+    // cannot fail on them.
+    written.unwrap_or_default()
 }
 
-fn rest_event(api: &ApiInfo, req: &Routed<'_>) -> Value {
-    let mut headers = Map::new();
-    let mut multi_headers = Map::new();
-    for (name, values) in group(req.headers.iter().map(|(k, v)| (k.as_str(), value_text(v)))) {
-        if let Some(last) = values.last() {
-            headers.insert(name.clone(), Value::String(last.clone()));
-        }
-        multi_headers.insert(name, values.into_iter().map(Value::String).collect());
-    }
-    let mut query = Map::new();
-    let mut multi_query = Map::new();
-    for (key, values) in group(query_pairs(req.query)) {
-        if let Some(last) = values.last() {
-            query.insert(key.clone(), Value::String(last.clone()));
-        }
-        multi_query.insert(key, values.into_iter().map(Value::String).collect());
-    }
-    let (body, is_base64) = body_fields(req.body, req.headers);
+/// Payload format 1.0.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RestEvent<'a, 'g> {
+    resource: &'a str,
+    path: &'a str,
+    http_method: &'a str,
+    headers: Option<Values<'g, 'a>>,
+    multi_value_headers: Option<Values<'g, 'a>>,
+    query_string_parameters: Option<Values<'g, 'a>>,
+    multi_value_query_string_parameters: Option<Values<'g, 'a>>,
+    path_parameters: Option<Params<'a>>,
+    stage_variables: Option<()>,
+    request_context: RestContext<'a>,
+    body: Option<Cow<'a, str>>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RestContext<'a> {
+    resource_id: String,
+    resource_path: &'a str,
+    http_method: &'a str,
+    extended_request_id: String,
+    request_time: String,
+    path: &'a str,
+    account_id: &'a str,
+    protocol: &'static str,
+    stage: &'a str,
+    domain_prefix: &'a str,
+    request_time_epoch: u64,
+    request_id: &'a str,
+    identity: RestIdentity<'a>,
+    domain_name: &'a str,
+    api_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RestIdentity<'a> {
+    cognito_identity_pool_id: Option<()>,
+    cognito_identity_id: Option<()>,
+    cognito_authentication_type: Option<()>,
+    cognito_authentication_provider: Option<()>,
+    principal_org_id: Option<()>,
+    api_key: Option<&'a str>,
+    /// Keys given with --api-key have no API Gateway key resource, so no id.
+    api_key_id: Option<()>,
+    access_key: Option<&'a str>,
+    account_id: Option<&'a str>,
+    caller: Option<&'a str>,
+    user: Option<&'a str>,
+    user_arn: Option<&'a str>,
+    source_ip: &'a str,
+    user_agent: Option<&'a str>,
+}
+
+fn rest_event<'a, 'g>(
+    api: &'a ApiInfo,
+    req: &'a Routed<'a>,
+    headers: &'g Grouped<'a>,
+    query: &'g Grouped<'a>,
+) -> RestEvent<'a, 'g> {
+    let (body, is_base64_encoded) = body_fields(req.body, req.headers);
     let caller = req.caller;
-    let user_agent = header_str(req.headers, "user-agent");
-    let identity = serde_json::json!({
-        "cognitoIdentityPoolId": null,
-        "cognitoIdentityId": null,
-        "cognitoAuthenticationType": null,
-        "cognitoAuthenticationProvider": null,
-        "principalOrgId": null,
-        "apiKey": req.api_key,
-        // Keys given with --api-key have no API Gateway key resource, so no id.
-        "apiKeyId": null,
-        "accessKey": caller.map(|c| &*c.access_key),
-        "accountId": caller.map(|c| &*c.account_id),
-        "caller": caller.map(|c| &*c.caller),
-        "user": caller.map(|c| &*c.user),
-        "userArn": caller.map(|c| &*c.user_arn),
-        "sourceIp": req.source_ip,
-        "userAgent": user_agent,
-    });
-    let domain = header_str(req.headers, "host").unwrap_or("localhost");
-    serde_json::json!({
-        "resource": req.resource.template,
-        "path": req.path,
-        "httpMethod": req.method,
-        "headers": object_or_null(headers),
-        "multiValueHeaders": object_or_null(multi_headers),
-        "queryStringParameters": object_or_null(query),
-        "multiValueQueryStringParameters": object_or_null(multi_query),
-        "pathParameters": params_value(req.params),
-        "stageVariables": null,
-        "requestContext": {
-            "resourceId": resource_id(&req.resource.template),
-            "resourcePath": req.resource.template,
-            "httpMethod": req.method,
-            "extendedRequestId": extended_request_id(),
-            "requestTime": request_time(req.now),
-            "path": req.full_path,
-            "accountId": api.account_id,
-            "protocol": "HTTP/1.1",
-            "stage": api.stage,
-            "domainPrefix": domain.split('.').next().unwrap_or(domain),
-            "requestTimeEpoch": epoch_ms(req.now),
-            "requestId": req.request_id,
-            "identity": identity,
-            "domainName": domain,
-            "apiId": api.api_id,
+    let (domain_name, domain_prefix) = domain(req.headers);
+    let template = req.resource.template.as_str();
+    RestEvent {
+        resource: template,
+        path: req.path,
+        http_method: req.method,
+        headers: Values::or_null(headers, Shape::Last),
+        multi_value_headers: Values::or_null(headers, Shape::All),
+        query_string_parameters: Values::or_null(query, Shape::Last),
+        multi_value_query_string_parameters: Values::or_null(query, Shape::All),
+        path_parameters: Params::or_none(req.params),
+        stage_variables: None,
+        request_context: RestContext {
+            resource_id: resource_id(template),
+            resource_path: template,
+            http_method: req.method,
+            extended_request_id: extended_request_id(),
+            request_time: request_time(req.now),
+            path: req.full_path,
+            account_id: &api.account_id,
+            protocol: "HTTP/1.1",
+            stage: &api.stage,
+            domain_prefix,
+            request_time_epoch: epoch_ms(req.now),
+            request_id: req.request_id,
+            identity: RestIdentity {
+                cognito_identity_pool_id: None,
+                cognito_identity_id: None,
+                cognito_authentication_type: None,
+                cognito_authentication_provider: None,
+                principal_org_id: None,
+                api_key: req.api_key,
+                api_key_id: None,
+                access_key: caller.map(|c| &*c.access_key),
+                account_id: caller.map(|c| &*c.account_id),
+                caller: caller.map(|c| &*c.caller),
+                user: caller.map(|c| &*c.user),
+                user_arn: caller.map(|c| &*c.user_arn),
+                source_ip: req.source_ip,
+                user_agent: header_str(req.headers, "user-agent"),
+            },
+            domain_name,
+            api_id: &api.api_id,
         },
-        "body": body,
-        "isBase64Encoded": is_base64,
-    })
+        body,
+        is_base64_encoded,
+    }
 }
 
-fn http_event(api: &ApiInfo, req: &Routed<'_>) -> Value {
-    let mut headers = Map::new();
-    let mut cookies: Vec<Value> = Vec::new();
-    for (name, values) in group(req.headers.iter().map(|(k, v)| (k.as_str(), value_text(v)))) {
-        if name == "cookie" {
-            for value in &values {
-                cookies.extend(
-                    value
-                        .split(';')
-                        .map(str::trim)
-                        .filter(|c| !c.is_empty())
-                        .map(|c| Value::String(c.to_owned())),
-                );
-            }
-            continue;
-        }
-        headers.insert(name, Value::String(values.join(",")));
-    }
-    let mut query = Map::new();
-    for (key, values) in group(query_pairs(req.query)) {
-        query.insert(key, Value::String(values.join(",")));
-    }
-    let (body, is_base64) = body_fields(req.body, req.headers);
-    let domain = header_str(req.headers, "host").unwrap_or("localhost");
-    let decoded_path = percent_encoding::percent_decode_str(req.full_path)
-        .decode_utf8_lossy()
-        .into_owned();
-    let route_key = &req.method_def.route_key;
-    let mut context = serde_json::json!({
-        "accountId": api.account_id,
-        "apiId": api.api_id,
-        "domainName": domain,
-        "domainPrefix": domain.split('.').next().unwrap_or(domain),
-        "http": {
-            "method": req.method,
-            "path": decoded_path,
-            "protocol": "HTTP/1.1",
-            "sourceIp": req.source_ip,
-            "userAgent": header_str(req.headers, "user-agent").unwrap_or(""),
+/// Payload format 2.0: absent fields are left out, not `null`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpEvent<'a, 'g> {
+    version: &'static str,
+    route_key: &'a str,
+    raw_path: Cow<'a, str>,
+    raw_query_string: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cookies: Vec<&'g str>,
+    headers: Values<'g, 'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_string_parameters: Option<Values<'g, 'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_parameters: Option<Params<'a>>,
+    request_context: HttpContext<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<Cow<'a, str>>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpContext<'a> {
+    account_id: &'a str,
+    api_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorizer: Option<IamAuthorizer<'a>>,
+    domain_name: &'a str,
+    domain_prefix: &'a str,
+    http: HttpDescription<'a>,
+    request_id: &'a str,
+    route_key: &'a str,
+    stage: &'a str,
+    time: String,
+    time_epoch: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HttpDescription<'a> {
+    method: &'a str,
+    path: Cow<'a, str>,
+    protocol: &'static str,
+    source_ip: &'a str,
+    user_agent: &'a str,
+}
+
+#[derive(Serialize)]
+struct IamAuthorizer<'a> {
+    iam: IamCaller<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IamCaller<'a> {
+    access_key: &'a str,
+    account_id: &'a str,
+    caller_id: &'a str,
+    cognito_identity: Option<()>,
+    principal_org_id: Option<()>,
+    user_arn: &'a str,
+    user_id: &'a str,
+}
+
+fn http_event<'a, 'g>(
+    api: &'a ApiInfo,
+    req: &'a Routed<'a>,
+    headers: &'g Grouped<'a>,
+    query: &'g Grouped<'a>,
+) -> HttpEvent<'a, 'g> {
+    let cookies = headers
+        .iter()
+        .filter(|(name, _)| name == "cookie")
+        .flat_map(|(_, values)| values.iter())
+        .flat_map(|value| value.split(';'))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let (body, is_base64_encoded) = body_fields(req.body, req.headers);
+    let (domain_name, domain_prefix) = domain(req.headers);
+    let decoded_path = percent_encoding::percent_decode_str(req.full_path).decode_utf8_lossy();
+    let route_key = req.method_def.route_key.as_str();
+    HttpEvent {
+        version: "2.0",
+        route_key,
+        raw_path: decoded_path.clone(),
+        raw_query_string: req.query.unwrap_or(""),
+        cookies,
+        headers: Values {
+            groups: headers,
+            shape: Shape::JoinedHeaders,
         },
-        "requestId": req.request_id,
-        "routeKey": route_key,
-        "stage": api.stage,
-        "time": request_time(req.now),
-        "timeEpoch": epoch_ms(req.now),
-    });
-    if let Some(c) = req.caller {
-        context["authorizer"] = serde_json::json!({
-            "iam": {
-                "accessKey": &*c.access_key,
-                "accountId": &*c.account_id,
-                "callerId": &*c.caller,
-                "cognitoIdentity": null,
-                "principalOrgId": null,
-                "userArn": &*c.user_arn,
-                "userId": &*c.user,
-            }
-        });
+        query_string_parameters: Values::or_null(query, Shape::Joined),
+        path_parameters: Params::or_none(req.params),
+        request_context: HttpContext {
+            account_id: &api.account_id,
+            api_id: &api.api_id,
+            authorizer: req.caller.map(|c| IamAuthorizer {
+                iam: IamCaller {
+                    access_key: &c.access_key,
+                    account_id: &c.account_id,
+                    caller_id: &c.caller,
+                    cognito_identity: None,
+                    principal_org_id: None,
+                    user_arn: &c.user_arn,
+                    user_id: &c.user,
+                },
+            }),
+            domain_name,
+            domain_prefix,
+            http: HttpDescription {
+                method: req.method,
+                path: decoded_path,
+                protocol: "HTTP/1.1",
+                source_ip: req.source_ip,
+                user_agent: header_str(req.headers, "user-agent").unwrap_or(""),
+            },
+            request_id: req.request_id,
+            route_key,
+            stage: &api.stage,
+            time: request_time(req.now),
+            time_epoch: epoch_ms(req.now),
+        },
+        body,
+        is_base64_encoded,
     }
-    let mut event = serde_json::json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": decoded_path,
-        "rawQueryString": req.query.unwrap_or(""),
-        "headers": Value::Object(headers),
-        "requestContext": context,
-        "isBase64Encoded": is_base64,
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = Value::Array(cookies);
-    }
-    if !query.is_empty() {
-        event["queryStringParameters"] = Value::Object(query);
-    }
-    if !req.params.is_empty() {
-        event["pathParameters"] = params_value(req.params);
-    }
-    if !body.is_null() {
-        event["body"] = body;
-    }
-    event
 }
 
 fn random_u64() -> u64 {
@@ -415,16 +608,22 @@ mod tests {
 
     #[test]
     fn queries_are_decoded_and_grouped() {
-        let grouped = group(query_pairs(Some("a=1&b=caf%C3%A9&a=2&c=x+y&d")));
+        let grouped = grouped_query(Some("b=caf%C3%A9&a=1&c=x+y&a=2&d&b=3"));
+        let owned: Vec<(&str, Vec<&str>)> = grouped
+            .iter()
+            .map(|(k, vs)| (k.as_ref(), vs.iter().map(|v| v.as_ref()).collect()))
+            .collect();
         assert_eq!(
-            grouped,
+            owned,
             vec![
-                ("a".to_owned(), vec!["1".to_owned(), "2".to_owned()]),
-                ("b".to_owned(), vec!["café".to_owned()]),
-                ("c".to_owned(), vec!["x y".to_owned()]),
-                ("d".to_owned(), vec![String::new()]),
+                ("b", vec!["café", "3"]),
+                ("a", vec!["1", "2"]),
+                ("c", vec!["x y"]),
+                ("d", vec![""]),
             ]
         );
+        assert!(grouped_query(Some("")).is_empty());
+        assert!(grouped_query(None).is_empty());
         let id = request_id();
         assert_eq!(id.len(), 36);
         assert_eq!(random_id(10).len(), 10);

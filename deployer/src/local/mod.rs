@@ -103,7 +103,10 @@ pub fn run(options: LocalOptions) -> Result<(), LocalError> {
         Some(path) => sigv4::load_identities_file(path)?,
         None => Vec::new(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread: the gateway's work per request is small next to the worker
+    // processes', which need the other cores; a multi-threaded scheduler
+    // spent more CPU per request handing tasks between its threads.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(LocalError::Runtime)?;
