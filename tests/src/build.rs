@@ -60,9 +60,13 @@ pub struct ReleaseBinaries {
     pub goblet: PathBuf,
     pub helloworld: PathBuf,
     pub showcase: PathBuf,
+    /// `tests/fixtures/raw-proxy-function`: a manifest, and proxy responses
+    /// of its own making.
+    pub raw_proxy_function: PathBuf,
 }
 
-/// Builds `goblet`, `helloworld` and `showcase` in release mode, once.
+/// Builds `goblet`, `helloworld`, `showcase` and `raw-proxy-function` in
+/// release mode, once.
 pub fn release() -> &'static ReleaseBinaries {
     static BUILT: OnceLock<ReleaseBinaries> = OnceLock::new();
     BUILT.get_or_init(|| {
@@ -75,6 +79,8 @@ pub fn release() -> &'static ReleaseBinaries {
             "-p",
             "showcase",
             "-p",
+            "raw-proxy-function",
+            "-p",
             "goblet-cli",
         ]);
         run_cargo(command).unwrap_or_else(|e| panic!("{e}"));
@@ -83,6 +89,7 @@ pub fn release() -> &'static ReleaseBinaries {
             goblet: dir.join("goblet"),
             helloworld: dir.join("helloworld"),
             showcase: dir.join("showcase"),
+            raw_proxy_function: dir.join("raw-proxy-function"),
         }
     })
 }

@@ -207,6 +207,25 @@ impl Local {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
+    /// Waits until `n` lines matching `pred` are printed, and returns them;
+    /// fails if more are.
+    fn wait_for_lines(&self, n: usize, pred: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found: Vec<String> = self.output().into_iter().filter(|l| pred(l)).collect();
+            assert!(found.len() <= n, "{found:#?}");
+            if found.len() == n {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{n} lines expected in {:#?}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits until a line matching `pred` is printed.
     fn wait_for_line(&self, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -696,12 +715,87 @@ fn a_crash_is_a_502_and_the_next_request_works() {
     local
         .get("/api/crash")
         .assert_gateway_error(502, "Internal server error", None);
+    // Lambda's log of an invocation whose process died: its START, the
+    // runtime's exit, END, and a REPORT marked as an error.
+    let start = local.wait_for_line(|l| l.starts_with("START RequestId: "));
+    let id = start
+        .strip_prefix("START RequestId: ")
+        .and_then(|rest| rest.strip_suffix(" Version: $LATEST"))
+        .unwrap()
+        .to_owned();
+    let report = local.wait_for_line(|l| l.starts_with(&format!("REPORT RequestId: {id}\t")));
+    assert!(
+        report.contains("\tStatus: error\tError Type: Runtime.ExitError"),
+        "{report}"
+    );
+    let out = local.output();
+    let at = |line: &str| out.iter().position(|l| l == line);
+    let exit = at(&format!(
+        "RequestId: {id} Error: Runtime exited with error: signal: aborted"
+    ));
+    let error_type = at("Runtime.ExitError");
+    let end = at(&format!("END RequestId: {id}"));
+    let (start_at, report_at) = (at(&start), at(&report));
+    assert!(
+        exit.is_some()
+            && start_at < exit
+            && exit < error_type
+            && error_type < end
+            && end < report_at,
+        "{out:#?}"
+    );
     let r = local.get("/api/users/2");
     assert_eq!(r.json(), json!({"id": 2}));
     // A panic is the function's own 500, not a gateway error.
     let r = local.get("/api/panic");
     assert_eq!(r.status, 500);
     assert_eq!(r.json()["Code"], "InternalServerError");
+}
+
+/// Proxy responses API Gateway refuses, from a real function process (the
+/// raw-proxy-function fixture answers through lambda_runtime directly): each
+/// is a 502, logged as API Gateway logs it; the worker stays and the next
+/// request works.
+#[test]
+fn a_malformed_proxy_response_is_a_502_and_the_next_request_works() {
+    let local = Local::start(&bins().raw_proxy_function, &["--concurrency", "1"]);
+    let malformed = [
+        "just-a-string",
+        "status-not-a-number",
+        "status-out-of-range",
+        "headers-not-an-object",
+        "header-value-a-list",
+        "multi-value-not-a-list",
+        "body-not-base64",
+        "body-an-object",
+    ];
+    for (n, case) in malformed.iter().enumerate() {
+        local
+            .get(&format!("/api/{case}"))
+            .assert_gateway_error(502, "Internal server error", None);
+        let r = local.get("/api/fine");
+        assert_eq!((r.status, r.text().as_str()), (200, "fine"), "after {case}");
+        assert_eq!(r.header("content-type"), Some("text/plain"));
+        local.wait_for_lines(n + 1, |l| l.contains("Malformed Lambda proxy response"));
+    }
+    // One execution environment served everything: a malformed answer is
+    // the gateway's problem, not the function's.
+    let reports = local.wait_for_lines(2 * malformed.len(), |l| l.starts_with("REPORT "));
+    let inits = reports
+        .iter()
+        .filter(|l| l.contains("Init Duration"))
+        .count();
+    assert_eq!(inits, 1, "{reports:#?}");
+
+    // An HTTP API takes any JSON without a statusCode as a 200 JSON body.
+    let local = Local::start(&bins().raw_proxy_function, &["--format", "http"]);
+    let r = local.get("/api/just-a-string");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json!("just a string"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    local
+        .get("/api/status-not-a-number")
+        .assert_gateway_error(502, "Internal server error", None);
 }
 
 #[test]

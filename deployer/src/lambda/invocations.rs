@@ -79,6 +79,15 @@ pub(crate) fn error_message(body: &[u8]) -> String {
     }
 }
 
+/// The invocation the runtime held when its endpoint closed (its process
+/// exited or was stopped mid-invocation): Lambda still logs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interrupted {
+    pub request_id: String,
+    /// From the runtime taking the event until the endpoint closed.
+    pub duration: Duration,
+}
+
 /// An event handed to the runtime by `next`.
 #[derive(Debug, Clone)]
 pub(crate) struct NextEvent {
@@ -124,6 +133,7 @@ struct State {
     finished: VecDeque<String>,
     /// When the runtime first asked for an event: its initialisation is over.
     first_poll: Option<Instant>,
+    interrupted: Option<Interrupted>,
 }
 
 const FINISHED_KEPT: usize = 64;
@@ -281,7 +291,13 @@ impl Invocations {
         }
         state.closed = Some(reason.clone());
         if let Some(f) = state.in_flight.take() {
+            // Recorded before the caller wakes, so it finds it.
+            state.interrupted = Some(Interrupted {
+                request_id: f.request_id.clone(),
+                duration: f.taken_at.elapsed(),
+            });
             let _ = f.reply.send(Err(reason.clone()));
+            state.finish(f.request_id);
         }
         for pending in state.queue.drain(..) {
             let _ = pending.reply.send(Err(reason.clone()));
@@ -292,6 +308,11 @@ impl Invocations {
 
     pub(crate) fn closed(&self) -> Option<InvokeError> {
         self.lock().closed.clone()
+    }
+
+    /// The invocation cut short when the endpoint closed, if one was running.
+    pub(crate) fn interrupted(&self) -> Option<Interrupted> {
+        self.lock().interrupted.clone()
     }
 
     /// Waits until the runtime first asks for an event (its init is over), and
@@ -369,6 +390,27 @@ mod tests {
         assert_eq!(
             inv.invoke(Bytes::new(), Duration::from_secs(1)).await,
             Err(InvokeError::Killed)
+        );
+    }
+
+    #[tokio::test]
+    async fn closing_mid_invocation_records_what_was_cut_short() {
+        let inv = Arc::new(Invocations::default());
+        let caller = tokio::spawn({
+            let inv = inv.clone();
+            async move { inv.invoke(Bytes::new(), Duration::from_secs(5)).await }
+        });
+        let next = inv.next().await.unwrap();
+        assert_eq!(inv.interrupted(), None);
+        inv.close(InvokeError::Killed);
+        assert_eq!(caller.await.unwrap(), Err(InvokeError::Killed));
+        let cut = inv.interrupted().unwrap();
+        assert_eq!(cut.request_id, next.request_id);
+        assert!(cut.duration < Duration::from_secs(5));
+        // A late answer is refused as an answer to a finished invocation.
+        assert_eq!(
+            inv.answer(&next.request_id, Outcome::Response("late".into())),
+            Err(AnswerError::AlreadyAnswered)
         );
     }
 

@@ -29,7 +29,7 @@ mod runtime_api;
 mod worker;
 
 pub use function::FunctionConfig;
-pub use invocations::{InvokeError, Invoked, Outcome};
+pub use invocations::{Interrupted, InvokeError, Invoked, Outcome};
 pub use logs::{LogLine, LogSink, LogStream};
 pub use runtime_api::{MAX_RESPONSE_BYTES, RuntimeApi, RuntimeHandle};
 pub use worker::{SpawnError, Worker};

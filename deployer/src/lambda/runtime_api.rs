@@ -29,7 +29,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
-use super::invocations::{AnswerError, Invocations, InvokeError, Invoked, Outcome};
+use super::invocations::{AnswerError, Interrupted, Invocations, InvokeError, Invoked, Outcome};
 
 /// The largest response Lambda accepts from a function (6 MB).
 pub const MAX_RESPONSE_BYTES: usize = 6_291_556;
@@ -130,6 +130,11 @@ impl RuntimeHandle {
     /// Why the endpoint no longer serves invocations, if it does not.
     pub fn closed(&self) -> Option<InvokeError> {
         self.invocations.closed()
+    }
+
+    /// The invocation the runtime held when the endpoint closed, if any.
+    pub fn interrupted(&self) -> Option<Interrupted> {
+        self.invocations.interrupted()
     }
 
     /// The endpoint's state, for whoever watches the runtime process.

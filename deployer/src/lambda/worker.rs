@@ -14,7 +14,7 @@ use tokio::sync::{oneshot, watch};
 
 use super::function::FunctionConfig;
 use super::ids;
-use super::invocations::{InvokeError, Invoked};
+use super::invocations::{Interrupted, InvokeError, Invoked};
 use super::logs::{LogLine, LogSink, LogStream, forward_lines};
 use super::runtime_api::{RuntimeApi, RuntimeHandle};
 
@@ -227,6 +227,12 @@ impl Worker {
             Life::Running => None,
             Life::Ended(status) => status,
         }
+    }
+
+    /// The invocation the function was running when its process exited or
+    /// was stopped, if it was running one.
+    pub fn interrupted(&self) -> Option<Interrupted> {
+        self.api.interrupted()
     }
 
     /// Whether the worker can still serve invocations.

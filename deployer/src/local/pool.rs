@@ -112,6 +112,9 @@ struct Slot {
     /// The worker's `/proc/<pid>/status`, opened once and re-read after
     /// every invocation for `Max Memory Used` (see [`max_memory_mb`]).
     status: Option<std::fs::File>,
+    /// The last `Max Memory Used`: what a process that has exited (and has
+    /// no status left to read) reports.
+    peak_mb: u64,
 }
 
 /// Why an invocation gave no usable response.
@@ -175,6 +178,7 @@ impl Pool {
                     worker,
                     log,
                     status,
+                    peak_mb: 0,
                 })
             }
             Err(e) => {
@@ -211,7 +215,7 @@ impl Pool {
             lock(&self.live).remove(&slot.worker.id());
         };
         let cold = reused.is_none();
-        let slot = match reused {
+        let mut slot = match reused {
             Some(slot) => slot,
             None => self.spawn().await?,
         };
@@ -221,7 +225,8 @@ impl Pool {
             (Ok(_), true) => slot.worker.ready().await.ok(),
             _ => None,
         };
-        let memory = max_memory_mb(slot.status.as_ref());
+        let memory = max_memory_mb(slot.status.as_ref()).max(slot.peak_mb);
+        slot.peak_mb = memory;
         let held = {
             let mut state = lock(&slot.log);
             state.busy = false;
@@ -273,13 +278,32 @@ impl Pool {
                 Failure::TimedOut
             }
             Err(e) => {
-                lines.extend(held);
                 let error_type = match e {
                     InvokeError::InitFailed { .. } => "Runtime.InitError",
                     _ => "Runtime.ExitError",
                 };
-                lines.push(format!("{} Error: {e}", timestamp()));
-                lines.push(error_type.to_owned());
+                match slot.worker.interrupted() {
+                    // The process died holding the event: Lambda logs the
+                    // invocation, and its error, between START and END.
+                    Some(cut) => {
+                        let id = &cut.request_id;
+                        lines.push(format!(
+                            "START RequestId: {id} Version: {}",
+                            self.function.version
+                        ));
+                        lines.extend(held);
+                        lines.push(format!("RequestId: {id} Error: {}", runtime_exit(&e)));
+                        lines.push(error_type.to_owned());
+                        lines.push(format!("END RequestId: {id}"));
+                        let status = format!("Status: error\tError Type: {error_type}\t");
+                        lines.push(self.report(id, cut.duration, memory, init, &status));
+                    }
+                    None => {
+                        lines.extend(held);
+                        lines.push(format!("{} Error: {e}", timestamp()));
+                        lines.push(error_type.to_owned());
+                    }
+                }
                 Failure::Failed
             }
         };
@@ -325,6 +349,44 @@ impl Pool {
         for worker in &live {
             worker.kill().await;
         }
+    }
+}
+
+/// Lambda's words for a runtime that stopped mid-invocation.
+fn runtime_exit(error: &InvokeError) -> String {
+    match error {
+        InvokeError::Exited { status } => match (status.code(), exit_signal(status)) {
+            (Some(0), _) => "Runtime exited without providing a reason".to_owned(),
+            (Some(code), _) => format!("Runtime exited with error: exit status {code}"),
+            (None, Some(signal)) => format!("Runtime exited with error: signal: {signal}"),
+            (None, None) => format!("Runtime exited with error: {status}"),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// The signal that ended a process, named as Lambda's logs name it.
+fn exit_signal(status: &std::process::ExitStatus) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        let signal = status.signal()?;
+        let name = match signal {
+            4 => "illegal instruction",
+            6 => "aborted",
+            7 => "bus error",
+            8 => "floating point exception",
+            9 => "killed",
+            11 => "segmentation fault",
+            15 => "terminated",
+            other => return Some(format!("signal {other}")),
+        };
+        Some(name.to_owned())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        None
     }
 }
 
@@ -397,6 +459,19 @@ mod tests {
         );
         assert_eq!(vm_hwm_kb(b"VmHWM: kB\n"), None);
         assert_eq!(vm_hwm_kb(b""), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            let exited = |raw| {
+                runtime_exit(&InvokeError::Exited {
+                    status: std::process::ExitStatus::from_raw(raw),
+                })
+            };
+            assert_eq!(exited(7 << 8), "Runtime exited with error: exit status 7");
+            assert_eq!(exited(6), "Runtime exited with error: signal: aborted");
+            assert_eq!(exited(31), "Runtime exited with error: signal: signal 31");
+            assert_eq!(exited(0), "Runtime exited without providing a reason");
+        }
         let t = timestamp();
         assert_eq!(t.len(), "2026-11-25T09:00:00.123Z".len(), "{t}");
     }
