@@ -27,9 +27,9 @@ pub async fn handle_event_json(event: &[u8]) -> Result<Vec<u8>, String> {
     // As lambda_runtime hands it over: checked to be JSON, copied.
     let payload: Box<serde_json::value::RawValue> =
         serde_json::from_slice(event).map_err(|e| e.to_string())?;
-    let raw = RawEvent::parse(payload.get()).map_err(|unknown| unknown.0)?;
+    let raw = RawEvent::parse(payload.get()).map_err(|unknown| unknown.message)?;
     let reply = dispatch::handle(table, raw)
         .await
-        .map_err(|unknown| unknown.0)?;
+        .map_err(|unknown| unknown.message)?;
     serde_json::to_vec(&reply).map_err(|e| e.to_string())
 }

@@ -156,14 +156,46 @@ pub(crate) enum ReplyShape {
     },
 }
 
-/// An event that is not an HTTP request of any shape goblet knows. It is
-/// reported on the Runtime API's error endpoint, not answered.
+/// An event that is not an HTTP request of any shape goblet knows, or one
+/// whose fields have the wrong types. It is reported on the Runtime API's
+/// error endpoint, not answered.
 #[derive(Debug)]
-pub(crate) struct UnknownEvent(pub String);
+pub(crate) struct UnknownEvent {
+    /// `goblet.UnknownEvent` (no known shape) or `goblet.InvalidEvent`.
+    pub error_type: &'static str,
+    pub message: String,
+}
+
+impl UnknownEvent {
+    fn unknown(message: String) -> UnknownEvent {
+        UnknownEvent {
+            error_type: "goblet.UnknownEvent",
+            message,
+        }
+    }
+
+    fn invalid(message: String) -> UnknownEvent {
+        UnknownEvent {
+            error_type: "goblet.InvalidEvent",
+            message,
+        }
+    }
+}
 
 impl fmt::Display for UnknownEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
+    }
+}
+
+/// A serde_json error without its "at line L column C".
+struct ErrorWithoutPosition<'e>(&'e serde_json::Error);
+
+impl fmt::Display for ErrorWithoutPosition<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0.to_string();
+        let suffix = format!(" at line {} column {}", self.0.line(), self.0.column());
+        f.write_str(text.strip_suffix(&suffix).unwrap_or(&text))
     }
 }
 
@@ -193,8 +225,10 @@ fn single_values(
         return Ok(None);
     };
     serde_json::from_str(raw.get()).map_err(|e| {
-        UnknownEvent(format!(
-            "goblet: the event's `{field}` is not an object of strings: {e}"
+        // `e` has no line and column: they would count from the field.
+        UnknownEvent::invalid(format!(
+            "goblet: the event's `{field}` is not an object of strings: {}",
+            ErrorWithoutPosition(&e)
         ))
     })
 }
@@ -205,12 +239,12 @@ impl RawEvent {
         serde_json::from_str(json).map_err(|error| {
             // Parse again to say where: only a malformed event pays for that.
             let mut tracked = serde_json::Deserializer::from_str(json);
-            let path = match serde_path_to_error::deserialize::<_, RawEvent>(&mut tracked) {
-                Err(e) => e.path().to_string(),
-                Ok(_) => ".".to_owned(),
+            let at = match serde_path_to_error::deserialize::<_, RawEvent>(&mut tracked) {
+                Err(e) if e.path().to_string() != "." => format!("field `{}`: ", e.path()),
+                _ => String::new(),
             };
-            UnknownEvent(format!(
-                "goblet: the event does not have the fields of an HTTP event: [{path}] {error}"
+            UnknownEvent::invalid(format!(
+                "goblet: the event does not have the fields of an HTTP event: {at}{error}"
             ))
         })
     }
@@ -233,7 +267,7 @@ impl RawEvent {
         } else if self.http_method.is_some() && ctx.is_some() {
             (EventFormat::RestV1, ReplyShape::RestV1)
         } else {
-            return Err(UnknownEvent(describe_unknown(&self)));
+            return Err(UnknownEvent::unknown(describe_unknown(&self)));
         };
         let multi_headers = Pairs::non_empty(self.multi_value_headers.take());
         let single_headers = match multi_headers {
@@ -466,7 +500,7 @@ mod tests {
         match RawEvent::parse(json).and_then(RawEvent::into_incoming) {
             Ok(Ok(incoming)) => Ok(incoming),
             Ok(Err(bad)) => Err(format!("bad event: {:?}", bad.error)),
-            Err(unknown) => Err(unknown.0),
+            Err(unknown) => Err(format!("{}: {unknown}", unknown.error_type)),
         }
     }
 
@@ -483,11 +517,25 @@ mod tests {
     fn a_malformed_event_is_reported_with_where() {
         let err = rejection(&format!(r#"{{"httpMethod": 5, {CONTEXT}}}"#));
         assert!(
-            err.contains("[httpMethod] invalid type: integer `5`, expected a string"),
+            err.starts_with("goblet.InvalidEvent: ")
+                && err.contains(
+                    "HTTP event: field `httpMethod`: invalid type: integer `5`, expected a string"
+                ),
             "{err}"
         );
+        // Wrong at the top: no path to give.
+        let err = rejection(r#""hello""#);
+        assert!(
+            err.contains("HTTP event: invalid type: string \"hello\""),
+            "{err}"
+        );
+        let err = rejection("{}");
+        assert!(err.starts_with("goblet.UnknownEvent: "), "{err}");
         let err = rejection(r#"{"requestContext": {"identity": {"user": []}}}"#);
-        assert!(err.contains("[requestContext.identity.user]"), "{err}");
+        assert!(
+            err.contains("field `requestContext.identity.user`: "),
+            "{err}"
+        );
     }
 
     #[test]
@@ -519,7 +567,8 @@ mod tests {
         let wrong = format!(r#"{{"httpMethod": "GET", "headers": {{"x-a": 1}}, {CONTEXT}}}"#);
         let err = rejection(&wrong);
         assert!(
-            err.contains("the event's `headers` is not an object of strings"),
+            err.contains("the event's `headers` is not an object of strings: invalid type: integer `1`, expected a string")
+                && !err.contains(" at line "),
             "{err}"
         );
         let wrong = format!(r#"{{"httpMethod": "GET", "queryStringParameters": 1, {CONTEXT}}}"#);

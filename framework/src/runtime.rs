@@ -64,8 +64,8 @@ pub fn run(app: AppDef) -> ExitCode {
     // tracking lambda_runtime's deserializer adds to every event.
     let handler = service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
         let unknown = |unknown: UnknownEvent| Diagnostic {
-            error_type: "goblet.UnknownEvent".to_owned(),
-            error_message: unknown.0,
+            error_type: unknown.error_type.to_owned(),
+            error_message: unknown.message,
         };
         let raw = RawEvent::parse(event.payload.get()).map_err(unknown)?;
         dispatch::handle(table, raw).await.map_err(unknown)

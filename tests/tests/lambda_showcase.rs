@@ -350,16 +350,41 @@ async fn client_errors() {
 async fn a_malformed_event_is_a_function_error_and_the_next_is_served() {
     let s = Showcase::start().await;
     let pid = s.app.worker.pid();
-    for bad in [json!({"foo": 1}), json!([1, 2, 3]), json!("text")] {
+    let cases = [
+        (
+            json!({"foo": 1}),
+            "goblet.UnknownEvent",
+            "not an HTTP request",
+        ),
+        (
+            json!([1, 2, 3]),
+            "goblet.InvalidEvent",
+            "field `[0]`: invalid type",
+        ),
+        (json!("text"), "goblet.InvalidEvent", "invalid type: string"),
+        (
+            json!({"httpMethod": "GET", "requestContext": {"identity": {"sourceIp": 7}}}),
+            "goblet.InvalidEvent",
+            "field `requestContext.identity.sourceIp`: invalid type: integer `7`",
+        ),
+        (
+            json!({"httpMethod": "GET", "requestContext": {}, "headers": {"a": 1}}),
+            "goblet.InvalidEvent",
+            "`headers` is not an object of strings",
+        ),
+    ];
+    for (bad, expected_type, expected_message) in cases {
         let invoked = s.app.invoke(&bad).await.expect("the runtime answers");
         let Outcome::FunctionError { error_type, body } = invoked.outcome else {
             panic!("{bad}: not an error: {:?}", invoked.outcome)
         };
-        assert!(!error_type.is_empty());
+        assert_eq!(error_type, expected_type, "{bad}");
         let doc: Value = serde_json::from_slice(&body).expect("an error document");
         assert!(
-            doc["errorMessage"].as_str().is_some_and(|m| !m.is_empty()),
-            "{doc}"
+            doc["errorMessage"]
+                .as_str()
+                .is_some_and(|m| m.contains(expected_message)),
+            "{bad}: {doc}"
         );
         assert_eq!(doc["errorType"], error_type.as_str());
 

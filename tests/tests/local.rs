@@ -728,6 +728,8 @@ fn a_crash_is_a_502_and_the_next_request_works() {
         report.contains("\tStatus: error\tError Type: Runtime.ExitError"),
         "{report}"
     );
+    // The crash was the worker's first event: its REPORT has the cold start.
+    assert!(report.contains("\tInit Duration: "), "{report}");
     let out = local.output();
     let at = |line: &str| out.iter().position(|l| l == line);
     let exit = at(&format!(

@@ -310,6 +310,11 @@ impl Invocations {
         self.lock().closed.clone()
     }
 
+    /// When the runtime first asked for an event, if it has.
+    pub(crate) fn first_poll(&self) -> Option<Instant> {
+        self.lock().first_poll
+    }
+
     /// The invocation cut short when the endpoint closed, if one was running.
     pub(crate) fn interrupted(&self) -> Option<Interrupted> {
         self.lock().interrupted.clone()

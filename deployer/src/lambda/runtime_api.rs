@@ -132,6 +132,11 @@ impl RuntimeHandle {
         self.invocations.closed()
     }
 
+    /// When the runtime first asked for an event (its init was over), if it has.
+    pub fn initialised_at(&self) -> Option<Instant> {
+        self.invocations.first_poll()
+    }
+
     /// The invocation the runtime held when the endpoint closed, if any.
     pub fn interrupted(&self) -> Option<Interrupted> {
         self.invocations.interrupted()

@@ -221,6 +221,13 @@ impl Worker {
         Ok(at.saturating_duration_since(self.started))
     }
 
+    /// How long the function took to initialise, once it has (without waiting,
+    /// unlike [`ready`](Worker::ready)).
+    pub fn init_duration(&self) -> Option<Duration> {
+        let at = self.api.initialised_at()?;
+        Some(at.saturating_duration_since(self.started))
+    }
+
     /// The exit status once the process has exited (`None` while it runs).
     pub fn exit_status(&self) -> Option<ExitStatus> {
         match *self.life.borrow() {

@@ -586,7 +586,214 @@ pub(crate) fn request_time(now: SystemTime) -> String {
 mod tests {
     use std::time::Duration;
 
+    use goblet_spec::{AuthorizationType, Method};
+    use http::HeaderValue;
+    use serde_json::{Value, json};
+
     use super::*;
+
+    fn resource() -> Resource {
+        Resource {
+            template: "/users/{id}".into(),
+            methods: Vec::new(),
+            preflight: None,
+        }
+    }
+
+    fn method_def() -> MethodDef {
+        MethodDef {
+            method: Method::Get,
+            auth: AuthorizationType::AwsIam,
+            api_key: false,
+            cors: false,
+            route_key: "GET /users/{id}".into(),
+        }
+    }
+
+    fn caller() -> VerifiedCaller {
+        VerifiedCaller {
+            access_key: "AKIDEXAMPLE".into(),
+            account_id: "111122223333".into(),
+            caller: "AIDAEXAMPLE".into(),
+            user: "AIDAEXAMPLE".into(),
+            user_arn: "arn:aws:iam::111122223333:user/alice".into(),
+        }
+    }
+
+    /// A request with every kind of field: repeated headers and query keys,
+    /// cookies, a path parameter, a text body, a signed caller.
+    fn event(format: PayloadFormat, caller: Option<&VerifiedCaller>, body: &[u8]) -> Value {
+        let mut event: Value = serde_json::from_slice(&raw_event(format, caller, body)).unwrap();
+        // The one random field.
+        if let Some(ctx) = event["requestContext"].as_object_mut() {
+            let random = ctx.remove("extendedRequestId");
+            assert_eq!(random.is_some(), format == PayloadFormat::Rest);
+        }
+        event
+    }
+
+    fn raw_event(format: PayloadFormat, caller: Option<&VerifiedCaller>, body: &[u8]) -> Vec<u8> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("host", "abc.execute-api.localhost"),
+            ("x-b", "2"),
+            ("x-a", "1"),
+            ("x-b", "3"),
+            ("cookie", "a=1; b=2"),
+            ("cookie", "c=3"),
+            ("user-agent", "test/1"),
+        ] {
+            headers.append(name, HeaderValue::from_static(value));
+        }
+        let (resource, def) = (resource(), method_def());
+        let params = [("id", "a b".to_owned())];
+        let api = ApiInfo {
+            api_id: "abc".into(),
+            account_id: "123456789012".into(),
+            stage: "api".into(),
+        };
+        let routed = Routed {
+            request_id: "11111111-2222-4333-8444-555555555555",
+            method: "GET",
+            path: "/users/a%20b",
+            full_path: "/api/users/a%20b",
+            query: Some("z=1&q=x+y&z=2"),
+            headers: &headers,
+            body,
+            source_ip: "127.0.0.1",
+            resource: &resource,
+            method_def: &def,
+            params: &params,
+            caller,
+            api_key: None,
+            // 2026-11-25T09:00:00Z
+            now: UNIX_EPOCH + Duration::from_secs(1_795_597_200),
+        };
+        build(format, &api, &routed)
+    }
+
+    #[test]
+    fn rest_events_have_every_field_api_gateway_sends() {
+        let caller = caller();
+        let got = event(PayloadFormat::Rest, Some(&caller), b"{\"a\":1}");
+        let expected = json!({
+            "resource": "/users/{id}",
+            "path": "/users/a%20b",
+            "httpMethod": "GET",
+            // A repeated header's last value; names in the order they came.
+            "headers": {
+                "host": "abc.execute-api.localhost", "x-b": "3", "x-a": "1",
+                "cookie": "c=3", "user-agent": "test/1",
+            },
+            "multiValueHeaders": {
+                "host": ["abc.execute-api.localhost"], "x-b": ["2", "3"], "x-a": ["1"],
+                "cookie": ["a=1; b=2", "c=3"], "user-agent": ["test/1"],
+            },
+            "queryStringParameters": {"z": "2", "q": "x y"},
+            "multiValueQueryStringParameters": {"z": ["1", "2"], "q": ["x y"]},
+            "pathParameters": {"id": "a b"},
+            "stageVariables": null,
+            "requestContext": {
+                "resourceId": resource_id("/users/{id}"),
+                "resourcePath": "/users/{id}",
+                "httpMethod": "GET",
+                "requestTime": "25/Nov/2026:09:00:00 +0000",
+                "path": "/api/users/a%20b",
+                "accountId": "123456789012",
+                "protocol": "HTTP/1.1",
+                "stage": "api",
+                "domainPrefix": "abc",
+                "requestTimeEpoch": 1_795_597_200_000_u64,
+                "requestId": "11111111-2222-4333-8444-555555555555",
+                "identity": {
+                    "cognitoIdentityPoolId": null,
+                    "cognitoIdentityId": null,
+                    "cognitoAuthenticationType": null,
+                    "cognitoAuthenticationProvider": null,
+                    "principalOrgId": null,
+                    "apiKey": null,
+                    "apiKeyId": null,
+                    "accessKey": "AKIDEXAMPLE",
+                    "accountId": "111122223333",
+                    "caller": "AIDAEXAMPLE",
+                    "user": "AIDAEXAMPLE",
+                    "userArn": "arn:aws:iam::111122223333:user/alice",
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": "test/1",
+                },
+                "domainName": "abc.execute-api.localhost",
+                "apiId": "abc",
+            },
+            "body": "{\"a\":1}",
+            "isBase64Encoded": false,
+        });
+        assert_eq!(got, expected);
+        // Names in the order the request gave them.
+        let raw = String::from_utf8(raw_event(PayloadFormat::Rest, None, b"")).unwrap();
+        assert!(
+            raw.contains(r#""headers":{"host":"abc.execute-api.localhost","x-b":"3","x-a":"1","cookie":"c=3","user-agent":"test/1"}"#),
+            "{raw}"
+        );
+
+        // Nothing to say: null, not absent, not empty.
+        let bare = event(PayloadFormat::Rest, None, b"");
+        assert_eq!(bare["body"], Value::Null);
+        assert_eq!(bare["requestContext"]["identity"]["userArn"], Value::Null);
+        let binary = event(PayloadFormat::Rest, None, &[0xff, 0x00]);
+        assert_eq!(binary["body"], "/wA=");
+        assert_eq!(binary["isBase64Encoded"], true);
+    }
+
+    #[test]
+    fn http_api_events_join_values_and_leave_out_what_is_absent() {
+        let caller = caller();
+        let got = event(PayloadFormat::Http, Some(&caller), b"");
+        let expected = json!({
+            "version": "2.0",
+            "routeKey": "GET /users/{id}",
+            "rawPath": "/api/users/a b",
+            "rawQueryString": "z=1&q=x+y&z=2",
+            "cookies": ["a=1", "b=2", "c=3"],
+            "headers": {
+                "host": "abc.execute-api.localhost", "x-b": "2,3", "x-a": "1",
+                "user-agent": "test/1",
+            },
+            "queryStringParameters": {"z": "1,2", "q": "x y"},
+            "pathParameters": {"id": "a b"},
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "abc",
+                "authorizer": {"iam": {
+                    "accessKey": "AKIDEXAMPLE",
+                    "accountId": "111122223333",
+                    "callerId": "AIDAEXAMPLE",
+                    "cognitoIdentity": null,
+                    "principalOrgId": null,
+                    "userArn": "arn:aws:iam::111122223333:user/alice",
+                    "userId": "AIDAEXAMPLE",
+                }},
+                "domainName": "abc.execute-api.localhost",
+                "domainPrefix": "abc",
+                "http": {
+                    "method": "GET",
+                    "path": "/api/users/a b",
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "127.0.0.1",
+                    "userAgent": "test/1",
+                },
+                "requestId": "11111111-2222-4333-8444-555555555555",
+                "routeKey": "GET /users/{id}",
+                "stage": "api",
+                "time": "25/Nov/2026:09:00:00 +0000",
+                "timeEpoch": 1_795_597_200_000_u64,
+            },
+            "isBase64Encoded": false,
+        });
+        assert_eq!(got, expected);
+        let unsigned = event(PayloadFormat::Http, None, b"hi");
+        assert!(unsigned["requestContext"].get("authorizer").is_none());
+        assert_eq!(unsigned["body"], "hi");
+    }
 
     #[test]
     fn request_time_has_api_gateways_format() {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -112,9 +113,10 @@ struct Slot {
     /// The worker's `/proc/<pid>/status`, opened once and re-read after
     /// every invocation for `Max Memory Used` (see [`max_memory_mb`]).
     status: Option<std::fs::File>,
-    /// The last `Max Memory Used`: what a process that has exited (and has
-    /// no status left to read) reports.
-    peak_mb: u64,
+    /// The highest `Max Memory Used` read so far, first once the function
+    /// has initialised: what a process that has exited (and has no status
+    /// left to read) reports.
+    peak_mb: Arc<AtomicU64>,
 }
 
 /// Why an invocation gave no usable response.
@@ -174,11 +176,20 @@ impl Pool {
                 let worker = Arc::new(worker);
                 lock(&self.live).insert(worker.id(), worker.clone());
                 let status = worker.pid().and_then(open_status);
+                let peak_mb = Arc::new(AtomicU64::new(0));
+                if let Some(file) = status.as_ref().and_then(|f| f.try_clone().ok()) {
+                    let (worker, peak_mb) = (worker.clone(), peak_mb.clone());
+                    tokio::spawn(async move {
+                        if worker.ready().await.is_ok() {
+                            peak_mb.fetch_max(max_memory_mb(Some(&file)), Ordering::Relaxed);
+                        }
+                    });
+                }
                 Ok(Slot {
                     worker,
                     log,
                     status,
-                    peak_mb: 0,
+                    peak_mb,
                 })
             }
             Err(e) => {
@@ -215,18 +226,25 @@ impl Pool {
             lock(&self.live).remove(&slot.worker.id());
         };
         let cold = reused.is_none();
-        let mut slot = match reused {
+        let slot = match reused {
             Some(slot) => slot,
             None => self.spawn().await?,
         };
         lock(&slot.log).busy = true;
         let result = slot.worker.invoke(event, self.timeout).await;
-        let init = match (&result, cold) {
-            (Ok(_), true) => slot.worker.ready().await.ok(),
-            _ => None,
+        if let Err(InvokeError::Exited { .. }) = result {
+            // Its last lines (a panic message, an allocator's complaint) go
+            // before END: wait until its output is read (bounded).
+            slot.worker.wait().await;
+        }
+        // A cold start's REPORT has an Init Duration, whatever the outcome.
+        let init = if cold {
+            slot.worker.init_duration()
+        } else {
+            None
         };
-        let memory = max_memory_mb(slot.status.as_ref()).max(slot.peak_mb);
-        slot.peak_mb = memory;
+        let read = max_memory_mb(slot.status.as_ref());
+        let memory = slot.peak_mb.fetch_max(read, Ordering::Relaxed).max(read);
         let held = {
             let mut state = lock(&slot.log);
             state.busy = false;
@@ -371,17 +389,34 @@ fn exit_signal(status: &std::process::ExitStatus) -> Option<String> {
     {
         use std::os::unix::process::ExitStatusExt;
         let signal = status.signal()?;
+        // Linux numbering; the names Go's os/exec gives them.
         let name = match signal {
+            1 => "hangup",
+            2 => "interrupt",
+            3 => "quit",
             4 => "illegal instruction",
+            5 => "trace/breakpoint trap",
             6 => "aborted",
             7 => "bus error",
             8 => "floating point exception",
             9 => "killed",
+            10 => "user defined signal 1",
             11 => "segmentation fault",
+            12 => "user defined signal 2",
+            13 => "broken pipe",
+            14 => "alarm clock",
             15 => "terminated",
+            24 => "CPU time limit exceeded",
+            25 => "file size limit exceeded",
+            31 => "bad system call",
             other => return Some(format!("signal {other}")),
         };
-        Some(name.to_owned())
+        let core = if status.core_dumped() {
+            " (core dumped)"
+        } else {
+            ""
+        };
+        Some(format!("{name}{core}"))
     }
     #[cfg(not(unix))]
     {
@@ -469,7 +504,12 @@ mod tests {
             };
             assert_eq!(exited(7 << 8), "Runtime exited with error: exit status 7");
             assert_eq!(exited(6), "Runtime exited with error: signal: aborted");
-            assert_eq!(exited(31), "Runtime exited with error: signal: signal 31");
+            assert_eq!(exited(13), "Runtime exited with error: signal: broken pipe");
+            assert_eq!(
+                exited(0x80 | 11),
+                "Runtime exited with error: signal: segmentation fault (core dumped)"
+            );
+            assert_eq!(exited(40), "Runtime exited with error: signal: signal 40");
             assert_eq!(exited(0), "Runtime exited without providing a reason");
         }
         let t = timestamp();
