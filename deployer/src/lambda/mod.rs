@@ -22,7 +22,7 @@
 //! ```
 
 mod function;
-mod ids;
+pub(crate) mod ids;
 mod invocations;
 mod logs;
 mod runtime_api;

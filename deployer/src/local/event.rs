@@ -6,8 +6,6 @@
 //! node and a string copy per field) cost several times as much.
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, Hasher, RandomState};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -17,6 +15,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 use super::routes::{MethodDef, Resource};
 use super::sigv4::VerifiedCaller;
+use crate::lambda::ids::random_u64;
 
 /// Which payload format the integration receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -508,33 +507,6 @@ fn http_event<'a, 'g>(
     }
 }
 
-fn random_u64() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    hasher.finish()
-}
-
-/// A random (version 4) UUID, as API Gateway's request ids are.
-pub(crate) fn request_id() -> String {
-    let hi = (random_u64() & !0xf000) | 0x4000;
-    let lo = (random_u64() & !(0b11 << 62)) | (0b10 << 62);
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        hi >> 32,
-        (hi >> 16) & 0xffff,
-        hi & 0xffff,
-        lo >> 48,
-        lo & 0xffff_ffff_ffff
-    )
-}
-
 const ALPHANUMERIC: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// `n` random lower-case letters and digits (API ids, resource ids).
@@ -831,8 +803,6 @@ mod tests {
         );
         assert!(grouped_query(Some("")).is_empty());
         assert!(grouped_query(None).is_empty());
-        let id = request_id();
-        assert_eq!(id.len(), 36);
         assert_eq!(random_id(10).len(), 10);
     }
 }

@@ -105,7 +105,7 @@ impl Gateway {
     }
 
     async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Reply {
-        let request_id = event::request_id();
+        let request_id = crate::lambda::ids::request_id();
         let mut response = self.respond(req, peer, &request_id).await;
         let headers = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&request_id) {

@@ -250,29 +250,22 @@ impl Pool {
             state.busy = false;
             std::mem::take(&mut state.held)
         };
-        let mut lines = Vec::with_capacity(held.len() + 4);
-        let outcome = match result {
+        let (lines, outcome) = match result {
             Ok(invoked) => {
                 let id = &invoked.request_id;
-                lines.push(format!(
-                    "START RequestId: {id} Version: {}",
-                    self.function.version
-                ));
-                lines.extend(held);
-                let outcome = match invoked.outcome {
-                    Outcome::Response(body) => Ok(body),
+                let (errors, outcome) = match invoked.outcome {
+                    Outcome::Response(body) => (Vec::new(), Ok(body)),
                     Outcome::FunctionError { error_type, body } => {
-                        lines.push(format!(
+                        let error = format!(
                             "{} {id} ERROR {error_type}: {}",
                             timestamp(),
                             String::from_utf8_lossy(&body)
-                        ));
-                        Err(Failure::Failed)
+                        );
+                        (vec![error], Err(Failure::Failed))
                     }
                 };
-                lines.push(format!("END RequestId: {id}"));
-                lines.push(self.report(id, invoked.duration, memory, init, ""));
-                self.logger_lines(lines);
+                let report = self.report(id, invoked.duration, memory, init, "");
+                self.logger.lines(self.framed(id, held, errors, report));
                 lock(&self.idle).push(slot);
                 drop(permit);
                 return outcome;
@@ -281,51 +274,45 @@ impl Pool {
                 request_id,
                 timeout,
             }) => {
-                lines.push(format!(
-                    "START RequestId: {request_id} Version: {}",
-                    self.function.version
-                ));
-                lines.extend(held);
-                lines.push(format!(
+                let error = format!(
                     "{} {request_id} Task timed out after {:.2} seconds",
                     timestamp(),
                     timeout.as_secs_f64()
-                ));
-                lines.push(format!("END RequestId: {request_id}"));
-                lines.push(self.report(&request_id, timeout, memory, init, "Status: timeout\t"));
-                Failure::TimedOut
+                );
+                let report = self.report(&request_id, timeout, memory, init, "Status: timeout\t");
+                let lines = self.framed(&request_id, held, vec![error], report);
+                (lines, Failure::TimedOut)
             }
             Err(e) => {
                 let error_type = match e {
                     InvokeError::InitFailed { .. } => "Runtime.InitError",
                     _ => "Runtime.ExitError",
                 };
-                match slot.worker.interrupted() {
+                let lines = match slot.worker.interrupted() {
                     // The process died holding the event: Lambda logs the
                     // invocation, and its error, between START and END.
                     Some(cut) => {
                         let id = &cut.request_id;
-                        lines.push(format!(
-                            "START RequestId: {id} Version: {}",
-                            self.function.version
-                        ));
-                        lines.extend(held);
-                        lines.push(format!("RequestId: {id} Error: {}", runtime_exit(&e)));
-                        lines.push(error_type.to_owned());
-                        lines.push(format!("END RequestId: {id}"));
+                        let errors = vec![
+                            format!("RequestId: {id} Error: {}", runtime_exit(&e)),
+                            error_type.to_owned(),
+                        ];
                         let status = format!("Status: error\tError Type: {error_type}\t");
-                        lines.push(self.report(id, cut.duration, memory, init, &status));
+                        let report = self.report(id, cut.duration, memory, init, &status);
+                        self.framed(id, held, errors, report)
                     }
+                    // No invocation began: only the error.
                     None => {
-                        lines.extend(held);
+                        let mut lines = held;
                         lines.push(format!("{} Error: {e}", timestamp()));
                         lines.push(error_type.to_owned());
+                        lines
                     }
-                }
-                Failure::Failed
+                };
+                (lines, Failure::Failed)
             }
         };
-        self.logger_lines(lines);
+        self.logger.lines(lines);
         // Lambda replaces an environment that timed out or crashed.
         lock(&self.live).remove(&slot.worker.id());
         tokio::spawn(async move {
@@ -335,8 +322,25 @@ impl Pool {
         Err(outcome)
     }
 
-    fn logger_lines(&self, lines: Vec<String>) {
-        self.logger.lines(lines);
+    /// One invocation's lines as Lambda frames them: START, the function's
+    /// own output, `errors`, END, then `report`.
+    fn framed(
+        &self,
+        id: &str,
+        held: Vec<String>,
+        errors: Vec<String>,
+        report: String,
+    ) -> Vec<String> {
+        let mut lines = Vec::with_capacity(held.len() + errors.len() + 3);
+        lines.push(format!(
+            "START RequestId: {id} Version: {}",
+            self.function.version
+        ));
+        lines.extend(held);
+        lines.extend(errors);
+        lines.push(format!("END RequestId: {id}"));
+        lines.push(report);
+        lines
     }
 
     fn report(
