@@ -207,39 +207,36 @@ impl Local {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
-    /// Waits until `n` lines matching `pred` are printed, and returns them;
-    /// fails if more are.
-    fn wait_for_lines(&self, n: usize, pred: impl Fn(&str) -> bool) -> Vec<String> {
+    /// Polls the output (for 10 s at most) until `check` finds what it
+    /// looks for; goblet local prints its lines from a thread of its own.
+    fn wait_for<T>(&self, what: &str, check: impl Fn(Vec<String>) -> Option<T>) -> T {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let found: Vec<String> = self.output().into_iter().filter(|l| pred(l)).collect();
-            assert!(found.len() <= n, "{found:#?}");
-            if found.len() == n {
+            if let Some(found) = check(self.output()) {
                 return found;
             }
             assert!(
                 Instant::now() < deadline,
-                "{n} lines expected in {:#?}",
+                "{what} not found in {:#?}",
                 self.output()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
+    /// Waits until `n` lines matching `pred` are printed, and returns them;
+    /// fails if more are.
+    fn wait_for_lines(&self, n: usize, pred: impl Fn(&str) -> bool) -> Vec<String> {
+        self.wait_for(&format!("{n} lines"), |out| {
+            let found: Vec<String> = out.into_iter().filter(|l| pred(l)).collect();
+            assert!(found.len() <= n, "{found:#?}");
+            (found.len() == n).then_some(found)
+        })
+    }
+
     /// Waits until a line matching `pred` is printed.
     fn wait_for_line(&self, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(line) = self.output().into_iter().find(|l| pred(l)) {
-                return line;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "line not found in {:#?}",
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.wait_for("the line", |out| out.into_iter().find(|l| pred(l)))
     }
 }
 
