@@ -13,7 +13,15 @@
 #      again on every request, as API Gateway does;
 #   c. chalice local serving the same app (`@app.route('/')` returning
 #      {'hello': 'world'}), with keep-alive and with `Connection: close`; its
-#      best figure is the reference of the ratios.
+#      best figure is the reference of the ratios;
+#   d. for scale, what this machine allows before any API Gateway work
+#      (bench/src/bin/loopback-ceiling.rs): a bare hyper server answering the
+#      same body in-process; a hyper reverse proxy in front of it in a second
+#      process (one kept-alive HTTP exchange per request); and the Runtime
+#      API's shape at its leanest, 4 worker processes each taking one event at
+#      a time (a long-polled `next`, then a `response`), running a bare hyper
+#      client loop or the showcase binary itself, for one fixed event: the
+#      floor under goblet local's (a).
 #
 # goblet local runs with its default --concurrency (4 worker processes) and
 # with --concurrency 2 (this machine's core count), its stdout/stderr (the
@@ -94,6 +102,7 @@ build() { # package binary
 build goblet-cli goblet
 build helloworld helloworld
 build showcase showcase
+build goblet-bench loopback-ceiling
 GOBLET="$OUT/bin/goblet"
 
 if [[ ! -x "$VENV/bin/chalice" ]] ||
@@ -161,13 +170,37 @@ start_chalice() {
         >"$logfile" 2>&1 &
     SERVERS+=("$!")
     URL="http://127.0.0.1:$port/"
+    await_server "chalice local" "$logfile"
+}
+
+# Waits (20 s at most) until $URL answers 2xx; else shows the log and exits.
+await_server() { # name logfile
     for _ in $(seq 200); do
-        curl -fsS -o /dev/null "$URL" 2>/dev/null && return 0
+        curl -fsS --max-time 5 -o /dev/null "$URL" 2>/dev/null && return 0
         sleep 0.1
     done
-    echo "chalice local did not start:" >&2
-    cat "$logfile" >&2
+    echo "$1 did not start:" >&2
+    cat "$2" >&2
     exit 1
+}
+
+# (d): $1 is hello, proxy, runtime or runtime-showcase; sets URL.
+start_reference() {
+    local ceiling="$OUT/bin/loopback-ceiling" port backend logfile="$OUT/reference-$1.server.log"
+    port=$(free_port)
+    case $1 in
+        hello) setsid "$ceiling" hello "$port" >"$logfile" 2>&1 & ;;
+        proxy)
+            backend=$(free_port)
+            setsid bash -c '"$1" hello "$3" & exec "$1" proxy "$2" "$3"' _ "$ceiling" "$port" "$backend" \
+                >"$logfile" 2>&1 &
+            ;;
+        runtime) setsid "$ceiling" runtime "$port" 4 >"$logfile" 2>&1 & ;;
+        runtime-showcase) setsid "$ceiling" runtime "$port" 4 "$SHOWCASE" >"$logfile" 2>&1 & ;;
+    esac
+    SERVERS+=("$!")
+    URL="http://127.0.0.1:$port/api/"
+    await_server "loopback-ceiling $1" "$logfile"
 }
 
 stop_last() {
@@ -271,6 +304,14 @@ measure chalice-keepalive "$URL"
 measure chalice-close "$URL" "Connection: close"
 stop_last
 
+# (d)
+for reference in hello proxy runtime runtime-showcase; do
+    start_reference "$reference"
+    check 200 "$URL"
+    measure "reference-$reference" "$URL"
+    stop_last
+done
+
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- summary --------------------------------------------------------------------
@@ -291,6 +332,10 @@ describe() {
         goblet-signed-c2) echo "(b) goblet local, AWS_IAM + SigV4 (helloworld \`GET /api/\`), --concurrency 2" ;;
         chalice-keepalive) echo "(c) chalice local $CHALICE_VERSION \`GET /\`, keep-alive" ;;
         chalice-close) echo "(c) chalice local $CHALICE_VERSION \`GET /\`, Connection: close" ;;
+        reference-hello) echo "(d) for scale: bare hyper server, the body answered in-process" ;;
+        reference-proxy) echo "(d) for scale: hyper reverse proxy + that server in a second process" ;;
+        reference-runtime) echo "(d) for scale: Runtime API floor, 4 workers running a bare hyper client loop" ;;
+        reference-runtime-showcase) echo "(d) for scale: Runtime API floor, 4 workers running the showcase binary" ;;
     esac
 }
 
@@ -317,6 +362,7 @@ describe() {
         echo "- signed vs unsigned, --concurrency $c: unsigned/signed throughput = $(awk -v u="$(rps_of "goblet-unsigned-c$c")" -v s="$(rps_of "goblet-signed-c$c")" 'BEGIN { printf "%.2f", u / s }')× (goal ≤ 1.5×)"
     done
     echo "- goblet local (default concurrency, unsigned) vs chalice local's best: $(ratio "$(rps_of goblet-unsigned-c4)" "$CHALICE_BEST")× (goal ≥ 10×)"
+    echo "- the Runtime API floor with the showcase binary (no API Gateway work) vs chalice local's best: $(ratio "$(rps_of reference-runtime-showcase)" "$CHALICE_BEST")×; goblet local (a) reaches $(awk -v a="$(rps_of goblet-unsigned-c4)" -v f="$(rps_of reference-runtime-showcase)" 'BEGIN { printf "%.0f", 100 * a / f }') % of that floor"
     echo
     echo "Machine:"
     echo
