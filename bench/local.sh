@@ -14,14 +14,14 @@
 #   c. chalice local serving the same app (`@app.route('/')` returning
 #      {'hello': 'world'}), with keep-alive and with `Connection: close`; its
 #      best figure is the reference of the ratios;
-#   d. for scale, what this machine allows before any API Gateway work
-#      (bench/src/bin/loopback-ceiling.rs): a bare hyper server answering the
-#      same body in-process; a hyper reverse proxy in front of it in a second
-#      process (one kept-alive HTTP exchange per request); and the Runtime
-#      API's shape at its leanest, 4 worker processes each taking one event at
-#      a time (a long-polled `next`, then a `response`), running a bare hyper
-#      client loop or the showcase binary itself, for one fixed event: the
-#      floor under goblet local's (a).
+#   d. for scale, floors measured by bench/src/bin/loopback-floor.rs: what
+#      this machine allows before any API Gateway work. A bare hyper server
+#      answering the same body in-process; a hyper reverse proxy in front of
+#      it in a second process (one kept-alive HTTP exchange per request); and
+#      the Runtime API exchange alone: worker processes each taking one event
+#      at a time (a long-polled `next`, then a `response`), running a bare
+#      hyper client loop or the showcase binary itself, for one fixed event,
+#      with 4 and with 2 workers. That is the floor under goblet local's (a).
 #
 # goblet local runs with its default --concurrency (4 worker processes) and
 # with --concurrency 2 (this machine's core count), its stdout/stderr (the
@@ -65,13 +65,15 @@ log() { echo "== $*" >&2; }
 SERVERS=()
 stop_server() { # pid
     local pid=$1
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    if kill -TERM "$pid" 2>/dev/null; then
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+    fi
     # The server leads its own process group (setsid): this also reaches
-    # goblet local's worker processes.
+    # goblet local's worker processes, and a floor's other processes even
+    # when the leader is gone.
     kill -KILL -- "-$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
@@ -102,7 +104,7 @@ build() { # package binary
 build goblet-cli goblet
 build helloworld helloworld
 build showcase showcase
-build goblet-bench loopback-ceiling
+build goblet-bench loopback-floor
 GOBLET="$OUT/bin/goblet"
 
 if [[ ! -x "$VENV/bin/chalice" ]] ||
@@ -170,37 +172,46 @@ start_chalice() {
         >"$logfile" 2>&1 &
     SERVERS+=("$!")
     URL="http://127.0.0.1:$port/"
-    await_server "chalice local" "$logfile"
+    await_server "chalice local" "$URL" "$logfile"
 }
 
-# Waits (20 s at most) until $URL answers 2xx; else shows the log and exits.
-await_server() { # name logfile
-    for _ in $(seq 200); do
-        curl -fsS --max-time 5 -o /dev/null "$URL" 2>/dev/null && return 0
+# Waits (20 s at most) until url answers 2xx while the last server started
+# runs; else shows its log and exits.
+await_server() { # name url logfile
+    local deadline=$((SECONDS + 20))
+    while ((SECONDS < deadline)) && kill -0 "${SERVERS[-1]}" 2>/dev/null; do
+        curl -fsS --max-time 1 -o /dev/null "$2" 2>/dev/null && return 0
         sleep 0.1
     done
     echo "$1 did not start:" >&2
-    cat "$2" >&2
+    cat "$3" >&2
     exit 1
 }
 
-# (d): $1 is hello, proxy, runtime or runtime-showcase; sets URL.
-start_reference() {
-    local ceiling="$OUT/bin/loopback-ceiling" port backend logfile="$OUT/reference-$1.server.log"
+# (d): one of the floors; sets URL.
+start_floor() { # hello | proxy | runtime-bare-c4 | runtime-showcase-c4 | ...-c2
+    local floor="$OUT/bin/loopback-floor" port backend logfile="$OUT/floor-$1.server.log"
     port=$(free_port)
     case $1 in
-        hello) setsid "$ceiling" hello "$port" >"$logfile" 2>&1 & ;;
+        hello) setsid "$floor" hello "$port" >"$logfile" 2>&1 & ;;
         proxy)
             backend=$(free_port)
-            setsid bash -c '"$1" hello "$3" & exec "$1" proxy "$2" "$3"' _ "$ceiling" "$port" "$backend" \
+            while [[ $backend == "$port" ]]; do backend=$(free_port); done
+            setsid bash -c '"$1" hello "$3" & exec "$1" proxy "$2" "$3"' _ "$floor" "$port" "$backend" \
                 >"$logfile" 2>&1 &
             ;;
-        runtime) setsid "$ceiling" runtime "$port" 4 >"$logfile" 2>&1 & ;;
-        runtime-showcase) setsid "$ceiling" runtime "$port" 4 "$SHOWCASE" >"$logfile" 2>&1 & ;;
+        runtime-bare-c[0-9]) setsid "$floor" runtime "$port" "${1##*-c}" >"$logfile" 2>&1 & ;;
+        runtime-showcase-c[0-9])
+            setsid "$floor" runtime "$port" "${1##*-c}" "$SHOWCASE" >"$logfile" 2>&1 &
+            ;;
+        *)
+            echo "no such floor: $1" >&2
+            exit 2
+            ;;
     esac
     SERVERS+=("$!")
     URL="http://127.0.0.1:$port/api/"
-    await_server "loopback-ceiling $1" "$logfile"
+    await_server "loopback-floor $1" "$URL" "$logfile"
 }
 
 stop_last() {
@@ -305,10 +316,10 @@ measure chalice-close "$URL" "Connection: close"
 stop_last
 
 # (d)
-for reference in hello proxy runtime runtime-showcase; do
-    start_reference "$reference"
+for floor in hello proxy runtime-bare-c4 runtime-showcase-c4 runtime-showcase-c2; do
+    start_floor "$floor"
     check 200 "$URL"
-    measure "reference-$reference" "$URL"
+    measure "floor-$floor" "$URL"
     stop_last
 done
 
@@ -332,10 +343,11 @@ describe() {
         goblet-signed-c2) echo "(b) goblet local, AWS_IAM + SigV4 (helloworld \`GET /api/\`), --concurrency 2" ;;
         chalice-keepalive) echo "(c) chalice local $CHALICE_VERSION \`GET /\`, keep-alive" ;;
         chalice-close) echo "(c) chalice local $CHALICE_VERSION \`GET /\`, Connection: close" ;;
-        reference-hello) echo "(d) for scale: bare hyper server, the body answered in-process" ;;
-        reference-proxy) echo "(d) for scale: hyper reverse proxy + that server in a second process" ;;
-        reference-runtime) echo "(d) for scale: Runtime API floor, 4 workers running a bare hyper client loop" ;;
-        reference-runtime-showcase) echo "(d) for scale: Runtime API floor, 4 workers running the showcase binary" ;;
+        floor-hello) echo "(d) floor: bare hyper server, the body answered in-process" ;;
+        floor-proxy) echo "(d) floor: hyper reverse proxy + that server in a second process" ;;
+        floor-runtime-bare-c4) echo "(d) floor: Runtime API exchange alone, 4 workers running a bare hyper client loop" ;;
+        floor-runtime-showcase-c4) echo "(d) floor: Runtime API exchange alone, 4 workers running the showcase binary" ;;
+        floor-runtime-showcase-c2) echo "(d) floor: Runtime API exchange alone, 2 workers running the showcase binary" ;;
     esac
 }
 
@@ -362,7 +374,9 @@ describe() {
         echo "- signed vs unsigned, --concurrency $c: unsigned/signed throughput = $(awk -v u="$(rps_of "goblet-unsigned-c$c")" -v s="$(rps_of "goblet-signed-c$c")" 'BEGIN { printf "%.2f", u / s }')× (goal ≤ 1.5×)"
     done
     echo "- goblet local (default concurrency, unsigned) vs chalice local's best: $(ratio "$(rps_of goblet-unsigned-c4)" "$CHALICE_BEST")× (goal ≥ 10×)"
-    echo "- the Runtime API floor with the showcase binary (no API Gateway work) vs chalice local's best: $(ratio "$(rps_of reference-runtime-showcase)" "$CHALICE_BEST")×; goblet local (a) reaches $(awk -v a="$(rps_of goblet-unsigned-c4)" -v f="$(rps_of reference-runtime-showcase)" 'BEGIN { printf "%.0f", 100 * a / f }') % of that floor"
+    for c in 4 2; do
+        echo "- --concurrency $c: the Runtime API floor with the showcase binary (no API Gateway work) vs chalice local's best: $(ratio "$(rps_of "floor-runtime-showcase-c$c")" "$CHALICE_BEST")×; goblet local (a) reaches $(awk -v a="$(rps_of "goblet-unsigned-c$c")" -v f="$(rps_of "floor-runtime-showcase-c$c")" 'BEGIN { printf "%.0f", 100 * a / f }') % of it"
+    done
     echo
     echo "Machine:"
     echo
