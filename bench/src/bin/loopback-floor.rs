@@ -22,7 +22,9 @@
 //!   floor under `goblet local`'s unauthenticated route.
 //!
 //! All run on a current-thread tokio runtime with mimalloc, as `goblet local`
-//! does.
+//! does. The Runtime API here is written for the purpose rather than taken
+//! from `goblet_cli::lambda` (which `bench/src/bin/lambda-lifecycle.rs`
+//! uses): a floor must not carry goblet's own bookkeeping.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -342,12 +344,14 @@ async fn worker(addr: &str) -> std::io::Result<()> {
     let next: hyper::Uri = format!("http://{addr}{INVOCATION}next")
         .parse()
         .map_err(std::io::Error::other)?;
-    let reply = serde_json::json!({
-        "statusCode": 200,
-        "headers": {"content-type": "application/json"},
-        "body": goblet_bench::HELLO_BODY,
-    })
-    .to_string();
+    let reply = Bytes::from(
+        serde_json::json!({
+            "statusCode": 200,
+            "headers": {"content-type": "application/json"},
+            "body": goblet_bench::HELLO_BODY,
+        })
+        .to_string(),
+    );
     loop {
         let event = client
             .get(next.clone())
@@ -367,7 +371,7 @@ async fn worker(addr: &str) -> std::io::Result<()> {
         // Read, as a handler would, though this one does not look at it.
         let _event: serde_json::Value =
             serde_json::from_slice(&event.to_bytes()).map_err(std::io::Error::other)?;
-        let mut post = Request::new(Full::new(Bytes::from(reply.clone())));
+        let mut post = Request::new(Full::new(reply.clone()));
         *post.method_mut() = Method::POST;
         *post.uri_mut() = format!("http://{addr}{INVOCATION}{id}/response")
             .parse()
