@@ -4,7 +4,7 @@
 
 use std::fmt::Display;
 
-use goblet_spec::{AuthorizationType, Method, PathTemplate};
+use goblet_core::{AuthorizationType, Method, PathTemplate};
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;

@@ -2,8 +2,8 @@
 //! `::goblet::__private` only, so apps need no other dependency and the runtime
 //! may reorganize freely behind it.
 
-use goblet_spec::record::SECTION;
-use goblet_spec::{AuthorizationType, Method};
+use goblet_core::record::SECTION;
+use goblet_core::{AuthorizationType, Method};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -219,7 +219,7 @@ fn record_static(name: &Ident, payload: &Ident, kind: TokenStream) -> TokenStrea
     }
 }
 
-/// The route record's JSON (`RoutePayload` in goblet-spec) around the place
+/// The route record's JSON (`RoutePayload` in goblet-core) around the place
 /// where `module_path!()` goes: `(before, after)`. Every string is escaped by
 /// `serde_json`; `module_path!()` yields `a::b` and needs no escaping.
 pub(crate) fn route_payload(route: &Route, method: Method) -> (String, String) {
@@ -336,7 +336,7 @@ fn json_string(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::model::{Handler, Location, Output};
-    use goblet_spec::record::{self, KIND_APP, KIND_FRAMEWORK, KIND_ROUTE};
+    use goblet_core::record::{self, KIND_APP, KIND_FRAMEWORK, KIND_ROUTE};
 
     fn sample(path: &str, name: &str, file: &str) -> Route {
         Route {
@@ -388,7 +388,7 @@ mod tests {
             json,
             r#"{"path":"/users/{id}","method":"GET","authorization_type":"AWS_IAM","api_key_required":true,"cors":false,"content_types":["application/json","text/plain"],"name":"user_fn","handler":"shop::api::user_fn","file":"src/app.rs","line":12}"#
         );
-        // The reader in goblet-spec (deny_unknown_fields) accepts it.
+        // The reader in goblet-core (deny_unknown_fields) accepts it.
         let manifest = record::decode_section(&section(&[
             (KIND_FRAMEWORK, r#"{"goblet_version":"0.1.0"}"#),
             (KIND_APP, r#"{"app_name":"shop"}"#),

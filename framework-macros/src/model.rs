@@ -1,7 +1,7 @@
 //! What the macros have understood, once every check has passed. Plain data:
 //! [`crate::codegen`] turns it into tokens without making any decision.
 
-use goblet_spec::{AuthorizationType, Method};
+use goblet_core::{AuthorizationType, Method};
 use proc_macro2::{Ident, Span};
 use syn::Type;
 

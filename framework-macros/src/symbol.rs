@@ -1,7 +1,7 @@
 //! Every option name the macros accept, in one place (as serde_derive's
 //! `symbol.rs` does), so parsing, validation and error messages never disagree.
 
-use goblet_spec::Method;
+use goblet_core::Method;
 
 /// `#[route(PATH, methods = ["GET", "POST"])]`
 pub const METHODS: &str = "methods";

@@ -1,6 +1,6 @@
 //! The records `#[route]` and `goblet::main!` place in the binary's
 //! `goblet_routes` section, read back from this very test binary and decoded
-//! with goblet-spec's reader: what `goblet manifest` sees.
+//! with goblet-core's reader: what `goblet manifest` sees.
 
 #![allow(dead_code)]
 
@@ -58,7 +58,7 @@ fn the_section_decodes_into_the_manifest() {
     let section = unsafe {
         std::slice::from_raw_parts(start, (stop as usize).saturating_sub(start as usize))
     };
-    let manifest = goblet_spec::record::decode_section(section).unwrap();
+    let manifest = goblet_core::record::decode_section(section).unwrap();
     assert_eq!(manifest.app_name, "macro-records");
 
     let routes: Vec<String> = manifest

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt as _;
-use goblet_spec::{Manifest, ManifestError, Method, PathMatcher, PathTemplate, Route, cors};
+use goblet_core::{Manifest, ManifestError, Method, PathMatcher, PathTemplate, Route, cors};
 use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderName, HeaderValue, StatusCode};
 

@@ -6,8 +6,8 @@
 //! when `__start_`/`__stop_` symbols refer to them) — the same technique as the
 //! linkme crate.
 
-use goblet_spec::record;
-use goblet_spec::{Manifest, ManifestError};
+use goblet_core::record;
+use goblet_core::{Manifest, ManifestError};
 
 const PAYLOAD: &str = concat!("{\"goblet_version\":\"", env!("CARGO_PKG_VERSION"), "\"}");
 

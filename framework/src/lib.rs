@@ -17,8 +17,8 @@ pub mod testing;
 pub use app::AppDef;
 pub use error::Error;
 pub use extract::{Context, Json, Path, Query, StageVariables};
+pub use goblet_core::{AuthorizationType, Method};
 pub use goblet_macros::{main, route};
-pub use goblet_spec::{AuthorizationType, Method};
 pub use request::{EventFormat, Identity, Request, RequestContext};
 pub use response::{Body, IntoResponse, Response};
 
@@ -45,8 +45,8 @@ pub mod __private {
     pub use crate::response::{IntoResponse, Response};
     pub use crate::route::{BoxFuture, HandlerFn, RouteDef};
     pub use crate::runtime::run;
-    pub use goblet_spec::record;
-    pub use goblet_spec::{AuthorizationType, Method};
+    pub use goblet_core::record;
+    pub use goblet_core::{AuthorizationType, Method};
     pub use inventory;
 
     /// The runtime's per-event work, for the benchmarks in `bench/`.

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use goblet_spec::{AuthorizationType, Method};
+use goblet_core::{AuthorizationType, Method};
 
 use crate::request::Request;
 use crate::response::Response;

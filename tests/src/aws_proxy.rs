@@ -14,6 +14,9 @@ pub struct Call {
     /// `CreateRole`, `Logs_20140328.PutRetentionPolicy` or `PUT /restapis/x/...`.
     pub operation: String,
     pub mutating: bool,
+    /// The region and service of the SigV4 credential scope the call was
+    /// signed for (`Credential=AKID/20260101/eu-west-1/lambda/aws4_request`).
+    pub signed_for: Option<(String, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -85,6 +88,7 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
     let mut head = Vec::new();
     let mut content_length = 0usize;
     let mut target = None;
+    let mut signed_for = None;
     let mut request_line = String::new();
     loop {
         let mut line = String::new();
@@ -105,6 +109,7 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
         match name.as_str() {
             "content-length" => content_length = value.parse().unwrap_or(0),
             "x-amz-target" => target = Some(value.clone()),
+            "authorization" => signed_for = credential_scope(&value),
             "connection" => continue,
             "transfer-encoding" => panic!("chunked requests are not supported by the test proxy"),
             _ => {}
@@ -118,7 +123,8 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
     let mut parts = request_line.split(' ');
     let method = parts.next().unwrap_or_default().to_owned();
     let uri = parts.next().unwrap_or_default().to_owned();
-    let call = classify(&method, &uri, target.as_deref(), &body);
+    let mut call = classify(&method, &uri, target.as_deref(), &body);
+    call.signed_for = signed_for;
     let mutating = call.mutating;
     let number = {
         let mut calls = shared.calls.lock().unwrap();
@@ -159,12 +165,27 @@ pub fn classify(method: &str, uri: &str, target: Option<&str>, body: &[u8]) -> C
             Call {
                 mutating: !reads.iter().any(|r| action.starts_with(r)),
                 operation: action,
+                signed_for: None,
             }
         }
         None => Call {
             operation: format!("{method} {}", uri.split('?').next().unwrap_or(uri)),
             mutating: !matches!(method, "GET" | "HEAD"),
+            signed_for: None,
         },
+    }
+}
+
+/// `(region, service)` of an `Authorization: AWS4-HMAC-SHA256 Credential=…` header.
+fn credential_scope(authorization: &str) -> Option<(String, String)> {
+    let scope = authorization.split("Credential=").nth(1)?;
+    let scope = scope.split([',', ' ']).next()?;
+    let parts: Vec<&str> = scope.split('/').collect();
+    match parts.as_slice() {
+        [_, _, region, service, "aws4_request"] => {
+            Some(((*region).to_owned(), (*service).to_owned()))
+        }
+        _ => None,
     }
 }
 
@@ -191,5 +212,13 @@ mod tests {
         let rest = classify("PUT", "/restapis/a/resources/b/methods/GET", None, b"{}");
         assert!(rest.mutating);
         assert!(!classify("GET", "/2015-03-31/functions/f", None, b"").mutating);
+        assert_eq!(
+            credential_scope(
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/lambda/aws4_request, \
+                 SignedHeaders=host, Signature=ab"
+            ),
+            Some(("eu-west-1".to_owned(), "lambda".to_owned()))
+        );
+        assert_eq!(credential_scope("Bearer x"), None);
     }
 }

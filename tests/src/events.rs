@@ -14,7 +14,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use goblet_spec::{Manifest, PathMatcher, PathTemplate};
+use goblet_core::{Manifest, PathMatcher, PathTemplate};
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 

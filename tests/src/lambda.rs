@@ -7,7 +7,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use goblet_cli::lambda::{FunctionConfig, InvokeError, Invoked, LogLine, LogSink, Outcome, Worker};
+use goblet_local::lambda::{
+    FunctionConfig, InvokeError, Invoked, LogLine, LogSink, Outcome, Worker,
+};
 use serde_json::Value;
 
 /// How long a worker may take to start before the test fails.

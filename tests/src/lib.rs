@@ -5,6 +5,7 @@
 //! - [`build`]: the workspace's release binaries (built once per test process),
 //!   the `dist` profile, and standalone copies of an example app to edit.
 //! - [`cli`]: runs the `goblet` binary.
+//! - [`elf`]: small ELF files with goblet manifests, made without compiling.
 //! - [`events`]: API Gateway (REST and HTTP API), ALB and function URL events,
 //!   in the shapes AWS sends.
 //! - [`lambda`]: an app binary under a Runtime API, and its proxy responses.
@@ -14,6 +15,7 @@
 pub mod aws_proxy;
 pub mod build;
 pub mod cli;
+pub mod elf;
 pub mod events;
 pub mod lambda;
 pub mod moto;

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use goblet_cli::lambda::{InvokeError, Outcome};
-use goblet_cli::manifest::read_manifest;
+use goblet_local::lambda::{InvokeError, Outcome};
+use goblet_project::manifest::read_manifest;
 use goblet_tests::build;
 use goblet_tests::events::{Api, Front, HttpRequest};
 use goblet_tests::lambda::{LambdaApp, ProxyResponse};

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use goblet_cli::manifest::{Architecture, read_app_binary};
-use goblet_spec::record::SECTION;
+use goblet_core::record::SECTION;
+use goblet_project::manifest::{Architecture, read_app_binary};
 use goblet_tests::build::{self, scratch_dir};
 use goblet_tests::cli::goblet;
 use object::{Object, ObjectSection};

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use goblet_cli::lambda::{FunctionConfig, InvokeError, LogSink, Worker};
+use goblet_local::lambda::{FunctionConfig, InvokeError, LogSink, Worker};
 use goblet_tests::build::StandaloneApp;
 use goblet_tests::cli::goblet;
 use serde_json::Value;

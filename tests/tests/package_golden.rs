@@ -71,7 +71,11 @@ fn package_output_is_byte_identical_to_the_golden_files() {
             showcase.as_os_str(),
             out.as_os_str(),
         ]);
-        assert_eq!(run.code, Some(0), "goblet package --format {format}: {run:#?}");
+        assert_eq!(
+            run.code,
+            Some(0),
+            "goblet package --format {format}: {run:#?}"
+        );
         let written = std::fs::read_to_string(out.join(file)).expect("the template");
         let (text, hash) = without_code_hash(&written);
         if format == "terraform" {
@@ -79,7 +83,11 @@ fn package_output_is_byte_identical_to_the_golden_files() {
             let sha = sha256(&zip);
             assert_eq!(
                 hash.as_deref(),
-                Some(base64::engine::general_purpose::STANDARD.encode(sha).as_str()),
+                Some(
+                    base64::engine::general_purpose::STANDARD
+                        .encode(sha)
+                        .as_str()
+                ),
                 "main.tf's source_code_hash is the base64 SHA-256 of bootstrap.zip"
             );
         }

@@ -1,5 +1,5 @@
 //! Cold start, binary size and memory of Lambda function binaries, measured
-//! with goblet's own Lambda Runtime API (`goblet_cli::lambda`) on loopback, and
+//! with goblet's own Lambda Runtime API (`goblet_local::lambda`) on loopback, and
 //! the summary of a `bench/run.sh` run.
 //!
 //! ```text
@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use goblet_bench::{IGNORE_STAGE_IN_PATH, REST_V1_EVENT, expected_summary, reply_summary};
-use goblet_cli::lambda::{FunctionConfig, LogSink, Outcome, Worker};
+use goblet_local::lambda::{FunctionConfig, LogSink, Outcome, Worker};
 use serde_json::{Value, json};
 
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -157,7 +157,7 @@ fn log_sink() -> (LogSink, Arc<Mutex<Vec<String>>>) {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = {
         let lines = lines.clone();
-        Arc::new(move |line: goblet_cli::lambda::LogLine| {
+        Arc::new(move |line: goblet_local::lambda::LogLine| {
             lines
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

@@ -23,7 +23,7 @@
 //!
 //! All run on a current-thread tokio runtime with mimalloc, as `goblet local`
 //! does. The Runtime API here is written for the purpose rather than taken
-//! from `goblet_cli::lambda` (which `bench/src/bin/lambda-lifecycle.rs`
+//! from `goblet_local::lambda` (which `bench/src/bin/lambda-lifecycle.rs`
 //! uses): a floor must not carry goblet's own bookkeeping.
 
 use std::collections::HashMap;

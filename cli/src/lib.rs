@@ -1,0 +1,18 @@
+//! The `goblet` command: a thin layer over the crates that do the work.
+//!
+//! - [`cli`] is the command line itself; `src/main.rs` only calls [`cli::main`].
+//! - [`aws`] is the one AWS configuration loader: region and credentials from
+//!   one `aws-config` chain, handed to `goblet local` (`goblet-local`),
+//!   [`curl`] and the deploy engine (`goblet-deploy`).
+//! - [`curl`] is `goblet curl`, a SigV4-signing HTTP client.
+//! - [`new`] is `goblet new`.
+//!
+//! The app project (manifest, configuration, build, pre-flight, zip) is
+//! `goblet-project`'s; the emulator is `goblet-local`'s; deploy and package
+//! are `goblet-deploy`'s.
+
+pub mod aws;
+pub mod cli;
+pub mod curl;
+mod logging;
+pub mod new;

@@ -1,0 +1,237 @@
+//! The AWS clients, built from the caller's `aws-config` configuration
+//! (credentials, region and endpoint from the environment and profiles, as in
+//! every AWS tool), and what their failures mean to a user.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_config::SdkConfig;
+use aws_sdk_apigateway::error::ProvideErrorMetadata;
+
+/// One client per service, and a count of the calls made through them.
+#[derive(Debug)]
+pub struct Aws {
+    pub iam: aws_sdk_iam::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub region: String,
+    /// The endpoint every service is reached at, when one is configured
+    /// (`AWS_ENDPOINT_URL`, `endpoint_url` in a profile).
+    pub endpoint_url: Option<String>,
+    reads: AtomicU32,
+    writes: AtomicU32,
+}
+
+/// Calls made so far, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CallCounts {
+    pub total: u32,
+    pub mutating: u32,
+}
+
+impl Aws {
+    /// The clients of one AWS configuration, loaded by the caller (the
+    /// `goblet` command owns the one loader that `local` and `curl` use too).
+    pub fn new(config: &SdkConfig) -> Result<Aws, AwsError> {
+        let Some(region) = config.region().map(|r| r.to_string()) else {
+            return Err(AwsError::NoRegion);
+        };
+        Ok(Aws {
+            iam: aws_sdk_iam::Client::new(config),
+            lambda: aws_sdk_lambda::Client::new(config),
+            apigateway: aws_sdk_apigateway::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            region,
+            endpoint_url: config.endpoint_url().map(str::to_owned),
+            reads: AtomicU32::new(0),
+            writes: AtomicU32::new(0),
+        })
+    }
+
+    /// Counts a call that only reads.
+    pub fn read(&self) {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a call that changes something.
+    pub fn write(&self) {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn counts(&self) -> CallCounts {
+        let mutating = self.writes.load(Ordering::Relaxed);
+        CallCounts {
+            total: self.reads.load(Ordering::Relaxed) + mutating,
+            mutating,
+        }
+    }
+
+    /// The invoke URL of a stage: API Gateway's own, or with an endpoint
+    /// configured, the form LocalStack and moto serve stages at:
+    /// `{endpoint}/restapis/{api_id}/{stage}/_user_request_/`.
+    pub fn invoke_url(&self, api_id: &str, stage: &str) -> String {
+        match &self.endpoint_url {
+            Some(endpoint) => format!(
+                "{}/restapis/{api_id}/{stage}/_user_request_/",
+                endpoint.trim_end_matches('/')
+            ),
+            None => format!(
+                "https://{api_id}.execute-api.{}.{}/{stage}/",
+                self.region,
+                crate::target::dns_suffix(&self.region)
+            ),
+        }
+    }
+}
+
+/// A failed AWS call, said so that a user can act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    #[error(
+        "no AWS region configured: set AWS_REGION (or AWS_DEFAULT_REGION), or `region` in your AWS profile"
+    )]
+    NoRegion,
+    #[error(
+        "access denied: {action} ({what}) needs the IAM permission `{permission}` for your credentials: {message}"
+    )]
+    AccessDenied {
+        action: &'static str,
+        /// The permission AWS says is missing (`iam:PassRole` for a
+        /// CreateFunction, say), else the call's own.
+        permission: String,
+        what: String,
+        message: String,
+    },
+    #[error("{action} ({what}) failed: {message}")]
+    Call {
+        action: &'static str,
+        what: String,
+        /// The service's error code, e.g. `NotFoundException`.
+        code: Option<String>,
+        message: String,
+    },
+}
+
+impl AwsError {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            AwsError::Call { code, .. } => code.as_deref(),
+            AwsError::AccessDenied { .. } => Some("AccessDenied"),
+            AwsError::NoRegion => None,
+        }
+    }
+
+    /// The thing asked for does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self.code(),
+            Some("NoSuchEntity" | "ResourceNotFoundException" | "NotFoundException")
+        )
+    }
+}
+
+/// Turns an SDK error into an [`AwsError`] naming the IAM action (`iam:GetRole`)
+/// and the thing it was about.
+pub fn fail<E>(action: &'static str, what: impl Into<String>, error: E) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    let what = what.into();
+    let code = error.code().map(str::to_owned);
+    let message = error
+        .message()
+        .map(str::to_owned)
+        .unwrap_or_else(|| full_message(&error));
+    match code.as_deref() {
+        Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation") => {
+            AwsError::AccessDenied {
+                action,
+                permission: denied_permission(&message).unwrap_or(action).to_owned(),
+                what,
+                message,
+            }
+        }
+        _ => AwsError::Call {
+            action,
+            what,
+            code,
+            message,
+        },
+    }
+}
+
+/// The action in AWS's "User: … is not authorized to perform: iam:PassRole on
+/// resource: …".
+fn denied_permission(message: &str) -> Option<&str> {
+    let rest = message.split("not authorized to perform: ").nth(1)?;
+    let action = rest.split([' ', ',', ';']).next()?;
+    action.contains(':').then_some(action)
+}
+
+/// The error and its sources, e.g. "dispatch failure: connection refused".
+pub fn full_message(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = e.source();
+    }
+    out
+}
+
+/// Ok(None) for a "not found" answer.
+pub fn found<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_names_the_permission_aws_names() {
+        let message = "User: arn:aws:iam::123456789012:user/bob is not authorized to perform: \
+                       iam:PassRole on resource: arn:aws:iam::123456789012:role/app-dev";
+        assert_eq!(denied_permission(message), Some("iam:PassRole"));
+        assert_eq!(denied_permission("Access denied"), None);
+    }
+
+    #[test]
+    fn invoke_urls() {
+        let mut aws = futures_free_aws();
+        assert_eq!(
+            aws.invoke_url("abc123", "dev"),
+            "https://abc123.execute-api.us-east-1.amazonaws.com/dev/"
+        );
+        aws.endpoint_url = Some("http://127.0.0.1:5000/".into());
+        assert_eq!(
+            aws.invoke_url("abc123", "dev"),
+            "http://127.0.0.1:5000/restapis/abc123/dev/_user_request_/"
+        );
+    }
+
+    fn futures_free_aws() -> Aws {
+        let config = SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        Aws {
+            iam: aws_sdk_iam::Client::new(&config),
+            lambda: aws_sdk_lambda::Client::new(&config),
+            apigateway: aws_sdk_apigateway::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            region: "us-east-1".into(),
+            endpoint_url: None,
+            reads: AtomicU32::new(0),
+            writes: AtomicU32::new(0),
+        }
+    }
+}

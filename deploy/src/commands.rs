@@ -1,0 +1,748 @@
+//! The commands: each builds a runtime, loads the AWS configuration and runs.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_lambda::primitives::Blob;
+use serde_json::Value;
+
+use crate::DeployError;
+use crate::apply::Apply;
+use crate::aws::{Aws, found};
+use crate::observe::{
+    Observed, function_is_ours, goblet_tags, log_group_name, observe, tagged_for,
+};
+use crate::plan::{Described, Kind, Names, plan};
+use crate::state::{Deployed, state_path};
+use crate::target::{RoleTarget, Target};
+
+/// `goblet deploy`.
+#[derive(Debug, Clone)]
+pub struct DeployOptions {
+    /// Where `.goblet/deployed/` and the configuration live.
+    pub base_dir: PathBuf,
+    pub stage: String,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub json: bool,
+}
+
+/// What `deploy` reports (`--output json`).
+#[derive(Debug, serde::Serialize)]
+struct Summary {
+    app: String,
+    stage: String,
+    url: Option<String>,
+    dry_run: bool,
+    actions: Vec<ActionLine>,
+    api_calls: crate::CallCounts,
+    seconds: f64,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ActionLine {
+    kind: Kind,
+    description: String,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, DeployError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(DeployError::Runtime)
+}
+
+/// Deploys `target` (built from the manifest and configuration by the caller).
+pub fn deploy(sdk: &SdkConfig, target: Target, options: DeployOptions) -> Result<(), DeployError> {
+    runtime()?.block_on(deploy_async(sdk, target, options))
+}
+
+async fn deploy_async(
+    sdk: &SdkConfig,
+    target: Target,
+    options: DeployOptions,
+) -> Result<(), DeployError> {
+    let started = std::time::Instant::now();
+    let aws = Aws::new(sdk)?;
+    let path = state_path(&options.base_dir, &options.stage);
+    let mut state = Deployed::load(&path)
+        .map_err(|e| DeployError::ReadState(path.clone(), e))?
+        .unwrap_or_else(|| Deployed::new(&target.app_name, &target.stage, &aws.region));
+    if state.is_empty() && !state.deploying {
+        // Nothing exists anywhere: the stage goes where the configuration says.
+        state.region = aws.region.clone();
+    }
+    check_region(&state.region, &state.stage, &aws)?;
+    let names = Names {
+        role: match &target.role {
+            crate::target::RoleTarget::Managed { name, .. } => name.clone(),
+            crate::target::RoleTarget::Existing { arn } => arn.clone(),
+        },
+        function: target.function_name.clone(),
+        api: target.api_name.clone(),
+        stage: target.api_stage.clone(),
+        log_group: log_group_name(&target.function_name),
+    };
+    if !options.json {
+        eprintln!(
+            "Deploying {} to stage {} in {}",
+            target.app_name, target.stage, aws.region
+        );
+    }
+    let observed = observe(&aws, &target, &state).await?;
+    refuse_foreign(&target, &observed, &state)?;
+    let the_plan = plan(&target, &observed, &state, &aws.region);
+    let lines: Vec<ActionLine> = the_plan
+        .actions
+        .iter()
+        .map(|a| ActionLine {
+            kind: a.kind(),
+            description: Described(a, &names).to_string(),
+        })
+        .collect();
+
+    if options.dry_run {
+        let url = observed
+            .api
+            .as_ref()
+            .map(|api| aws.invoke_url(&api.id, &target.api_stage));
+        if options.json {
+            print_json(&Summary {
+                app: target.app_name.clone(),
+                stage: target.stage.clone(),
+                url,
+                dry_run: true,
+                actions: lines,
+                api_calls: aws.counts(),
+                seconds: started.elapsed().as_secs_f64(),
+            });
+        } else {
+            let mut out = std::io::stdout().lock();
+            if lines.is_empty() {
+                let _ = writeln!(out, "Nothing to change.");
+            } else {
+                let _ = writeln!(out, "Plan ({} changes, dry run):", lines.len());
+                for line in &lines {
+                    let mark = match line.kind {
+                        Kind::Create => '+',
+                        Kind::Change => '~',
+                        Kind::Delete => '-',
+                    };
+                    let _ = writeln!(out, "  {mark} {}", line.description);
+                }
+            }
+        }
+        return Ok(());
+    }
+
+    let deletes = lines.iter().filter(|l| l.kind == Kind::Delete).count();
+    if deletes > 0 && !options.yes && std::io::stdin().is_terminal() {
+        for line in lines.iter().filter(|l| l.kind == Kind::Delete) {
+            eprintln!("  - {}", line.description);
+        }
+        if !confirm(&format!("Delete these {deletes} API parts?"))? {
+            return Err(DeployError::Input("deploy cancelled".into()));
+        }
+    }
+
+    let mut apply = Apply::new(
+        &aws,
+        &target,
+        &names,
+        &observed,
+        state,
+        &path,
+        the_plan.account,
+    );
+    apply.progress = !options.json;
+    apply.record_found()?;
+    if !the_plan.actions.is_empty() {
+        apply.state.deploying = true;
+        apply
+            .state
+            .save(&path)
+            .map_err(|e| DeployError::State(path.clone(), e))?;
+    }
+    for action in &the_plan.actions {
+        apply.run(action).await?;
+    }
+    // The URL is printed once the function can serve it: a new or updated
+    // function is Pending / InProgress for a moment on Lambda.
+    apply.wait_function().await?;
+    let url = apply
+        .api_id
+        .as_deref()
+        .map(|id| aws.invoke_url(id, &target.api_stage));
+    if apply.state.url != url || apply.state.deploying {
+        apply.state.url = url.clone();
+        apply.state.deploying = false;
+        apply
+            .state
+            .save(&path)
+            .map_err(|e| DeployError::State(path.clone(), e))?;
+    }
+    if options.json {
+        print_json(&Summary {
+            app: target.app_name.clone(),
+            stage: target.stage.clone(),
+            url,
+            dry_run: false,
+            actions: lines,
+            api_calls: aws.counts(),
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    } else {
+        if the_plan.actions.is_empty() {
+            eprintln!("Nothing to change.");
+        }
+        if let Some(url) = url {
+            println!("{url}");
+        }
+    }
+    Ok(())
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    let text = serde_json::to_string_pretty(value).expect("serializes");
+    println!("{text}");
+}
+
+/// Asks on stderr, reads a line on stdin; only `y`/`yes` is yes.
+fn confirm(question: &str) -> Result<bool, DeployError> {
+    eprint!("{question} [y/N]: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| DeployError::Input(format!("cannot read the answer: {e}")))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// `goblet delete`.
+#[derive(Debug, Clone)]
+pub struct DeleteOptions {
+    pub base_dir: PathBuf,
+    pub stage: String,
+    pub yes: bool,
+}
+
+pub fn delete(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), DeployError> {
+    runtime()?.block_on(delete_async(sdk, options))
+}
+
+async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), DeployError> {
+    let path = state_path(&options.base_dir, &options.stage);
+    let Some(mut state) =
+        Deployed::load(&path).map_err(|e| DeployError::ReadState(path.clone(), e))?
+    else {
+        eprintln!(
+            "Nothing deployed for stage {} ({} does not exist).",
+            options.stage,
+            path.display()
+        );
+        return Ok(());
+    };
+    let aws = Aws::new(sdk)?;
+    check_region(&state.region, &state.stage, &aws)?;
+    if state.deploying {
+        find_unrecorded(&aws, &mut state).await?;
+    }
+    let save = |state: &Deployed| {
+        state
+            .save(&path)
+            .map_err(|e| DeployError::State(path.clone(), e))
+    };
+    if let Some(api) = state.rest_api.clone() {
+        eprintln!("Deleting REST API {} ({})", api.id, api.name);
+        aws.write();
+        found(
+            aws.apigateway
+                .delete_rest_api()
+                .rest_api_id(&api.id)
+                .send()
+                .await
+                .map_err(|e| {
+                    crate::aws::fail("apigateway:DELETE", format!("REST API {}", api.id), e)
+                }),
+        )?;
+        state.rest_api = None;
+        state.deployment_id = None;
+        state.url = None;
+        state.pending_deployment = false;
+        save(&state)?;
+    }
+    if let (Some(sid), Some(function)) = (state.permission.clone(), state.function.clone()) {
+        eprintln!("Deleting permission {sid} of function {}", function.name);
+        aws.write();
+        found(
+            aws.lambda
+                .remove_permission()
+                .function_name(&function.name)
+                .statement_id(&sid)
+                .send()
+                .await
+                .map_err(|e| {
+                    crate::aws::fail(
+                        "lambda:RemovePermission",
+                        format!("function {}", function.name),
+                        e,
+                    )
+                }),
+        )?;
+    }
+    state.permission = None;
+    if let Some(function) = state.function.clone() {
+        eprintln!("Deleting lambda function {}", function.name);
+        aws.write();
+        found(
+            aws.lambda
+                .delete_function()
+                .function_name(&function.name)
+                .send()
+                .await
+                .map_err(|e| {
+                    crate::aws::fail(
+                        "lambda:DeleteFunction",
+                        format!("function {}", function.name),
+                        e,
+                    )
+                }),
+        )?;
+        state.function = None;
+        save(&state)?;
+    }
+    if let Some(group) = state.log_group.clone() {
+        eprintln!("Deleting log group {group}");
+        aws.write();
+        found(
+            aws.logs
+                .delete_log_group()
+                .log_group_name(&group)
+                .send()
+                .await
+                .map_err(|e| {
+                    crate::aws::fail("logs:DeleteLogGroup", format!("log group {group}"), e)
+                }),
+        )?;
+        state.log_group = None;
+        save(&state)?;
+    }
+    if let Some(role) = state.retired_role.clone() {
+        eprintln!("Deleting role name {} (no longer used)", role.name);
+        crate::apply::delete_role(&aws, &role.name).await?;
+        state.retired_role = None;
+        save(&state)?;
+    }
+    if let Some(role) = state.role.clone() {
+        if !role.managed {
+            // The user's own role (iam_role_arn): never goblet's to delete.
+            state.role = None;
+        } else {
+            let question = format!("Delete the role {}?", role.name);
+            let delete = if options.yes {
+                true
+            } else if std::io::stdin().is_terminal() {
+                confirm(&question)?
+            } else {
+                eprintln!(
+                    "Keeping role {}: no terminal to ask on (run with --yes to delete it).",
+                    role.name
+                );
+                false
+            };
+            if delete {
+                eprintln!("Deleting role name {}", role.name);
+                crate::apply::delete_role(&aws, &role.name).await?;
+                state.role = None;
+            }
+        }
+    }
+    if state.is_empty() {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(DeployError::State(path, e));
+            }
+            _ => {}
+        }
+    } else {
+        save(&state)?;
+    }
+    Ok(())
+}
+
+/// After a killed deploy: what it created but could not record, found by the
+/// names and tags every deploy of the stage uses (see [`crate::target`]).
+async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployError> {
+    let name = format!("{}-{}", state.app_name, state.stage);
+    let ours = |tags: &BTreeMap<String, String>| goblet_tags(tags, &state.app_name, &state.stage);
+    if state.role.is_none()
+        && let Some(role) = crate::observe::observe_role(aws, &name).await?
+        && ours(&role.tags)
+    {
+        state.role = Some(crate::state::RoleRecord {
+            name: name.clone(),
+            arn: role.arn,
+            managed: true,
+        });
+    }
+    if state.function.is_none()
+        && let Some(function) = crate::observe::observe_function(aws, &name).await?
+        && function_is_ours(&function, &state.app_name, &state.stage)
+    {
+        state.function = Some(crate::state::FunctionRecord {
+            name: name.clone(),
+            arn: function.arn,
+        });
+    }
+    if state.rest_api.is_none()
+        && let Some(id) =
+            crate::observe::api_named(aws, &name, &state.app_name, &state.stage).await?
+    {
+        state.rest_api = Some(crate::state::RestApiRecord {
+            id,
+            name: name.clone(),
+        });
+    }
+    // The function's own log group: goblet creates it when a retention is
+    // set, and it goes with the function.
+    // Only with the function goblet made: the log group is the function's.
+    let group = log_group_name(&name);
+    if state.log_group.is_none()
+        && state.function.is_some()
+        && crate::observe::observe_log_group(aws, &group)
+            .await?
+            .is_some()
+    {
+        state.log_group = Some(group);
+    }
+    Ok(())
+}
+
+/// `goblet url`.
+#[derive(Debug, Clone)]
+pub struct UrlOptions {
+    pub base_dir: PathBuf,
+    pub stage: String,
+}
+
+/// A role or function that has goblet's name but not its tags, and that this
+/// stage's record does not list, is someone else's: goblet would rewrite its
+/// policies or code and delete it later.
+fn refuse_foreign(
+    target: &Target,
+    observed: &Observed,
+    state: &Deployed,
+) -> Result<(), DeployError> {
+    let foreign = |kind: &str, name: &str| {
+        DeployError::App(format!(
+            "{kind} {name} already exists and was not created by goblet for app {} stage {}: \
+             delete or rename it, use another stage, or (for a role) name it with `iam_role_arn`",
+            target.app_name, target.stage
+        ))
+    };
+    if let (Some(role), RoleTarget::Managed { name, .. }) = (&observed.role, &target.role) {
+        let recorded = state
+            .role
+            .as_ref()
+            .is_some_and(|r| r.managed && r.arn == role.arn);
+        if !recorded && !tagged_for(&role.tags, target) {
+            return Err(foreign("IAM role", name));
+        }
+    }
+    if let Some(function) = &observed.function {
+        let recorded = state
+            .function
+            .as_ref()
+            .is_some_and(|f| f.arn == function.arn);
+        if !recorded && !function_is_ours(function, &target.app_name, &target.stage) {
+            return Err(foreign("Lambda function", &target.function_name));
+        }
+    }
+    Ok(())
+}
+
+/// A stage lives in one region: working on it from another would miss what
+/// exists there and orphan it.
+fn check_region(recorded: &str, stage: &str, aws: &Aws) -> Result<(), DeployError> {
+    if recorded == aws.region {
+        return Ok(());
+    }
+    Err(DeployError::OtherRegion {
+        stage: stage.to_owned(),
+        recorded: recorded.to_owned(),
+        current: aws.region.clone(),
+    })
+}
+
+fn recorded(base_dir: &Path, stage: &str) -> Result<Deployed, DeployError> {
+    let path = state_path(base_dir, stage);
+    Deployed::load(&path)
+        .map_err(|e| DeployError::ReadState(path.clone(), e))?
+        .ok_or_else(|| DeployError::NotDeployed {
+            stage: stage.to_owned(),
+            path,
+        })
+}
+
+/// Prints the stage's invoke URL, from the record (no AWS call).
+pub fn url(options: UrlOptions) -> Result<(), DeployError> {
+    let state = recorded(&options.base_dir, &options.stage)?;
+    match state.url {
+        Some(url) => {
+            println!("{url}");
+            Ok(())
+        }
+        None => Err(DeployError::NotDeployed {
+            stage: options.stage.clone(),
+            path: state_path(&options.base_dir, &options.stage),
+        }),
+    }
+}
+
+/// `goblet invoke`.
+#[derive(Debug, Clone)]
+pub struct InvokeOptions {
+    pub base_dir: PathBuf,
+    pub stage: String,
+    /// JSON, or `@file`.
+    pub payload: Option<String>,
+}
+
+/// Invokes the deployed function directly and prints its response.
+pub fn invoke(sdk: &SdkConfig, options: InvokeOptions) -> Result<(), DeployError> {
+    let state = recorded(&options.base_dir, &options.stage)?;
+    let Some(function) = state.function else {
+        return Err(DeployError::NotDeployed {
+            stage: options.stage.clone(),
+            path: state_path(&options.base_dir, &options.stage),
+        });
+    };
+    let payload = match options.payload.as_deref() {
+        None => b"{}".to_vec(),
+        Some(p) => match p.strip_prefix('@') {
+            Some(file) => std::fs::read(file)
+                .map_err(|e| DeployError::Input(format!("cannot read {file}: {e}")))?,
+            None => p.as_bytes().to_vec(),
+        },
+    };
+    if let Err(e) = serde_json::from_slice::<Value>(&payload) {
+        return Err(DeployError::Input(format!("the payload is not JSON: {e}")));
+    }
+    runtime()?.block_on(async {
+        let aws = Aws::new(sdk)?;
+        check_region(&state.region, &state.stage, &aws)?;
+        aws.write();
+        let out = aws
+            .lambda
+            .invoke()
+            .function_name(&function.name)
+            .payload(Blob::new(payload))
+            .send()
+            .await
+            .map_err(|e| {
+                crate::aws::fail(
+                    "lambda:InvokeFunction",
+                    format!("function {}", function.name),
+                    e,
+                )
+            })?;
+        let body = out
+            .payload
+            .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
+            .unwrap_or_default();
+        if let Some(kind) = out.function_error {
+            return Err(DeployError::FunctionError {
+                kind,
+                payload: body,
+            });
+        }
+        println!("{body}");
+        Ok(())
+    })
+}
+
+/// `goblet logs`.
+#[derive(Debug, Clone)]
+pub struct LogsOptions {
+    pub base_dir: PathBuf,
+    pub stage: String,
+    pub follow: bool,
+    /// How far back to start, in seconds.
+    pub since_secs: u64,
+}
+
+/// Prints the function's CloudWatch Logs (FilterLogEvents on its log group).
+pub fn logs(sdk: &SdkConfig, options: LogsOptions) -> Result<(), DeployError> {
+    let state = recorded(&options.base_dir, &options.stage)?;
+    let Some(function) = state.function else {
+        return Err(DeployError::NotDeployed {
+            stage: options.stage.clone(),
+            path: state_path(&options.base_dir, &options.stage),
+        });
+    };
+    let group = log_group_name(&function.name);
+    runtime()?.block_on(async {
+        let aws = Aws::new(sdk)?;
+        check_region(&state.region, &state.stage, &aws)?;
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let mut start = now_ms - (options.since_secs as i64) * 1000;
+        let mut seen: BTreeMap<String, i64> = BTreeMap::new();
+        loop {
+            let mut token = None;
+            let mut latest = start;
+            loop {
+                aws.read();
+                let page = found(
+                    aws.logs
+                        .filter_log_events()
+                        .log_group_name(&group)
+                        .start_time(start)
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            crate::aws::fail(
+                                "logs:FilterLogEvents",
+                                format!("log group {group}"),
+                                e,
+                            )
+                        }),
+                )?;
+                let Some(page) = page else {
+                    if !options.follow {
+                        eprintln!("No logs yet: {group} does not exist.");
+                        return Ok(());
+                    }
+                    break;
+                };
+                for event in page.events.unwrap_or_default() {
+                    let ts = event.timestamp.unwrap_or(0);
+                    let id = event.event_id.unwrap_or_default();
+                    if seen.insert(id, ts).is_some() {
+                        continue;
+                    }
+                    latest = latest.max(ts);
+                    let message = event.message.unwrap_or_default();
+                    println!(
+                        "{} {} {}",
+                        format_ms(ts),
+                        event.log_stream_name.unwrap_or_default(),
+                        message.trim_end()
+                    );
+                }
+                token = page.next_token;
+                if token.is_none() {
+                    break;
+                }
+            }
+            if !options.follow {
+                return Ok(());
+            }
+            start = latest;
+            seen.retain(|_, ts| *ts >= latest);
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    })
+}
+
+/// Milliseconds since the epoch as an HTTP date (UTC).
+fn format_ms(ms: i64) -> String {
+    let time = std::time::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
+    httpdate::fmt_http_date(time)
+}
+
+/// `goblet deploy` from the command line: the app, its configuration, the checks.
+#[derive(Debug, Clone)]
+pub struct DeployRequest {
+    /// The cargo project: its Cargo.toml holds the configuration, and
+    /// `.goblet/deployed/` is written in it.
+    pub project: PathBuf,
+    /// A binary already built; else the project is built with `cargo build --release`.
+    pub binary: Option<PathBuf>,
+    pub overrides: goblet_project::config::Overrides,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub json: bool,
+}
+
+/// Builds (if asked), reads the manifest and configuration, runs the
+/// pre-flight checks (before any AWS call), then deploys.
+pub fn deploy_app(sdk: &SdkConfig, request: DeployRequest) -> Result<(), DeployError> {
+    let source = goblet_project::AppSource {
+        project: Some(request.project.clone()),
+        binary: request.binary.clone(),
+    };
+    let resolved = goblet_project::resolve(&source, &request.overrides)
+        .map_err(|e| DeployError::App(e.to_string()))?;
+    let Some(config) = resolved.config else {
+        return Err(DeployError::App(format!(
+            "no configuration read from {}",
+            request.project.display()
+        )));
+    };
+    let checked = goblet_project::preflight::check(&resolved.binary, &config)
+        .map_err(|e| DeployError::App(e.to_string()))?;
+    let stage = config.stage.clone();
+    deploy(
+        sdk,
+        target_from(&config, checked),
+        DeployOptions {
+            base_dir: request.project,
+            stage,
+            dry_run: request.dry_run,
+            yes: request.yes,
+            json: request.json,
+        },
+    )
+}
+
+/// The target of a stage: the role and function are both named `{app}-{stage}`
+/// (config's `function_name`), and so is the REST API.
+pub fn target_from(
+    config: &goblet_project::config::StageConfig,
+    checked: goblet_project::preflight::Checked,
+) -> Target {
+    use crate::target::{FunctionSettings, RoleTarget};
+    let role = match &config.role {
+        goblet_project::config::RoleConfig::Managed { .. } => RoleTarget::Managed {
+            name: config.function_name.clone(),
+            trust_policy: crate::package::role_trust_policy(),
+            policy: crate::package::role_policy(config),
+        },
+        goblet_project::config::RoleConfig::Existing { arn } => {
+            RoleTarget::Existing { arn: arn.clone() }
+        }
+    };
+    let clamp = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    Target {
+        app_name: config.app_name.clone(),
+        stage: config.stage.clone(),
+        function_name: config.function_name.clone(),
+        role,
+        function: FunctionSettings {
+            architecture: config.architecture.as_str().to_owned(),
+            memory_mb: clamp(config.memory_mb),
+            timeout_secs: clamp(config.timeout_s),
+            environment: config.environment.clone(),
+        },
+        tags: crate::package::tags(config),
+        reserved_concurrency: config.reserved_concurrency.map(clamp),
+        log_retention_days: config.log_retention_days.map(clamp),
+        api_name: config.function_name.clone(),
+        api_stage: config.api_gateway_stage.clone(),
+        endpoint_type: config.endpoint_type.as_str().to_owned(),
+        manifest: checked.manifest,
+        zip: checked.zip,
+        zip_sha256: checked.zip_sha256_b64,
+    }
+}

@@ -1,0 +1,71 @@
+//! The deploy engine: `goblet deploy`, `delete`, `url`, `invoke` and `logs`
+//! (the app on AWS), and `goblet package` ([`package`], the same resource
+//! model written as CloudFormation, SAM or Terraform).
+//!
+//! A deploy reads the app binary and the configuration, checks them
+//! (`preflight`, before any AWS call), looks at what exists ([`observe`]),
+//! plans the difference ([`plan`]) and applies it ([`apply`]), recording what
+//! exists in `.goblet/deployed/<stage>.json` ([`state`]) after every step that
+//! created something. Everything goblet creates has a deterministic name:
+//!
+//! | what | name |
+//! |---|---|
+//! | IAM role (unless `iam_role_arn`) | `{app}-{stage}`, inline policy `goblet` |
+//! | Lambda function | `{app}-{stage}` |
+//! | log group (when a retention is set) | `/aws/lambda/{app}-{stage}` |
+//! | REST API | `{app}-{stage}`, tagged `goblet:app={app}`, `goblet:stage={stage}` |
+//! | API Gateway stage | `api_gateway_stage` (default `api`, as in Chalice) |
+//! | invoke permission | statement id `goblet-apigateway-invoke` |
+//!
+//! The invoke URL is `https://{api-id}.execute-api.{region}.amazonaws.com/{api_gateway_stage}/`;
+//! with an endpoint configured (`AWS_ENDPOINT_URL`) it is the form LocalStack
+//! and moto serve: `{endpoint}/restapis/{api-id}/{stage}/_user_request_/`.
+
+pub mod apply;
+pub mod aws;
+pub mod commands;
+pub mod observe;
+pub mod package;
+pub mod plan;
+pub mod state;
+pub mod target;
+
+use std::path::PathBuf;
+
+pub use aws::{AwsError, CallCounts};
+pub use commands::{
+    DeleteOptions, DeployOptions, DeployRequest, InvokeOptions, LogsOptions, UrlOptions, delete,
+    deploy, deploy_app, invoke, logs, url,
+};
+
+/// Why a deploy (or delete, url, invoke, logs) stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("cannot write the deployment record {0}: {1}")]
+    State(PathBuf, std::io::Error),
+    #[error("cannot read the deployment record {0}: {1}")]
+    ReadState(PathBuf, std::io::Error),
+    #[error("nothing is deployed for stage {stage} (no {path})")]
+    NotDeployed { stage: String, path: PathBuf },
+    #[error(
+        "stage {stage} was deployed to {recorded}, but the AWS configuration now says {current}: \
+         set AWS_REGION={recorded} to work on that deployment (run `goblet delete` there first to move it)"
+    )]
+    OtherRegion {
+        stage: String,
+        recorded: String,
+        current: String,
+    },
+    #[error("{0}")]
+    App(String),
+    #[error("unexpected AWS state: {0}")]
+    Inconsistent(String),
+    #[error("the function returned an error ({kind}): {payload}")]
+    FunctionError { kind: String, payload: String },
+    #[error("{0}")]
+    Input(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}

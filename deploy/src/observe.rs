@@ -1,0 +1,478 @@
+//! What exists on AWS now, found by the record and by deterministic names and
+//! tags (role and function name, REST API name and tags, resources by path,
+//! permission by statement id). Reads only.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_apigateway::types::IntegrationType;
+use serde_json::Value;
+
+use crate::aws::{Aws, AwsError, fail, found};
+use crate::state::Deployed;
+use crate::target::{
+    FunctionSettings, PERMISSION_SID, ROLE_POLICY_NAME, RoleTarget, TAG_APP, TAG_STAGE, Target,
+};
+
+#[derive(Debug, Default)]
+pub struct Observed {
+    pub role: Option<RoleObs>,
+    pub function: Option<FunctionObs>,
+    /// The function's log group and its retention, when looked at.
+    pub log_group: Option<Option<i32>>,
+    /// goblet's invoke permission: its `SourceArn`.
+    pub permission: Option<Option<String>>,
+    pub api: Option<ApiObs>,
+}
+
+#[derive(Debug)]
+pub struct RoleObs {
+    pub arn: String,
+    pub trust_policy: Option<Value>,
+    pub policy: Option<Value>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+pub struct FunctionObs {
+    pub arn: String,
+    pub description: String,
+    pub code_sha256: String,
+    pub runtime: String,
+    pub handler: String,
+    pub role: String,
+    pub settings: FunctionSettings,
+    pub tags: BTreeMap<String, String>,
+    pub reserved_concurrency: Option<i32>,
+    /// Lambda is still creating or updating it (a deploy killed mid-update):
+    /// the next update must wait, or Lambda refuses it.
+    pub busy: bool,
+}
+
+#[derive(Debug)]
+pub struct ApiObs {
+    pub id: String,
+    /// `EDGE`, `REGIONAL` or `PRIVATE`.
+    pub endpoint_type: Option<String>,
+    pub resources: BTreeMap<String, ResourceObs>,
+    /// The stage's current deployment; `None` when the stage does not exist.
+    pub stage_deployment: Option<String>,
+    /// The API's other stages: left by an earlier `api_gateway_stage`.
+    pub other_stages: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct ResourceObs {
+    pub id: String,
+    pub methods: BTreeMap<String, MethodObs>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodObs {
+    pub authorization_type: String,
+    pub api_key_required: bool,
+    pub integration: IntegrationObs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntegrationObs {
+    Missing,
+    Proxy {
+        http_method: String,
+        uri: String,
+    },
+    /// A MOCK; the allowed methods its 200 response sends, when it is complete
+    /// (method response and integration response both there).
+    Mock {
+        allow_methods: Option<String>,
+    },
+    Other(String),
+}
+
+/// Looks at everything the target may already have on AWS.
+pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Observed, AwsError> {
+    let mut out = Observed::default();
+    if let RoleTarget::Managed { name, .. } = &target.role {
+        out.role = observe_role(aws, name).await?;
+    }
+    out.function = observe_function(aws, &target.function_name).await?;
+    if out.function.is_some() {
+        out.permission = Some(observe_permission(aws, &target.function_name).await?);
+    }
+    if target.log_retention_days.is_some() || state.log_group.is_some() {
+        out.log_group = observe_log_group(aws, &log_group_name(&target.function_name)).await?;
+    }
+    let api_id = state.rest_api.as_ref().map(|r| r.id.as_str());
+    out.api = observe_api(aws, target, api_id).await?;
+    Ok(out)
+}
+
+/// Lambda is still creating the function or applying an update to it, and
+/// refuses another update until it is done (ResourceConflictException).
+pub fn function_busy(
+    state: Option<&aws_sdk_lambda::types::State>,
+    update: Option<&aws_sdk_lambda::types::LastUpdateStatus>,
+) -> bool {
+    state.is_some_and(|s| s.as_str() == "Pending")
+        || update.is_some_and(|u| u.as_str() == "InProgress")
+}
+
+/// Whether goblet made this resource for `target`: it carries goblet's tags.
+/// A role or function of the same name that does not is the user's own, and
+/// goblet must neither take it over nor delete it later.
+pub fn tagged_for(tags: &BTreeMap<String, String>, target: &Target) -> bool {
+    goblet_tags(tags, &target.app_name, &target.stage)
+}
+
+/// Whether goblet made this function for this app and stage.
+pub fn function_is_ours(function: &FunctionObs, app: &str, stage: &str) -> bool {
+    goblet_tags(&function.tags, app, stage)
+        || function.description == crate::target::function_description(app, stage)
+}
+
+/// Whether `tags` are goblet's for this app and stage.
+pub fn goblet_tags(tags: &BTreeMap<String, String>, app: &str, stage: &str) -> bool {
+    tags.get(TAG_APP).map(String::as_str) == Some(app)
+        && tags.get(TAG_STAGE).map(String::as_str) == Some(stage)
+}
+
+/// The id of the REST API goblet made for this app and stage.
+pub async fn api_named(
+    aws: &Aws,
+    name: &str,
+    app: &str,
+    stage: &str,
+) -> Result<Option<String>, AwsError> {
+    Ok(find_api(aws, name, app, stage, None)
+        .await?
+        .map(|(id, _)| id))
+}
+
+/// The recorded REST API if it still exists, else the one named `name` with
+/// goblet's tags for `app` and `stage`: its id and endpoint type.
+async fn find_api(
+    aws: &Aws,
+    name: &str,
+    app: &str,
+    stage: &str,
+    recorded: Option<&str>,
+) -> Result<Option<(String, Option<String>)>, AwsError> {
+    let mut position = None;
+    let mut chosen = None;
+    loop {
+        aws.read();
+        let page = aws
+            .apigateway
+            .get_rest_apis()
+            .limit(500)
+            .set_position(position)
+            .send()
+            .await
+            .map_err(|e| fail("apigateway:GET", "list REST APIs", e))?;
+        for api in page.items.unwrap_or_default() {
+            let id = api.id.clone().unwrap_or_default();
+            let tags = api.tags.unwrap_or_default().into_iter().collect();
+            let ours = api.name.as_deref() == Some(name) && goblet_tags(&tags, app, stage);
+            let endpoint_type = api
+                .endpoint_configuration
+                .and_then(|c| c.types)
+                .and_then(|t| t.first().map(|t| t.as_str().to_owned()));
+            if Some(id.as_str()) == recorded {
+                chosen = Some((id, endpoint_type));
+                break;
+            }
+            if ours && chosen.is_none() {
+                chosen = Some((id, endpoint_type));
+            }
+        }
+        position = page.position;
+        if position.is_none()
+            || chosen
+                .as_ref()
+                .is_some_and(|(c, _)| Some(c.as_str()) == recorded)
+        {
+            break;
+        }
+    }
+    Ok(chosen)
+}
+
+pub fn log_group_name(function_name: &str) -> String {
+    format!("/aws/lambda/{function_name}")
+}
+
+pub async fn observe_role(aws: &Aws, name: &str) -> Result<Option<RoleObs>, AwsError> {
+    aws.read();
+    let role = found(
+        aws.iam
+            .get_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(|e| fail("iam:GetRole", format!("role {name}"), e)),
+    )?;
+    let Some(role) = role.and_then(|r| r.role) else {
+        return Ok(None);
+    };
+    aws.read();
+    let policy = found(
+        aws.iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(ROLE_POLICY_NAME)
+            .send()
+            .await
+            .map_err(|e| fail("iam:GetRolePolicy", format!("role {name}"), e)),
+    )?;
+    Ok(Some(RoleObs {
+        tags: role
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.key, t.value))
+            .collect(),
+        arn: role.arn,
+        trust_policy: role
+            .assume_role_policy_document
+            .as_deref()
+            .and_then(policy_json),
+        policy: policy.and_then(|p| policy_json(&p.policy_document)),
+    }))
+}
+
+/// IAM returns policy documents URL-encoded.
+pub fn policy_json(document: &str) -> Option<Value> {
+    let decoded = percent_encoding::percent_decode_str(document).decode_utf8_lossy();
+    serde_json::from_str(&decoded)
+        .ok()
+        .or_else(|| serde_json::from_str(document).ok())
+}
+
+pub async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionObs>, AwsError> {
+    aws.read();
+    let got = found(
+        aws.lambda
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(|e| fail("lambda:GetFunction", format!("function {name}"), e)),
+    )?;
+    let Some(got) = got else { return Ok(None) };
+    let Some(config) = got.configuration else {
+        return Ok(None);
+    };
+    Ok(Some(FunctionObs {
+        description: config.description.clone().unwrap_or_default(),
+        busy: function_busy(config.state.as_ref(), config.last_update_status.as_ref()),
+        arn: config.function_arn.unwrap_or_default(),
+        code_sha256: config.code_sha256.unwrap_or_default(),
+        runtime: config
+            .runtime
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default(),
+        handler: config.handler.unwrap_or_default(),
+        role: config.role.unwrap_or_default(),
+        settings: FunctionSettings {
+            architecture: config
+                .architectures
+                .unwrap_or_default()
+                .first()
+                .map(|a| a.as_str().to_owned())
+                .unwrap_or_else(|| "x86_64".to_owned()),
+            memory_mb: config.memory_size.unwrap_or(128),
+            timeout_secs: config.timeout.unwrap_or(3),
+            environment: config
+                .environment
+                .and_then(|e| e.variables)
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
+        },
+        tags: got.tags.unwrap_or_default().into_iter().collect(),
+        reserved_concurrency: got
+            .concurrency
+            .and_then(|c| c.reserved_concurrent_executions),
+    }))
+}
+
+/// goblet's statement in the function's resource policy: `Some(source_arn)`.
+async fn observe_permission(aws: &Aws, function: &str) -> Result<Option<String>, AwsError> {
+    aws.read();
+    let policy = found(
+        aws.lambda
+            .get_policy()
+            .function_name(function)
+            .send()
+            .await
+            .map_err(|e| fail("lambda:GetPolicy", format!("function {function}"), e)),
+    )?;
+    let Some(policy) = policy.and_then(|p| p.policy) else {
+        return Ok(None);
+    };
+    let Ok(policy) = serde_json::from_str::<Value>(&policy) else {
+        return Ok(None);
+    };
+    let statements = match &policy["Statement"] {
+        Value::Array(items) => items.clone(),
+        one @ Value::Object(_) => vec![one.clone()],
+        _ => vec![],
+    };
+    Ok(statements
+        .iter()
+        .find(|s| s["Sid"] == PERMISSION_SID)
+        .map(|s| {
+            s["Condition"]["ArnLike"]["AWS:SourceArn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }))
+}
+
+pub async fn observe_log_group(aws: &Aws, name: &str) -> Result<Option<Option<i32>>, AwsError> {
+    aws.read();
+    let got = aws
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .map_err(|e| fail("logs:DescribeLogGroups", format!("log group {name}"), e))?;
+    Ok(got
+        .log_groups
+        .unwrap_or_default()
+        .into_iter()
+        .find(|g| g.log_group_name.as_deref() == Some(name))
+        .map(|g| g.retention_in_days))
+}
+
+/// The REST API: the recorded one, else the one named and tagged for this stage.
+async fn observe_api(
+    aws: &Aws,
+    target: &Target,
+    recorded: Option<&str>,
+) -> Result<Option<ApiObs>, AwsError> {
+    let chosen = find_api(
+        aws,
+        &target.api_name,
+        &target.app_name,
+        &target.stage,
+        recorded,
+    )
+    .await?;
+    let Some((id, endpoint_type)) = chosen else {
+        return Ok(None);
+    };
+    let resources = observe_resources(aws, &id).await?;
+    aws.read();
+    let stages = aws
+        .apigateway
+        .get_stages()
+        .rest_api_id(&id)
+        .send()
+        .await
+        .map_err(|e| fail("apigateway:GET", format!("stages of REST API {id}"), e))?;
+    let mut stage_deployment = None;
+    let mut other_stages = Vec::new();
+    for stage in stages.item.unwrap_or_default() {
+        let name = stage.stage_name.unwrap_or_default();
+        if name == target.api_stage {
+            stage_deployment = Some(stage.deployment_id.unwrap_or_default());
+        } else {
+            other_stages.push(name);
+        }
+    }
+    other_stages.sort();
+    Ok(Some(ApiObs {
+        id,
+        endpoint_type,
+        resources,
+        stage_deployment,
+        other_stages,
+    }))
+}
+
+async fn observe_resources(
+    aws: &Aws,
+    api_id: &str,
+) -> Result<BTreeMap<String, ResourceObs>, AwsError> {
+    let mut out = BTreeMap::new();
+    let mut position = None;
+    loop {
+        aws.read();
+        let page = aws
+            .apigateway
+            .get_resources()
+            .rest_api_id(api_id)
+            .embed("methods")
+            .limit(500)
+            .set_position(position)
+            .send()
+            .await
+            .map_err(|e| {
+                fail(
+                    "apigateway:GET",
+                    format!("resources of REST API {api_id}"),
+                    e,
+                )
+            })?;
+        for resource in page.items.unwrap_or_default() {
+            let methods = resource
+                .resource_methods
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, m)| {
+                    let integration = match m.method_integration {
+                        None => IntegrationObs::Missing,
+                        Some(i) => match i.r#type {
+                            Some(IntegrationType::AwsProxy) => IntegrationObs::Proxy {
+                                http_method: i.http_method.unwrap_or_default(),
+                                uri: i.uri.unwrap_or_default(),
+                            },
+                            Some(IntegrationType::Mock) => {
+                                let method_response = m
+                                    .method_responses
+                                    .as_ref()
+                                    .is_some_and(|r| r.contains_key("200"));
+                                let allow = i
+                                    .integration_responses
+                                    .unwrap_or_default()
+                                    .remove("200")
+                                    .and_then(|r| r.response_parameters)
+                                    .and_then(|mut p| {
+                                        p.remove("method.response.header.Access-Control-Allow-Methods")
+                                    })
+                                    .map(|v| v.trim_matches('\'').to_owned());
+                                IntegrationObs::Mock {
+                                    allow_methods: allow.filter(|_| method_response),
+                                }
+                            }
+                            other => IntegrationObs::Other(
+                                other.map(|t| t.as_str().to_owned()).unwrap_or_default(),
+                            ),
+                        },
+                    };
+                    let obs = MethodObs {
+                        authorization_type: m
+                            .authorization_type
+                            .unwrap_or_else(|| "NONE".to_owned()),
+                        api_key_required: m.api_key_required.unwrap_or(false),
+                        integration,
+                    };
+                    (name, obs)
+                })
+                .collect();
+            out.insert(
+                resource.path.unwrap_or_default(),
+                ResourceObs {
+                    id: resource.id.unwrap_or_default(),
+                    methods,
+                },
+            );
+        }
+        position = page.position;
+        if position.is_none() {
+            break;
+        }
+    }
+    Ok(out)
+}

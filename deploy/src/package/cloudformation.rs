@@ -1,0 +1,275 @@
+//! The CloudFormation and SAM templates (JSON). Both describe the same
+//! resources; SAM only swaps the function for an `AWS::Serverless::Function`
+//! whose `CodeUri` is the local `bootstrap.zip`.
+
+use goblet_core::Manifest;
+use serde_json::{Map, Value, json};
+
+use super::{
+    ApiMethod, HANDLER, MOCK_REQUEST_TEMPLATE, MethodIntegration, ROLE_POLICY_NAME, RUNTIME,
+    ZIP_FILE, api_hash, api_methods, api_resources, cors_mock_headers, resource_ids, role_policy,
+    role_trust_policy, tags, verb,
+};
+use goblet_project::config::{RoleConfig, StageConfig};
+
+const ROLE: &str = "FunctionRole";
+const FUNCTION: &str = "Function";
+const LOG_GROUP: &str = "FunctionLogGroup";
+const API: &str = "RestApi";
+const STAGE: &str = "ApiStage";
+const PERMISSION: &str = "ApiInvokePermission";
+
+pub(super) fn render(manifest: &Manifest, config: &StageConfig, sam: bool) -> String {
+    let mut resources = Map::new();
+    let description = format!("goblet app {} stage {}", config.app_name, config.stage);
+
+    let role = match &config.role {
+        RoleConfig::Managed { .. } => {
+            resources.insert(
+                ROLE.into(),
+                json!({
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {
+                        "Description": format!("goblet: {} stage {}", config.app_name, config.stage),
+                        "AssumeRolePolicyDocument": role_trust_policy(),
+                        "Policies": [{"PolicyName": ROLE_POLICY_NAME, "PolicyDocument": role_policy(config)}],
+                        "Tags": tag_list(config),
+                    }
+                }),
+            );
+            json!({"Fn::GetAtt": [ROLE, "Arn"]})
+        }
+        RoleConfig::Existing { arn } => json!(arn),
+    };
+
+    if let Some(days) = config.log_retention_days {
+        resources.insert(
+            LOG_GROUP.into(),
+            json!({
+                "Type": "AWS::Logs::LogGroup",
+                "DeletionPolicy": "Delete",
+                "UpdateReplacePolicy": "Delete",
+                "Properties": {"LogGroupName": config.log_group_name(), "RetentionInDays": days}
+            }),
+        );
+    }
+
+    let mut function = Map::new();
+    function.insert("FunctionName".into(), json!(config.function_name));
+    function.insert("Description".into(), json!(description));
+    function.insert("Runtime".into(), json!(RUNTIME));
+    function.insert("Handler".into(), json!(HANDLER));
+    function.insert(
+        "Architectures".into(),
+        json!([config.architecture.as_str()]),
+    );
+    function.insert("MemorySize".into(), json!(config.memory_mb));
+    function.insert("Timeout".into(), json!(config.timeout_s));
+    function.insert("Role".into(), role);
+    if sam {
+        function.insert("CodeUri".into(), json!(ZIP_FILE));
+        function.insert("Tags".into(), json!(tags(config)));
+    } else {
+        function.insert(
+            "Code".into(),
+            json!({"S3Bucket": {"Ref": "CodeS3Bucket"}, "S3Key": {"Ref": "CodeS3Key"}}),
+        );
+        function.insert("Tags".into(), tag_list(config));
+    }
+    if !config.environment.is_empty() {
+        function.insert(
+            "Environment".into(),
+            json!({"Variables": config.environment}),
+        );
+    }
+    if let Some(n) = config.reserved_concurrency {
+        function.insert("ReservedConcurrentExecutions".into(), json!(n));
+    }
+    let mut function_resource = Map::new();
+    function_resource.insert(
+        "Type".into(),
+        json!(if sam {
+            "AWS::Serverless::Function"
+        } else {
+            "AWS::Lambda::Function"
+        }),
+    );
+    if config.log_retention_days.is_some() {
+        function_resource.insert("DependsOn".into(), json!([LOG_GROUP]));
+    }
+    function_resource.insert("Properties".into(), Value::Object(function));
+    resources.insert(FUNCTION.into(), Value::Object(function_resource));
+
+    resources.insert(
+        API.into(),
+        json!({
+            "Type": "AWS::ApiGateway::RestApi",
+            "Properties": {
+                "Name": config.function_name,
+                "Description": description,
+                "EndpointConfiguration": {"Types": [config.endpoint_type.as_str()]},
+                "Tags": tag_list(config),
+            }
+        }),
+    );
+
+    let api_resources = api_resources(manifest);
+    let ids = resource_ids(api_resources.iter().map(|r| r.path.as_str()).chain(["/"]));
+    let resource_ref = |path: &str| -> Value {
+        if path == "/" {
+            json!({"Fn::GetAtt": [API, "RootResourceId"]})
+        } else {
+            json!({"Ref": format!("Resource{}", ids[path])})
+        }
+    };
+    for r in &api_resources {
+        resources.insert(
+            format!("Resource{}", r.id),
+            json!({
+                "Type": "AWS::ApiGateway::Resource",
+                "Properties": {
+                    "RestApiId": {"Ref": API},
+                    "ParentId": resource_ref(&r.parent),
+                    "PathPart": r.path_part,
+                }
+            }),
+        );
+    }
+
+    let methods = api_methods(manifest);
+    let mut method_ids = Vec::new();
+    for m in &methods {
+        let id = method_id(&ids[&m.path], m);
+        resources.insert(id.clone(), method(m, resource_ref(&m.path)));
+        method_ids.push(id);
+    }
+
+    let deployment = format!("Deployment{}", api_hash(&methods, config));
+    resources.insert(
+        deployment.clone(),
+        json!({
+            "Type": "AWS::ApiGateway::Deployment",
+            "DependsOn": method_ids,
+            "Properties": {"RestApiId": {"Ref": API}, "Description": format!("goblet deploy of {}", config.app_name)}
+        }),
+    );
+    resources.insert(
+        STAGE.into(),
+        json!({
+            "Type": "AWS::ApiGateway::Stage",
+            "Properties": {
+                "RestApiId": {"Ref": API},
+                "DeploymentId": {"Ref": deployment},
+                "StageName": config.api_gateway_stage,
+                "Tags": tag_list(config),
+            }
+        }),
+    );
+    resources.insert(
+        PERMISSION.into(),
+        json!({
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": FUNCTION},
+                "Principal": "apigateway.amazonaws.com",
+                "SourceArn": {"Fn::Sub": format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{API}}}/*")},
+            }
+        }),
+    );
+
+    let mut template = Map::new();
+    template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+    if sam {
+        template.insert("Transform".into(), json!("AWS::Serverless-2016-10-31"));
+    }
+    template.insert("Description".into(), json!(description));
+    if !sam {
+        template.insert(
+            "Parameters".into(),
+            json!({
+                "CodeS3Bucket": {"Type": "String", "Description": format!("The S3 bucket {ZIP_FILE} was uploaded to")},
+                "CodeS3Key": {"Type": "String", "Default": ZIP_FILE, "Description": format!("The S3 key of {ZIP_FILE}")},
+            }),
+        );
+    }
+    template.insert("Resources".into(), Value::Object(resources));
+    template.insert(
+        "Outputs".into(),
+        json!({
+            "InvokeUrl": {
+                "Description": "The URL of the API stage",
+                "Value": {"Fn::Sub": format!(
+                    "https://${{{API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{}/",
+                    config.api_gateway_stage
+                )},
+            },
+            "FunctionName": {"Value": {"Ref": FUNCTION}},
+            "RestApiId": {"Value": {"Ref": API}},
+        }),
+    );
+    let mut out = serde_json::to_string_pretty(&Value::Object(template))
+        .expect("a template always serializes");
+    out.push('\n');
+    out
+}
+
+/// `Method{ResourceId}{Verb}`: `MethodUsersIdGet`, `MethodGet` for the root.
+pub(super) fn method_id(resource_id: &str, m: &ApiMethod) -> String {
+    format!("Method{resource_id}{}", verb(&m.http_method))
+}
+
+fn method(m: &ApiMethod, resource: Value) -> Value {
+    let mut props = Map::new();
+    props.insert("RestApiId".into(), json!({"Ref": API}));
+    props.insert("ResourceId".into(), resource);
+    props.insert("HttpMethod".into(), json!(m.http_method));
+    props.insert("AuthorizationType".into(), json!(m.authorization_type));
+    props.insert("ApiKeyRequired".into(), json!(m.api_key_required));
+    match &m.integration {
+        MethodIntegration::Proxy => {
+            props.insert(
+                "Integration".into(),
+                json!({
+                    "Type": "AWS_PROXY",
+                    "IntegrationHttpMethod": "POST",
+                    "Uri": {"Fn::Sub": format!(
+                        "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{FUNCTION}.Arn}}/invocations"
+                    )},
+                }),
+            );
+        }
+        MethodIntegration::CorsMock { allow_methods } => {
+            let headers = cors_mock_headers(allow_methods);
+            let declared: Map<String, Value> = headers
+                .iter()
+                .map(|(k, _)| (k.clone(), json!(false)))
+                .collect();
+            let values: Map<String, Value> =
+                headers.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+            props.insert(
+                "Integration".into(),
+                json!({
+                    "Type": "MOCK",
+                    "RequestTemplates": {"application/json": MOCK_REQUEST_TEMPLATE},
+                    "IntegrationResponses": [{"StatusCode": "200", "ResponseParameters": values}],
+                }),
+            );
+            props.insert(
+                "MethodResponses".into(),
+                json!([{"StatusCode": "200", "ResponseParameters": declared}]),
+            );
+        }
+    }
+    json!({"Type": "AWS::ApiGateway::Method", "Properties": props})
+}
+
+/// CloudFormation's tag list, sorted by key.
+fn tag_list(config: &StageConfig) -> Value {
+    Value::Array(
+        tags(config)
+            .into_iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect(),
+    )
+}

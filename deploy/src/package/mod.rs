@@ -1,0 +1,448 @@
+//! `goblet package`, and the resource model it shares with the deployer.
+//!
+//! What goblet puts on AWS for one stage of an app, described once here:
+//!
+//! - an IAM role trusted by `lambda.amazonaws.com`, with CloudWatch Logs
+//!   permissions and the configured extra statements ([`role_trust_policy`],
+//!   [`role_policy`]), unless the configuration names an existing role;
+//! - the Lambda function (`provided.al2023`, handler `bootstrap`), with its log
+//!   group when a retention is configured;
+//! - a REST API: one resource per path segment ([`api_resources`]), one method
+//!   per route plus an `OPTIONS` mock for CORS resources ([`api_methods`]),
+//!   a deployment and a stage;
+//! - the permission for that API (only) to invoke the function.
+//!
+//! [`render`] writes it as a CloudFormation template, a SAM template or a
+//! Terraform configuration, byte-for-byte the same for the same input.
+
+mod cloudformation;
+mod terraform;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use goblet_core::{Manifest, Method, PathTemplate, cors};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use goblet_project::config::{RoleConfig, StageConfig};
+use goblet_project::preflight::Checked;
+
+/// The Lambda runtime and handler of every goblet function.
+pub const RUNTIME: &str = "provided.al2023";
+pub const HANDLER: &str = "bootstrap";
+/// The inline policy on the role goblet manages.
+pub const ROLE_POLICY_NAME: &str = "goblet";
+/// The statement id of the API's `lambda:InvokeFunction` permission.
+pub const PERMISSION_SID: &str = "goblet-apigateway-invoke";
+/// The tags goblet puts on what it creates (besides the configured ones).
+pub const TAG_APP: &str = "goblet:app";
+pub const TAG_STAGE: &str = "goblet:stage";
+/// The request template of the CORS preflight mock integration.
+pub const MOCK_REQUEST_TEMPLATE: &str = "{\"statusCode\": 200}";
+/// The name of the zip file written next to the template.
+pub const ZIP_FILE: &str = "bootstrap.zip";
+
+/// The trust policy of the role goblet manages: Lambda may assume it.
+pub fn role_trust_policy() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+/// The inline policy of the role goblet manages: writing the function's own
+/// logs, then the configured `iam_policy_statements`.
+pub fn role_policy(config: &StageConfig) -> Value {
+    let group = config.log_group_name();
+    let mut statements = vec![json!({
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [
+            format!("arn:*:logs:*:*:log-group:{group}"),
+            format!("arn:*:logs:*:*:log-group:{group}:*"),
+        ]
+    })];
+    if let RoleConfig::Managed { extra_statements } = &config.role {
+        statements.extend(extra_statements.iter().cloned());
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The tags of the function and the REST API: the configured ones plus
+/// `goblet:app` and `goblet:stage`.
+pub fn tags(config: &StageConfig) -> BTreeMap<String, String> {
+    let mut tags = config.tags.clone();
+    tags.insert(TAG_APP.to_owned(), config.app_name.clone());
+    tags.insert(TAG_STAGE.to_owned(), config.stage.clone());
+    tags
+}
+
+/// One resource of the REST API, root excluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResource {
+    /// `/users/{id}`.
+    pub path: String,
+    /// `/users`; `/` for a top-level resource.
+    pub parent: String,
+    /// The last segment as API Gateway's `pathPart`: `{id}`.
+    pub path_part: String,
+    /// A stable identifier made from the path: `UsersId` (see [`resource_ids`]).
+    pub id: String,
+}
+
+/// What a method is wired to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MethodIntegration {
+    /// `AWS_PROXY` to the function.
+    Proxy,
+    /// The CORS preflight: a `MOCK` answering 200 with these allowed methods.
+    CorsMock { allow_methods: String },
+}
+
+/// One method of the REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiMethod {
+    pub path: String,
+    /// `GET`, …, `ANY`.
+    pub http_method: String,
+    /// `NONE` or `AWS_IAM`.
+    pub authorization_type: String,
+    pub api_key_required: bool,
+    pub integration: MethodIntegration,
+}
+
+/// Every resource the routes need (each route's path and its ancestors but
+/// the root), sorted by path.
+pub fn api_resources(manifest: &Manifest) -> Vec<ApiResource> {
+    let paths: BTreeSet<String> = manifest
+        .routes
+        .iter()
+        .filter_map(|r| PathTemplate::parse(&r.path).ok())
+        .flat_map(|t| t.ancestors())
+        .filter(|p| p != "/")
+        .collect();
+    let ids = resource_ids(paths.iter().map(String::as_str));
+    paths
+        .iter()
+        .map(|path| {
+            let (parent, part) = path.rsplit_once('/').expect("paths start with /");
+            ApiResource {
+                path: path.clone(),
+                parent: if parent.is_empty() {
+                    "/".to_owned()
+                } else {
+                    parent.to_owned()
+                },
+                path_part: part.to_owned(),
+                id: ids[path].clone(),
+            }
+        })
+        .collect()
+}
+
+/// Every method, sorted by (path, method): one per route, plus an `OPTIONS`
+/// mock on each resource with a CORS route and no `OPTIONS` route of its own.
+pub fn api_methods(manifest: &Manifest) -> Vec<ApiMethod> {
+    let mut out: BTreeMap<(String, String), ApiMethod> = BTreeMap::new();
+    let mut by_resource: BTreeMap<&str, Vec<(Method, bool)>> = BTreeMap::new();
+    for route in &manifest.routes {
+        out.insert(
+            (route.path.clone(), route.method.as_str().to_owned()),
+            ApiMethod {
+                path: route.path.clone(),
+                http_method: route.method.as_str().to_owned(),
+                authorization_type: route.authorization_type.as_str().to_owned(),
+                api_key_required: route.api_key_required,
+                integration: MethodIntegration::Proxy,
+            },
+        );
+        by_resource
+            .entry(&route.path)
+            .or_default()
+            .push((route.method, route.cors));
+    }
+    for (path, methods) in by_resource {
+        let has_options = methods.iter().any(|(m, _)| *m == Method::Options);
+        if methods.iter().any(|(_, cors)| *cors) && !has_options {
+            out.insert(
+                (path.to_owned(), "OPTIONS".to_owned()),
+                ApiMethod {
+                    path: path.to_owned(),
+                    http_method: "OPTIONS".to_owned(),
+                    authorization_type: "NONE".to_owned(),
+                    api_key_required: false,
+                    integration: MethodIntegration::CorsMock {
+                        allow_methods: cors::allow_methods(methods.iter().map(|(m, _)| m.as_str())),
+                    },
+                },
+            );
+        }
+    }
+    out.into_values().collect()
+}
+
+/// The CORS headers of the preflight mock: the method response parameter
+/// name and the integration response's (single-quoted) value.
+pub fn cors_mock_headers(allow_methods: &str) -> [(String, String); 3] {
+    [
+        (
+            "method.response.header.Access-Control-Allow-Headers".to_owned(),
+            format!("'{}'", cors::ALLOW_HEADERS),
+        ),
+        (
+            "method.response.header.Access-Control-Allow-Methods".to_owned(),
+            format!("'{allow_methods}'"),
+        ),
+        (
+            "method.response.header.Access-Control-Allow-Origin".to_owned(),
+            format!("'{}'", cors::ALLOW_ORIGIN),
+        ),
+    ]
+}
+
+/// Stable, unique, alphanumeric identifiers for resource paths: the segments
+/// in PascalCase (`/users/{id}` → `UsersId`, `/files/{path+}` → `FilesPath`;
+/// the root is the empty string). When two paths give the same name
+/// (`/a-b` and `/ab`), the one later in sorted order gets 8 hex digits of the
+/// SHA-256 of its path appended.
+pub fn resource_ids<'a>(paths: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, String> {
+    let sorted: BTreeSet<&str> = paths.into_iter().collect();
+    let mut taken: BTreeSet<String> = BTreeSet::from([String::new()]);
+    let mut out = BTreeMap::new();
+    for path in sorted {
+        if path == "/" {
+            out.insert("/".to_owned(), String::new());
+            continue;
+        }
+        let mut id = pascal(path);
+        if taken.contains(&id) {
+            id.push_str(&short_hash(path));
+        }
+        taken.insert(id.clone());
+        out.insert(path.to_owned(), id);
+    }
+    out
+}
+
+fn pascal(text: &str) -> String {
+    let mut out = String::new();
+    for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    out
+}
+
+/// `PascalCase` → `pascal_case`.
+fn snake(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// 8 lowercase hex digits of the SHA-256 of `text`.
+fn short_hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes())[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `GET` → `Get`.
+fn verb(method: &str) -> String {
+    let lower = method.to_ascii_lowercase();
+    pascal(&lower)
+}
+
+/// What `goblet package` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `template.json`: plain CloudFormation; the code comes from S3
+    /// (parameters `CodeS3Bucket`, `CodeS3Key`).
+    CloudFormation,
+    /// `sam.json`: an AWS SAM template whose function's `CodeUri` is the local
+    /// `bootstrap.zip` (`sam deploy` or `aws cloudformation package` uploads it).
+    Sam,
+    /// `main.tf`: a Terraform configuration for the AWS provider, with
+    /// `filename = "${path.module}/bootstrap.zip"`.
+    Terraform,
+}
+
+impl Format {
+    pub const fn template_file(self) -> &'static str {
+        match self {
+            Format::CloudFormation => "template.json",
+            Format::Sam => "sam.json",
+            Format::Terraform => "main.tf",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Format> {
+        match word {
+            "cloudformation" => Some(Format::CloudFormation),
+            "sam" => Some(Format::Sam),
+            "terraform" => Some(Format::Terraform),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::CloudFormation => "cloudformation",
+            Format::Sam => "sam",
+            Format::Terraform => "terraform",
+        })
+    }
+}
+
+/// The template of `format` for `manifest` under `config`; `zip_sha256_b64`
+/// is the code's hash ([`goblet_project::zip::code_sha256_base64`]), which Terraform records.
+pub fn render(
+    format: Format,
+    manifest: &Manifest,
+    config: &StageConfig,
+    zip_sha256_b64: &str,
+) -> String {
+    match format {
+        Format::CloudFormation => cloudformation::render(manifest, config, false),
+        Format::Sam => cloudformation::render(manifest, config, true),
+        Format::Terraform => terraform::render(manifest, config, zip_sha256_b64),
+    }
+}
+
+/// The files `goblet package` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub template: PathBuf,
+    pub zip: PathBuf,
+}
+
+/// Writes the template and `bootstrap.zip` of a checked binary into `out_dir`
+/// (created if missing).
+pub fn write(
+    out_dir: &Path,
+    format: Format,
+    checked: &Checked,
+    config: &StageConfig,
+) -> io::Result<Written> {
+    std::fs::create_dir_all(out_dir)?;
+    let template = out_dir.join(format.template_file());
+    let zip = out_dir.join(ZIP_FILE);
+    std::fs::write(
+        &template,
+        render(format, &checked.manifest, config, &checked.zip_sha256_b64),
+    )?;
+    std::fs::write(&zip, &checked.zip)?;
+    Ok(Written { template, zip })
+}
+
+/// What `goblet package` is asked to do.
+#[derive(Debug, Clone)]
+pub struct PackageOptions {
+    pub format: Format,
+    /// Where `Cargo.toml` (and its `[package.metadata.goblet]`) is.
+    pub project: PathBuf,
+    /// The app binary; `None`: `cargo build --release` in `project`.
+    pub binary: Option<PathBuf>,
+    pub overrides: goblet_project::config::Overrides,
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    #[error(transparent)]
+    App(#[from] goblet_project::ResolveError),
+    #[error(transparent)]
+    Preflight(#[from] goblet_project::preflight::PreflightError),
+    #[error("cannot write to {}: {error}", path.display())]
+    Write { path: PathBuf, error: io::Error },
+}
+
+/// `goblet package`: reads the configuration, checks the binary, writes the
+/// template and `bootstrap.zip`.
+pub fn run(options: &PackageOptions) -> Result<Written, PackageError> {
+    let source = goblet_project::AppSource {
+        project: Some(options.project.clone()),
+        binary: options.binary.clone(),
+    };
+    let resolved = goblet_project::resolve(&source, &options.overrides)?;
+    let config = match resolved.config {
+        Some(config) => config,
+        None => goblet_project::config::load(
+            &options.project,
+            &resolved.app.manifest.app_name,
+            &options.overrides,
+        )
+        .map_err(goblet_project::ResolveError::from)?,
+    };
+    let checked = goblet_project::preflight::check(&resolved.binary, &config)?;
+    write(&options.out_dir, options.format, &checked, &config).map_err(|error| {
+        PackageError::Write {
+            path: options.out_dir.clone(),
+            error,
+        }
+    })
+}
+
+/// A short hash of everything a deployment of the API depends on, so a
+/// changed API gets a new deployment (CloudFormation's logical id,
+/// Terraform's `triggers`).
+fn api_hash(methods: &[ApiMethod], config: &StageConfig) -> String {
+    let mut text = format!("{}\n{}\n", config.endpoint_type, config.api_gateway_stage);
+    for m in methods {
+        text.push_str(&format!(
+            "{} {} {} {} {:?}\n",
+            m.path, m.http_method, m.authorization_type, m.api_key_required, m.integration
+        ));
+    }
+    short_hash(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_and_unique() {
+        let ids = resource_ids([
+            "/users/{id}",
+            "/users",
+            "/a-b",
+            "/ab",
+            "/files/{path+}",
+            "/",
+        ]);
+        assert_eq!(ids["/"], "");
+        assert_eq!(ids["/users"], "Users");
+        assert_eq!(ids["/users/{id}"], "UsersId");
+        assert_eq!(ids["/files/{path+}"], "FilesPath");
+        assert_eq!(ids["/a-b"], "AB");
+        assert_eq!(ids["/ab"], "Ab");
+        let ids = resource_ids(["/x/{id}", "/x/id"]);
+        assert_eq!(ids["/x/id"], "XId");
+        assert!(ids["/x/{id}"].starts_with("XId") && ids["/x/{id}"].len() == 11);
+        assert_eq!(snake("ResourceUsersId"), "resource_users_id");
+        assert_eq!(verb("OPTIONS"), "Options");
+    }
+}

@@ -1,0 +1,283 @@
+//! The Terraform configuration (`main.tf`, AWS provider): the same resources
+//! as the CloudFormation template, with `bootstrap.zip` next to it.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use goblet_core::Manifest;
+use serde_json::Value;
+
+use super::{
+    HANDLER, MOCK_REQUEST_TEMPLATE, MethodIntegration, PERMISSION_SID, ROLE_POLICY_NAME, RUNTIME,
+    ZIP_FILE, api_hash, api_methods, api_resources, cors_mock_headers, resource_ids, role_policy,
+    role_trust_policy, snake, tags, verb,
+};
+use goblet_project::config::{RoleConfig, StageConfig};
+
+pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: &str) -> String {
+    let mut out = String::new();
+    let o = &mut out;
+    let description = format!("goblet app {} stage {}", config.app_name, config.stage);
+    let _ = writeln!(
+        o,
+        "# Written by `goblet package --format terraform`: {description}.\n\
+         # `terraform init && terraform apply`; {ZIP_FILE} must stay next to this file.\n"
+    );
+    o.push_str(
+        "terraform {\n  required_providers {\n    aws = {\n      source  = \"hashicorp/aws\"\n      version = \">= 5.0\"\n    }\n  }\n}\n\n",
+    );
+
+    let role_arn = match &config.role {
+        RoleConfig::Managed { .. } => {
+            let _ = writeln!(
+                o,
+                "resource \"aws_iam_role\" \"function\" {{\n  name_prefix        = {}\n  description        = {}\n  assume_role_policy = jsonencode({})\n  tags               = {}\n}}\n",
+                string(&format!("{}-", truncate(&config.function_name, 37))),
+                string(&format!(
+                    "goblet: {} stage {}",
+                    config.app_name, config.stage
+                )),
+                hcl(&role_trust_policy(), 1),
+                map(&tags(config), 1),
+            );
+            let _ = writeln!(
+                o,
+                "resource \"aws_iam_role_policy\" \"function\" {{\n  name   = {}\n  role   = aws_iam_role.function.id\n  policy = jsonencode({})\n}}\n",
+                string(ROLE_POLICY_NAME),
+                hcl(&role_policy(config), 1),
+            );
+            "aws_iam_role.function.arn".to_owned()
+        }
+        RoleConfig::Existing { arn } => string(arn),
+    };
+
+    let mut function_depends = Vec::new();
+    if let RoleConfig::Managed { .. } = config.role {
+        function_depends.push("aws_iam_role_policy.function".to_owned());
+    }
+    if let Some(days) = config.log_retention_days {
+        let _ = writeln!(
+            o,
+            "resource \"aws_cloudwatch_log_group\" \"function\" {{\n  name              = {}\n  retention_in_days = {days}\n}}\n",
+            string(&config.log_group_name()),
+        );
+        function_depends.push("aws_cloudwatch_log_group.function".to_owned());
+    }
+
+    let _ = writeln!(o, "resource \"aws_lambda_function\" \"function\" {{");
+    let _ = writeln!(o, "  function_name    = {}", string(&config.function_name));
+    let _ = writeln!(o, "  description      = {}", string(&description));
+    let _ = writeln!(o, "  role             = {role_arn}");
+    let _ = writeln!(o, "  runtime          = {}", string(RUNTIME));
+    let _ = writeln!(o, "  handler          = {}", string(HANDLER));
+    let _ = writeln!(
+        o,
+        "  architectures    = [{}]",
+        string(config.architecture.as_str())
+    );
+    let _ = writeln!(o, "  memory_size      = {}", config.memory_mb);
+    let _ = writeln!(o, "  timeout          = {}", config.timeout_s);
+    let _ = writeln!(o, "  filename         = \"${{path.module}}/{ZIP_FILE}\"");
+    let _ = writeln!(o, "  source_code_hash = {}", string(zip_sha256_b64));
+    if let Some(n) = config.reserved_concurrency {
+        let _ = writeln!(o, "  reserved_concurrent_executions = {n}");
+    }
+    let _ = writeln!(o, "  tags             = {}", map(&tags(config), 1));
+    if !config.environment.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n  environment {{\n    variables = {}\n  }}",
+            map(&config.environment, 2)
+        );
+    }
+    if !function_depends.is_empty() {
+        let _ = writeln!(o, "\n  depends_on = [{}]", function_depends.join(", "));
+    }
+    o.push_str("}\n\n");
+
+    let _ = writeln!(
+        o,
+        "resource \"aws_api_gateway_rest_api\" \"api\" {{\n  name        = {}\n  description = {}\n  tags        = {}\n\n  endpoint_configuration {{\n    types = [{}]\n  }}\n}}\n",
+        string(&config.function_name),
+        string(&description),
+        map(&tags(config), 1),
+        string(config.endpoint_type.as_str()),
+    );
+
+    let resources = api_resources(manifest);
+    let ids = resource_ids(resources.iter().map(|r| r.path.as_str()).chain(["/"]));
+    let resource_id = |path: &str| -> String {
+        if path == "/" {
+            "aws_api_gateway_rest_api.api.root_resource_id".to_owned()
+        } else {
+            format!("aws_api_gateway_resource.{}.id", name(&ids[path]))
+        }
+    };
+    for r in &resources {
+        let _ = writeln!(
+            o,
+            "resource \"aws_api_gateway_resource\" \"{}\" {{\n  rest_api_id = aws_api_gateway_rest_api.api.id\n  parent_id   = {}\n  path_part   = {}\n}}\n",
+            name(&r.id),
+            resource_id(&r.parent),
+            string(&r.path_part),
+        );
+    }
+
+    let methods = api_methods(manifest);
+    let mut deployment_depends = Vec::new();
+    for m in &methods {
+        let id = name(&format!("{}{}", ids[&m.path], verb(&m.http_method)));
+        let _ = writeln!(
+            o,
+            "resource \"aws_api_gateway_method\" \"{id}\" {{\n  rest_api_id      = aws_api_gateway_rest_api.api.id\n  resource_id      = {}\n  http_method      = {}\n  authorization    = {}\n  api_key_required = {}\n}}\n",
+            resource_id(&m.path),
+            string(&m.http_method),
+            string(&m.authorization_type),
+            m.api_key_required,
+        );
+        let common = format!(
+            "  rest_api_id = aws_api_gateway_rest_api.api.id\n  resource_id = {}\n  http_method = aws_api_gateway_method.{id}.http_method\n",
+            resource_id(&m.path)
+        );
+        match &m.integration {
+            MethodIntegration::Proxy => {
+                let _ = writeln!(
+                    o,
+                    "resource \"aws_api_gateway_integration\" \"{id}\" {{\n{common}  type                    = \"AWS_PROXY\"\n  integration_http_method = \"POST\"\n  uri                     = aws_lambda_function.function.invoke_arn\n}}\n"
+                );
+            }
+            MethodIntegration::CorsMock { allow_methods } => {
+                let headers = cors_mock_headers(allow_methods);
+                let declared: BTreeMap<String, bool> =
+                    headers.iter().map(|(k, _)| (k.clone(), false)).collect();
+                let values: BTreeMap<String, String> = headers.into_iter().collect();
+                let _ = writeln!(
+                    o,
+                    "resource \"aws_api_gateway_integration\" \"{id}\" {{\n{common}  type        = \"MOCK\"\n  request_templates = {{\n    \"application/json\" = {}\n  }}\n}}\n",
+                    string(MOCK_REQUEST_TEMPLATE)
+                );
+                let declared = declared
+                    .iter()
+                    .map(|(k, v)| format!("    {} = {v}\n", string(k)))
+                    .collect::<String>();
+                let _ = writeln!(
+                    o,
+                    "resource \"aws_api_gateway_method_response\" \"{id}\" {{\n{common}  status_code = \"200\"\n  response_parameters = {{\n{declared}  }}\n}}\n"
+                );
+                let _ = writeln!(
+                    o,
+                    "resource \"aws_api_gateway_integration_response\" \"{id}\" {{\n{common}  status_code = aws_api_gateway_method_response.{id}.status_code\n  response_parameters = {}\n\n  depends_on = [aws_api_gateway_integration.{id}]\n}}\n",
+                    map(&values, 1)
+                );
+                deployment_depends.push(format!("aws_api_gateway_integration_response.{id}"));
+            }
+        }
+        deployment_depends.push(format!("aws_api_gateway_integration.{id}"));
+    }
+
+    let depends = deployment_depends
+        .iter()
+        .map(|d| format!("    {d},\n"))
+        .collect::<String>();
+    let _ = writeln!(
+        o,
+        "resource \"aws_api_gateway_deployment\" \"api\" {{\n  rest_api_id = aws_api_gateway_rest_api.api.id\n  description = {}\n\n  triggers = {{\n    redeployment = {}\n  }}\n\n  lifecycle {{\n    create_before_destroy = true\n  }}\n\n  depends_on = [\n{depends}  ]\n}}\n",
+        string(&format!("goblet deploy of {}", config.app_name)),
+        string(&api_hash(&methods, config)),
+    );
+    let _ = writeln!(
+        o,
+        "resource \"aws_api_gateway_stage\" \"api\" {{\n  rest_api_id   = aws_api_gateway_rest_api.api.id\n  deployment_id = aws_api_gateway_deployment.api.id\n  stage_name    = {}\n  tags          = {}\n}}\n",
+        string(&config.api_gateway_stage),
+        map(&tags(config), 1),
+    );
+    let _ = writeln!(
+        o,
+        "resource \"aws_lambda_permission\" \"api\" {{\n  statement_id  = {}\n  action        = \"lambda:InvokeFunction\"\n  function_name = aws_lambda_function.function.function_name\n  principal     = \"apigateway.amazonaws.com\"\n  source_arn    = \"${{aws_api_gateway_rest_api.api.execution_arn}}/*\"\n}}\n",
+        string(PERMISSION_SID),
+    );
+    let _ = writeln!(
+        o,
+        "output \"invoke_url\" {{\n  description = \"The URL of the API stage\"\n  value       = \"${{aws_api_gateway_stage.api.invoke_url}}/\"\n}}\n\n\
+         output \"function_name\" {{\n  value = aws_lambda_function.function.function_name\n}}\n\n\
+         output \"rest_api_id\" {{\n  value = aws_api_gateway_rest_api.api.id\n}}"
+    );
+    out
+}
+
+/// A Terraform resource name: `UsersIdGet` → `users_id_get`; the root `""` → `root`.
+fn name(id: &str) -> String {
+    if id.is_empty() {
+        "root".to_owned()
+    } else if id.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        format!("r_{}", snake(id))
+    } else {
+        snake(id)
+    }
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
+/// An HCL quoted string: JSON escapes, and `${`/`%{` kept literal.
+pub(super) fn string(text: &str) -> String {
+    let quoted = serde_json::to_string(text).expect("strings serialize");
+    quoted.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// A map of strings (or bools) as an HCL object, keys quoted, sorted.
+fn map<V: serde::Serialize>(entries: &BTreeMap<String, V>, indent: usize) -> String {
+    let value = serde_json::to_value(entries).expect("maps serialize");
+    hcl(&value, indent)
+}
+
+/// A JSON value as an HCL expression (for `jsonencode(...)` and maps).
+fn hcl(value: &Value, indent: usize) -> String {
+    let pad = "  ".repeat(indent + 1);
+    let end = "  ".repeat(indent);
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => string(s),
+        Value::Array(items) if items.is_empty() => "[]".to_owned(),
+        Value::Array(items) => {
+            let mut out = "[\n".to_owned();
+            for item in items {
+                let _ = writeln!(out, "{pad}{},", hcl(item, indent + 1));
+            }
+            out.push_str(&end);
+            out.push(']');
+            out
+        }
+        Value::Object(map) if map.is_empty() => "{}".to_owned(),
+        Value::Object(map) => {
+            let mut out = "{\n".to_owned();
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            for key in keys {
+                let _ = writeln!(out, "{pad}{} = {}", string(key), hcl(&map[key], indent + 1));
+            }
+            out.push_str(&end);
+            out.push('}');
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escape_templates() {
+        assert_eq!(string("a\"b${c}%{d}\n"), r#""a\"b$${c}%%{d}\n""#);
+        assert_eq!(name(""), "root");
+        assert_eq!(name("UsersIdGet"), "users_id_get");
+        assert_eq!(name("V1Get"), "v1_get");
+    }
+}

@@ -1,0 +1,253 @@
+//! What a stage should look like on AWS, computed from the manifest and the
+//! configuration alone (no AWS call).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use goblet_core::{Manifest, PathTemplate};
+use serde_json::Value;
+
+// The names and the resource model are `package`'s: a deploy creates what
+// `goblet package` describes.
+pub use crate::package::{
+    HANDLER, MOCK_REQUEST_TEMPLATE, MethodIntegration as Integration, PERMISSION_SID,
+    ROLE_POLICY_NAME, RUNTIME, TAG_APP, TAG_STAGE, cors_mock_headers,
+};
+
+#[derive(Debug, Clone)]
+pub enum RoleTarget {
+    /// goblet creates and owns the role `name`.
+    Managed {
+        name: String,
+        trust_policy: Value,
+        policy: Value,
+    },
+    /// The user's own role (`iam_role_arn`): used, never changed or deleted.
+    Existing { arn: String },
+}
+
+/// The Lambda function as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSettings {
+    /// `x86_64` or `arm64`.
+    pub architecture: String,
+    pub memory_mb: i32,
+    pub timeout_secs: i32,
+    pub environment: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub app_name: String,
+    pub stage: String,
+    pub function_name: String,
+    pub role: RoleTarget,
+    pub function: FunctionSettings,
+    /// The function's and the REST API's tags, `goblet:app`/`goblet:stage` included.
+    pub tags: BTreeMap<String, String>,
+    pub reserved_concurrency: Option<i32>,
+    pub log_retention_days: Option<i32>,
+    pub api_name: String,
+    /// The API Gateway stage: the first path segment of the invoke URL.
+    pub api_stage: String,
+    /// `REGIONAL`, `EDGE` or `PRIVATE`.
+    pub endpoint_type: String,
+    pub manifest: Manifest,
+    pub zip: Vec<u8>,
+    /// Base64 SHA-256 of `zip`, as Lambda reports `CodeSha256`.
+    pub zip_sha256: String,
+}
+
+/// One method of the REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodTarget {
+    pub authorization_type: String,
+    pub api_key_required: bool,
+    pub integration: Integration,
+}
+
+impl Target {
+    /// Every resource path the routes need: each route's path and its ancestors.
+    pub fn resource_paths(&self) -> BTreeSet<String> {
+        self.manifest
+            .routes
+            .iter()
+            .filter_map(|r| PathTemplate::parse(&r.path).ok())
+            .flat_map(|t| t.ancestors())
+            .chain(["/".to_owned()])
+            .collect()
+    }
+
+    /// Every method, by (resource path, HTTP method): one per route, plus an
+    /// `OPTIONS` mock on each resource with a CORS route and no `OPTIONS` route.
+    pub fn methods(&self) -> BTreeMap<(String, String), MethodTarget> {
+        crate::package::api_methods(&self.manifest)
+            .into_iter()
+            .map(|m| {
+                let target = MethodTarget {
+                    authorization_type: m.authorization_type,
+                    api_key_required: m.api_key_required,
+                    integration: m.integration,
+                };
+                ((m.path, m.http_method), target)
+            })
+            .collect()
+    }
+
+    pub fn function_arn(&self, region: &str, account: &str) -> String {
+        format!(
+            "arn:{}:lambda:{region}:{account}:function:{}",
+            partition(region),
+            self.function_name
+        )
+    }
+}
+
+/// The description goblet gives its functions: with the tags, how a function
+/// is known to be goblet's when its tags cannot be read (GetFunction returns
+/// them only to callers allowed `lambda:ListTags`).
+pub fn function_description(app: &str, stage: &str) -> String {
+    format!("goblet app {app} stage {stage}")
+}
+
+/// The AWS partition a region belongs to: the first word of its ARNs.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The DNS suffix of a region's service endpoints.
+pub fn dns_suffix(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    }
+}
+
+/// The integration URI of an `AWS_PROXY` integration with a function.
+pub fn proxy_uri(region: &str, function_arn: &str) -> String {
+    format!(
+        "arn:{}:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+        partition(region)
+    )
+}
+
+/// The `SourceArn` that scopes the invoke permission to one REST API.
+pub fn source_arn(region: &str, account: &str, api_id: &str) -> String {
+    format!(
+        "arn:{}:execute-api:{region}:{account}:{api_id}/*",
+        partition(region)
+    )
+}
+
+/// The account id inside an ARN (`arn:aws:iam::123456789012:role/x`).
+pub fn account_of(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use goblet_core::{AuthorizationType, Method, Route};
+
+    fn route(path: &str, method: Method, cors: bool) -> Route {
+        Route {
+            path: path.into(),
+            method,
+            authorization_type: AuthorizationType::AwsIam,
+            api_key_required: false,
+            cors,
+            content_types: vec![],
+            handler: "h".into(),
+            path_parameters: vec![],
+            name: "n".into(),
+            source: format!("src/app.rs:{path}{}", method.as_str()),
+        }
+    }
+
+    fn target(routes: Vec<Route>) -> Target {
+        Target {
+            app_name: "a".into(),
+            stage: "dev".into(),
+            function_name: "a-dev".into(),
+            role: RoleTarget::Existing {
+                arn: "arn:aws:iam::123456789012:role/r".into(),
+            },
+            function: FunctionSettings {
+                architecture: "x86_64".into(),
+                memory_mb: 128,
+                timeout_secs: 30,
+                environment: BTreeMap::new(),
+            },
+            tags: BTreeMap::new(),
+            reserved_concurrency: None,
+            log_retention_days: None,
+            api_name: "a-dev".into(),
+            api_stage: "api".into(),
+            endpoint_type: "REGIONAL".into(),
+            manifest: Manifest::new("0".into(), "a".into(), routes).unwrap(),
+            zip: vec![],
+            zip_sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn arns_are_in_the_regions_partition() {
+        assert_eq!(
+            source_arn("cn-north-1", "1", "abc"),
+            "arn:aws-cn:execute-api:cn-north-1:1:abc/*"
+        );
+        assert!(proxy_uri("us-gov-west-1", "f").starts_with("arn:aws-us-gov:apigateway:"));
+        assert_eq!(dns_suffix("cn-northwest-1"), "amazonaws.com.cn");
+        assert_eq!(partition("eu-west-1"), "aws");
+    }
+
+    #[test]
+    fn resources_are_every_ancestor() {
+        let t = target(vec![
+            route("/users/{id}/posts", Method::Get, false),
+            route("/", Method::Get, false),
+        ]);
+        let paths: Vec<String> = t.resource_paths().into_iter().collect();
+        assert_eq!(paths, ["/", "/users", "/users/{id}", "/users/{id}/posts"]);
+    }
+
+    #[test]
+    fn cors_resources_get_an_options_mock() {
+        let t = target(vec![
+            route("/cors", Method::Get, true),
+            route("/cors", Method::Post, false),
+            route("/plain", Method::Get, false),
+        ]);
+        let methods = t.methods();
+        assert_eq!(methods.len(), 4);
+        assert_eq!(
+            methods[&("/cors".to_owned(), "OPTIONS".to_owned())].integration,
+            Integration::CorsMock {
+                allow_methods: "GET,OPTIONS,POST".into()
+            }
+        );
+        assert!(!methods.contains_key(&("/plain".to_owned(), "OPTIONS".to_owned())));
+    }
+
+    #[test]
+    fn arns() {
+        assert_eq!(
+            account_of("arn:aws:iam::123456789012:role/x"),
+            Some("123456789012")
+        );
+        assert_eq!(
+            source_arn("us-east-1", "1", "abc"),
+            "arn:aws:execute-api:us-east-1:1:abc/*"
+        );
+        assert_eq!(
+            proxy_uri("us-east-1", "arn:aws:lambda:us-east-1:1:function:f"),
+            "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:f/invocations"
+        );
+    }
+}

@@ -1,0 +1,565 @@
+//! `goblet package`: CloudFormation and SAM templates that pass cfn-lint (SAM
+//! also after aws-sam-translator), a Terraform configuration that parses, all
+//! deterministic and describing the deployer's resources.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use goblet_core::Manifest;
+use goblet_deploy::package::{self, Format};
+use goblet_project::config::{Architecture, EndpointType, RoleConfig, StageConfig};
+use goblet_tests::elf::{Elf, records, route, scratch};
+use serde_json::{Value, json};
+
+fn app() -> Elf {
+    Elf {
+        routes: Some(records(
+            "shop",
+            &[
+                &route("/", "GET", "AWS_IAM", false, false),
+                &route("/users", "GET", "NONE", false, true),
+                &route("/users", "POST", "NONE", true, true),
+                &route("/users/{id}", "GET", "AWS_IAM", false, false),
+                &route("/users/{id}", "DELETE", "AWS_IAM", true, false),
+                &route("/files/{path+}", "ANY", "NONE", false, false),
+                &route("/a-b", "GET", "NONE", false, false),
+                &route("/ab", "GET", "NONE", false, false),
+                &route("/v1.2/x_y-z", "PUT", "NONE", false, true),
+            ],
+        )),
+        ..Elf::hello()
+    }
+}
+
+fn manifest() -> Manifest {
+    goblet_project::manifest::parse_app_binary(&app().build())
+        .unwrap()
+        .manifest
+}
+
+fn full_config() -> StageConfig {
+    StageConfig {
+        memory_mb: 512,
+        timeout_s: 20,
+        architecture: Architecture::Arm64,
+        environment: [(
+            "GREETING".to_owned(),
+            "hello ${not} %{a} template".to_owned(),
+        )]
+        .into(),
+        tags: [("team".to_owned(), "web".to_owned())].into(),
+        reserved_concurrency: Some(3),
+        log_retention_days: Some(14),
+        endpoint_type: EndpointType::Regional,
+        api_gateway_stage: "v1".into(),
+        role: RoleConfig::Managed {
+            extra_statements: vec![
+                json!({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::shop-bucket/*"}),
+            ],
+        },
+        ..StageConfig::defaults("shop", "prod")
+    }
+}
+
+fn existing_role_config() -> StageConfig {
+    StageConfig {
+        role: RoleConfig::Existing {
+            arn: "arn:aws:iam::123456789012:role/shop".into(),
+        },
+        ..StageConfig::defaults("shop", "dev")
+    }
+}
+
+fn configs() -> [(&'static str, StageConfig); 3] {
+    [
+        ("default", StageConfig::defaults("shop", "dev")),
+        ("full", full_config()),
+        ("existing-role", existing_role_config()),
+    ]
+}
+
+fn venv_bin(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let path = root.join(".venv/bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `bash scripts/setup-python.sh` first",
+        path.display()
+    );
+    path
+}
+
+fn cfn_lint(files: &[PathBuf]) {
+    let output = Command::new(venv_bin("cfn-lint"))
+        .args(files)
+        .output()
+        .expect("run cfn-lint");
+    assert!(
+        output.status.success(),
+        "cfn-lint found problems:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn cloudformation_and_sam_pass_cfn_lint_and_the_sam_translator() {
+    let dir = scratch("package-lint");
+    let manifest = manifest();
+    let mut files = Vec::new();
+    for (name, config) in configs() {
+        for format in [Format::CloudFormation, Format::Sam] {
+            let path = dir.join(format!("{name}-{}", format.template_file()));
+            std::fs::write(&path, package::render(format, &manifest, &config, "hash")).unwrap();
+            files.push(path.clone());
+            if format == Format::Sam {
+                // The translator wants an S3 CodeUri; the template keeps the local zip.
+                let out = dir.join(format!("{name}-sam-translated.json"));
+                let python = venv_bin("python");
+                let script =
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/sam_translate.py");
+                let output = Command::new(python)
+                    .arg(script)
+                    .arg(&path)
+                    .arg(&out)
+                    .args(["--code-uri", "s3://goblet-test-bucket/bootstrap.zip"])
+                    .output()
+                    .unwrap();
+                assert!(
+                    output.status.success(),
+                    "aws-sam-translator failed on {}:\n{}",
+                    path.display(),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                let translated: Value =
+                    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+                assert_eq!(
+                    translated["Resources"]["Function"]["Type"],
+                    "AWS::Lambda::Function"
+                );
+                assert_eq!(
+                    translated["Resources"]["Function"]["Properties"]["Code"],
+                    json!({"S3Bucket": "goblet-test-bucket", "S3Key": "bootstrap.zip"})
+                );
+                files.push(out);
+            }
+        }
+    }
+    cfn_lint(&files);
+}
+
+fn cfn(config: &StageConfig) -> Value {
+    serde_json::from_str(&package::render(
+        Format::CloudFormation,
+        &manifest(),
+        config,
+        "hash",
+    ))
+    .unwrap()
+}
+
+#[test]
+fn cloudformation_describes_the_deployed_resources() {
+    let t = cfn(&full_config());
+    let r = &t["Resources"];
+    let types: BTreeSet<(String, String)> = r
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v["Type"].as_str().unwrap().to_owned()))
+        .collect();
+    for (id, ty) in [
+        ("FunctionRole", "AWS::IAM::Role"),
+        ("Function", "AWS::Lambda::Function"),
+        ("FunctionLogGroup", "AWS::Logs::LogGroup"),
+        ("RestApi", "AWS::ApiGateway::RestApi"),
+        ("ResourceUsers", "AWS::ApiGateway::Resource"),
+        ("ResourceUsersId", "AWS::ApiGateway::Resource"),
+        ("ResourceFiles", "AWS::ApiGateway::Resource"),
+        ("ResourceFilesPath", "AWS::ApiGateway::Resource"),
+        ("ResourceAB", "AWS::ApiGateway::Resource"),
+        ("ResourceAb", "AWS::ApiGateway::Resource"),
+        ("ResourceV12", "AWS::ApiGateway::Resource"),
+        ("ResourceV12XYZ", "AWS::ApiGateway::Resource"),
+        ("MethodGet", "AWS::ApiGateway::Method"),
+        ("MethodUsersGet", "AWS::ApiGateway::Method"),
+        ("MethodUsersPost", "AWS::ApiGateway::Method"),
+        ("MethodUsersOptions", "AWS::ApiGateway::Method"),
+        ("MethodUsersIdGet", "AWS::ApiGateway::Method"),
+        ("MethodUsersIdDelete", "AWS::ApiGateway::Method"),
+        ("MethodFilesPathAny", "AWS::ApiGateway::Method"),
+        ("MethodV12XYZPut", "AWS::ApiGateway::Method"),
+        ("MethodV12XYZOptions", "AWS::ApiGateway::Method"),
+        ("ApiStage", "AWS::ApiGateway::Stage"),
+        ("ApiInvokePermission", "AWS::Lambda::Permission"),
+    ] {
+        assert!(
+            types.contains(&(id.to_owned(), ty.to_owned())),
+            "{id} {ty} in {types:?}"
+        );
+    }
+    // One resource per path segment, one method per route plus two CORS mocks, one deployment.
+    let count = |ty: &str| types.iter().filter(|(_, t)| t == ty).count();
+    assert_eq!(count("AWS::ApiGateway::Resource"), 8);
+    assert_eq!(count("AWS::ApiGateway::Method"), 11);
+    assert_eq!(count("AWS::ApiGateway::Deployment"), 1);
+
+    assert_eq!(
+        r["ResourceUsersId"]["Properties"]["ParentId"],
+        json!({"Ref": "ResourceUsers"})
+    );
+    assert_eq!(r["ResourceUsersId"]["Properties"]["PathPart"], "{id}");
+    assert_eq!(
+        r["ResourceUsers"]["Properties"]["ParentId"],
+        json!({"Fn::GetAtt": ["RestApi", "RootResourceId"]})
+    );
+    let get = &r["MethodUsersIdGet"]["Properties"];
+    assert_eq!(get["AuthorizationType"], "AWS_IAM");
+    assert_eq!(get["ApiKeyRequired"], false);
+    assert_eq!(get["Integration"]["Type"], "AWS_PROXY");
+    assert_eq!(get["Integration"]["IntegrationHttpMethod"], "POST");
+    assert_eq!(
+        get["Integration"]["Uri"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function.Arn}/invocations"})
+    );
+    assert_eq!(r["MethodUsersPost"]["Properties"]["ApiKeyRequired"], true);
+    assert_eq!(
+        r["MethodUsersPost"]["Properties"]["AuthorizationType"],
+        "NONE"
+    );
+    let mock = &r["MethodUsersOptions"]["Properties"];
+    assert_eq!(mock["Integration"]["Type"], "MOCK");
+    assert_eq!(
+        mock["Integration"]["IntegrationResponses"][0]["ResponseParameters"]["method.response.header.Access-Control-Allow-Methods"],
+        "'GET,OPTIONS,POST'"
+    );
+
+    let f = &r["Function"]["Properties"];
+    assert_eq!(f["Runtime"], "provided.al2023");
+    assert_eq!(f["Handler"], "bootstrap");
+    assert_eq!(f["Architectures"], json!(["arm64"]));
+    assert_eq!(
+        (f["MemorySize"].as_u64(), f["Timeout"].as_u64()),
+        (Some(512), Some(20))
+    );
+    assert_eq!(f["ReservedConcurrentExecutions"], 3);
+    assert_eq!(f["FunctionName"], "shop-prod");
+    assert_eq!(f["Role"], json!({"Fn::GetAtt": ["FunctionRole", "Arn"]}));
+    assert_eq!(
+        f["Environment"]["Variables"]["GREETING"],
+        "hello ${not} %{a} template"
+    );
+    assert_eq!(
+        f["Tags"],
+        json!([{"Key": "goblet:app", "Value": "shop"}, {"Key": "goblet:stage", "Value": "prod"}, {"Key": "team", "Value": "web"}])
+    );
+    assert_eq!(r["Function"]["DependsOn"], json!(["FunctionLogGroup"]));
+    assert_eq!(r["FunctionLogGroup"]["Properties"]["RetentionInDays"], 14);
+    assert_eq!(
+        r["FunctionLogGroup"]["Properties"]["LogGroupName"],
+        "/aws/lambda/shop-prod"
+    );
+
+    let role = &r["FunctionRole"]["Properties"];
+    assert_eq!(
+        role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+        "lambda.amazonaws.com"
+    );
+    let statements = &role["Policies"][0]["PolicyDocument"]["Statement"];
+    assert_eq!(statements[0]["Action"][1], "logs:CreateLogStream");
+    assert_eq!(statements[1]["Resource"], "arn:aws:s3:::shop-bucket/*");
+
+    assert_eq!(
+        r["RestApi"]["Properties"]["EndpointConfiguration"]["Types"],
+        json!(["REGIONAL"])
+    );
+    assert_eq!(r["ApiStage"]["Properties"]["StageName"], "v1");
+    let permission = &r["ApiInvokePermission"]["Properties"];
+    assert_eq!(permission["Action"], "lambda:InvokeFunction");
+    assert_eq!(permission["Principal"], "apigateway.amazonaws.com");
+    assert_eq!(
+        permission["SourceArn"],
+        json!({"Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestApi}/*"})
+    );
+    assert_eq!(
+        t["Outputs"]["InvokeUrl"]["Value"],
+        json!({"Fn::Sub": "https://${RestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/v1/"})
+    );
+}
+
+#[test]
+fn an_existing_role_is_used_not_created() {
+    let t = cfn(&existing_role_config());
+    let r = &t["Resources"];
+    assert!(r.get("FunctionRole").is_none());
+    assert!(r.get("FunctionLogGroup").is_none());
+    assert_eq!(
+        r["Function"]["Properties"]["Role"],
+        "arn:aws:iam::123456789012:role/shop"
+    );
+    assert!(r["Function"].get("DependsOn").is_none());
+    assert!(
+        r["Function"]["Properties"]
+            .get("ReservedConcurrentExecutions")
+            .is_none()
+    );
+    assert_eq!(
+        r["Function"]["Properties"]["Architectures"],
+        json!(["x86_64"])
+    );
+    assert_eq!(
+        r["RestApi"]["Properties"]["EndpointConfiguration"]["Types"],
+        json!(["EDGE"])
+    );
+}
+
+#[test]
+fn the_deployment_changes_with_the_api_only() {
+    let id = |t: &Value| {
+        t["Resources"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .find(|k| k.starts_with("Deployment"))
+            .unwrap()
+            .clone()
+    };
+    let base = StageConfig::defaults("shop", "dev");
+    let more_memory = StageConfig {
+        memory_mb: 1024,
+        ..base.clone()
+    };
+    let other_stage = StageConfig {
+        api_gateway_stage: "v2".into(),
+        ..base.clone()
+    };
+    assert_eq!(id(&cfn(&base)), id(&cfn(&more_memory)));
+    assert_ne!(id(&cfn(&base)), id(&cfn(&other_stage)));
+}
+
+#[test]
+fn terraform_parses_and_names_every_resource() {
+    let manifest = manifest();
+    for (name, config) in configs() {
+        let text = package::render(Format::Terraform, &manifest, &config, "c29tZSBoYXNo");
+        let body: hcl::Body = hcl::from_str(&text)
+            .unwrap_or_else(|e| panic!("{name}: main.tf does not parse: {e}\n{text}"));
+        let mut resources = BTreeSet::new();
+        for block in body.blocks() {
+            if block.identifier() == "resource" {
+                let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
+                resources.insert(format!("{}.{}", labels[0], labels[1]));
+            }
+        }
+        let expect = |r: &str, present: bool| {
+            assert_eq!(
+                resources.contains(r),
+                present,
+                "{name}: {r} in {resources:?}"
+            );
+        };
+        let managed = matches!(config.role, RoleConfig::Managed { .. });
+        expect("aws_iam_role.function", managed);
+        expect("aws_iam_role_policy.function", managed);
+        expect(
+            "aws_cloudwatch_log_group.function",
+            config.log_retention_days.is_some(),
+        );
+        for r in [
+            "aws_lambda_function.function",
+            "aws_api_gateway_rest_api.api",
+            "aws_api_gateway_resource.users",
+            "aws_api_gateway_resource.users_id",
+            "aws_api_gateway_resource.files_path",
+            "aws_api_gateway_method.users_id_get",
+            "aws_api_gateway_integration.users_id_get",
+            "aws_api_gateway_method.get",
+            "aws_api_gateway_method.users_options",
+            "aws_api_gateway_integration.users_options",
+            "aws_api_gateway_method_response.users_options",
+            "aws_api_gateway_integration_response.users_options",
+            "aws_api_gateway_deployment.api",
+            "aws_api_gateway_stage.api",
+            "aws_lambda_permission.api",
+        ] {
+            expect(r, true);
+        }
+        assert_eq!(
+            resources
+                .iter()
+                .filter(|r| r.starts_with("aws_api_gateway_method."))
+                .count(),
+            11
+        );
+        let function = body
+            .blocks()
+            .find(|b| {
+                b.identifier() == "resource"
+                    && b.labels().iter().map(|l| l.as_str()).collect::<Vec<_>>()
+                        == ["aws_lambda_function", "function"]
+            })
+            .unwrap();
+        let attr = |key: &str| {
+            function
+                .body()
+                .attributes()
+                .find(|a| a.key() == key)
+                .unwrap_or_else(|| panic!("{name}: no {key}"))
+                .expr()
+                .to_string()
+        };
+        assert_eq!(attr("runtime"), "\"provided.al2023\"");
+        assert_eq!(attr("handler"), "\"bootstrap\"");
+        assert_eq!(attr("source_code_hash"), "\"c29tZSBoYXNo\"");
+        assert!(attr("filename").contains("bootstrap.zip"));
+        assert_eq!(attr("memory_size"), config.memory_mb.to_string());
+        assert!(attr("architectures").contains(config.architecture.as_str()));
+        assert!(text.contains("uri                     = aws_lambda_function.function.invoke_arn"));
+        assert!(
+            text.contains("source_arn    = \"${aws_api_gateway_rest_api.api.execution_arn}/*\"")
+        );
+        if name == "full" {
+            // `${` in a value stays literal.
+            assert!(text.contains("hello $${not} %%{a} template"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn the_same_input_gives_the_same_bytes() {
+    let manifest = manifest();
+    for (_, config) in configs() {
+        for format in [Format::CloudFormation, Format::Sam, Format::Terraform] {
+            assert_eq!(
+                package::render(format, &manifest, &config, "h"),
+                package::render(format, &manifest, &config, "h")
+            );
+        }
+    }
+}
+
+/// The release `goblet` command (built once for every end-to-end test).
+fn goblet(args: &[&str]) -> std::process::Output {
+    goblet_tests::cli::command().args(args).output().unwrap()
+}
+
+#[test]
+fn the_package_command_writes_the_template_and_the_zip_deterministically() {
+    let dir = scratch("package-command");
+    let binary = dir.join("shop");
+    std::fs::write(&binary, app().build()).unwrap();
+    let project = dir.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("Cargo.toml"),
+        "[package]\nname = \"shop\"\n\n[package.metadata.goblet]\nlog_retention_days = 7\n\n[package.metadata.goblet.stages.prod]\nmemory = 1024\n",
+    )
+    .unwrap();
+    let mut outputs = Vec::new();
+    for (run, format) in [
+        (0, "cloudformation"),
+        (1, "cloudformation"),
+        (0, "sam"),
+        (0, "terraform"),
+    ] {
+        let out = dir.join(format!("out-{format}-{run}"));
+        let output = goblet(&[
+            "package",
+            "--format",
+            format,
+            "--binary",
+            binary.to_str().unwrap(),
+            "--project",
+            project.to_str().unwrap(),
+            "--stage",
+            "prod",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let template = out.join(match format {
+            "cloudformation" => "template.json",
+            "sam" => "sam.json",
+            _ => "main.tf",
+        });
+        let template = std::fs::read_to_string(&template).unwrap();
+        let zip = std::fs::read(out.join("bootstrap.zip")).unwrap();
+        assert_eq!(
+            zip,
+            goblet_project::zip::bootstrap_zip(&app().build()).unwrap()
+        );
+        outputs.push((template, zip));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    let t: Value = serde_json::from_str(&outputs[0].0).unwrap();
+    assert_eq!(t["Resources"]["Function"]["Properties"]["MemorySize"], 1024);
+    assert_eq!(
+        t["Resources"]["FunctionLogGroup"]["Properties"]["RetentionInDays"],
+        7
+    );
+    let sam: Value = serde_json::from_str(&outputs[2].0).unwrap();
+    assert_eq!(
+        sam["Resources"]["Function"]["Properties"]["CodeUri"],
+        "bootstrap.zip"
+    );
+    let hash = goblet_project::zip::code_sha256_base64(&outputs[3].1);
+    assert!(
+        outputs[3]
+            .0
+            .contains(&format!("source_code_hash = \"{hash}\""))
+    );
+
+    // Bad configuration, bad binary: one clear line each, nothing written.
+    std::fs::write(
+        project.join("Cargo.toml"),
+        "[package]\nname = \"shop\"\n\n[package.metadata.goblet.stages.prod]\nmemory = 64\n",
+    )
+    .unwrap();
+    let out = dir.join("out-bad");
+    let output = goblet(&[
+        "package",
+        "--format",
+        "sam",
+        "--binary",
+        binary.to_str().unwrap(),
+        "--project",
+        project.to_str().unwrap(),
+        "--stage",
+        "prod",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "[package.metadata.goblet.stages.prod] memory = 64: must be between 128 and 10240 MB"
+        ),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    let output = goblet(&[
+        "package",
+        "--format",
+        "sam",
+        "--binary",
+        project.join("Cargo.toml").to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("this is a text file"));
+    let output = goblet(&[
+        "package",
+        "--format",
+        "sam",
+        "--binary",
+        binary.to_str().unwrap(),
+        "--memory",
+        "99999",
+        out.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--memory 99999: must be between"));
+}

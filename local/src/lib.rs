@@ -1,0 +1,309 @@
+//! `goblet local`: Amazon API Gateway and AWS Lambda on loopback.
+//!
+//! * The gateway ([`gateway`]) serves the app's routes under `/{stage}/` with
+//!   REST API semantics (payload format 1.0, or 2.0 with `--format http`):
+//!   API Gateway's route priorities, its `403 Missing Authentication Token`
+//!   for unknown paths and methods, SigV4 verification for `AWS_IAM` routes
+//!   ([`sigv4`]), API keys, CORS preflights, and proxy events built field by
+//!   field as API Gateway builds them.
+//! * The Lambda side ([`pool`]) runs the app's release binary under the real
+//!   Runtime API ([`crate::lambda`]): up to `--concurrency` execution
+//!   environments, started on demand and reused; a timeout or crash replaces
+//!   the environment, as Lambda does, and every invocation logs Lambda's
+//!   `START` / `END` / `REPORT` lines.
+//!
+//! The routes come from the manifest embedded in the binary, never from the
+//! source. Known divergences from API Gateway: responses are plain HTTP/1.1;
+//! `stageVariables` is always null; resource policies, usage plans and
+//! throttling are not modelled; header names reach the function in lower case;
+//! `+` in a query string is read as a space, as API Gateway REST APIs do.
+
+pub mod lambda;
+
+mod event;
+mod gateway;
+mod pool;
+mod proxy;
+mod routes;
+pub mod sigv4;
+
+use std::path::{Path, PathBuf};
+
+use std::sync::Arc;
+
+use goblet_core::{AuthorizationType, Manifest};
+
+pub use event::PayloadFormat;
+
+use crate::lambda::FunctionConfig;
+
+/// Everything `goblet local` serves, and how. The caller (the `goblet`
+/// command) has resolved the app and the user's AWS configuration: this crate
+/// reads no project, no profile and no environment of its own.
+#[derive(Debug, Clone)]
+pub struct LocalOptions {
+    /// The app's release binary.
+    pub binary: PathBuf,
+    /// The manifest read out of `binary`.
+    pub manifest: Manifest,
+    /// The function as a deploy would configure it (memory, environment,
+    /// region, timeout); the user's credentials are added to its environment.
+    pub function: FunctionConfig,
+    pub host: String,
+    pub port: u16,
+    pub stage: String,
+    pub concurrency: usize,
+    pub format: PayloadFormat,
+    /// `--identities FILE`: more IAM identities to accept.
+    pub identities: Option<PathBuf>,
+    /// The user's own AWS credentials, accepted on `AWS_IAM` routes and
+    /// standing in for the execution role's inside the function.
+    pub user: Option<sigv4::Identity>,
+    pub api_keys: Vec<String>,
+}
+
+/// Why `goblet local` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    #[error("bad route table: {0}")]
+    Routes(String),
+    #[error("{0}")]
+    Identities(#[from] sigv4::IdentityError),
+    #[error("invalid stage name {0:?}: use letters, digits, `-` and `_`")]
+    Stage(String),
+    #[error("cannot listen on {addr}: {error}")]
+    Listen { addr: String, error: std::io::Error },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Checks a stage name as API Gateway would: call it before building anything.
+pub fn check_stage(stage: &str) -> Result<(), LocalError> {
+    if stage.is_empty()
+        || !stage
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(LocalError::Stage(stage.to_owned()));
+    }
+    Ok(())
+}
+
+/// Prints the invoke URL and routes, and serves until Ctrl-C or SIGTERM;
+/// then kills the workers.
+pub fn run(mut options: LocalOptions) -> Result<(), LocalError> {
+    check_stage(&options.stage)?;
+    // Workers start in the binary's folder: give them a path that works there.
+    options.binary = options
+        .binary
+        .canonicalize()
+        .unwrap_or_else(|_| options.binary.clone());
+    let mut identities = match &options.identities {
+        Some(path) => sigv4::load_identities_file(path)?,
+        None => Vec::new(),
+    };
+    if let Some(own) = &options.user {
+        if !identities
+            .iter()
+            .any(|i| i.access_key_id == own.access_key_id)
+        {
+            identities.push(own.clone());
+        }
+        add_credentials(&mut options.function, own);
+    }
+    // One thread: the gateway's work per request is small next to the worker
+    // processes', which need the other cores; a multi-threaded scheduler
+    // spent more CPU per request handing tasks between its threads.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(LocalError::Runtime)?;
+    runtime.block_on(serve(options, identities))
+}
+
+/// The user's own credentials stand in for the execution role's.
+fn add_credentials(function: &mut FunctionConfig, own: &sigv4::Identity) {
+    function.environment.extend([
+        ("AWS_ACCESS_KEY_ID".to_owned(), own.access_key_id.clone()),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_owned(),
+            own.secret_access_key.clone(),
+        ),
+    ]);
+    if let Some(token) = &own.session_token {
+        function
+            .environment
+            .push(("AWS_SESSION_TOKEN".to_owned(), token.clone()));
+    }
+}
+
+async fn serve(options: LocalOptions, identities: Vec<sigv4::Identity>) -> Result<(), LocalError> {
+    let binary = options.binary.clone();
+    let manifest = &options.manifest;
+    let function = options.function.clone();
+    let routes = routes::RouteTable::new(manifest).map_err(LocalError::Routes)?;
+    let addr = format!("{}:{}", options.host, options.port);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|error| LocalError::Listen {
+            addr: addr.clone(),
+            error,
+        })?;
+    let local = listener.local_addr().map_err(|error| LocalError::Listen {
+        addr: addr.clone(),
+        error,
+    })?;
+
+    let logger = pool::Logger::start();
+    let url = format!("http://{local}/{}/", options.stage);
+    print_banner(
+        &logger,
+        &options,
+        &binary,
+        manifest,
+        &routes,
+        &identities,
+        &url,
+    );
+    logger.flush();
+
+    let api = event::ApiInfo {
+        api_id: event::random_id(10),
+        account_id: function.account_id.clone(),
+        stage: options.stage.clone(),
+    };
+    let gateway = Arc::new(gateway::Gateway {
+        routes,
+        format: options.format,
+        api,
+        stage_prefix: format!("/{}", options.stage),
+        verifier: sigv4::Verifier::new(identities),
+        api_keys: options.api_keys.clone(),
+        integration_timeout: function.timeout.min(gateway::INTEGRATION_TIMEOUT),
+        pool: Arc::new(pool::Pool::new(
+            binary,
+            function,
+            options.concurrency,
+            logger.clone(),
+        )),
+        logger: logger.clone(),
+    });
+    gateway::serve(gateway.clone(), listener, shutdown_signal()).await;
+    logger.line("goblet local: shutting down");
+    gateway.pool.shutdown().await;
+    logger.flush();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+fn print_banner(
+    logger: &pool::Logger,
+    options: &LocalOptions,
+    binary: &Path,
+    manifest: &Manifest,
+    routes: &routes::RouteTable,
+    identities: &[sigv4::Identity],
+    url: &str,
+) {
+    let format = match options.format {
+        PayloadFormat::Rest => "REST API, payload format 1.0",
+        PayloadFormat::Http => "HTTP API, payload format 2.0",
+    };
+    logger.line(format!(
+        "Serving {} from {} ({format}; up to {} workers, timeout {} s)",
+        manifest.app_name,
+        binary.display(),
+        options.concurrency,
+        options.function.timeout.as_secs_f64()
+    ));
+    logger.line(format!("Invoke URL: {url}"));
+    logger.line("");
+    let listing = routes.listing();
+    let width = listing
+        .iter()
+        .map(|(p, _)| p.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    logger.line(format!(
+        "  {:<7} {:<width$}  {:<13} {}",
+        "METHOD", "PATH", "AUTHORIZATION", "OPTIONS"
+    ));
+    for (path, def) in listing {
+        let mut extra = Vec::new();
+        if def.api_key {
+            extra.push("api key");
+        }
+        if def.cors {
+            extra.push("cors");
+        }
+        logger.line(format!(
+            "  {:<7} {:<width$}  {:<13} {}",
+            def.method.as_str(),
+            path,
+            def.auth.as_str(),
+            extra.join(", ")
+        ));
+    }
+    logger.line("");
+    if routes.any(|d| d.auth == AuthorizationType::AwsIam) || !identities.is_empty() {
+        if identities.is_empty() {
+            logger.line(
+                "No IAM identity is accepted: AWS_IAM routes answer 403 to every request. \
+                 Add one with --identities FILE (a JSON array of \
+                 {\"access_key_id\": \"...\", \"secret_access_key\": \"...\"}), or set \
+                 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a profile in ~/.aws/credentials) \
+                 before starting goblet local; then sign requests with `goblet curl`.",
+            );
+        } else {
+            logger.line("IAM identities accepted on AWS_IAM routes:");
+            for id in identities {
+                let temporary = if id.session_token.is_some() {
+                    ", temporary"
+                } else {
+                    ""
+                };
+                logger.line(format!(
+                    "  {}  {}  ({}{temporary})",
+                    id.access_key_id, id.user_arn, id.source
+                ));
+            }
+        }
+    }
+    if routes.any(|d| d.api_key) {
+        if options.api_keys.is_empty() {
+            logger.line(
+                "No API key is configured: routes with api_key = true answer 403 Forbidden. \
+                 Pass --api-key KEY and send it as the x-api-key header.",
+            );
+        } else {
+            logger.line(format!(
+                "{} API key(s) accepted in the x-api-key header.",
+                options.api_keys.len()
+            ));
+        }
+    }
+    logger.line("");
+}

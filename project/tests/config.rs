@@ -1,0 +1,289 @@
+//! `config::load`: `[package.metadata.goblet]`, stage tables, flags, and the errors.
+
+use std::path::{Path, PathBuf};
+
+use goblet_project::config::{
+    self, Architecture, ConfigError, EndpointType, Overrides, RoleConfig, StageConfig,
+};
+use serde_json::json;
+
+fn project(name: &str, goblet: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let dir = root
+        .join("target/goblet-tests/deployer")
+        .join(format!("config-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[dependencies]\n\n{goblet}"),
+    )
+    .unwrap();
+    dir
+}
+
+fn load(name: &str, goblet: &str, overrides: Overrides) -> Result<StageConfig, ConfigError> {
+    config::load(&project(name, goblet), "app", &overrides)
+}
+
+fn stage(stage: &str) -> Overrides {
+    Overrides {
+        stage: Some(stage.into()),
+        ..Overrides::default()
+    }
+}
+
+fn error(name: &str, goblet: &str, overrides: Overrides) -> String {
+    load(name, goblet, overrides).unwrap_err().to_string()
+}
+
+#[test]
+fn no_section_or_no_file_means_defaults() {
+    let config = load("none", "", Overrides::default()).unwrap();
+    assert_eq!(config, StageConfig::defaults("app", "dev"));
+    assert_eq!(config.function_name, "app-dev");
+    assert_eq!(config.api_gateway_stage, "api");
+    assert_eq!((config.memory_mb, config.timeout_s), (128, 60));
+    assert_eq!(config.architecture, Architecture::X86_64);
+    assert_eq!(config.endpoint_type, EndpointType::Edge);
+    assert_eq!(
+        config.role,
+        RoleConfig::Managed {
+            extra_statements: vec![]
+        }
+    );
+
+    let empty = std::env::temp_dir().join(format!("goblet-config-nofile-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let config = config::load(&empty, "app", &stage("prod")).unwrap();
+    assert_eq!(config, StageConfig::defaults("app", "prod"));
+}
+
+const FULL: &str = r#"
+[package.metadata.goblet]
+memory = 256
+timeout = 30
+architecture = "arm64"
+api_gateway_stage = "v1"
+endpoint_type = "regional"
+log_retention_days = 14
+reserved_concurrency = 5
+environment = { GREETING = "hello", MODE = "dev" }
+tags = { team = "web" }
+iam_policy_statements = [
+    { Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::b/*" },
+]
+
+[package.metadata.goblet.stages.prod]
+memory = 1024
+environment = { MODE = "prod" }
+tags = { cost = "p" }
+iam_role_arn = "arn:aws:iam::123456789012:role/prod-role"
+"#;
+
+#[test]
+fn the_top_level_then_the_stage_then_flags() {
+    let dev = load("full", FULL, Overrides::default()).unwrap();
+    assert_eq!(dev.memory_mb, 256);
+    assert_eq!(dev.timeout_s, 30);
+    assert_eq!(dev.architecture, Architecture::Arm64);
+    assert_eq!(dev.api_gateway_stage, "v1");
+    assert_eq!(dev.endpoint_type, EndpointType::Regional);
+    assert_eq!(dev.log_retention_days, Some(14));
+    assert_eq!(dev.reserved_concurrency, Some(5));
+    assert_eq!(dev.environment["MODE"], "dev");
+    assert_eq!(
+        dev.role,
+        RoleConfig::Managed {
+            extra_statements: vec![
+                json!({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*"})
+            ]
+        }
+    );
+
+    let prod = load("full", FULL, stage("prod")).unwrap();
+    assert_eq!(prod.function_name, "app-prod");
+    assert_eq!(prod.memory_mb, 1024);
+    assert_eq!(prod.timeout_s, 30);
+    assert_eq!(prod.environment["MODE"], "prod");
+    assert_eq!(prod.environment["GREETING"], "hello");
+    assert_eq!(prod.tags.len(), 2);
+    assert_eq!(
+        prod.role,
+        RoleConfig::Existing {
+            arn: "arn:aws:iam::123456789012:role/prod-role".into()
+        }
+    );
+
+    let flagged = load(
+        "full",
+        FULL,
+        Overrides {
+            stage: Some("prod".into()),
+            memory_mb: Some(2048),
+            timeout_s: Some(900),
+            architecture: Some(Architecture::X86_64),
+            api_gateway_stage: Some("live".into()),
+            endpoint_type: Some(EndpointType::Private),
+        },
+    )
+    .unwrap();
+    assert_eq!((flagged.memory_mb, flagged.timeout_s), (2048, 900));
+    assert_eq!(flagged.architecture, Architecture::X86_64);
+    assert_eq!(flagged.api_gateway_stage, "live");
+    assert_eq!(flagged.endpoint_type, EndpointType::Private);
+}
+
+#[test]
+fn each_bad_value_names_its_table_and_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "[package.metadata.goblet.stages.prod]\nmemory = 64\n",
+            "prod",
+            "[package.metadata.goblet.stages.prod] memory = 64: must be between 128 and 10240 MB",
+        ),
+        (
+            "[package.metadata.goblet]\nmemory = \"big\"\n",
+            "dev",
+            "[package.metadata.goblet] memory = \"big\": must be a whole number of MB",
+        ),
+        (
+            "[package.metadata.goblet]\ntimeout = 901\n",
+            "dev",
+            "[package.metadata.goblet] timeout = 901: must be between 1 and 900 seconds",
+        ),
+        (
+            "[package.metadata.goblet]\narchitecture = \"i686\"\n",
+            "dev",
+            "[package.metadata.goblet] architecture = \"i686\": must be \"x86_64\" or \"arm64\"",
+        ),
+        (
+            "[package.metadata.goblet]\nlog_retention_days = 10\n",
+            "dev",
+            "[package.metadata.goblet] log_retention_days = 10: must be one of CloudWatch Logs' retention periods: 1, 3, 5",
+        ),
+        (
+            "[package.metadata.goblet]\nendpoint_type = \"GLOBAL\"\n",
+            "dev",
+            "[package.metadata.goblet] endpoint_type = \"GLOBAL\": must be \"EDGE\", \"REGIONAL\" or \"PRIVATE\"",
+        ),
+        (
+            "[package.metadata.goblet]\nreserved_concurrency = -1\n",
+            "dev",
+            "[package.metadata.goblet] reserved_concurrency = -1: must be a whole number, 0 or more",
+        ),
+        (
+            "[package.metadata.goblet]\napi_gateway_stage = \"a b\"\n",
+            "dev",
+            "[package.metadata.goblet] api_gateway_stage = \"a b\": an API Gateway stage name is",
+        ),
+        (
+            "[package.metadata.goblet]\niam_role_arn = \"arn:aws:iam::123:role/x\"\n",
+            "dev",
+            "[package.metadata.goblet] iam_role_arn = \"arn:aws:iam::123:role/x\": must be an IAM role ARN",
+        ),
+        (
+            "[package.metadata.goblet]\nenvironment = { AWS_REGION = \"x\" }\n",
+            "dev",
+            "[package.metadata.goblet] environment.AWS_REGION = \"x\": reserved by Lambda",
+        ),
+        (
+            "[package.metadata.goblet]\nenvironment = { PORT = 8080 }\n",
+            "dev",
+            "[package.metadata.goblet] environment.PORT = 8080: must be a string",
+        ),
+        (
+            "[package.metadata.goblet]\ntags = { \"aws:x\" = \"y\" }\n",
+            "dev",
+            "[package.metadata.goblet] tags.aws:x = \"y\": the `aws:` prefix is reserved by AWS",
+        ),
+        (
+            "[package.metadata.goblet]\nmemroy = 256\n",
+            "dev",
+            "[package.metadata.goblet] memroy: unknown key; the keys are memory, timeout,",
+        ),
+        (
+            "[package.metadata.goblet.stages.prod]\nstages = {}\n",
+            "dev",
+            "[package.metadata.goblet.stages.prod] stages: unknown key",
+        ),
+        (
+            "[package.metadata.goblet]\niam_policy_statements = [{ Effect = \"Allow\", Action = \"s3:*\" }]\n",
+            "dev",
+            "[package.metadata.goblet] iam_policy_statements[0]: needs exactly one of Resource and NotResource",
+        ),
+        (
+            "[package.metadata.goblet]\niam_policy_statements = [{ Effect = \"Maybe\", Action = \"s3:*\", Resource = \"*\" }]\n",
+            "dev",
+            "[package.metadata.goblet] iam_policy_statements[0]: Effect = \"Maybe\": must be \"Allow\" or \"Deny\"",
+        ),
+        (
+            "[package.metadata.goblet]\niam_role_arn = \"arn:aws:iam::123456789012:role/r\"\niam_policy_statements = []\n",
+            "dev",
+            "[package.metadata.goblet] iam_policy_statements: cannot be used with iam_role_arn",
+        ),
+        (
+            "[package.metadata.goblet]\nstages = 3\n",
+            "dev",
+            "[package.metadata.goblet] stages = 3: must be a table of stage tables",
+        ),
+        (
+            "[package.metadata]\ngoblet = \"on\"\n",
+            "dev",
+            "[package.metadata.goblet] goblet = \"on\": must be a table",
+        ),
+    ];
+    for (i, (toml, stage_name, expected)) in cases.iter().enumerate() {
+        let message = error(&format!("bad-{i}"), toml, stage(stage_name));
+        assert!(
+            message.contains(expected),
+            "case {i}: {message}\n  expected: {expected}"
+        );
+        assert!(message.contains("Cargo.toml: "), "case {i}: {message}");
+    }
+}
+
+#[test]
+fn every_stage_table_is_checked_even_when_another_is_deployed() {
+    let message = error(
+        "other-stage",
+        "[package.metadata.goblet.stages.prod]\nmemory = 64\n",
+        Overrides::default(),
+    );
+    assert!(message.contains("stages.prod] memory = 64"), "{message}");
+}
+
+#[test]
+fn flags_are_checked_too() {
+    let cases = [
+        (
+            Overrides {
+                memory_mb: Some(100),
+                ..Overrides::default()
+            },
+            "--memory 100: must be between 128 and 10240 MB",
+        ),
+        (
+            Overrides {
+                timeout_s: Some(0),
+                ..Overrides::default()
+            },
+            "--timeout 0: must be between 1 and 900 seconds",
+        ),
+        (
+            stage("pr od"),
+            "--stage pr od: a stage name is letters, digits",
+        ),
+        (stage(&"x".repeat(70)), "Lambda allows 64"),
+    ];
+    for (overrides, expected) in cases {
+        let err = load("flags", "", overrides).unwrap_err();
+        assert!(err.to_string().contains(expected), "{err}");
+        assert!(err.key().is_some_and(|k| k.starts_with("--")));
+    }
+}
+
+#[test]
+fn toml_syntax_errors_name_the_file() {
+    let message = error("syntax", "[package.metadata.goblet\n", Overrides::default());
+    assert!(message.contains("Cargo.toml: not valid TOML"), "{message}");
+}
