@@ -10,6 +10,7 @@ mod auth;
 pub mod cors;
 pub mod manifest;
 mod matcher;
+pub mod media;
 mod method;
 mod path;
 pub mod record;

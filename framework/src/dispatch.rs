@@ -249,23 +249,13 @@ fn check_content_type(def: &RouteDef, request: &Request) -> Result<(), Error> {
     let accepted = def
         .content_types
         .iter()
-        .any(|allowed| media_type_matches(allowed, essence));
+        .any(|allowed| goblet_core::media::range_matches(allowed, essence));
     if accepted {
         Ok(())
     } else {
         Err(Error::UnsupportedMediaType(format!(
             "Unsupported media type: {essence}"
         )))
-    }
-}
-
-fn media_type_matches(allowed: &str, given: &str) -> bool {
-    if allowed == "*/*" || allowed.eq_ignore_ascii_case(given) {
-        return true;
-    }
-    match (allowed.strip_suffix("/*"), given.split_once('/')) {
-        (Some(kind), Some((given_kind, _))) => kind.eq_ignore_ascii_case(given_kind),
-        _ => false,
     }
 }
 

@@ -120,30 +120,6 @@ impl Serialize for Headers<'_> {
     }
 }
 
-/// Whether a body of this content type travels as text (otherwise base64).
-pub(crate) fn is_text(content_type: Option<&str>) -> bool {
-    let Some(ct) = content_type else { return true };
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence.starts_with("text/")
-        || essence.ends_with("+json")
-        || essence.ends_with("+xml")
-        || matches!(
-            essence.as_str(),
-            "application/json"
-                | "application/xml"
-                | "application/javascript"
-                | "application/ecmascript"
-                | "application/x-www-form-urlencoded"
-                | "application/graphql"
-                | "application/x-ndjson"
-        )
-}
-
 pub(crate) fn shape_reply(shape: ReplyShape, response: Response) -> ProxyReply {
     let (parts, body) = response.into_parts();
     let bytes = body.into_bytes();
@@ -153,7 +129,7 @@ pub(crate) fn shape_reply(shape: ReplyShape, response: Response) -> ProxyReply {
         .and_then(|v| v.to_str().ok());
     let (body, is_base64_encoded) = if bytes.is_empty() {
         (String::new(), false)
-    } else if is_text(content_type) {
+    } else if goblet_core::media::is_text(content_type) {
         match String::from_utf8(Vec::from(bytes)) {
             Ok(text) => (text, false),
             Err(e) => (STANDARD.encode(e.as_bytes()), true),
@@ -167,25 +143,5 @@ pub(crate) fn shape_reply(shape: ReplyShape, response: Response) -> ProxyReply {
         headers: parts.headers,
         body,
         is_base64_encoded,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn text_types() {
-        for t in [
-            "text/plain",
-            "application/json; charset=utf-8",
-            "application/problem+json",
-            "image/svg+xml",
-        ] {
-            assert!(is_text(Some(t)), "{t}");
-        }
-        for t in ["image/png", "application/octet-stream", "application/pdf"] {
-            assert!(!is_text(Some(t)), "{t}");
-        }
     }
 }

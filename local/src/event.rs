@@ -66,39 +66,12 @@ fn value_text(v: &http::HeaderValue) -> Cow<'_, str> {
     }
 }
 
-/// Whether a body of this content type reaches the function as text (else base64).
-pub(crate) fn is_text(content_type: Option<&str>) -> bool {
-    let Some(ct) = content_type else {
-        return true;
-    };
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence.is_empty()
-        || essence.starts_with("text/")
-        || essence.ends_with("+json")
-        || essence.ends_with("+xml")
-        || matches!(
-            essence.as_str(),
-            "application/json"
-                | "application/xml"
-                | "application/javascript"
-                | "application/x-www-form-urlencoded"
-                | "application/graphql"
-                | "application/x-yaml"
-                | "application/yaml"
-        )
-}
-
 /// `body` (`None`: no body) and `isBase64Encoded`.
 fn body_fields<'a>(body: &'a [u8], headers: &HeaderMap) -> (Option<Cow<'a, str>>, bool) {
     if body.is_empty() {
         return (None, false);
     }
-    if is_text(header_str(headers, "content-type"))
+    if goblet_core::media::is_text(header_str(headers, "content-type"))
         && let Ok(text) = std::str::from_utf8(body)
     {
         return (Some(Cow::Borrowed(text)), false);
@@ -773,16 +746,6 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(1_795_597_200);
         assert_eq!(request_time(t), "25/Nov/2026:09:00:00 +0000");
         assert_eq!(request_time(UNIX_EPOCH), "01/Jan/1970:00:00:00 +0000");
-    }
-
-    #[test]
-    fn text_and_binary_content_types() {
-        assert!(is_text(None));
-        assert!(is_text(Some("application/json; charset=utf-8")));
-        assert!(is_text(Some("text/plain")));
-        assert!(is_text(Some("application/vnd.api+json")));
-        assert!(!is_text(Some("application/octet-stream")));
-        assert!(!is_text(Some("image/png")));
     }
 
     #[test]
