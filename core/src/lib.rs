@@ -6,6 +6,7 @@
 //! schema ([`Manifest`]) and the binary records that carry it inside a release
 //! binary ([`record`]) are defined here too.
 
+pub mod api;
 mod auth;
 pub mod cors;
 pub mod manifest;

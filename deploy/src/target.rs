@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use goblet_core::{Manifest, PathTemplate};
+use goblet_core::Manifest;
+use goblet_core::api::Api;
 use serde_json::Value;
 
 // The names and the resource model are `package`'s: a deploy creates what
@@ -68,12 +69,10 @@ pub struct MethodTarget {
 impl Target {
     /// Every resource path the routes need: each route's path and its ancestors.
     pub fn resource_paths(&self) -> BTreeSet<String> {
-        self.manifest
-            .routes
+        Api::new(&self.manifest)
+            .resources()
             .iter()
-            .filter_map(|r| PathTemplate::parse(&r.path).ok())
-            .flat_map(|t| t.ancestors())
-            .chain(["/".to_owned()])
+            .map(|r| r.path.clone())
             .collect()
     }
 

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt as _;
-use goblet_core::{Manifest, ManifestError, Method, PathMatcher, PathTemplate, Route, cors};
+use goblet_core::api::{Api, Resolved, Resource};
+use goblet_core::{Manifest, ManifestError, Method, Route, cors};
 use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderName, HeaderValue, StatusCode};
 
@@ -16,25 +17,16 @@ use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::route::RouteDef;
 
-/// All routes of the binary, grouped by resource (path template).
+/// All routes of the binary: the API model of their manifest, and the
+/// handler of each of its methods.
 #[derive(Debug)]
 pub(crate) struct RouteTable {
     /// The registered handlers as manifest routes, sorted: what the binary's
     /// embedded manifest must say.
     routes: Vec<Route>,
-    resources: Vec<Resource>,
-    by_template: HashMap<&'static str, usize>,
-    matcher: PathMatcher<usize>,
-}
-
-#[derive(Debug)]
-struct Resource {
-    template: &'static str,
-    /// The template's parameter names, in template order: events name their
-    /// parameters in an object, whose order means nothing.
-    param_names: Vec<String>,
-    methods: Vec<&'static RouteDef>,
-    cors: bool,
+    api: Api,
+    /// By manifest route index ([`goblet_core::api::ApiMethod::route`]).
+    handlers: Vec<&'static RouteDef>,
 }
 
 /// How a request found (or did not find) its handler.
@@ -57,95 +49,76 @@ impl RouteTable {
             String::new(),
             defs.iter().map(|d| manifest_route(d)).collect(),
         )?;
-        let mut table = RouteTable {
+        // `Manifest::new` sorts the routes and refuses a (path, method)
+        // claimed twice, so each route has exactly one definition.
+        let by_route: HashMap<(&str, Method), &'static RouteDef> =
+            defs.iter().map(|d| ((d.path, d.method), *d)).collect();
+        let handlers = checked
+            .routes
+            .iter()
+            .map(|r| by_route[&(r.path.as_str(), r.method)])
+            .collect();
+        Ok(RouteTable {
+            api: Api::new(&checked),
             routes: checked.routes,
-            resources: Vec::new(),
-            by_template: HashMap::new(),
-            matcher: PathMatcher::new(),
-        };
-        for def in defs {
-            let template =
-                PathTemplate::parse(def.path).map_err(|error| ManifestError::BadPath {
-                    source: format!("{}:{}", def.file, def.line),
-                    error,
-                })?;
-            let next = table.resources.len();
-            let index = *table.matcher.entry(&template, || next);
-            if index == next {
-                table.resources.push(Resource {
-                    template: def.path,
-                    param_names: template.parameter_names().map(str::to_owned).collect(),
-                    methods: Vec::new(),
-                    cors: false,
-                });
-                table.by_template.insert(def.path, index);
-            }
-            let resource = &mut table.resources[index];
-            resource.cors |= def.cors;
-            resource.methods.push(def);
-        }
-        Ok(table)
+            handlers,
+        })
     }
 
     pub(crate) fn routes(&self) -> &[Route] {
         &self.routes
     }
 
-    pub(crate) fn matcher(&self) -> &PathMatcher<usize> {
-        &self.matcher
+    pub(crate) fn api(&self) -> &Api {
+        &self.api
     }
 
     /// Finds the resource: by the resource API Gateway matched when it says
     /// so, otherwise by matching the path the way API Gateway would.
-    fn resource_for(&self, incoming: &mut Incoming) -> Option<usize> {
+    fn resource_for(&self, incoming: &mut Incoming) -> Option<&Resource> {
         let named = incoming.routed_resource.as_deref().or_else(|| {
             incoming
                 .route_key
                 .as_deref()
                 .and_then(|key| key.split_once(' ').map(|(_, path)| path))
         });
-        if let Some(&index) = named.and_then(|t| self.by_template.get(t)) {
-            let order = &self.resources[index].param_names;
+        if let Some(resource) = named.and_then(|t| self.api.resource(t))
+            && !resource.methods.is_empty()
+        {
+            let order = &resource.param_names;
             let rank = |name: &str| order.iter().position(|n| n == name).unwrap_or(usize::MAX);
             incoming
                 .request
                 .path_params
                 .sort_by_key(|(name, _)| rank(name));
-            return Some(index);
+            return Some(resource);
         }
-        let found = self.matcher.find(&incoming.request.path)?;
+        let found = self.api.find(&incoming.request.path)?;
         incoming.request.path_params = found
             .params
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
-        Some(*found.value)
+        Some(found.resource)
     }
 
     fn route(&self, incoming: &mut Incoming) -> Routed {
-        let Some(index) = self.resource_for(incoming) else {
+        let Some(resource) = self.resource_for(incoming) else {
             return Routed::NotFound;
         };
-        let resource = &self.resources[index];
-        incoming.request.resource = Some(resource.template);
-        let method = incoming.request.method.as_str();
-        let exact = resource
-            .methods
-            .iter()
-            .find(|d| d.method.as_str() == method);
-        let names = resource.methods.iter().map(|d| d.method.as_str());
-        // As on API Gateway, the preflight answer is an OPTIONS method of its
-        // own unless the app defines one: it wins over ANY.
-        if exact.is_none() && resource.cors && method == "OPTIONS" {
-            return Routed::Preflight(cors::allow_methods(names));
-        }
-        let any = || resource.methods.iter().find(|d| d.method == Method::Any);
-        if let Some(def) = exact.or_else(any) {
-            return Routed::Handler(def, resource.cors);
-        }
-        let mut allowed: Vec<&str> = names.collect();
-        allowed.sort_unstable();
-        Routed::MethodNotAllowed(allowed.join(", "))
+        let handler = match resource.resolve(incoming.request.method.as_str()) {
+            Resolved::Method(method) => self.handlers[method.route],
+            Resolved::Preflight(allow) => return Routed::Preflight(allow.to_owned()),
+            Resolved::NotAllowed => {
+                let mut allowed: Vec<&str> =
+                    resource.methods.iter().map(|m| m.method.as_str()).collect();
+                allowed.sort_unstable();
+                return Routed::MethodNotAllowed(allowed.join(", "));
+            }
+        };
+        // `Resource::path` is the handler's own `&'static` template.
+        incoming.request.resource = Some(handler.path);
+        Routed::Handler(handler, resource.cors())
     }
 }
 

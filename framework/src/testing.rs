@@ -240,13 +240,13 @@ impl RequestBuilder {
 
     /// The route API Gateway would pick: template and parameters.
     fn matched(&self) -> Option<(String, Vec<(String, String)>)> {
-        let found = self.table.matcher().find(&self.path)?;
+        let found = self.table.api().find(&self.path)?;
         let params = found
             .params
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
-        Some((found.template.to_string(), params))
+        Some((found.resource.path.clone(), params))
     }
 
     fn rest_v1_event(&self) -> Value {

@@ -13,7 +13,6 @@ use http::HeaderMap;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
-use super::routes::{MethodDef, Resource};
 use super::sigv4::VerifiedCaller;
 use crate::lambda::ids::random_u64;
 
@@ -46,8 +45,10 @@ pub(crate) struct Routed<'a> {
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
     pub source_ip: &'a str,
-    pub resource: &'a Resource,
-    pub method_def: &'a MethodDef,
+    /// The resource's path template: `/users/{id}`.
+    pub resource: &'a str,
+    /// `GET /users/{id}`.
+    pub route_key: &'a str,
     pub params: &'a [(&'a str, String)],
     pub caller: Option<&'a VerifiedCaller>,
     /// The `x-api-key` that an `api_key = true` method accepted.
@@ -303,7 +304,7 @@ fn rest_event<'a, 'g>(
     let (body, is_base64_encoded) = body_fields(req.body, req.headers);
     let caller = req.caller;
     let (domain_name, domain_prefix) = domain(req.headers);
-    let template = req.resource.template.as_str();
+    let template = req.resource;
     RestEvent {
         resource: template,
         path: req.path,
@@ -433,7 +434,7 @@ fn http_event<'a, 'g>(
     let (body, is_base64_encoded) = body_fields(req.body, req.headers);
     let (domain_name, domain_prefix) = domain(req.headers);
     let decoded_path = percent_encoding::percent_decode_str(req.full_path).decode_utf8_lossy();
-    let route_key = req.method_def.route_key.as_str();
+    let route_key = req.route_key;
     HttpEvent {
         version: "2.0",
         route_key,
@@ -531,29 +532,10 @@ pub(crate) fn request_time(now: SystemTime) -> String {
 mod tests {
     use std::time::Duration;
 
-    use goblet_core::{AuthorizationType, Method};
     use http::HeaderValue;
     use serde_json::{Value, json};
 
     use super::*;
-
-    fn resource() -> Resource {
-        Resource {
-            template: "/users/{id}".into(),
-            methods: Vec::new(),
-            preflight: None,
-        }
-    }
-
-    fn method_def() -> MethodDef {
-        MethodDef {
-            method: Method::Get,
-            auth: AuthorizationType::AwsIam,
-            api_key: false,
-            cors: false,
-            route_key: "GET /users/{id}".into(),
-        }
-    }
 
     fn caller() -> VerifiedCaller {
         VerifiedCaller {
@@ -590,7 +572,6 @@ mod tests {
         ] {
             headers.append(name, HeaderValue::from_static(value));
         }
-        let (resource, def) = (resource(), method_def());
         let params = [("id", "a b".to_owned())];
         let api = ApiInfo {
             api_id: "abc".into(),
@@ -606,8 +587,8 @@ mod tests {
             headers: &headers,
             body,
             source_ip: "127.0.0.1",
-            resource: &resource,
-            method_def: &def,
+            resource: "/users/{id}",
+            route_key: "GET /users/{id}",
             params: &params,
             caller,
             api_key: None,

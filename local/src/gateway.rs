@@ -22,6 +22,7 @@ use super::pool::{Failure, Logger, Pool};
 use super::proxy;
 use super::routes::RouteTable;
 use super::sigv4::{RequestParts, Verifier};
+use goblet_core::api::Resolved;
 use goblet_core::{AuthorizationType, cors};
 use subtle::ConstantTimeEq as _;
 
@@ -128,13 +129,10 @@ impl Gateway {
         };
         let method = parts.method.as_str();
         // The preflight mock is an OPTIONS method of its own: it wins over ANY.
-        if method == "OPTIONS"
-            && let Some(allow) = &found.resource.preflight
-        {
-            return preflight(allow);
-        }
-        let Some(def) = found.resource.method(method) else {
-            return missing_token();
+        let def = match found.resource.resolve(method) {
+            Resolved::Method(def) => def,
+            Resolved::Preflight(allow) => return preflight(allow),
+            Resolved::NotAllowed => return missing_token(),
         };
         let body = match Limited::new(body, MAX_BODY).collect().await {
             Ok(collected) => collected.to_bytes(),
@@ -144,7 +142,7 @@ impl Gateway {
             Err(_) => return json_message(StatusCode::BAD_REQUEST, "Bad Request", None),
         };
         let now = SystemTime::now();
-        let caller = if def.auth == AuthorizationType::AwsIam {
+        let caller = if def.authorization_type == AuthorizationType::AwsIam {
             let target = parts
                 .uri
                 .path_and_query()
@@ -168,7 +166,7 @@ impl Gateway {
         } else {
             None
         };
-        if def.api_key {
+        if def.api_key_required {
             let given = parts.headers.get("x-api-key").map(HeaderValue::as_bytes);
             let matches =
                 |key: &String| bool::from(key.as_bytes().ct_eq(given.unwrap_or_default()));
@@ -190,11 +188,11 @@ impl Gateway {
             headers: &parts.headers,
             body: &body,
             source_ip: &source_ip,
-            resource: found.resource,
-            method_def: def,
+            resource: &found.resource.path,
+            route_key: self.routes.route_key(def),
             params: &found.params,
             caller: caller.as_ref(),
-            api_key: if def.api_key {
+            api_key: if def.api_key_required {
                 parts.headers.get("x-api-key").and_then(|v| v.to_str().ok())
             } else {
                 None

@@ -65,8 +65,6 @@ pub struct LocalOptions {
 /// Why `goblet local` could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
-    #[error("bad route table: {0}")]
-    Routes(String),
     #[error("{0}")]
     Identities(#[from] sigv4::IdentityError),
     #[error("invalid stage name {0:?}: use letters, digits, `-` and `_`")]
@@ -141,7 +139,7 @@ async fn serve(options: LocalOptions, identities: Vec<sigv4::Identity>) -> Resul
     let binary = options.binary.clone();
     let manifest = &options.manifest;
     let function = options.function.clone();
-    let routes = routes::RouteTable::new(manifest).map_err(LocalError::Routes)?;
+    let routes = routes::RouteTable::new(manifest);
     let addr = format!("{}:{}", options.host, options.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -253,7 +251,7 @@ fn print_banner(
     ));
     for (path, def) in listing {
         let mut extra = Vec::new();
-        if def.api_key {
+        if def.api_key_required {
             extra.push("api key");
         }
         if def.cors {
@@ -263,12 +261,12 @@ fn print_banner(
             "  {:<7} {:<width$}  {:<13} {}",
             def.method.as_str(),
             path,
-            def.auth.as_str(),
+            def.authorization_type.as_str(),
             extra.join(", ")
         ));
     }
     logger.line("");
-    if routes.any(|d| d.auth == AuthorizationType::AwsIam) || !identities.is_empty() {
+    if routes.any(|d| d.authorization_type == AuthorizationType::AwsIam) || !identities.is_empty() {
         if identities.is_empty() {
             logger.line(
                 "No IAM identity is accepted: AWS_IAM routes answer 403 to every request. \
@@ -292,7 +290,7 @@ fn print_banner(
             }
         }
     }
-    if routes.any(|d| d.api_key) {
+    if routes.any(|d| d.api_key_required) {
         if options.api_keys.is_empty() {
             logger.line(
                 "No API key is configured: routes with api_key = true answer 403 Forbidden. \

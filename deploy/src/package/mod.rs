@@ -23,7 +23,8 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use goblet_core::{Manifest, Method, PathTemplate, cors};
+use goblet_core::api::Api;
+use goblet_core::{Manifest, cors};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -119,67 +120,54 @@ pub struct ApiMethod {
 }
 
 /// Every resource the routes need (each route's path and its ancestors but
-/// the root), sorted by path.
+/// the root), sorted by path: the API model's resources.
 pub fn api_resources(manifest: &Manifest) -> Vec<ApiResource> {
-    let paths: BTreeSet<String> = manifest
-        .routes
+    let api = Api::new(manifest);
+    let resources: Vec<&goblet_core::api::Resource> = api
+        .resources()
         .iter()
-        .filter_map(|r| PathTemplate::parse(&r.path).ok())
-        .flat_map(|t| t.ancestors())
-        .filter(|p| p != "/")
+        .filter(|r| r.parent.is_some())
         .collect();
-    let ids = resource_ids(paths.iter().map(String::as_str));
-    paths
-        .iter()
-        .map(|path| {
-            let (parent, part) = path.rsplit_once('/').expect("paths start with /");
-            ApiResource {
-                path: path.clone(),
-                parent: if parent.is_empty() {
-                    "/".to_owned()
-                } else {
-                    parent.to_owned()
-                },
-                path_part: part.to_owned(),
-                id: ids[path].clone(),
-            }
+    let ids = resource_ids(resources.iter().map(|r| r.path.as_str()));
+    resources
+        .into_iter()
+        .map(|r| ApiResource {
+            path: r.path.clone(),
+            parent: r.parent.clone().unwrap_or_default(),
+            path_part: r.path_part.clone(),
+            id: ids[&r.path].clone(),
         })
         .collect()
 }
 
 /// Every method, sorted by (path, method): one per route, plus an `OPTIONS`
-/// mock on each resource with a CORS route and no `OPTIONS` route of its own.
+/// mock on each resource whose API model has a CORS preflight.
 pub fn api_methods(manifest: &Manifest) -> Vec<ApiMethod> {
+    let api = Api::new(manifest);
     let mut out: BTreeMap<(String, String), ApiMethod> = BTreeMap::new();
-    let mut by_resource: BTreeMap<&str, Vec<(Method, bool)>> = BTreeMap::new();
-    for route in &manifest.routes {
-        out.insert(
-            (route.path.clone(), route.method.as_str().to_owned()),
-            ApiMethod {
-                path: route.path.clone(),
-                http_method: route.method.as_str().to_owned(),
-                authorization_type: route.authorization_type.as_str().to_owned(),
-                api_key_required: route.api_key_required,
-                integration: MethodIntegration::Proxy,
-            },
-        );
-        by_resource
-            .entry(&route.path)
-            .or_default()
-            .push((route.method, route.cors));
-    }
-    for (path, methods) in by_resource {
-        let has_options = methods.iter().any(|(m, _)| *m == Method::Options);
-        if methods.iter().any(|(_, cors)| *cors) && !has_options {
+    for resource in api.resources() {
+        for m in &resource.methods {
             out.insert(
-                (path.to_owned(), "OPTIONS".to_owned()),
+                (resource.path.clone(), m.method.as_str().to_owned()),
                 ApiMethod {
-                    path: path.to_owned(),
+                    path: resource.path.clone(),
+                    http_method: m.method.as_str().to_owned(),
+                    authorization_type: m.authorization_type.as_str().to_owned(),
+                    api_key_required: m.api_key_required,
+                    integration: MethodIntegration::Proxy,
+                },
+            );
+        }
+        if let Some(allow_methods) = &resource.preflight {
+            out.insert(
+                (resource.path.clone(), "OPTIONS".to_owned()),
+                ApiMethod {
+                    path: resource.path.clone(),
                     http_method: "OPTIONS".to_owned(),
                     authorization_type: "NONE".to_owned(),
                     api_key_required: false,
                     integration: MethodIntegration::CorsMock {
-                        allow_methods: cors::allow_methods(methods.iter().map(|(m, _)| m.as_str())),
+                        allow_methods: allow_methods.clone(),
                     },
                 },
             );
