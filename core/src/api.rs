@@ -229,7 +229,8 @@ mod tests {
             route("/users/{id}/posts", Method::Get, false),
             route("/files/{path+}", Method::Get, false),
         ]);
-        let rows: Vec<(&str, Option<&str>, &str, Vec<&str>, usize)> = api
+        type Row<'a> = (&'a str, Option<&'a str>, &'a str, Vec<&'a str>, usize);
+        let rows: Vec<Row> = api
             .resources()
             .iter()
             .map(|r| {
