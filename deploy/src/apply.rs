@@ -12,7 +12,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 
 use crate::DeployError;
-use crate::aws::{Aws, AwsError, fail, found};
+use crate::aws::{Aws, AwsError, found};
 use crate::observe::{Observed, function_busy, log_group_name};
 use crate::plan::{Action, Described, Names};
 use crate::state::{Deployed, FunctionRecord, RestApiRecord, RoleRecord};
@@ -156,17 +156,19 @@ impl<'a> Apply<'a> {
                 else {
                     return Ok(());
                 };
-                aws.write();
                 let out = aws
-                    .iam
-                    .create_role()
-                    .role_name(name)
-                    .assume_role_policy_document(trust_policy.to_string())
-                    .description(format!("goblet: {} stage {}", t.app_name, t.stage))
-                    .set_tags(Some(iam_tags(&t.tags)))
-                    .send()
-                    .await
-                    .map_err(|e| fail("iam:CreateRole", format!("role {name}"), e))?;
+                    .write_call(
+                        "iam:CreateRole",
+                        format!("role {name}"),
+                        aws.iam
+                            .create_role()
+                            .role_name(name)
+                            .assume_role_policy_document(trust_policy.to_string())
+                            .description(format!("goblet: {} stage {}", t.app_name, t.stage))
+                            .set_tags(Some(iam_tags(&t.tags)))
+                            .send(),
+                    )
+                    .await?;
                 let arn = out.role.map(|r| r.arn).unwrap_or_default();
                 self.account = account_of(&arn).map(str::to_owned);
                 self.role_arn = Some(arn.clone());
@@ -184,165 +186,180 @@ impl<'a> Apply<'a> {
                 else {
                     return Ok(());
                 };
-                aws.write();
-                aws.iam
-                    .update_assume_role_policy()
-                    .role_name(name)
-                    .policy_document(trust_policy.to_string())
-                    .send()
-                    .await
-                    .map_err(|e| fail("iam:UpdateAssumeRolePolicy", format!("role {name}"), e))?;
+                aws.write_call(
+                    "iam:UpdateAssumeRolePolicy",
+                    format!("role {name}"),
+                    aws.iam
+                        .update_assume_role_policy()
+                        .role_name(name)
+                        .policy_document(trust_policy.to_string())
+                        .send(),
+                )
+                .await?;
             }
             Action::PutRolePolicy { .. } => {
                 let RoleTarget::Managed { name, policy, .. } = &t.role else {
                     return Ok(());
                 };
-                aws.write();
-                aws.iam
-                    .put_role_policy()
-                    .role_name(name)
-                    .policy_name(crate::target::ROLE_POLICY_NAME)
-                    .policy_document(policy.to_string())
-                    .send()
-                    .await
-                    .map_err(|e| fail("iam:PutRolePolicy", format!("role {name}"), e))?;
+                aws.write_call(
+                    "iam:PutRolePolicy",
+                    format!("role {name}"),
+                    aws.iam
+                        .put_role_policy()
+                        .role_name(name)
+                        .policy_name(crate::target::ROLE_POLICY_NAME)
+                        .policy_document(policy.to_string())
+                        .send(),
+                )
+                .await?;
             }
             Action::CreateFunction => self.create_function().await?,
             Action::UpdateFunctionCode => {
                 self.wait_function().await?;
                 let upload = Upload::start(t.zip.len());
-                aws.write();
                 let result = aws
-                    .lambda
-                    .update_function_code()
-                    .function_name(&t.function_name)
-                    .zip_file(Blob::new(t.zip.clone()))
-                    .architectures(t.function.architecture.as_str().into())
-                    .send()
-                    .await;
-                upload.finish();
-                result.map_err(|e| {
-                    fail(
+                    .write_call(
                         "lambda:UpdateFunctionCode",
                         format!("function {}", t.function_name),
-                        e,
+                        aws.lambda
+                            .update_function_code()
+                            .function_name(&t.function_name)
+                            .zip_file(Blob::new(t.zip.clone()))
+                            .architectures(t.function.architecture.as_str().into())
+                            .send(),
                     )
-                })?;
+                    .await;
+                upload.finish();
+                result?;
                 self.function_updating = true;
             }
             Action::UpdateFunctionConfiguration { .. } => {
                 self.wait_function().await?;
-                aws.write();
-                aws.lambda
-                    .update_function_configuration()
-                    .function_name(&t.function_name)
-                    .runtime(Runtime::Providedal2023)
-                    .handler(HANDLER)
-                    .set_role(self.role_arn.clone())
-                    .memory_size(t.function.memory_mb)
-                    .timeout(t.function.timeout_secs)
-                    .environment(environment(t))
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        fail(
-                            "lambda:UpdateFunctionConfiguration",
-                            format!("function {}", t.function_name),
-                            e,
-                        )
-                    })?;
+                aws.write_call(
+                    "lambda:UpdateFunctionConfiguration",
+                    format!("function {}", t.function_name),
+                    aws.lambda
+                        .update_function_configuration()
+                        .function_name(&t.function_name)
+                        .runtime(Runtime::Providedal2023)
+                        .handler(HANDLER)
+                        .set_role(self.role_arn.clone())
+                        .memory_size(t.function.memory_mb)
+                        .timeout(t.function.timeout_secs)
+                        .environment(environment(t))
+                        .send(),
+                )
+                .await?;
                 self.function_updating = true;
             }
             Action::TagRole { tags } => {
                 let name = self.names.role.clone();
-                aws.write();
-                aws.iam
-                    .tag_role()
-                    .role_name(&name)
-                    .set_tags(Some(iam_tags(tags)))
-                    .send()
-                    .await
-                    .map_err(|e| fail("iam:TagRole", format!("role {name}"), e))?;
+                aws.write_call(
+                    "iam:TagRole",
+                    format!("role {name}"),
+                    aws.iam
+                        .tag_role()
+                        .role_name(&name)
+                        .set_tags(Some(iam_tags(tags)))
+                        .send(),
+                )
+                .await?;
             }
             Action::UntagRole { keys } => {
                 let name = self.names.role.clone();
-                aws.write();
-                aws.iam
-                    .untag_role()
-                    .role_name(&name)
-                    .set_tag_keys(Some(keys.clone()))
-                    .send()
-                    .await
-                    .map_err(|e| fail("iam:UntagRole", format!("role {name}"), e))?;
+                aws.write_call(
+                    "iam:UntagRole",
+                    format!("role {name}"),
+                    aws.iam
+                        .untag_role()
+                        .role_name(&name)
+                        .set_tag_keys(Some(keys.clone()))
+                        .send(),
+                )
+                .await?;
             }
             Action::TagFunction { tags } => {
-                aws.write();
-                aws.lambda
-                    .tag_resource()
-                    .resource(self.function_arn()?)
-                    .set_tags(Some(tags.clone().into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| fail("lambda:TagResource", self.fname(), e))?;
+                let function = self.function_arn()?;
+                aws.write_call(
+                    "lambda:TagResource",
+                    self.fname(),
+                    aws.lambda
+                        .tag_resource()
+                        .resource(function)
+                        .set_tags(Some(tags.clone().into_iter().collect()))
+                        .send(),
+                )
+                .await?;
             }
             Action::UntagFunction { keys } => {
-                aws.write();
-                aws.lambda
-                    .untag_resource()
-                    .resource(self.function_arn()?)
-                    .set_tag_keys(Some(keys.clone()))
-                    .send()
-                    .await
-                    .map_err(|e| fail("lambda:UntagResource", self.fname(), e))?;
+                let function = self.function_arn()?;
+                aws.write_call(
+                    "lambda:UntagResource",
+                    self.fname(),
+                    aws.lambda
+                        .untag_resource()
+                        .resource(function)
+                        .set_tag_keys(Some(keys.clone()))
+                        .send(),
+                )
+                .await?;
             }
             Action::PutConcurrency(n) => {
-                aws.write();
-                aws.lambda
-                    .put_function_concurrency()
-                    .function_name(&t.function_name)
-                    .reserved_concurrent_executions(*n)
-                    .send()
-                    .await
-                    .map_err(|e| fail("lambda:PutFunctionConcurrency", self.fname(), e))?;
+                aws.write_call(
+                    "lambda:PutFunctionConcurrency",
+                    self.fname(),
+                    aws.lambda
+                        .put_function_concurrency()
+                        .function_name(&t.function_name)
+                        .reserved_concurrent_executions(*n)
+                        .send(),
+                )
+                .await?;
             }
             Action::DeleteConcurrency => {
-                aws.write();
-                aws.lambda
-                    .delete_function_concurrency()
-                    .function_name(&t.function_name)
-                    .send()
-                    .await
-                    .map_err(|e| fail("lambda:DeleteFunctionConcurrency", self.fname(), e))?;
+                aws.write_call(
+                    "lambda:DeleteFunctionConcurrency",
+                    self.fname(),
+                    aws.lambda
+                        .delete_function_concurrency()
+                        .function_name(&t.function_name)
+                        .send(),
+                )
+                .await?;
             }
             Action::DeleteStage { name } => {
                 let api = self.api_id()?;
-                aws.write();
                 found(
-                    aws.apigateway
-                        .delete_stage()
-                        .rest_api_id(&api)
-                        .stage_name(name)
-                        .send()
-                        .await
-                        .map_err(|e| fail("apigateway:DELETE", format!("stage {name}"), e)),
+                    aws.write_call(
+                        "apigateway:DELETE",
+                        format!("stage {name}"),
+                        aws.apigateway
+                            .delete_stage()
+                            .rest_api_id(&api)
+                            .stage_name(name)
+                            .send(),
+                    )
+                    .await,
                 )?;
             }
             Action::ChangeEndpointType { old, new } => {
                 let api = self.api_id()?;
-                aws.write();
-                aws.apigateway
-                    .update_rest_api()
-                    .rest_api_id(&api)
-                    .patch_operations(
-                        PatchOperation::builder()
-                            .op(Op::Replace)
-                            .path(format!("/endpointConfiguration/types/{old}"))
-                            .value(new)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| fail("apigateway:PATCH", format!("REST API {api}"), e))?;
+                aws.write_call(
+                    "apigateway:PATCH",
+                    format!("REST API {api}"),
+                    aws.apigateway
+                        .update_rest_api()
+                        .rest_api_id(&api)
+                        .patch_operations(
+                            PatchOperation::builder()
+                                .op(Op::Replace)
+                                .path(format!("/endpointConfiguration/types/{old}"))
+                                .value(new)
+                                .build(),
+                        )
+                        .send(),
+                )
+                .await?;
             }
             Action::DeleteRole { name } => {
                 self.wait_function().await?;
@@ -352,14 +369,13 @@ impl<'a> Apply<'a> {
             }
             Action::CreateLogGroup => {
                 let name = log_group_name(&t.function_name);
-                aws.write();
                 let created = aws
-                    .logs
-                    .create_log_group()
-                    .log_group_name(&name)
-                    .send()
-                    .await
-                    .map_err(|e| fail("logs:CreateLogGroup", format!("log group {name}"), e));
+                    .write_call(
+                        "logs:CreateLogGroup",
+                        format!("log group {name}"),
+                        aws.logs.create_log_group().log_group_name(&name).send(),
+                    )
+                    .await;
                 match created {
                     Err(e) if e.code() != Some("ResourceAlreadyExistsException") => {
                         return Err(e.into());
@@ -371,14 +387,16 @@ impl<'a> Apply<'a> {
             }
             Action::PutRetention { new, .. } => {
                 let name = log_group_name(&t.function_name);
-                aws.write();
-                aws.logs
-                    .put_retention_policy()
-                    .log_group_name(&name)
-                    .retention_in_days(*new)
-                    .send()
-                    .await
-                    .map_err(|e| fail("logs:PutRetentionPolicy", format!("log group {name}"), e))?;
+                aws.write_call(
+                    "logs:PutRetentionPolicy",
+                    format!("log group {name}"),
+                    aws.logs
+                        .put_retention_policy()
+                        .log_group_name(&name)
+                        .retention_in_days(*new)
+                        .send(),
+                )
+                .await?;
                 if self.state.log_group.is_none() {
                     self.state.log_group = Some(name);
                     self.save()?;
@@ -386,37 +404,33 @@ impl<'a> Apply<'a> {
             }
             Action::DeleteRetention { .. } => {
                 let name = log_group_name(&t.function_name);
-                aws.write();
-                aws.logs
-                    .delete_retention_policy()
-                    .log_group_name(&name)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        fail("logs:DeleteRetentionPolicy", format!("log group {name}"), e)
-                    })?;
+                aws.write_call(
+                    "logs:DeleteRetentionPolicy",
+                    format!("log group {name}"),
+                    aws.logs
+                        .delete_retention_policy()
+                        .log_group_name(&name)
+                        .send(),
+                )
+                .await?;
             }
             Action::CreateRestApi => {
                 let endpoint = EndpointType::from(t.endpoint_type.as_str());
-                aws.write();
                 let out = aws
-                    .apigateway
-                    .create_rest_api()
-                    .name(&t.api_name)
-                    .description(function_description(&t.app_name, &t.stage))
-                    .endpoint_configuration(
-                        EndpointConfiguration::builder().types(endpoint).build(),
+                    .write_call(
+                        "apigateway:POST",
+                        format!("create REST API {}", t.api_name),
+                        aws.apigateway
+                            .create_rest_api()
+                            .name(&t.api_name)
+                            .description(function_description(&t.app_name, &t.stage))
+                            .endpoint_configuration(
+                                EndpointConfiguration::builder().types(endpoint).build(),
+                            )
+                            .set_tags(Some(t.tags.clone().into_iter().collect()))
+                            .send(),
                     )
-                    .set_tags(Some(t.tags.clone().into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        fail(
-                            "apigateway:POST",
-                            format!("create REST API {}", t.api_name),
-                            e,
-                        )
-                    })?;
+                    .await?;
                 let id = out.id.unwrap_or_default();
                 self.state.rest_api = Some(RestApiRecord {
                     id: id.clone(),
@@ -444,33 +458,35 @@ impl<'a> Apply<'a> {
                 let parent_id = self.resource_ids.get(parent).cloned().ok_or_else(|| {
                     DeployError::Inconsistent(format!("no resource {parent} for {path}"))
                 })?;
-                aws.write();
                 let out = aws
-                    .apigateway
-                    .create_resource()
-                    .rest_api_id(&api)
-                    .parent_id(parent_id)
-                    .path_part(part)
-                    .send()
-                    .await
-                    .map_err(|e| fail("apigateway:POST", format!("create resource {path}"), e))?;
+                    .write_call(
+                        "apigateway:POST",
+                        format!("create resource {path}"),
+                        aws.apigateway
+                            .create_resource()
+                            .rest_api_id(&api)
+                            .parent_id(parent_id)
+                            .path_part(part)
+                            .send(),
+                    )
+                    .await?;
                 self.resource_ids
                     .insert(path.clone(), out.id.unwrap_or_default());
             }
             Action::DeleteResource { path, .. } => {
                 let api = self.api_id()?;
                 let id = self.resource_id(path)?;
-                aws.write();
                 found(
-                    aws.apigateway
-                        .delete_resource()
-                        .rest_api_id(&api)
-                        .resource_id(id)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            fail("apigateway:DELETE", format!("delete resource {path}"), e)
-                        }),
+                    aws.write_call(
+                        "apigateway:DELETE",
+                        format!("delete resource {path}"),
+                        aws.apigateway
+                            .delete_resource()
+                            .rest_api_id(&api)
+                            .resource_id(id)
+                            .send(),
+                    )
+                    .await,
                 )?;
                 self.resource_ids.remove(path);
             }
@@ -501,49 +517,49 @@ impl<'a> Apply<'a> {
                 })?;
                 let api = self.api_id()?;
                 if *replace {
-                    aws.write();
                     found(
-                        aws.lambda
-                            .remove_permission()
-                            .function_name(&t.function_name)
-                            .statement_id(PERMISSION_SID)
-                            .send()
-                            .await
-                            .map_err(|e| fail("lambda:RemovePermission", self.fname(), e)),
+                        aws.write_call(
+                            "lambda:RemovePermission",
+                            self.fname(),
+                            aws.lambda
+                                .remove_permission()
+                                .function_name(&t.function_name)
+                                .statement_id(PERMISSION_SID)
+                                .send(),
+                        )
+                        .await,
                     )?;
                 }
-                aws.write();
-                aws.lambda
-                    .add_permission()
-                    .function_name(function)
-                    .statement_id(PERMISSION_SID)
-                    .action("lambda:InvokeFunction")
-                    .principal("apigateway.amazonaws.com")
-                    .source_arn(source_arn(&aws.region, &account, &api))
-                    .send()
-                    .await
-                    .map_err(|e| fail("lambda:AddPermission", self.fname(), e))?;
+                aws.write_call(
+                    "lambda:AddPermission",
+                    self.fname(),
+                    aws.lambda
+                        .add_permission()
+                        .function_name(function)
+                        .statement_id(PERMISSION_SID)
+                        .action("lambda:InvokeFunction")
+                        .principal("apigateway.amazonaws.com")
+                        .source_arn(source_arn(&aws.region, &account, &api))
+                        .send(),
+                )
+                .await?;
                 self.state.permission = Some(PERMISSION_SID.to_owned());
                 self.save()?;
             }
             Action::CreateDeployment => {
                 let api = self.api_id()?;
-                aws.write();
                 let out = aws
-                    .apigateway
-                    .create_deployment()
-                    .rest_api_id(&api)
-                    .stage_name(&t.api_stage)
-                    .description(format!("goblet deploy of {}", t.app_name))
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        fail(
-                            "apigateway:POST",
-                            format!("create deployment to stage {}", t.api_stage),
-                            e,
-                        )
-                    })?;
+                    .write_call(
+                        "apigateway:POST",
+                        format!("create deployment to stage {}", t.api_stage),
+                        aws.apigateway
+                            .create_deployment()
+                            .rest_api_id(&api)
+                            .stage_name(&t.api_stage)
+                            .description(format!("goblet deploy of {}", t.app_name))
+                            .send(),
+                    )
+                    .await?;
                 self.state.pending_deployment = false;
                 self.state.deployment_id = out.id;
                 self.save()?;
@@ -564,28 +580,30 @@ impl<'a> Apply<'a> {
         // Lambda; it says so with this InvalidParameterValueException.
         let mut delay = Duration::from_secs(2);
         let out = loop {
-            aws.write();
             let result = aws
-                .lambda
-                .create_function()
-                .function_name(&t.function_name)
-                .runtime(Runtime::Providedal2023)
-                .handler(HANDLER)
-                .role(&role)
-                .code(
-                    FunctionCode::builder()
-                        .zip_file(Blob::new(t.zip.clone()))
-                        .build(),
+                .write_call(
+                    "lambda:CreateFunction",
+                    self.fname(),
+                    aws.lambda
+                        .create_function()
+                        .function_name(&t.function_name)
+                        .runtime(Runtime::Providedal2023)
+                        .handler(HANDLER)
+                        .role(&role)
+                        .code(
+                            FunctionCode::builder()
+                                .zip_file(Blob::new(t.zip.clone()))
+                                .build(),
+                        )
+                        .architectures(t.function.architecture.as_str().into())
+                        .memory_size(t.function.memory_mb)
+                        .timeout(t.function.timeout_secs)
+                        .environment(environment(t))
+                        .description(function_description(&t.app_name, &t.stage))
+                        .set_tags(Some(t.tags.clone().into_iter().collect()))
+                        .send(),
                 )
-                .architectures(t.function.architecture.as_str().into())
-                .memory_size(t.function.memory_mb)
-                .timeout(t.function.timeout_secs)
-                .environment(environment(t))
-                .description(function_description(&t.app_name, &t.stage))
-                .set_tags(Some(t.tags.clone().into_iter().collect()))
-                .send()
-                .await
-                .map_err(|e| fail("lambda:CreateFunction", self.fname(), e));
+                .await;
             match result {
                 Err(AwsError::Call { ref message, .. })
                     if message.contains("cannot be assumed") && delay < Duration::from_secs(40) =>
@@ -618,15 +636,18 @@ impl<'a> Apply<'a> {
             return Ok(());
         }
         for _ in 0..60 {
-            self.aws.read();
             let config = self
                 .aws
-                .lambda
-                .get_function_configuration()
-                .function_name(&self.target.function_name)
-                .send()
-                .await
-                .map_err(|e| fail("lambda:GetFunctionConfiguration", self.fname(), e))?;
+                .read_call(
+                    "lambda:GetFunctionConfiguration",
+                    self.fname(),
+                    self.aws
+                        .lambda
+                        .get_function_configuration()
+                        .function_name(&self.target.function_name)
+                        .send(),
+                )
+                .await?;
             let failed = config
                 .state
                 .as_ref()
@@ -667,78 +688,82 @@ impl<'a> Apply<'a> {
         let api = self.api_id()?;
         let resource = self.resource_id(path)?;
         let what = format!("{method} {path}");
-        aws.write();
-        aws.apigateway
-            .put_method()
-            .rest_api_id(&api)
-            .resource_id(&resource)
-            .http_method(method)
-            .authorization_type(&target.authorization_type)
-            .api_key_required(target.api_key_required)
-            .send()
-            .await
-            .map_err(|e| fail("apigateway:PUT", format!("put method {what}"), e))?;
+        aws.write_call(
+            "apigateway:PUT",
+            format!("put method {what}"),
+            aws.apigateway
+                .put_method()
+                .rest_api_id(&api)
+                .resource_id(&resource)
+                .http_method(method)
+                .authorization_type(&target.authorization_type)
+                .api_key_required(target.api_key_required)
+                .send(),
+        )
+        .await?;
         match &target.integration {
             Integration::Proxy => {
                 let uri = proxy_uri(&aws.region, &self.function_arn()?);
-                aws.write();
-                aws.apigateway
-                    .put_integration()
-                    .rest_api_id(&api)
-                    .resource_id(&resource)
-                    .http_method(method)
-                    .r#type(IntegrationType::AwsProxy)
-                    .integration_http_method("POST")
-                    .uri(uri)
-                    .send()
-                    .await
-                    .map_err(|e| fail("apigateway:PUT", format!("put integration {what}"), e))?;
+                aws.write_call(
+                    "apigateway:PUT",
+                    format!("put integration {what}"),
+                    aws.apigateway
+                        .put_integration()
+                        .rest_api_id(&api)
+                        .resource_id(&resource)
+                        .http_method(method)
+                        .r#type(IntegrationType::AwsProxy)
+                        .integration_http_method("POST")
+                        .uri(uri)
+                        .send(),
+                )
+                .await?;
             }
             Integration::CorsMock { allow_methods } => {
                 let headers = cors_mock_headers(allow_methods);
-                aws.write();
-                aws.apigateway
-                    .put_integration()
-                    .rest_api_id(&api)
-                    .resource_id(&resource)
-                    .http_method(method)
-                    .r#type(IntegrationType::Mock)
-                    .request_templates("application/json", MOCK_REQUEST_TEMPLATE)
-                    .send()
-                    .await
-                    .map_err(|e| fail("apigateway:PUT", format!("put integration {what}"), e))?;
-                aws.write();
-                aws.apigateway
-                    .put_method_response()
-                    .rest_api_id(&api)
-                    .resource_id(&resource)
-                    .http_method(method)
-                    .status_code("200")
-                    .set_response_parameters(Some(
-                        headers.iter().map(|(k, _)| (k.clone(), false)).collect(),
-                    ))
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        fail("apigateway:PUT", format!("put method response {what}"), e)
-                    })?;
-                aws.write();
-                aws.apigateway
-                    .put_integration_response()
-                    .rest_api_id(&api)
-                    .resource_id(&resource)
-                    .http_method(method)
-                    .status_code("200")
-                    .set_response_parameters(Some(headers.into_iter().collect::<HashMap<_, _>>()))
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        fail(
-                            "apigateway:PUT",
-                            format!("put integration response {what}"),
-                            e,
-                        )
-                    })?;
+                aws.write_call(
+                    "apigateway:PUT",
+                    format!("put integration {what}"),
+                    aws.apigateway
+                        .put_integration()
+                        .rest_api_id(&api)
+                        .resource_id(&resource)
+                        .http_method(method)
+                        .r#type(IntegrationType::Mock)
+                        .request_templates("application/json", MOCK_REQUEST_TEMPLATE)
+                        .send(),
+                )
+                .await?;
+                aws.write_call(
+                    "apigateway:PUT",
+                    format!("put method response {what}"),
+                    aws.apigateway
+                        .put_method_response()
+                        .rest_api_id(&api)
+                        .resource_id(&resource)
+                        .http_method(method)
+                        .status_code("200")
+                        .set_response_parameters(Some(
+                            headers.iter().map(|(k, _)| (k.clone(), false)).collect(),
+                        ))
+                        .send(),
+                )
+                .await?;
+                aws.write_call(
+                    "apigateway:PUT",
+                    format!("put integration response {what}"),
+                    aws.apigateway
+                        .put_integration_response()
+                        .rest_api_id(&api)
+                        .resource_id(&resource)
+                        .http_method(method)
+                        .status_code("200")
+                        .set_response_parameters(Some(
+                            headers.into_iter().collect::<HashMap<_, _>>(),
+                        ))
+                        .send(),
+                )
+                .await?;
             }
         }
         Ok(())
@@ -747,23 +772,20 @@ impl<'a> Apply<'a> {
     async fn delete_method(&mut self, path: &str, method: &str) -> Result<(), DeployError> {
         let api = self.api_id()?;
         let resource = self.resource_id(path)?;
-        self.aws.write();
         found(
             self.aws
-                .apigateway
-                .delete_method()
-                .rest_api_id(&api)
-                .resource_id(resource)
-                .http_method(method)
-                .send()
-                .await
-                .map_err(|e| {
-                    fail(
-                        "apigateway:DELETE",
-                        format!("delete method {method} {path}"),
-                        e,
-                    )
-                }),
+                .write_call(
+                    "apigateway:DELETE",
+                    format!("delete method {method} {path}"),
+                    self.aws
+                        .apigateway
+                        .delete_method()
+                        .rest_api_id(&api)
+                        .resource_id(resource)
+                        .http_method(method)
+                        .send(),
+                )
+                .await,
         )?;
         Ok(())
     }
@@ -807,24 +829,25 @@ fn iam_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
 /// Deletes a role goblet created: its inline policy, then the role.
 /// Either being gone already is fine.
 pub async fn delete_role(aws: &Aws, name: &str) -> Result<(), AwsError> {
-    aws.write();
     found(
-        aws.iam
-            .delete_role_policy()
-            .role_name(name)
-            .policy_name(crate::target::ROLE_POLICY_NAME)
-            .send()
-            .await
-            .map_err(|e| fail("iam:DeleteRolePolicy", format!("role {name}"), e)),
+        aws.write_call(
+            "iam:DeleteRolePolicy",
+            format!("role {name}"),
+            aws.iam
+                .delete_role_policy()
+                .role_name(name)
+                .policy_name(crate::target::ROLE_POLICY_NAME)
+                .send(),
+        )
+        .await,
     )?;
-    aws.write();
     found(
-        aws.iam
-            .delete_role()
-            .role_name(name)
-            .send()
-            .await
-            .map_err(|e| fail("iam:DeleteRole", format!("role {name}"), e)),
+        aws.write_call(
+            "iam:DeleteRole",
+            format!("role {name}"),
+            aws.iam.delete_role().role_name(name).send(),
+        )
+        .await,
     )?;
     Ok(())
 }

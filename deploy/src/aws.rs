@@ -22,6 +22,13 @@ pub struct Aws {
     writes: AtomicU32,
 }
 
+/// What a call does, for [`Aws::counts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    Read,
+    Write,
+}
+
 /// Calls made so far, by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct CallCounts {
@@ -56,6 +63,51 @@ impl Aws {
     /// Counts a call that changes something.
     pub fn write(&self) {
         self.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One SDK call: counted as `kind`, awaited, and a failure said as
+    /// [`fail`] says it (`action` and `what` name the call and its object).
+    pub async fn call<T, E>(
+        &self,
+        kind: CallKind,
+        action: &'static str,
+        what: impl Into<String>,
+        call: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, AwsError>
+    where
+        E: ProvideErrorMetadata + std::error::Error,
+    {
+        match kind {
+            CallKind::Read => self.read(),
+            CallKind::Write => self.write(),
+        }
+        call.await.map_err(|e| fail(action, what, e))
+    }
+
+    /// [`Aws::call`] for a call that only reads.
+    pub async fn read_call<T, E>(
+        &self,
+        action: &'static str,
+        what: impl Into<String>,
+        call: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, AwsError>
+    where
+        E: ProvideErrorMetadata + std::error::Error,
+    {
+        self.call(CallKind::Read, action, what, call).await
+    }
+
+    /// [`Aws::call`] for a call that changes something.
+    pub async fn write_call<T, E>(
+        &self,
+        action: &'static str,
+        what: impl Into<String>,
+        call: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, AwsError>
+    where
+        E: ProvideErrorMetadata + std::error::Error,
+    {
+        self.call(CallKind::Write, action, what, call).await
     }
 
     pub fn counts(&self) -> CallCounts {
@@ -215,6 +267,54 @@ mod tests {
         assert_eq!(
             aws.invoke_url("abc123", "dev"),
             "http://127.0.0.1:5000/restapis/abc123/dev/_user_request_/"
+        );
+    }
+
+    #[test]
+    fn a_call_is_counted_and_its_failure_named() {
+        use aws_sdk_iam::error::ErrorMetadata;
+        use aws_sdk_iam::operation::get_role::GetRoleError;
+        let aws = futures_free_aws();
+        let denied = || {
+            GetRoleError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDenied")
+                    .message("not authorized to perform: iam:GetRole on resource: r")
+                    .build(),
+            )
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let ok = aws
+                .write_call("iam:CreateRole", "role r", async {
+                    Ok::<_, GetRoleError>(7)
+                })
+                .await;
+            assert_eq!(ok.unwrap(), 7);
+            let err = aws
+                .read_call("iam:GetRole", "role r", async { Err::<(), _>(denied()) })
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                fail("iam:GetRole", "role r", denied()).to_string()
+            );
+            assert!(matches!(err, AwsError::AccessDenied { .. }));
+            let err = aws
+                .call(CallKind::Read, "iam:GetRole", "role r", async {
+                    Err::<(), _>(denied())
+                })
+                .await;
+            assert!(err.is_err());
+        });
+        assert_eq!(
+            aws.counts(),
+            CallCounts {
+                total: 3,
+                mutating: 1
+            }
         );
     }
 

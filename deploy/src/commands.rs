@@ -261,16 +261,13 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
     };
     if let Some(api) = state.rest_api.clone() {
         eprintln!("Deleting REST API {} ({})", api.id, api.name);
-        aws.write();
         found(
-            aws.apigateway
-                .delete_rest_api()
-                .rest_api_id(&api.id)
-                .send()
-                .await
-                .map_err(|e| {
-                    crate::aws::fail("apigateway:DELETE", format!("REST API {}", api.id), e)
-                }),
+            aws.write_call(
+                "apigateway:DELETE",
+                format!("REST API {}", api.id),
+                aws.apigateway.delete_rest_api().rest_api_id(&api.id).send(),
+            )
+            .await,
         )?;
         state.rest_api = None;
         state.deployment_id = None;
@@ -280,56 +277,45 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
     }
     if let (Some(sid), Some(function)) = (state.permission.clone(), state.function.clone()) {
         eprintln!("Deleting permission {sid} of function {}", function.name);
-        aws.write();
         found(
-            aws.lambda
-                .remove_permission()
-                .function_name(&function.name)
-                .statement_id(&sid)
-                .send()
-                .await
-                .map_err(|e| {
-                    crate::aws::fail(
-                        "lambda:RemovePermission",
-                        format!("function {}", function.name),
-                        e,
-                    )
-                }),
+            aws.write_call(
+                "lambda:RemovePermission",
+                format!("function {}", function.name),
+                aws.lambda
+                    .remove_permission()
+                    .function_name(&function.name)
+                    .statement_id(&sid)
+                    .send(),
+            )
+            .await,
         )?;
     }
     state.permission = None;
     if let Some(function) = state.function.clone() {
         eprintln!("Deleting lambda function {}", function.name);
-        aws.write();
         found(
-            aws.lambda
-                .delete_function()
-                .function_name(&function.name)
-                .send()
-                .await
-                .map_err(|e| {
-                    crate::aws::fail(
-                        "lambda:DeleteFunction",
-                        format!("function {}", function.name),
-                        e,
-                    )
-                }),
+            aws.write_call(
+                "lambda:DeleteFunction",
+                format!("function {}", function.name),
+                aws.lambda
+                    .delete_function()
+                    .function_name(&function.name)
+                    .send(),
+            )
+            .await,
         )?;
         state.function = None;
         save(&state)?;
     }
     if let Some(group) = state.log_group.clone() {
         eprintln!("Deleting log group {group}");
-        aws.write();
         found(
-            aws.logs
-                .delete_log_group()
-                .log_group_name(&group)
-                .send()
-                .await
-                .map_err(|e| {
-                    crate::aws::fail("logs:DeleteLogGroup", format!("log group {group}"), e)
-                }),
+            aws.write_call(
+                "logs:DeleteLogGroup",
+                format!("log group {group}"),
+                aws.logs.delete_log_group().log_group_name(&group).send(),
+            )
+            .await,
         )?;
         state.log_group = None;
         save(&state)?;
@@ -538,21 +524,17 @@ pub fn invoke(sdk: &SdkConfig, options: InvokeOptions) -> Result<(), DeployError
     runtime()?.block_on(async {
         let aws = Aws::new(sdk)?;
         check_region(&state.region, &state.stage, &aws)?;
-        aws.write();
         let out = aws
-            .lambda
-            .invoke()
-            .function_name(&function.name)
-            .payload(Blob::new(payload))
-            .send()
-            .await
-            .map_err(|e| {
-                crate::aws::fail(
-                    "lambda:InvokeFunction",
-                    format!("function {}", function.name),
-                    e,
-                )
-            })?;
+            .write_call(
+                "lambda:InvokeFunction",
+                format!("function {}", function.name),
+                aws.lambda
+                    .invoke()
+                    .function_name(&function.name)
+                    .payload(Blob::new(payload))
+                    .send(),
+            )
+            .await?;
         let body = out
             .payload
             .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
@@ -601,22 +583,18 @@ pub fn logs(sdk: &SdkConfig, options: LogsOptions) -> Result<(), DeployError> {
             let mut token = None;
             let mut latest = start;
             loop {
-                aws.read();
                 let page = found(
-                    aws.logs
-                        .filter_log_events()
-                        .log_group_name(&group)
-                        .start_time(start)
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            crate::aws::fail(
-                                "logs:FilterLogEvents",
-                                format!("log group {group}"),
-                                e,
-                            )
-                        }),
+                    aws.read_call(
+                        "logs:FilterLogEvents",
+                        format!("log group {group}"),
+                        aws.logs
+                            .filter_log_events()
+                            .log_group_name(&group)
+                            .start_time(start)
+                            .set_next_token(token)
+                            .send(),
+                    )
+                    .await,
                 )?;
                 let Some(page) = page else {
                     if !options.follow {

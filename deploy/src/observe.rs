@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aws_sdk_apigateway::types::IntegrationType;
 use serde_json::Value;
 
-use crate::aws::{Aws, AwsError, fail, found};
+use crate::aws::{Aws, AwsError, found};
 use crate::state::Deployed;
 use crate::target::{
     FunctionSettings, PERMISSION_SID, ROLE_POLICY_NAME, RoleTarget, TAG_APP, TAG_STAGE, Target,
@@ -159,15 +159,17 @@ async fn find_api(
     let mut position = None;
     let mut chosen = None;
     loop {
-        aws.read();
         let page = aws
-            .apigateway
-            .get_rest_apis()
-            .limit(500)
-            .set_position(position)
-            .send()
-            .await
-            .map_err(|e| fail("apigateway:GET", "list REST APIs", e))?;
+            .read_call(
+                "apigateway:GET",
+                "list REST APIs",
+                aws.apigateway
+                    .get_rest_apis()
+                    .limit(500)
+                    .set_position(position)
+                    .send(),
+            )
+            .await?;
         for api in page.items.unwrap_or_default() {
             let id = api.id.clone().unwrap_or_default();
             let tags = api.tags.unwrap_or_default().into_iter().collect();
@@ -201,27 +203,28 @@ pub fn log_group_name(function_name: &str) -> String {
 }
 
 pub async fn observe_role(aws: &Aws, name: &str) -> Result<Option<RoleObs>, AwsError> {
-    aws.read();
     let role = found(
-        aws.iam
-            .get_role()
-            .role_name(name)
-            .send()
-            .await
-            .map_err(|e| fail("iam:GetRole", format!("role {name}"), e)),
+        aws.read_call(
+            "iam:GetRole",
+            format!("role {name}"),
+            aws.iam.get_role().role_name(name).send(),
+        )
+        .await,
     )?;
     let Some(role) = role.and_then(|r| r.role) else {
         return Ok(None);
     };
-    aws.read();
     let policy = found(
-        aws.iam
-            .get_role_policy()
-            .role_name(name)
-            .policy_name(ROLE_POLICY_NAME)
-            .send()
-            .await
-            .map_err(|e| fail("iam:GetRolePolicy", format!("role {name}"), e)),
+        aws.read_call(
+            "iam:GetRolePolicy",
+            format!("role {name}"),
+            aws.iam
+                .get_role_policy()
+                .role_name(name)
+                .policy_name(ROLE_POLICY_NAME)
+                .send(),
+        )
+        .await,
     )?;
     Ok(Some(RoleObs {
         tags: role
@@ -248,14 +251,13 @@ pub fn policy_json(document: &str) -> Option<Value> {
 }
 
 pub async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionObs>, AwsError> {
-    aws.read();
     let got = found(
-        aws.lambda
-            .get_function()
-            .function_name(name)
-            .send()
-            .await
-            .map_err(|e| fail("lambda:GetFunction", format!("function {name}"), e)),
+        aws.read_call(
+            "lambda:GetFunction",
+            format!("function {name}"),
+            aws.lambda.get_function().function_name(name).send(),
+        )
+        .await,
     )?;
     let Some(got) = got else { return Ok(None) };
     let Some(config) = got.configuration else {
@@ -297,14 +299,13 @@ pub async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionOb
 
 /// goblet's statement in the function's resource policy: `Some(source_arn)`.
 async fn observe_permission(aws: &Aws, function: &str) -> Result<Option<String>, AwsError> {
-    aws.read();
     let policy = found(
-        aws.lambda
-            .get_policy()
-            .function_name(function)
-            .send()
-            .await
-            .map_err(|e| fail("lambda:GetPolicy", format!("function {function}"), e)),
+        aws.read_call(
+            "lambda:GetPolicy",
+            format!("function {function}"),
+            aws.lambda.get_policy().function_name(function).send(),
+        )
+        .await,
     )?;
     let Some(policy) = policy.and_then(|p| p.policy) else {
         return Ok(None);
@@ -329,14 +330,16 @@ async fn observe_permission(aws: &Aws, function: &str) -> Result<Option<String>,
 }
 
 pub async fn observe_log_group(aws: &Aws, name: &str) -> Result<Option<Option<i32>>, AwsError> {
-    aws.read();
     let got = aws
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(name)
-        .send()
-        .await
-        .map_err(|e| fail("logs:DescribeLogGroups", format!("log group {name}"), e))?;
+        .read_call(
+            "logs:DescribeLogGroups",
+            format!("log group {name}"),
+            aws.logs
+                .describe_log_groups()
+                .log_group_name_prefix(name)
+                .send(),
+        )
+        .await?;
     Ok(got
         .log_groups
         .unwrap_or_default()
@@ -363,14 +366,13 @@ async fn observe_api(
         return Ok(None);
     };
     let resources = observe_resources(aws, &id).await?;
-    aws.read();
     let stages = aws
-        .apigateway
-        .get_stages()
-        .rest_api_id(&id)
-        .send()
-        .await
-        .map_err(|e| fail("apigateway:GET", format!("stages of REST API {id}"), e))?;
+        .read_call(
+            "apigateway:GET",
+            format!("stages of REST API {id}"),
+            aws.apigateway.get_stages().rest_api_id(&id).send(),
+        )
+        .await?;
     let mut stage_deployment = None;
     let mut other_stages = Vec::new();
     for stage in stages.item.unwrap_or_default() {
@@ -398,23 +400,19 @@ async fn observe_resources(
     let mut out = BTreeMap::new();
     let mut position = None;
     loop {
-        aws.read();
         let page = aws
-            .apigateway
-            .get_resources()
-            .rest_api_id(api_id)
-            .embed("methods")
-            .limit(500)
-            .set_position(position)
-            .send()
-            .await
-            .map_err(|e| {
-                fail(
-                    "apigateway:GET",
-                    format!("resources of REST API {api_id}"),
-                    e,
-                )
-            })?;
+            .read_call(
+                "apigateway:GET",
+                format!("resources of REST API {api_id}"),
+                aws.apigateway
+                    .get_resources()
+                    .rest_api_id(api_id)
+                    .embed("methods")
+                    .limit(500)
+                    .set_position(position)
+                    .send(),
+            )
+            .await?;
         for resource in page.items.unwrap_or_default() {
             let methods = resource
                 .resource_methods

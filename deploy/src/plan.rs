@@ -610,6 +610,188 @@ fn method_changes(current: &MethodObs, wanted: &MethodTarget, uri: Option<&str>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::{ApiObs, FunctionObs, ResourceObs, RoleObs};
+    use crate::target::FunctionSettings;
+    use goblet_core::{AuthorizationType, Manifest, Method, Route};
+    use serde_json::json;
+
+    const REGION: &str = "us-east-1";
+    const ACCOUNT: &str = "123456789012";
+    const API_ID: &str = "api123";
+    const USER_ROLE: &str = "arn:aws:iam::123456789012:role/user-role";
+    const OTHER_USER_ROLE: &str = "arn:aws:iam::123456789012:role/other-role";
+    const NONE: AuthorizationType = AuthorizationType::None;
+    const IAM: AuthorizationType = AuthorizationType::AwsIam;
+
+    /// A route: (path, method, authorization, cors).
+    type R = (&'static str, Method, AuthorizationType, bool);
+    type Routes = &'static [R];
+    type Paths = &'static [&'static str];
+    /// Picks a step out of a plan.
+    type Step = fn(&Action) -> bool;
+
+    const MANAGED_ROLE: &str = "arn:aws:iam::123456789012:role/app-dev";
+    const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:app-dev";
+
+    fn managed() -> RoleTarget {
+        RoleTarget::Managed {
+            name: "app-dev".into(),
+            trust_policy: json!({"Statement": [{"Principal": {"Service": "lambda"}}]}),
+            policy: json!({"Statement": [{"Action": "logs:PutLogEvents"}]}),
+        }
+    }
+
+    fn existing(arn: &str) -> RoleTarget {
+        RoleTarget::Existing { arn: arn.into() }
+    }
+
+    fn target(role: RoleTarget, routes: &[R]) -> Target {
+        let routes = routes
+            .iter()
+            .map(|&(path, method, authorization_type, cors)| Route {
+                path: path.into(),
+                method,
+                authorization_type,
+                api_key_required: false,
+                cors,
+                content_types: vec![],
+                handler: "h".into(),
+                path_parameters: vec![],
+                name: "n".into(),
+                source: format!("src/main.rs:{path}{}", method.as_str()),
+            })
+            .collect();
+        Target {
+            app_name: "app".into(),
+            stage: "dev".into(),
+            function_name: "app-dev".into(),
+            role,
+            function: FunctionSettings {
+                architecture: "x86_64".into(),
+                memory_mb: 128,
+                timeout_secs: 30,
+                environment: BTreeMap::new(),
+            },
+            tags: BTreeMap::from([
+                ("goblet:app".to_owned(), "app".to_owned()),
+                ("goblet:stage".to_owned(), "dev".to_owned()),
+            ]),
+            reserved_concurrency: None,
+            log_retention_days: None,
+            api_name: "app-dev".into(),
+            api_stage: "api".into(),
+            endpoint_type: "REGIONAL".into(),
+            manifest: Manifest::new("0".into(), "app".into(), routes).unwrap(),
+            zip: vec![],
+            zip_sha256: "sha-of-zip".into(),
+        }
+    }
+
+    /// What AWS holds once `target` has been deployed, the function running as
+    /// `function_role`.
+    fn deployed(target: &Target, function_role: &str) -> Observed {
+        let uri = proxy_uri(REGION, FUNCTION_ARN);
+        let mut resources: BTreeMap<String, ResourceObs> = target
+            .resource_paths()
+            .into_iter()
+            .map(|path| {
+                let id = format!("id-{path}");
+                (
+                    path,
+                    ResourceObs {
+                        id,
+                        methods: BTreeMap::new(),
+                    },
+                )
+            })
+            .collect();
+        for ((path, method), wanted) in target.methods() {
+            let integration = match wanted.integration {
+                Integration::Proxy => IntegrationObs::Proxy {
+                    http_method: "POST".into(),
+                    uri: uri.clone(),
+                },
+                Integration::CorsMock { allow_methods } => IntegrationObs::Mock {
+                    allow_methods: Some(allow_methods),
+                },
+            };
+            let obs = MethodObs {
+                authorization_type: wanted.authorization_type,
+                api_key_required: wanted.api_key_required,
+                integration,
+            };
+            resources
+                .get_mut(&path)
+                .unwrap()
+                .methods
+                .insert(method, obs);
+        }
+        let role = match &target.role {
+            RoleTarget::Managed {
+                trust_policy,
+                policy,
+                ..
+            } => Some(RoleObs {
+                arn: MANAGED_ROLE.into(),
+                trust_policy: Some(trust_policy.clone()),
+                policy: Some(policy.clone()),
+                tags: target.tags.clone(),
+            }),
+            RoleTarget::Existing { .. } => None,
+        };
+        Observed {
+            role,
+            function: Some(FunctionObs {
+                arn: FUNCTION_ARN.into(),
+                description: String::new(),
+                code_sha256: target.zip_sha256.clone(),
+                runtime: RUNTIME.into(),
+                handler: HANDLER.into(),
+                role: function_role.into(),
+                settings: target.function.clone(),
+                tags: target.tags.clone(),
+                reserved_concurrency: target.reserved_concurrency,
+                busy: false,
+            }),
+            log_group: target.log_retention_days.map(Some),
+            permission: Some(Some(source_arn(REGION, ACCOUNT, API_ID))),
+            api: Some(ApiObs {
+                id: API_ID.into(),
+                endpoint_type: Some(target.endpoint_type.clone()),
+                resources,
+                stage_deployment: Some("dep1".into()),
+                other_stages: vec![],
+            }),
+        }
+    }
+
+    /// The record goblet keeps for a stage whose function runs as `role`.
+    fn record(role: Option<(&str, bool)>) -> Deployed {
+        Deployed {
+            role: role.map(|(arn, managed)| RoleRecord {
+                name: arn.rsplit('/').next().unwrap().into(),
+                arn: arn.into(),
+                managed,
+            }),
+            ..Deployed::default()
+        }
+    }
+
+    fn run(target: &Target, observed: &Observed, state: &Deployed) -> Vec<Action> {
+        plan(target, observed, state, REGION).actions
+    }
+
+    /// Where the first action matching `pred` is; panics with the plan if none does.
+    fn position(actions: &[Action], what: &str, pred: impl Fn(&Action) -> bool) -> usize {
+        actions
+            .iter()
+            .position(pred)
+            .unwrap_or_else(|| panic!("no {what} in {actions:#?}"))
+    }
+
+    fn is_deployment(a: &Action) -> bool {
+        *a == Action::CreateDeployment
+    }
 
     #[test]
     fn auth_change_is_described_as_such() {
@@ -637,5 +819,474 @@ mod tests {
                 "integration AWS_PROXY (other function) → AWS_PROXY"
             ]
         );
+    }
+
+    const USERS_ID: &[R] = &[("/users/{id}", Method::Get, NONE, false)];
+
+    #[test]
+    fn an_unchanged_stage_plans_nothing() {
+        let with_settings = |mut t: Target| {
+            t.reserved_concurrency = Some(5);
+            t.log_retention_days = Some(14);
+            t
+        };
+        let rows: Vec<(&str, Target, &str, Deployed)> = vec![
+            (
+                "managed role",
+                target(managed(), USERS_ID),
+                MANAGED_ROLE,
+                record(Some((MANAGED_ROLE, true))),
+            ),
+            (
+                "iam_role_arn",
+                target(existing(USER_ROLE), USERS_ID),
+                USER_ROLE,
+                record(Some((USER_ROLE, false))),
+            ),
+            (
+                "routes with CORS, IAM auth and the root",
+                target(
+                    managed(),
+                    &[
+                        ("/", Method::Get, NONE, false),
+                        ("/items/{id}", Method::Put, IAM, true),
+                        ("/items/{id}/tags", Method::Delete, IAM, false),
+                    ],
+                ),
+                MANAGED_ROLE,
+                record(Some((MANAGED_ROLE, true))),
+            ),
+            (
+                "concurrency and log retention",
+                with_settings(target(managed(), USERS_ID)),
+                MANAGED_ROLE,
+                record(Some((MANAGED_ROLE, true))),
+            ),
+        ];
+        for (name, target, function_role, state) in rows {
+            let actions = run(&target, &deployed(&target, function_role), &state);
+            assert_eq!(actions, [], "{name}");
+        }
+    }
+
+    #[test]
+    fn a_first_deploy_creates_the_role_before_the_function() {
+        let t = target(managed(), USERS_ID);
+        let actions = run(&t, &Observed::default(), &Deployed::default());
+        assert_eq!(
+            actions,
+            [
+                Action::CreateRole,
+                Action::PutRolePolicy { create: true },
+                Action::CreateFunction,
+                Action::CreateRestApi,
+                Action::CreateResource {
+                    path: "/users".into()
+                },
+                Action::CreateResource {
+                    path: "/users/{id}".into()
+                },
+                Action::PutMethod {
+                    path: "/users/{id}".into(),
+                    method: "GET".into(),
+                    target: t.methods()[&("/users/{id}".to_owned(), "GET".to_owned())].clone(),
+                },
+                Action::AddPermission { replace: false },
+                Action::CreateDeployment,
+            ]
+        );
+    }
+
+    #[test]
+    fn role_changes_come_before_function_changes() {
+        let t = target(managed(), USERS_ID);
+        let state = record(Some((MANAGED_ROLE, true)));
+        type Edit = fn(&mut Observed);
+        let rows: &[(&str, Edit, Step, Step)] = &[
+            (
+                "role deleted out of band, code changed",
+                |o| {
+                    o.role = None;
+                    o.function.as_mut().unwrap().code_sha256 = "old".into();
+                },
+                |a| *a == Action::CreateRole,
+                |a| *a == Action::UpdateFunctionCode,
+            ),
+            (
+                "logs policy changed, memory changed",
+                |o| {
+                    o.role.as_mut().unwrap().policy = Some(json!({"old": true}));
+                    o.function.as_mut().unwrap().settings.memory_mb = 256;
+                },
+                |a| *a == Action::PutRolePolicy { create: false },
+                |a| matches!(a, Action::UpdateFunctionConfiguration { .. }),
+            ),
+            (
+                "trust policy changed, function on another role",
+                |o| {
+                    o.role.as_mut().unwrap().trust_policy = None;
+                    o.function.as_mut().unwrap().role = USER_ROLE.into();
+                },
+                |a| *a == Action::UpdateTrustPolicy,
+                |a| matches!(a, Action::UpdateFunctionConfiguration { .. }),
+            ),
+        ];
+        for (name, edit, role_step, function_step) in rows {
+            let mut observed = deployed(&t, MANAGED_ROLE);
+            edit(&mut observed);
+            let actions = run(&t, &observed, &state);
+            let role_at = position(&actions, "role step", role_step);
+            let function_at = position(&actions, "function step", function_step);
+            assert!(role_at < function_at, "{name}: {actions:#?}");
+        }
+    }
+
+    #[test]
+    fn unwanted_resources_are_deleted_before_new_ones_are_created() {
+        let rows: &[(&str, Routes, Routes, Paths, Paths)] = &[
+            (
+                "a {param} renamed",
+                USERS_ID,
+                &[("/users/{name}", Method::Get, NONE, false)],
+                &["/users/{id}"],
+                &["/users/{name}"],
+            ),
+            (
+                "a {param} renamed under a child, children deleted first",
+                &[("/users/{id}/posts/{post}", Method::Get, NONE, false)],
+                &[("/users/{name}/posts/{post}", Method::Get, NONE, false)],
+                &[
+                    "/users/{id}/posts/{post}",
+                    "/users/{id}/posts",
+                    "/users/{id}",
+                ],
+                &[
+                    "/users/{name}",
+                    "/users/{name}/posts",
+                    "/users/{name}/posts/{post}",
+                ],
+            ),
+            (
+                "a {param} route replaced by a literal one and another {param}",
+                &[("/a/{x}", Method::Get, NONE, false)],
+                &[
+                    ("/a/{y}", Method::Get, NONE, false),
+                    ("/a/b", Method::Post, NONE, false),
+                ],
+                &["/a/{x}"],
+                &["/a/b", "/a/{y}"],
+            ),
+        ];
+        for (name, before, after, deleted, created) in rows {
+            let old = target(managed(), before);
+            let new = target(managed(), after);
+            let actions = run(
+                &new,
+                &deployed(&old, MANAGED_ROLE),
+                &record(Some((MANAGED_ROLE, true))),
+            );
+            let deletes: Vec<(usize, &str)> = actions
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| match a {
+                    Action::DeleteResource { path, .. } => Some((i, path.as_str())),
+                    _ => None,
+                })
+                .collect();
+            let creates: Vec<(usize, &str)> = actions
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| match a {
+                    Action::CreateResource { path } => Some((i, path.as_str())),
+                    _ => None,
+                })
+                .collect();
+            let paths =
+                |v: &[(usize, &str)]| v.iter().map(|(_, p)| p.to_string()).collect::<Vec<_>>();
+            assert_eq!(paths(&deletes), *deleted, "{name}: {actions:#?}");
+            assert_eq!(paths(&creates), *created, "{name}: {actions:#?}");
+            let last_delete = deletes.iter().map(|(i, _)| *i).max().unwrap();
+            let first_create = creates.iter().map(|(i, _)| *i).min().unwrap();
+            assert!(last_delete < first_create, "{name}: {actions:#?}");
+            assert!(
+                actions.iter().all(|a| a.kind() == Kind::Create
+                    || matches!(a, Action::DeleteResource { .. })
+                    || *a == Action::CreateDeployment),
+                "{name}: nothing but the resources, their methods and a deployment: {actions:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_deployment_follows_every_api_change() {
+        let before: &[R] = &[
+            ("/users/{id}", Method::Get, NONE, false),
+            ("/users/{id}", Method::Delete, NONE, false),
+        ];
+        let rows: &[(&str, Routes, Step)] = &[
+            (
+                "method added",
+                &[
+                    ("/users/{id}", Method::Get, NONE, false),
+                    ("/users/{id}", Method::Delete, NONE, false),
+                    ("/users/{id}", Method::Put, NONE, false),
+                ],
+                |a| matches!(a, Action::PutMethod { method, .. } if method == "PUT"),
+            ),
+            (
+                "method removed",
+                &[("/users/{id}", Method::Get, NONE, false)],
+                |a| matches!(a, Action::DeleteMethod { method, .. } if method == "DELETE"),
+            ),
+            (
+                "auth changed",
+                &[
+                    ("/users/{id}", Method::Get, IAM, false),
+                    ("/users/{id}", Method::Delete, NONE, false),
+                ],
+                |a| matches!(a, Action::ReplaceMethod { method, .. } if method == "GET"),
+            ),
+            (
+                "CORS added",
+                &[
+                    ("/users/{id}", Method::Get, NONE, true),
+                    ("/users/{id}", Method::Delete, NONE, false),
+                ],
+                |a| matches!(a, Action::PutMethod { method, .. } if method == "OPTIONS"),
+            ),
+            (
+                "resource removed",
+                &[("/", Method::Get, NONE, false)],
+                |a| matches!(a, Action::DeleteResource { path, .. } if path == "/users"),
+            ),
+        ];
+        for (name, after, change) in rows {
+            let old = target(managed(), before);
+            let new = target(managed(), after);
+            let actions = run(
+                &new,
+                &deployed(&old, MANAGED_ROLE),
+                &record(Some((MANAGED_ROLE, true))),
+            );
+            position(&actions, name, change);
+            let deployments: Vec<usize> = (0..actions.len())
+                .filter(|&i| is_deployment(&actions[i]))
+                .collect();
+            assert_eq!(deployments.len(), 1, "{name}: {actions:#?}");
+            let last_api_change = actions.iter().rposition(Action::changes_api).unwrap();
+            assert!(last_api_change < deployments[0], "{name}: {actions:#?}");
+        }
+    }
+
+    #[test]
+    fn no_deployment_without_an_api_change() {
+        let t = target(managed(), USERS_ID);
+        type Edit = fn(&mut Observed, &mut Deployed);
+        let rows: &[(&str, Edit, bool)] = &[
+            ("nothing changed", |_, _| {}, false),
+            (
+                "code changed",
+                |o, _| o.function.as_mut().unwrap().code_sha256 = "old".into(),
+                false,
+            ),
+            (
+                "memory and tags changed",
+                |o, _| {
+                    let f = o.function.as_mut().unwrap();
+                    f.settings.memory_mb = 512;
+                    f.tags.insert("team".into(), "x".into());
+                },
+                false,
+            ),
+            (
+                "permission's SourceArn changed",
+                |o, _| o.permission = Some(Some("arn:other".into())),
+                false,
+            ),
+            (
+                // Takes effect at once: no deployment needed.
+                "endpoint type changed",
+                |o, _| o.api.as_mut().unwrap().endpoint_type = Some("EDGE".into()),
+                false,
+            ),
+            (
+                "an old stage left behind",
+                |o, _| o.api.as_mut().unwrap().other_stages = vec!["old".into()],
+                false,
+            ),
+            (
+                "a killed deploy's change unpublished",
+                |_, s| s.pending_deployment = true,
+                true,
+            ),
+            (
+                "the stage is missing",
+                |o, _| o.api.as_mut().unwrap().stage_deployment = None,
+                true,
+            ),
+        ];
+        for (name, edit, deploys) in rows {
+            let mut observed = deployed(&t, MANAGED_ROLE);
+            let mut state = record(Some((MANAGED_ROLE, true)));
+            edit(&mut observed, &mut state);
+            let actions = run(&t, &observed, &state);
+            assert!(!actions.iter().any(Action::changes_api), "{name}");
+            assert_eq!(
+                actions.iter().any(is_deployment),
+                *deploys,
+                "{name}: {actions:#?}"
+            );
+            if !deploys && *name != "nothing changed" {
+                assert!(!actions.is_empty(), "{name}: the row changes something");
+            }
+        }
+    }
+
+    #[test]
+    fn the_retired_role_is_deleted_last_after_the_function_moves_off_it() {
+        let goblet_role = RoleRecord {
+            name: "app-dev".into(),
+            arn: MANAGED_ROLE.into(),
+            managed: true,
+        };
+        // (row, target role, the function's role now, the record's role and retired role, routes)
+        let rows: Vec<(&str, RoleTarget, &str, Deployed, &[R])> = vec![
+            (
+                "managed role → iam_role_arn",
+                existing(USER_ROLE),
+                MANAGED_ROLE,
+                record(Some((MANAGED_ROLE, true))),
+                USERS_ID,
+            ),
+            (
+                "managed role → iam_role_arn, with API changes",
+                existing(USER_ROLE),
+                MANAGED_ROLE,
+                record(Some((MANAGED_ROLE, true))),
+                &[("/users/{name}", Method::Post, IAM, true)],
+            ),
+            (
+                "one iam_role_arn → another, goblet's old role still retired",
+                existing(OTHER_USER_ROLE),
+                USER_ROLE,
+                Deployed {
+                    retired_role: Some(goblet_role.clone()),
+                    ..record(Some((USER_ROLE, false)))
+                },
+                USERS_ID,
+            ),
+        ];
+        for (name, role, function_role, state, routes) in rows {
+            let old = target(existing(USER_ROLE), USERS_ID);
+            let new = target(role, routes);
+            let mut observed = deployed(&old, function_role);
+            observed.api.as_mut().unwrap().other_stages = vec!["old".into()];
+            let actions = run(&new, &observed, &state);
+            assert_eq!(
+                actions.last(),
+                Some(&Action::DeleteRole {
+                    name: "app-dev".into()
+                }),
+                "{name}: {actions:#?}"
+            );
+            assert_eq!(
+                actions
+                    .iter()
+                    .filter(|a| matches!(a, Action::DeleteRole { .. }))
+                    .count(),
+                1,
+                "{name}"
+            );
+            let moved = position(&actions, "the function's move", |a| {
+                matches!(a, Action::UpdateFunctionConfiguration { changes }
+                    if changes.iter().any(|c| c.starts_with("role ")))
+            });
+            assert!(moved < actions.len() - 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_killed_deploys_retired_role_is_deleted_last() {
+        // The function already runs as the user's role; only the deletion is left.
+        let t = target(existing(USER_ROLE), USERS_ID);
+        let state = Deployed {
+            retired_role: Some(RoleRecord {
+                name: "app-dev".into(),
+                arn: MANAGED_ROLE.into(),
+                managed: true,
+            }),
+            ..record(Some((USER_ROLE, false)))
+        };
+        let mut observed = deployed(&t, USER_ROLE);
+        observed.function.as_mut().unwrap().code_sha256 = "old".into();
+        assert_eq!(
+            run(&t, &observed, &state),
+            [
+                Action::UpdateFunctionCode,
+                Action::DeleteRole {
+                    name: "app-dev".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn the_role_in_use_is_never_deleted() {
+        let goblet_role = RoleRecord {
+            name: "app-dev".into(),
+            arn: MANAGED_ROLE.into(),
+            managed: true,
+        };
+        let rows: Vec<(&str, RoleTarget, Deployed)> = vec![
+            (
+                "iam_role_arn names goblet's own role",
+                existing(MANAGED_ROLE),
+                record(Some((MANAGED_ROLE, true))),
+            ),
+            (
+                "back to the managed role that was retired",
+                managed(),
+                Deployed {
+                    retired_role: Some(goblet_role.clone()),
+                    ..record(Some((USER_ROLE, false)))
+                },
+            ),
+            (
+                "iam_role_arn → another, the old one the user's",
+                existing(OTHER_USER_ROLE),
+                record(Some((USER_ROLE, false))),
+            ),
+        ];
+        for (name, role, state) in rows {
+            let t = target(role, USERS_ID);
+            let actions = run(&t, &deployed(&t, MANAGED_ROLE), &state);
+            assert!(
+                !actions
+                    .iter()
+                    .any(|a| matches!(a, Action::DeleteRole { .. })),
+                "{name}: {actions:#?}"
+            );
+            assert_eq!(role_to_retire(&state, &t), None, "{name}");
+        }
+    }
+
+    /// Finding: going back from `iam_role_arn` to goblet's managed role after
+    /// the managed role was deleted creates the role but does not move the
+    /// function onto it (`plan` only compares the function's role with a role
+    /// that already exists). Apply passes the new role's ARN only when some
+    /// other configuration change plans an UpdateFunctionConfiguration, so the
+    /// function stays on the user's role until the next deploy.
+    #[test]
+    #[ignore = "finding: plan() does not move the function onto a role it creates"]
+    fn returning_to_a_managed_role_moves_the_function_onto_it() {
+        let t = target(managed(), USERS_ID);
+        let mut observed = deployed(&t, USER_ROLE);
+        observed.role = None;
+        let actions = run(&t, &observed, &record(Some((USER_ROLE, false))));
+        let created = position(&actions, "CreateRole", |a| *a == Action::CreateRole);
+        let moved = position(&actions, "the function's move", |a| {
+            matches!(a, Action::UpdateFunctionConfiguration { .. })
+        });
+        assert!(created < moved, "{actions:#?}");
     }
 }
