@@ -79,6 +79,28 @@ fn rejects_an_object_file_and_a_library() {
         message.contains("an object file (.o), not a linked executable"),
         "{message}"
     );
+
+    // `ET_DYN` is also what a position-independent executable is (as
+    // `Elf::hello` is): only the missing entry point tells a library apart.
+    let library = Elf::shared_library();
+    assert_eq!(library.e_type, elf::ET_DYN);
+    let parsed = library.build();
+    let parsed = object::File::parse(parsed.as_slice()).unwrap();
+    assert_eq!(
+        (
+            object::Object::kind(&parsed),
+            object::Object::entry(&parsed)
+        ),
+        (object::ObjectKind::Dynamic, 0)
+    );
+    let message = check(&library, &config()).unwrap_err();
+    assert!(
+        message.ends_with(
+            ": this is a shared library, not a linked executable: \
+             deploy the app's binary, e.g. target/release/APP"
+        ),
+        "{message}"
+    );
 }
 
 #[test]
@@ -200,19 +222,61 @@ fn rejects_a_binary_without_a_manifest_or_routes() {
 #[test]
 fn a_bad_configuration_is_named_before_any_check() {
     let dir = scratch("preflight-config");
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        "[package]\nname = \"hello\"\n[package.metadata.goblet]\ntimeout = 0\n",
-    )
-    .unwrap();
-    let message = config::load(&dir, "hello", &Overrides::default())
-        .unwrap_err()
-        .to_string();
+    let write_config = |goblet: &str| {
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!("[package]\nname = \"hello\"\n[package.metadata.goblet]\n{goblet}"),
+        )
+        .unwrap()
+    };
+    // A binary that fails pre-flight twice over (a library, for arm64 while
+    // the stage is x86_64), but whose manifest reads: the app name the
+    // configuration's defaults need comes from it.
+    let binary = dir.join("app");
+    let bad_binary = Elf {
+        machine: elf::EM_AARCH64,
+        ..Elf::shared_library()
+    };
+    std::fs::write(&binary, bad_binary.build()).unwrap();
+    let source = goblet_project::AppSource {
+        project: Some(dir.clone()),
+        binary: Some(binary.clone()),
+    };
+    let resolve = || goblet_project::resolve(&source, &Overrides::default());
+
+    // What every command does first (`goblet package`, `deploy`): resolve the
+    // app, configuration included, then pre-flight the binary. The
+    // configuration error is the one reported.
+    write_config("timeout = 0\n");
+    let err = resolve().unwrap_err();
+    assert!(
+        matches!(err, goblet_project::ResolveError::Config(_)),
+        "{err:?}"
+    );
+    let message = err.to_string();
     assert!(
         message
             .ends_with("[package.metadata.goblet] timeout = 0: must be between 1 and 900 seconds"),
         "{message}"
     );
+    assert!(!message.contains("shared library"), "{message}");
+    assert!(!message.contains("arm64"), "{message}");
+    let message = config::load(&dir, "hello", &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.ends_with("must be between 1 and 900 seconds"),
+        "{message}"
+    );
+
+    // With the configuration fixed, the same binary resolves and only then
+    // fails pre-flight: the error above hid a real binary error.
+    write_config("timeout = 30\n");
+    let resolved = resolve().unwrap();
+    let config = resolved.config.expect("the project's configuration");
+    assert_eq!(config.timeout_s, 30);
+    let message = preflight::check(&binary, &config).unwrap_err().to_string();
+    assert!(message.contains("this is a shared library"), "{message}");
 }
 
 #[test]

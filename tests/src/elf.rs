@@ -44,6 +44,9 @@ pub struct Elf {
     pub glibc: Vec<String>,
     /// The `goblet_routes` section, if any.
     pub routes: Option<Vec<u8>>,
+    /// `e_entry`: where execution starts. A shared library (`ET_DYN`, as a
+    /// position-independent executable is too) has none: 0.
+    pub entry: u64,
 }
 
 impl Elf {
@@ -61,6 +64,16 @@ impl Elf {
                 "hello",
                 &[&route("/", "GET", "AWS_IAM", false, false)],
             )),
+            entry: 0x1000,
+        }
+    }
+
+    /// A shared library (`ET_DYN` without an entry point) carrying the same
+    /// manifest and glibc needs as [`Elf::hello`].
+    pub fn shared_library() -> Elf {
+        Elf {
+            entry: 0,
+            ..Elf::hello()
         }
     }
 
@@ -96,7 +109,7 @@ impl Elf {
             abi_version: 0,
             e_type: self.e_type,
             e_machine: self.machine,
-            e_entry: 0x1000,
+            e_entry: self.entry,
             e_flags: 0,
         })
         .unwrap();

@@ -211,3 +211,66 @@ impl ProxyResponse {
         })
     }
 }
+
+/// What the operating system says about a running process, from `/proc`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OsProcess {
+    pub pid: u32,
+    /// When it started, in clock ticks since boot: a pid reused by another
+    /// process has another start time.
+    pub start_time: u64,
+    /// The single-letter state (`R`, `S`, `Z`, …).
+    pub state: char,
+    /// The program it runs.
+    pub exe: PathBuf,
+    /// Its `AWS_LAMBDA_RUNTIME_API`, the endpoint it polls.
+    pub runtime_api: Option<String>,
+}
+
+impl OsProcess {
+    /// Reads `/proc/<pid>`; `None` when no such process exists.
+    pub fn read(pid: u32) -> Option<OsProcess> {
+        let dir = PathBuf::from(format!("/proc/{pid}"));
+        let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+        // `pid (comm) state ppid …`: comm may hold spaces and parentheses.
+        let after_comm = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = after_comm.split(' ').collect();
+        let state = fields[0].chars().next()?;
+        // Field 22 of stat, counted from `pid` as 1; `state` is field 3.
+        let start_time = fields[22 - 3].parse().ok()?;
+        let exe = std::fs::read_link(dir.join("exe")).ok()?;
+        let environ = std::fs::read(dir.join("environ")).ok()?;
+        let runtime_api = environ
+            .split(|b| *b == 0)
+            .filter_map(|var| var.strip_prefix(b"AWS_LAMBDA_RUNTIME_API="))
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .next();
+        Some(OsProcess {
+            pid,
+            start_time,
+            state,
+            exe,
+            runtime_api,
+        })
+    }
+}
+
+impl LambdaApp {
+    /// The live process behind the worker, as the operating system sees it;
+    /// fails the test unless the pid the worker recorded is a running (not
+    /// zombie) process of this app's binary polling this worker's endpoint.
+    pub fn worker_process(&self) -> OsProcess {
+        let pid = self.worker.pid().expect("the worker has a pid");
+        let process = OsProcess::read(pid)
+            .unwrap_or_else(|| panic!("no process {pid} although the worker records it"));
+        assert_ne!(process.state, 'Z', "process {pid} has exited: {process:?}");
+        let binary = self.binary.canonicalize().expect("the binary's path");
+        assert_eq!(process.exe, binary, "process {pid} runs another program");
+        assert_eq!(
+            process.runtime_api,
+            Some(self.worker.runtime_api().addr().to_string()),
+            "process {pid} polls another Runtime API"
+        );
+        process
+    }
+}

@@ -1,8 +1,8 @@
 //! moto's server on loopback as the AWS stand-in, started by the tests
 //! themselves (`bash scripts/setup-python.sh` installs it into `.venv`).
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,14 +29,50 @@ impl Moto {
             "{} is missing: run `bash scripts/setup-python.sh`",
             server.display()
         );
-        let port = free_port();
-        let child = Command::new(server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // moto binds port 0 itself and says which port it got: no port is
+        // picked here, released, and raced for by another process.
+        let mut child = Command::new(server)
+            .args(["-H", "127.0.0.1", "-p", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start moto_server");
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().expect("moto's stderr");
+        std::thread::spawn(move || {
+            // werkzeug prints ` * Running on http://127.0.0.1:PORT` once bound;
+            // then every request is logged: keep reading, or moto blocks.
+            let mut early = Vec::new();
+            let mut told = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if told {
+                    continue;
+                }
+                if let Some(port) = line
+                    .split("Running on http://127.0.0.1:")
+                    .nth(1)
+                    .and_then(|rest| rest.trim().parse::<u16>().ok())
+                {
+                    told = true;
+                    let _ = port_tx.send(Ok(port));
+                } else {
+                    early.push(line);
+                }
+            }
+            if !told {
+                let _ = port_tx.send(Err(early.join("\n")));
+            }
+        });
+        let port = match port_rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(Ok(port)) => port,
+            Ok(Err(output)) => panic!("moto_server exited without listening: {output}"),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("moto_server did not say it listens within 60 s")
+            }
+        };
+        // It listens before it prints; check, bounded, all the same.
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "moto_server did not start");
@@ -133,13 +169,6 @@ pub fn credentials() -> [(&'static str, &'static str); 5] {
         ("AWS_DEFAULT_REGION", "us-east-1"),
         ("AWS_SESSION_TOKEN", "testing"),
     ]
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 const PRELUDE: &str = r#"
