@@ -48,16 +48,42 @@ struct ActionLine {
     description: String,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, DeployError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(DeployError::Runtime)
+/// The stack of the thread a command's AWS calls run on. The SDK's request
+/// futures are large, and a debug build keeps a separate stack slot for each
+/// one in the frame that polls them: a deploy needs more than the 2 MiB a
+/// spawned thread (a test's, a caller's) gets by default.
+const STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Runs one command's async work to completion on a current-thread runtime,
+/// on a thread of its own with [`STACK_BYTES`] of stack.
+fn block_on<F>(future: F) -> Result<F::Output, DeployError>
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("goblet-aws".into())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(DeployError::Runtime)?;
+                Ok(runtime.block_on(Box::pin(future)))
+            })
+            .map_err(DeployError::Runtime)?;
+        match worker.join() {
+            Ok(result) => result,
+            // A panic is a bug: let it surface as it would have on this thread.
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// Deploys `target` (built from the manifest and configuration by the caller).
 pub fn deploy(sdk: &SdkConfig, target: Target, options: DeployOptions) -> Result<(), DeployError> {
-    runtime()?.block_on(deploy_async(sdk, target, options))
+    block_on(deploy_async(sdk, target, options))?
 }
 
 async fn deploy_async(
@@ -234,7 +260,7 @@ pub struct DeleteOptions {
 }
 
 pub fn delete(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), DeployError> {
-    runtime()?.block_on(delete_async(sdk, options))
+    block_on(delete_async(sdk, options))?
 }
 
 async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), DeployError> {
@@ -521,7 +547,7 @@ pub fn invoke(sdk: &SdkConfig, options: InvokeOptions) -> Result<(), DeployError
     if let Err(e) = serde_json::from_slice::<Value>(&payload) {
         return Err(DeployError::Input(format!("the payload is not JSON: {e}")));
     }
-    runtime()?.block_on(async {
+    block_on(async {
         let aws = Aws::new(sdk)?;
         check_region(&state.region, &state.stage, &aws)?;
         let out = aws
@@ -547,7 +573,7 @@ pub fn invoke(sdk: &SdkConfig, options: InvokeOptions) -> Result<(), DeployError
         }
         println!("{body}");
         Ok(())
-    })
+    })?
 }
 
 /// `goblet logs`.
@@ -570,7 +596,7 @@ pub fn logs(sdk: &SdkConfig, options: LogsOptions) -> Result<(), DeployError> {
         });
     };
     let group = log_group_name(&function.name);
-    runtime()?.block_on(async {
+    block_on(async {
         let aws = Aws::new(sdk)?;
         check_region(&state.region, &state.stage, &aws)?;
         let now_ms = std::time::SystemTime::now()
@@ -630,7 +656,7 @@ pub fn logs(sdk: &SdkConfig, options: LogsOptions) -> Result<(), DeployError> {
             seen.retain(|_, ts| *ts >= latest);
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
-    })
+    })?
 }
 
 /// Milliseconds since the epoch as an HTTP date (UTC).
