@@ -15,6 +15,7 @@ use crate::DeployError;
 use crate::aws::{Aws, AwsError, found};
 use crate::observe::{Observed, function_busy, log_group_name};
 use crate::plan::{Action, Described, Names};
+use crate::resources::role;
 use crate::state::{Deployed, FunctionRecord, RestApiRecord, RoleRecord};
 use crate::target::{
     HANDLER, Integration, MOCK_REQUEST_TEMPLATE, MethodTarget, PERMISSION_SID, RoleTarget, Target,
@@ -34,9 +35,9 @@ pub struct Apply<'a> {
     pub api_id: Option<String>,
     pub resource_ids: BTreeMap<String, String>,
     /// goblet's invoke permission is already on the function.
-    permission_found: bool,
+    pub(crate) permission_found: bool,
     /// A function update is under way: wait before the next one.
-    function_updating: bool,
+    pub(crate) function_updating: bool,
     /// Print one line per action on stderr.
     pub progress: bool,
 }
@@ -51,10 +52,7 @@ impl<'a> Apply<'a> {
         state_path: &'a Path,
         account: Option<String>,
     ) -> Apply<'a> {
-        let role_arn = match &target.role {
-            RoleTarget::Existing { arn } => Some(arn.clone()),
-            RoleTarget::Managed { .. } => observed.role.as_ref().map(|r| r.arn.clone()),
-        };
+        let role_arn = role::role_arn(target, observed.role.as_ref());
         let api = observed.api.as_ref();
         Apply {
             aws,
@@ -85,7 +83,7 @@ impl<'a> Apply<'a> {
         let before = self.state.clone();
         // goblet's old role stays on record until it is deleted; one back in
         // use is no longer retired.
-        self.state.retired_role = crate::plan::role_to_retire(&self.state, self.target).cloned();
+        self.state.retired_role = role::role_to_retire(&self.state, self.target).cloned();
         if let Some(arn) = &self.role_arn {
             let (name, managed) = match &self.target.role {
                 RoleTarget::Managed { name, .. } => (name.clone(), true),
@@ -128,7 +126,7 @@ impl<'a> Apply<'a> {
         Ok(())
     }
 
-    fn save(&self) -> Result<(), DeployError> {
+    pub(crate) fn save(&self) -> Result<(), DeployError> {
         self.state
             .save(self.state_path)
             .map_err(|e| DeployError::State(self.state_path.to_owned(), e))
@@ -149,70 +147,9 @@ impl<'a> Apply<'a> {
         let aws = self.aws;
         let t = self.target;
         match action {
-            Action::CreateRole => {
-                let RoleTarget::Managed {
-                    name, trust_policy, ..
-                } = &t.role
-                else {
-                    return Ok(());
-                };
-                let out = aws
-                    .write_call(
-                        "iam:CreateRole",
-                        format!("role {name}"),
-                        aws.iam
-                            .create_role()
-                            .role_name(name)
-                            .assume_role_policy_document(trust_policy.to_string())
-                            .description(format!("goblet: {} stage {}", t.app_name, t.stage))
-                            .set_tags(Some(iam_tags(&t.tags)))
-                            .send(),
-                    )
-                    .await?;
-                let arn = out.role.map(|r| r.arn).unwrap_or_default();
-                self.account = account_of(&arn).map(str::to_owned);
-                self.role_arn = Some(arn.clone());
-                self.state.role = Some(RoleRecord {
-                    name: name.clone(),
-                    arn,
-                    managed: true,
-                });
-                self.save()?;
-            }
-            Action::UpdateTrustPolicy => {
-                let RoleTarget::Managed {
-                    name, trust_policy, ..
-                } = &t.role
-                else {
-                    return Ok(());
-                };
-                aws.write_call(
-                    "iam:UpdateAssumeRolePolicy",
-                    format!("role {name}"),
-                    aws.iam
-                        .update_assume_role_policy()
-                        .role_name(name)
-                        .policy_document(trust_policy.to_string())
-                        .send(),
-                )
-                .await?;
-            }
-            Action::PutRolePolicy { .. } => {
-                let RoleTarget::Managed { name, policy, .. } = &t.role else {
-                    return Ok(());
-                };
-                aws.write_call(
-                    "iam:PutRolePolicy",
-                    format!("role {name}"),
-                    aws.iam
-                        .put_role_policy()
-                        .role_name(name)
-                        .policy_name(crate::target::ROLE_POLICY_NAME)
-                        .policy_document(policy.to_string())
-                        .send(),
-                )
-                .await?;
-            }
+            Action::CreateRole => self.create_role().await?,
+            Action::UpdateTrustPolicy => self.update_trust_policy().await?,
+            Action::PutRolePolicy { .. } => self.put_role_policy().await?,
             Action::CreateFunction => self.create_function().await?,
             Action::UpdateFunctionCode => {
                 self.wait_function().await?;
@@ -252,32 +189,8 @@ impl<'a> Apply<'a> {
                 .await?;
                 self.function_updating = true;
             }
-            Action::TagRole { tags } => {
-                let name = self.names.role.clone();
-                aws.write_call(
-                    "iam:TagRole",
-                    format!("role {name}"),
-                    aws.iam
-                        .tag_role()
-                        .role_name(&name)
-                        .set_tags(Some(iam_tags(tags)))
-                        .send(),
-                )
-                .await?;
-            }
-            Action::UntagRole { keys } => {
-                let name = self.names.role.clone();
-                aws.write_call(
-                    "iam:UntagRole",
-                    format!("role {name}"),
-                    aws.iam
-                        .untag_role()
-                        .role_name(&name)
-                        .set_tag_keys(Some(keys.clone()))
-                        .send(),
-                )
-                .await?;
-            }
+            Action::TagRole { tags } => self.tag_role(tags).await?,
+            Action::UntagRole { keys } => self.untag_role(keys).await?,
             Action::TagFunction { tags } => {
                 let function = self.function_arn()?;
                 aws.write_call(
@@ -361,12 +274,7 @@ impl<'a> Apply<'a> {
                 )
                 .await?;
             }
-            Action::DeleteRole { name } => {
-                self.wait_function().await?;
-                delete_role(aws, name).await?;
-                self.state.retired_role = None;
-                self.save()?;
-            }
+            Action::DeleteRole { name } => self.delete_retired_role(name).await?,
             Action::CreateLogGroup => {
                 let name = log_group_name(&t.function_name);
                 let created = aws
@@ -790,66 +698,28 @@ impl<'a> Apply<'a> {
         Ok(())
     }
 
-    fn fname(&self) -> String {
+    pub(crate) fn fname(&self) -> String {
         format!("function {}", self.target.function_name)
     }
 
-    fn function_arn(&self) -> Result<String, DeployError> {
+    pub(crate) fn function_arn(&self) -> Result<String, DeployError> {
         self.function_arn
             .clone()
             .ok_or_else(|| DeployError::Inconsistent("the function's ARN is not known".into()))
     }
 
-    fn api_id(&self) -> Result<String, DeployError> {
+    pub(crate) fn api_id(&self) -> Result<String, DeployError> {
         self.api_id
             .clone()
             .ok_or_else(|| DeployError::Inconsistent("the REST API's id is not known".into()))
     }
 
-    fn resource_id(&self, path: &str) -> Result<String, DeployError> {
+    pub(crate) fn resource_id(&self, path: &str) -> Result<String, DeployError> {
         self.resource_ids
             .get(path)
             .cloned()
             .ok_or_else(|| DeployError::Inconsistent(format!("no resource {path}")))
     }
-}
-
-fn iam_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
-    tags.iter()
-        .filter_map(|(k, v)| {
-            aws_sdk_iam::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .ok()
-        })
-        .collect()
-}
-
-/// Deletes a role goblet created: its inline policy, then the role.
-/// Either being gone already is fine.
-pub async fn delete_role(aws: &Aws, name: &str) -> Result<(), AwsError> {
-    found(
-        aws.write_call(
-            "iam:DeleteRolePolicy",
-            format!("role {name}"),
-            aws.iam
-                .delete_role_policy()
-                .role_name(name)
-                .policy_name(crate::target::ROLE_POLICY_NAME)
-                .send(),
-        )
-        .await,
-    )?;
-    found(
-        aws.write_call(
-            "iam:DeleteRole",
-            format!("role {name}"),
-            aws.iam.delete_role().role_name(name).send(),
-        )
-        .await,
-    )?;
-    Ok(())
 }
 
 fn environment(t: &Target) -> Environment {

@@ -12,10 +12,9 @@ use serde_json::Value;
 use crate::DeployError;
 use crate::apply::Apply;
 use crate::aws::{Aws, found};
-use crate::observe::{
-    Observed, function_is_ours, goblet_tags, log_group_name, observe, tagged_for,
-};
+use crate::observe::{Observed, function_is_ours, log_group_name, observe};
 use crate::plan::{Described, Kind, Names, plan};
+use crate::resources::{goblet_tags, role, tagged_for};
 use crate::state::{Deployed, state_path};
 use crate::target::{RoleTarget, Target};
 
@@ -322,7 +321,7 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
     }
     if let Some(role) = state.retired_role.clone() {
         eprintln!("Deleting role name {} (no longer used)", role.name);
-        crate::apply::delete_role(&aws, &role.name).await?;
+        role::delete_role(&aws, &role.name).await?;
         state.retired_role = None;
         save(&state)?;
     }
@@ -345,7 +344,7 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
             };
             if delete {
                 eprintln!("Deleting role name {}", role.name);
-                crate::apply::delete_role(&aws, &role.name).await?;
+                role::delete_role(&aws, &role.name).await?;
                 state.role = None;
             }
         }
@@ -369,7 +368,7 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
     let name = format!("{}-{}", state.app_name, state.stage);
     let ours = |tags: &BTreeMap<String, String>| goblet_tags(tags, &state.app_name, &state.stage);
     if state.role.is_none()
-        && let Some(role) = crate::observe::observe_role(aws, &name).await?
+        && let Some(role) = role::observe_role(aws, &name).await?
         && ours(&role.tags)
     {
         state.role = Some(crate::state::RoleRecord {

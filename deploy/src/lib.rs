@@ -27,6 +27,7 @@ pub mod commands;
 pub mod observe;
 pub mod package;
 pub mod plan;
+pub mod resources;
 pub mod state;
 pub mod target;
 

@@ -8,10 +8,10 @@ use aws_sdk_apigateway::types::IntegrationType;
 use serde_json::Value;
 
 use crate::aws::{Aws, AwsError, found};
+pub use crate::resources::role::RoleObs;
+use crate::resources::{goblet_tags, role};
 use crate::state::Deployed;
-use crate::target::{
-    FunctionSettings, PERMISSION_SID, ROLE_POLICY_NAME, RoleTarget, TAG_APP, TAG_STAGE, Target,
-};
+use crate::target::{FunctionSettings, PERMISSION_SID, RoleTarget, Target};
 
 #[derive(Debug, Default)]
 pub struct Observed {
@@ -22,14 +22,6 @@ pub struct Observed {
     /// goblet's invoke permission: its `SourceArn`.
     pub permission: Option<Option<String>>,
     pub api: Option<ApiObs>,
-}
-
-#[derive(Debug)]
-pub struct RoleObs {
-    pub arn: String,
-    pub trust_policy: Option<Value>,
-    pub policy: Option<Value>,
-    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug)]
@@ -92,7 +84,7 @@ pub enum IntegrationObs {
 pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Observed, AwsError> {
     let mut out = Observed::default();
     if let RoleTarget::Managed { name, .. } = &target.role {
-        out.role = observe_role(aws, name).await?;
+        out.role = role::observe_role(aws, name).await?;
     }
     out.function = observe_function(aws, &target.function_name).await?;
     if out.function.is_some() {
@@ -116,23 +108,10 @@ pub fn function_busy(
         || update.is_some_and(|u| u.as_str() == "InProgress")
 }
 
-/// Whether goblet made this resource for `target`: it carries goblet's tags.
-/// A role or function of the same name that does not is the user's own, and
-/// goblet must neither take it over nor delete it later.
-pub fn tagged_for(tags: &BTreeMap<String, String>, target: &Target) -> bool {
-    goblet_tags(tags, &target.app_name, &target.stage)
-}
-
 /// Whether goblet made this function for this app and stage.
 pub fn function_is_ours(function: &FunctionObs, app: &str, stage: &str) -> bool {
     goblet_tags(&function.tags, app, stage)
         || function.description == crate::target::function_description(app, stage)
-}
-
-/// Whether `tags` are goblet's for this app and stage.
-pub fn goblet_tags(tags: &BTreeMap<String, String>, app: &str, stage: &str) -> bool {
-    tags.get(TAG_APP).map(String::as_str) == Some(app)
-        && tags.get(TAG_STAGE).map(String::as_str) == Some(stage)
 }
 
 /// The id of the REST API goblet made for this app and stage.
@@ -200,54 +179,6 @@ async fn find_api(
 
 pub fn log_group_name(function_name: &str) -> String {
     format!("/aws/lambda/{function_name}")
-}
-
-pub async fn observe_role(aws: &Aws, name: &str) -> Result<Option<RoleObs>, AwsError> {
-    let role = found(
-        aws.read_call(
-            "iam:GetRole",
-            format!("role {name}"),
-            aws.iam.get_role().role_name(name).send(),
-        )
-        .await,
-    )?;
-    let Some(role) = role.and_then(|r| r.role) else {
-        return Ok(None);
-    };
-    let policy = found(
-        aws.read_call(
-            "iam:GetRolePolicy",
-            format!("role {name}"),
-            aws.iam
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(ROLE_POLICY_NAME)
-                .send(),
-        )
-        .await,
-    )?;
-    Ok(Some(RoleObs {
-        tags: role
-            .tags
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| (t.key, t.value))
-            .collect(),
-        arn: role.arn,
-        trust_policy: role
-            .assume_role_policy_document
-            .as_deref()
-            .and_then(policy_json),
-        policy: policy.and_then(|p| policy_json(&p.policy_document)),
-    }))
-}
-
-/// IAM returns policy documents URL-encoded.
-pub fn policy_json(document: &str) -> Option<Value> {
-    let decoded = percent_encoding::percent_decode_str(document).decode_utf8_lossy();
-    serde_json::from_str(&decoded)
-        .ok()
-        .or_else(|| serde_json::from_str(document).ok())
 }
 
 pub async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionObs>, AwsError> {

@@ -7,10 +7,11 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::observe::{IntegrationObs, MethodObs, Observed};
-use crate::state::{Deployed, RoleRecord};
+pub use crate::resources::role::role_to_retire;
+use crate::resources::{role, tag_changes, tag_list};
+use crate::state::Deployed;
 use crate::target::{
-    HANDLER, Integration, MethodTarget, RUNTIME, RoleTarget, Target, account_of, proxy_uri,
-    source_arn,
+    HANDLER, Integration, MethodTarget, RUNTIME, Target, account_of, proxy_uri, source_arn,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -266,48 +267,14 @@ pub struct Plan {
 
 pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str) -> Plan {
     let mut actions = Vec::new();
-    let role_arn = match (&target.role, &observed.role) {
-        (RoleTarget::Existing { arn }, _) => Some(arn.clone()),
-        (RoleTarget::Managed { .. }, Some(role)) => Some(role.arn.clone()),
-        (RoleTarget::Managed { .. }, None) => None,
-    };
+    let role_arn = role::role_arn(target, observed.role.as_ref());
     let account = role_arn
         .as_deref()
         .and_then(account_of)
         .or_else(|| observed.function.as_ref().and_then(|f| account_of(&f.arn)))
         .map(str::to_owned);
 
-    // The role.
-    if let RoleTarget::Managed {
-        trust_policy,
-        policy,
-        ..
-    } = &target.role
-    {
-        match &observed.role {
-            None => {
-                actions.push(Action::CreateRole);
-                actions.push(Action::PutRolePolicy { create: true });
-            }
-            Some(role) => {
-                if role.trust_policy.as_ref() != Some(trust_policy) {
-                    actions.push(Action::UpdateTrustPolicy);
-                }
-                match &role.policy {
-                    None => actions.push(Action::PutRolePolicy { create: true }),
-                    Some(p) if p != policy => actions.push(Action::PutRolePolicy { create: false }),
-                    Some(_) => {}
-                }
-                let (tags, keys) = tag_changes(&role.tags, &target.tags);
-                if !tags.is_empty() {
-                    actions.push(Action::TagRole { tags });
-                }
-                if !keys.is_empty() {
-                    actions.push(Action::UntagRole { keys });
-                }
-            }
-        }
-    }
+    actions.extend(role::plan(target, observed.role.as_ref()));
 
     // The function.
     match &observed.function {
@@ -511,56 +478,8 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
     }
     // goblet's old role last, once the function has moved off it: a failure
     // here (no iam:DeleteRole, say) leaves the new configuration in place.
-    if let Some(role) = role_to_retire(state, target) {
-        actions.push(Action::DeleteRole {
-            name: role.name.clone(),
-        });
-    }
+    actions.extend(role::plan_retired(state, target));
     Plan { actions, account }
-}
-
-/// goblet's own role that the stage no longer uses: recorded as retired, or
-/// recorded as the stage's role while the configuration now names another
-/// (`iam_role_arn`). Never the role the target uses, whatever the record says.
-pub fn role_to_retire<'s>(state: &'s Deployed, target: &Target) -> Option<&'s RoleRecord> {
-    let in_use = |r: &RoleRecord| match &target.role {
-        RoleTarget::Managed { name, .. } => r.name == *name,
-        RoleTarget::Existing { arn } => r.arn == *arn,
-    };
-    state
-        .retired_role
-        .as_ref()
-        .or_else(|| {
-            state
-                .role
-                .as_ref()
-                .filter(|r| r.managed && matches!(target.role, RoleTarget::Existing { .. }))
-        })
-        .filter(|r| !in_use(r))
-}
-
-/// The tags to set (new or changed) and the keys to remove to turn `current`
-/// into `wanted`; AWS's own `aws:` tags are not goblet's to remove.
-fn tag_changes(
-    current: &BTreeMap<String, String>,
-    wanted: &BTreeMap<String, String>,
-) -> (BTreeMap<String, String>, Vec<String>) {
-    let set = wanted
-        .iter()
-        .filter(|(k, v)| current.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let remove = current
-        .keys()
-        .filter(|k| !wanted.contains_key(*k) && !k.starts_with("aws:"))
-        .cloned()
-        .collect();
-    (set, remove)
-}
-
-fn tag_list(tags: &BTreeMap<String, String>) -> String {
-    let pairs: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    pairs.join(",")
 }
 
 /// What differs between a method and its target ("authorizationType NONE → AWS_IAM").
@@ -611,7 +530,9 @@ fn method_changes(current: &MethodObs, wanted: &MethodTarget, uri: Option<&str>)
 mod tests {
     use super::*;
     use crate::observe::{ApiObs, FunctionObs, ResourceObs, RoleObs};
+    use crate::state::RoleRecord;
     use crate::target::FunctionSettings;
+    use crate::target::RoleTarget;
     use goblet_core::{AuthorizationType, Manifest, Method, Route};
     use serde_json::json;
 
