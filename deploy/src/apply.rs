@@ -1,25 +1,21 @@
 //! Carries out a plan, one AWS call per step, recording what it created.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
 
 use aws_sdk_apigateway::types::{
     EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation,
 };
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 
 use crate::DeployError;
-use crate::aws::{Aws, AwsError, found};
-use crate::observe::{Observed, function_busy, log_group_name};
+use crate::aws::{Aws, found};
+use crate::observe::{Observed, log_group_name};
 use crate::plan::{Action, Described, Names};
 use crate::resources::role;
 use crate::state::{Deployed, FunctionRecord, RestApiRecord, RoleRecord};
 use crate::target::{
-    HANDLER, Integration, MOCK_REQUEST_TEMPLATE, MethodTarget, PERMISSION_SID, RoleTarget, Target,
-    account_of, cors_mock_headers, function_description, proxy_uri, source_arn,
+    Integration, MOCK_REQUEST_TEMPLATE, MethodTarget, PERMISSION_SID, RoleTarget, Target,
+    cors_mock_headers, function_description, proxy_uri, source_arn,
 };
 
 /// Everything applying needs, and the ids it learns as it goes.
@@ -151,95 +147,16 @@ impl<'a> Apply<'a> {
             Action::UpdateTrustPolicy => self.update_trust_policy().await?,
             Action::PutRolePolicy { .. } => self.put_role_policy().await?,
             Action::CreateFunction => self.create_function().await?,
-            Action::UpdateFunctionCode => {
-                self.wait_function().await?;
-                let upload = Upload::start(t.zip.len());
-                let result = aws
-                    .write_call(
-                        "lambda:UpdateFunctionCode",
-                        format!("function {}", t.function_name),
-                        aws.lambda
-                            .update_function_code()
-                            .function_name(&t.function_name)
-                            .zip_file(Blob::new(t.zip.clone()))
-                            .architectures(t.function.architecture.as_str().into())
-                            .send(),
-                    )
-                    .await;
-                upload.finish();
-                result?;
-                self.function_updating = true;
-            }
+            Action::UpdateFunctionCode => self.update_function_code().await?,
             Action::UpdateFunctionConfiguration { .. } => {
-                self.wait_function().await?;
-                aws.write_call(
-                    "lambda:UpdateFunctionConfiguration",
-                    format!("function {}", t.function_name),
-                    aws.lambda
-                        .update_function_configuration()
-                        .function_name(&t.function_name)
-                        .runtime(Runtime::Providedal2023)
-                        .handler(HANDLER)
-                        .set_role(self.role_arn.clone())
-                        .memory_size(t.function.memory_mb)
-                        .timeout(t.function.timeout_secs)
-                        .environment(environment(t))
-                        .send(),
-                )
-                .await?;
-                self.function_updating = true;
+                self.update_function_configuration().await?
             }
             Action::TagRole { tags } => self.tag_role(tags).await?,
             Action::UntagRole { keys } => self.untag_role(keys).await?,
-            Action::TagFunction { tags } => {
-                let function = self.function_arn()?;
-                aws.write_call(
-                    "lambda:TagResource",
-                    self.fname(),
-                    aws.lambda
-                        .tag_resource()
-                        .resource(function)
-                        .set_tags(Some(tags.clone().into_iter().collect()))
-                        .send(),
-                )
-                .await?;
-            }
-            Action::UntagFunction { keys } => {
-                let function = self.function_arn()?;
-                aws.write_call(
-                    "lambda:UntagResource",
-                    self.fname(),
-                    aws.lambda
-                        .untag_resource()
-                        .resource(function)
-                        .set_tag_keys(Some(keys.clone()))
-                        .send(),
-                )
-                .await?;
-            }
-            Action::PutConcurrency(n) => {
-                aws.write_call(
-                    "lambda:PutFunctionConcurrency",
-                    self.fname(),
-                    aws.lambda
-                        .put_function_concurrency()
-                        .function_name(&t.function_name)
-                        .reserved_concurrent_executions(*n)
-                        .send(),
-                )
-                .await?;
-            }
-            Action::DeleteConcurrency => {
-                aws.write_call(
-                    "lambda:DeleteFunctionConcurrency",
-                    self.fname(),
-                    aws.lambda
-                        .delete_function_concurrency()
-                        .function_name(&t.function_name)
-                        .send(),
-                )
-                .await?;
-            }
+            Action::TagFunction { tags } => self.tag_function(tags).await?,
+            Action::UntagFunction { keys } => self.untag_function(keys).await?,
+            Action::PutConcurrency(n) => self.put_concurrency(*n).await?,
+            Action::DeleteConcurrency => self.delete_concurrency().await?,
             Action::DeleteStage { name } => {
                 let api = self.api_id()?;
                 found(
@@ -476,116 +393,6 @@ impl<'a> Apply<'a> {
         Ok(())
     }
 
-    async fn create_function(&mut self) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let t = self.target;
-        let role = self
-            .role_arn
-            .clone()
-            .ok_or_else(|| DeployError::Inconsistent("the role's ARN is not known".into()))?;
-        let upload = Upload::start(t.zip.len());
-        // A role IAM has just created can take seconds to be assumable by
-        // Lambda; it says so with this InvalidParameterValueException.
-        let mut delay = Duration::from_secs(2);
-        let out = loop {
-            let result = aws
-                .write_call(
-                    "lambda:CreateFunction",
-                    self.fname(),
-                    aws.lambda
-                        .create_function()
-                        .function_name(&t.function_name)
-                        .runtime(Runtime::Providedal2023)
-                        .handler(HANDLER)
-                        .role(&role)
-                        .code(
-                            FunctionCode::builder()
-                                .zip_file(Blob::new(t.zip.clone()))
-                                .build(),
-                        )
-                        .architectures(t.function.architecture.as_str().into())
-                        .memory_size(t.function.memory_mb)
-                        .timeout(t.function.timeout_secs)
-                        .environment(environment(t))
-                        .description(function_description(&t.app_name, &t.stage))
-                        .set_tags(Some(t.tags.clone().into_iter().collect()))
-                        .send(),
-                )
-                .await;
-            match result {
-                Err(AwsError::Call { ref message, .. })
-                    if message.contains("cannot be assumed") && delay < Duration::from_secs(40) =>
-                {
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                }
-                other => break other,
-            }
-        };
-        upload.finish();
-        let out = out?;
-        let arn = out.function_arn.unwrap_or_default();
-        if self.account.is_none() {
-            self.account = account_of(&arn).map(str::to_owned);
-        }
-        self.function_arn = Some(arn.clone());
-        self.state.function = Some(FunctionRecord {
-            name: t.function_name.clone(),
-            arn,
-        });
-        self.function_updating = true;
-        self.save()
-    }
-
-    /// Lambda refuses an update while the last one is in progress
-    /// (ResourceConflictException): wait until it is done.
-    pub async fn wait_function(&mut self) -> Result<(), DeployError> {
-        if !self.function_updating {
-            return Ok(());
-        }
-        for _ in 0..60 {
-            let config = self
-                .aws
-                .read_call(
-                    "lambda:GetFunctionConfiguration",
-                    self.fname(),
-                    self.aws
-                        .lambda
-                        .get_function_configuration()
-                        .function_name(&self.target.function_name)
-                        .send(),
-                )
-                .await?;
-            let failed = config
-                .state
-                .as_ref()
-                .is_some_and(|s| s.as_str() == "Failed")
-                || config
-                    .last_update_status
-                    .as_ref()
-                    .is_some_and(|s| s.as_str() == "Failed");
-            if failed {
-                let reason = config
-                    .last_update_status_reason
-                    .or(config.state_reason)
-                    .unwrap_or_else(|| "no reason given".into());
-                return Err(DeployError::Inconsistent(format!(
-                    "Lambda could not make function {} ready: {reason}",
-                    self.target.function_name
-                )));
-            }
-            if !function_busy(config.state.as_ref(), config.last_update_status.as_ref()) {
-                self.function_updating = false;
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        Err(DeployError::Inconsistent(format!(
-            "function {} is still updating after a minute",
-            self.target.function_name
-        )))
-    }
-
     async fn put_method(
         &mut self,
         path: &str,
@@ -722,12 +529,6 @@ impl<'a> Apply<'a> {
     }
 }
 
-fn environment(t: &Target) -> Environment {
-    Environment::builder()
-        .set_variables(Some(t.function.environment.clone().into_iter().collect()))
-        .build()
-}
-
 /// "create role x" → "Creating role x".
 pub fn sentence(description: &str) -> String {
     let (verb, rest) = description.split_once(' ').unwrap_or((description, ""));
@@ -738,28 +539,4 @@ pub fn sentence(description: &str) -> String {
         other => other,
     };
     format!("{ing} {rest}")
-}
-
-/// A spinner while the code uploads, when stderr is a terminal.
-struct Upload(Option<indicatif::ProgressBar>);
-
-impl Upload {
-    fn start(bytes: usize) -> Upload {
-        if !std::io::stderr().is_terminal() {
-            return Upload(None);
-        }
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message(format!(
-            "uploading bootstrap.zip ({})",
-            indicatif::HumanBytes(bytes as u64)
-        ));
-        bar.enable_steady_tick(Duration::from_millis(100));
-        Upload(Some(bar))
-    }
-
-    fn finish(self) {
-        if let Some(bar) = self.0 {
-            bar.finish_and_clear();
-        }
-    }
 }

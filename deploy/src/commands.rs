@@ -12,8 +12,9 @@ use serde_json::Value;
 use crate::DeployError;
 use crate::apply::Apply;
 use crate::aws::{Aws, found};
-use crate::observe::{Observed, function_is_ours, log_group_name, observe};
+use crate::observe::{Observed, log_group_name, observe};
 use crate::plan::{Described, Kind, Names, plan};
+use crate::resources::function::{self, function_is_ours};
 use crate::resources::{goblet_tags, role, tagged_for};
 use crate::state::{Deployed, state_path};
 use crate::target::{RoleTarget, Target};
@@ -378,7 +379,7 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
         });
     }
     if state.function.is_none()
-        && let Some(function) = crate::observe::observe_function(aws, &name).await?
+        && let Some(function) = function::observe_function(aws, &name).await?
         && function_is_ours(&function, &state.app_name, &state.stage)
     {
         state.function = Some(crate::state::FunctionRecord {

@@ -8,10 +8,11 @@ use aws_sdk_apigateway::types::IntegrationType;
 use serde_json::Value;
 
 use crate::aws::{Aws, AwsError, found};
+pub use crate::resources::function::FunctionObs;
 pub use crate::resources::role::RoleObs;
-use crate::resources::{goblet_tags, role};
+use crate::resources::{function, goblet_tags, role};
 use crate::state::Deployed;
-use crate::target::{FunctionSettings, PERMISSION_SID, RoleTarget, Target};
+use crate::target::{PERMISSION_SID, RoleTarget, Target};
 
 #[derive(Debug, Default)]
 pub struct Observed {
@@ -22,22 +23,6 @@ pub struct Observed {
     /// goblet's invoke permission: its `SourceArn`.
     pub permission: Option<Option<String>>,
     pub api: Option<ApiObs>,
-}
-
-#[derive(Debug)]
-pub struct FunctionObs {
-    pub arn: String,
-    pub description: String,
-    pub code_sha256: String,
-    pub runtime: String,
-    pub handler: String,
-    pub role: String,
-    pub settings: FunctionSettings,
-    pub tags: BTreeMap<String, String>,
-    pub reserved_concurrency: Option<i32>,
-    /// Lambda is still creating or updating it (a deploy killed mid-update):
-    /// the next update must wait, or Lambda refuses it.
-    pub busy: bool,
 }
 
 #[derive(Debug)]
@@ -86,7 +71,7 @@ pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Obs
     if let RoleTarget::Managed { name, .. } = &target.role {
         out.role = role::observe_role(aws, name).await?;
     }
-    out.function = observe_function(aws, &target.function_name).await?;
+    out.function = function::observe_function(aws, &target.function_name).await?;
     if out.function.is_some() {
         out.permission = Some(observe_permission(aws, &target.function_name).await?);
     }
@@ -96,22 +81,6 @@ pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Obs
     let api_id = state.rest_api.as_ref().map(|r| r.id.as_str());
     out.api = observe_api(aws, target, api_id).await?;
     Ok(out)
-}
-
-/// Lambda is still creating the function or applying an update to it, and
-/// refuses another update until it is done (ResourceConflictException).
-pub fn function_busy(
-    state: Option<&aws_sdk_lambda::types::State>,
-    update: Option<&aws_sdk_lambda::types::LastUpdateStatus>,
-) -> bool {
-    state.is_some_and(|s| s.as_str() == "Pending")
-        || update.is_some_and(|u| u.as_str() == "InProgress")
-}
-
-/// Whether goblet made this function for this app and stage.
-pub fn function_is_ours(function: &FunctionObs, app: &str, stage: &str) -> bool {
-    goblet_tags(&function.tags, app, stage)
-        || function.description == crate::target::function_description(app, stage)
 }
 
 /// The id of the REST API goblet made for this app and stage.
@@ -179,53 +148,6 @@ async fn find_api(
 
 pub fn log_group_name(function_name: &str) -> String {
     format!("/aws/lambda/{function_name}")
-}
-
-pub async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionObs>, AwsError> {
-    let got = found(
-        aws.read_call(
-            "lambda:GetFunction",
-            format!("function {name}"),
-            aws.lambda.get_function().function_name(name).send(),
-        )
-        .await,
-    )?;
-    let Some(got) = got else { return Ok(None) };
-    let Some(config) = got.configuration else {
-        return Ok(None);
-    };
-    Ok(Some(FunctionObs {
-        description: config.description.clone().unwrap_or_default(),
-        busy: function_busy(config.state.as_ref(), config.last_update_status.as_ref()),
-        arn: config.function_arn.unwrap_or_default(),
-        code_sha256: config.code_sha256.unwrap_or_default(),
-        runtime: config
-            .runtime
-            .map(|r| r.as_str().to_owned())
-            .unwrap_or_default(),
-        handler: config.handler.unwrap_or_default(),
-        role: config.role.unwrap_or_default(),
-        settings: FunctionSettings {
-            architecture: config
-                .architectures
-                .unwrap_or_default()
-                .first()
-                .map(|a| a.as_str().to_owned())
-                .unwrap_or_else(|| "x86_64".to_owned()),
-            memory_mb: config.memory_size.unwrap_or(128),
-            timeout_secs: config.timeout.unwrap_or(3),
-            environment: config
-                .environment
-                .and_then(|e| e.variables)
-                .unwrap_or_default()
-                .into_iter()
-                .collect(),
-        },
-        tags: got.tags.unwrap_or_default().into_iter().collect(),
-        reserved_concurrency: got
-            .concurrency
-            .and_then(|c| c.reserved_concurrent_executions),
-    }))
 }
 
 /// goblet's statement in the function's resource policy: `Some(source_arn)`.

@@ -8,11 +8,9 @@ use serde::Serialize;
 
 use crate::observe::{IntegrationObs, MethodObs, Observed};
 pub use crate::resources::role::role_to_retire;
-use crate::resources::{role, tag_changes, tag_list};
+use crate::resources::{function, role, tag_list};
 use crate::state::Deployed;
-use crate::target::{
-    HANDLER, Integration, MethodTarget, RUNTIME, Target, account_of, proxy_uri, source_arn,
-};
+use crate::target::{Integration, MethodTarget, Target, account_of, proxy_uri, source_arn};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -276,72 +274,11 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
 
     actions.extend(role::plan(target, observed.role.as_ref()));
 
-    // The function.
-    match &observed.function {
-        None => {
-            actions.push(Action::CreateFunction);
-            if let Some(c) = target.reserved_concurrency {
-                actions.push(Action::PutConcurrency(c));
-            }
-        }
-        Some(function) => {
-            if function.code_sha256 != target.zip_sha256 {
-                actions.push(Action::UpdateFunctionCode);
-            }
-            let mut changes = Vec::new();
-            let (old, new) = (&function.settings, &target.function);
-            let mut change = |what: &str, old: String, new: String| {
-                if old != new {
-                    changes.push(format!("{what} {old} → {new}"));
-                }
-            };
-            change("runtime", function.runtime.clone(), RUNTIME.to_owned());
-            change("handler", function.handler.clone(), HANDLER.to_owned());
-            if let Some(arn) = &role_arn {
-                change("role", function.role.clone(), arn.clone());
-            }
-            change(
-                "memory",
-                old.memory_mb.to_string(),
-                new.memory_mb.to_string(),
-            );
-            change(
-                "timeout",
-                old.timeout_secs.to_string(),
-                new.timeout_secs.to_string(),
-            );
-            if old.environment != new.environment {
-                let keys =
-                    |m: &BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>().join(",");
-                changes.push(format!(
-                    "environment [{}] → [{}]",
-                    keys(&old.environment),
-                    keys(&new.environment)
-                ));
-            }
-            if old.architecture != new.architecture {
-                // The architecture is set with the code (UpdateFunctionCode).
-                if !actions.contains(&Action::UpdateFunctionCode) {
-                    actions.push(Action::UpdateFunctionCode);
-                }
-            }
-            if !changes.is_empty() {
-                actions.push(Action::UpdateFunctionConfiguration { changes });
-            }
-            let (tags, keys) = tag_changes(&function.tags, &target.tags);
-            if !tags.is_empty() {
-                actions.push(Action::TagFunction { tags });
-            }
-            if !keys.is_empty() {
-                actions.push(Action::UntagFunction { keys });
-            }
-            match (function.reserved_concurrency, target.reserved_concurrency) {
-                (old, Some(new)) if old != Some(new) => actions.push(Action::PutConcurrency(new)),
-                (Some(_), None) => actions.push(Action::DeleteConcurrency),
-                _ => {}
-            }
-        }
-    }
+    actions.extend(function::plan(
+        target,
+        observed.function.as_ref(),
+        role_arn.as_deref(),
+    ));
 
     // The log group, when a retention is configured.
     if let Some(days) = target.log_retention_days {
@@ -532,7 +469,7 @@ mod tests {
     use crate::observe::{ApiObs, FunctionObs, ResourceObs, RoleObs};
     use crate::state::RoleRecord;
     use crate::target::FunctionSettings;
-    use crate::target::RoleTarget;
+    use crate::target::{HANDLER, RUNTIME, RoleTarget};
     use goblet_core::{AuthorizationType, Manifest, Method, Route};
     use serde_json::json;
 
