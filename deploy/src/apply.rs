@@ -9,13 +9,13 @@ use aws_sdk_apigateway::types::{
 
 use crate::DeployError;
 use crate::aws::{Aws, found};
-use crate::observe::{Observed, log_group_name};
+use crate::observe::Observed;
 use crate::plan::{Action, Described, Names};
 use crate::resources::role;
 use crate::state::{Deployed, FunctionRecord, RestApiRecord, RoleRecord};
 use crate::target::{
     Integration, MOCK_REQUEST_TEMPLATE, MethodTarget, PERMISSION_SID, RoleTarget, Target,
-    cors_mock_headers, function_description, proxy_uri, source_arn,
+    cors_mock_headers, function_description, proxy_uri,
 };
 
 /// Everything applying needs, and the ids it learns as it goes.
@@ -192,53 +192,9 @@ impl<'a> Apply<'a> {
                 .await?;
             }
             Action::DeleteRole { name } => self.delete_retired_role(name).await?,
-            Action::CreateLogGroup => {
-                let name = log_group_name(&t.function_name);
-                let created = aws
-                    .write_call(
-                        "logs:CreateLogGroup",
-                        format!("log group {name}"),
-                        aws.logs.create_log_group().log_group_name(&name).send(),
-                    )
-                    .await;
-                match created {
-                    Err(e) if e.code() != Some("ResourceAlreadyExistsException") => {
-                        return Err(e.into());
-                    }
-                    _ => {}
-                }
-                self.state.log_group = Some(name);
-                self.save()?;
-            }
-            Action::PutRetention { new, .. } => {
-                let name = log_group_name(&t.function_name);
-                aws.write_call(
-                    "logs:PutRetentionPolicy",
-                    format!("log group {name}"),
-                    aws.logs
-                        .put_retention_policy()
-                        .log_group_name(&name)
-                        .retention_in_days(*new)
-                        .send(),
-                )
-                .await?;
-                if self.state.log_group.is_none() {
-                    self.state.log_group = Some(name);
-                    self.save()?;
-                }
-            }
-            Action::DeleteRetention { .. } => {
-                let name = log_group_name(&t.function_name);
-                aws.write_call(
-                    "logs:DeleteRetentionPolicy",
-                    format!("log group {name}"),
-                    aws.logs
-                        .delete_retention_policy()
-                        .log_group_name(&name)
-                        .send(),
-                )
-                .await?;
-            }
+            Action::CreateLogGroup => self.create_log_group().await?,
+            Action::PutRetention { new, .. } => self.put_retention(*new).await?,
+            Action::DeleteRetention { .. } => self.delete_retention().await?,
             Action::CreateRestApi => {
                 let endpoint = EndpointType::from(t.endpoint_type.as_str());
                 let out = aws
@@ -335,42 +291,7 @@ impl<'a> Apply<'a> {
                 self.put_method(path, method, target).await?;
             }
             Action::DeleteMethod { path, method } => self.delete_method(path, method).await?,
-            Action::AddPermission { replace } => {
-                let function = self.function_arn()?;
-                let account = self.account.clone().ok_or_else(|| {
-                    DeployError::Inconsistent("the account id is not known".into())
-                })?;
-                let api = self.api_id()?;
-                if *replace {
-                    found(
-                        aws.write_call(
-                            "lambda:RemovePermission",
-                            self.fname(),
-                            aws.lambda
-                                .remove_permission()
-                                .function_name(&t.function_name)
-                                .statement_id(PERMISSION_SID)
-                                .send(),
-                        )
-                        .await,
-                    )?;
-                }
-                aws.write_call(
-                    "lambda:AddPermission",
-                    self.fname(),
-                    aws.lambda
-                        .add_permission()
-                        .function_name(function)
-                        .statement_id(PERMISSION_SID)
-                        .action("lambda:InvokeFunction")
-                        .principal("apigateway.amazonaws.com")
-                        .source_arn(source_arn(&aws.region, &account, &api))
-                        .send(),
-                )
-                .await?;
-                self.state.permission = Some(PERMISSION_SID.to_owned());
-                self.save()?;
-            }
+            Action::AddPermission { replace } => self.add_permission(*replace).await?,
             Action::CreateDeployment => {
                 let api = self.api_id()?;
                 let out = aws

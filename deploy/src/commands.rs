@@ -12,9 +12,10 @@ use serde_json::Value;
 use crate::DeployError;
 use crate::apply::Apply;
 use crate::aws::{Aws, found};
-use crate::observe::{Observed, log_group_name, observe};
+use crate::observe::{Observed, observe};
 use crate::plan::{Described, Kind, Names, plan};
 use crate::resources::function::{self, function_is_ours};
+use crate::resources::log_group::{self, log_group_name};
 use crate::resources::{goblet_tags, role, tagged_for};
 use crate::state::{Deployed, state_path};
 use crate::target::{RoleTarget, Target};
@@ -402,9 +403,7 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
     let group = log_group_name(&name);
     if state.log_group.is_none()
         && state.function.is_some()
-        && crate::observe::observe_log_group(aws, &group)
-            .await?
-            .is_some()
+        && log_group::observe_log_group(aws, &group).await?.is_some()
     {
         state.log_group = Some(group);
     }

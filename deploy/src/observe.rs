@@ -5,14 +5,13 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_apigateway::types::IntegrationType;
-use serde_json::Value;
 
-use crate::aws::{Aws, AwsError, found};
+use crate::aws::{Aws, AwsError};
 pub use crate::resources::function::FunctionObs;
 pub use crate::resources::role::RoleObs;
-use crate::resources::{function, goblet_tags, role};
+use crate::resources::{function, goblet_tags, log_group, permission, role};
 use crate::state::Deployed;
-use crate::target::{PERMISSION_SID, RoleTarget, Target};
+use crate::target::{RoleTarget, Target};
 
 #[derive(Debug, Default)]
 pub struct Observed {
@@ -73,10 +72,12 @@ pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Obs
     }
     out.function = function::observe_function(aws, &target.function_name).await?;
     if out.function.is_some() {
-        out.permission = Some(observe_permission(aws, &target.function_name).await?);
+        out.permission = Some(permission::observe_permission(aws, &target.function_name).await?);
     }
     if target.log_retention_days.is_some() || state.log_group.is_some() {
-        out.log_group = observe_log_group(aws, &log_group_name(&target.function_name)).await?;
+        out.log_group =
+            log_group::observe_log_group(aws, &log_group::log_group_name(&target.function_name))
+                .await?;
     }
     let api_id = state.rest_api.as_ref().map(|r| r.id.as_str());
     out.api = observe_api(aws, target, api_id).await?;
@@ -144,61 +145,6 @@ async fn find_api(
         }
     }
     Ok(chosen)
-}
-
-pub fn log_group_name(function_name: &str) -> String {
-    format!("/aws/lambda/{function_name}")
-}
-
-/// goblet's statement in the function's resource policy: `Some(source_arn)`.
-async fn observe_permission(aws: &Aws, function: &str) -> Result<Option<String>, AwsError> {
-    let policy = found(
-        aws.read_call(
-            "lambda:GetPolicy",
-            format!("function {function}"),
-            aws.lambda.get_policy().function_name(function).send(),
-        )
-        .await,
-    )?;
-    let Some(policy) = policy.and_then(|p| p.policy) else {
-        return Ok(None);
-    };
-    let Ok(policy) = serde_json::from_str::<Value>(&policy) else {
-        return Ok(None);
-    };
-    let statements = match &policy["Statement"] {
-        Value::Array(items) => items.clone(),
-        one @ Value::Object(_) => vec![one.clone()],
-        _ => vec![],
-    };
-    Ok(statements
-        .iter()
-        .find(|s| s["Sid"] == PERMISSION_SID)
-        .map(|s| {
-            s["Condition"]["ArnLike"]["AWS:SourceArn"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        }))
-}
-
-pub async fn observe_log_group(aws: &Aws, name: &str) -> Result<Option<Option<i32>>, AwsError> {
-    let got = aws
-        .read_call(
-            "logs:DescribeLogGroups",
-            format!("log group {name}"),
-            aws.logs
-                .describe_log_groups()
-                .log_group_name_prefix(name)
-                .send(),
-        )
-        .await?;
-    Ok(got
-        .log_groups
-        .unwrap_or_default()
-        .into_iter()
-        .find(|g| g.log_group_name.as_deref() == Some(name))
-        .map(|g| g.retention_in_days))
 }
 
 /// The REST API: the recorded one, else the one named and tagged for this stage.

@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use crate::observe::{IntegrationObs, MethodObs, Observed};
 pub use crate::resources::role::role_to_retire;
-use crate::resources::{function, role, tag_list};
+use crate::resources::{function, log_group, permission, role, tag_list};
 use crate::state::Deployed;
-use crate::target::{Integration, MethodTarget, Target, account_of, proxy_uri, source_arn};
+use crate::target::{Integration, MethodTarget, Target, account_of, proxy_uri};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -280,22 +280,7 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         role_arn.as_deref(),
     ));
 
-    // The log group, when a retention is configured.
-    if let Some(days) = target.log_retention_days {
-        match observed.log_group {
-            None => {
-                actions.push(Action::CreateLogGroup);
-                actions.push(Action::PutRetention {
-                    old: None,
-                    new: days,
-                });
-            }
-            Some(old) if old != Some(days) => actions.push(Action::PutRetention { old, new: days }),
-            Some(_) => {}
-        }
-    } else if let Some(Some(old)) = observed.log_group {
-        actions.push(Action::DeleteRetention { old });
-    }
+    actions.extend(log_group::plan(target, observed.log_group));
 
     // The REST API.
     let function_arn = observed
@@ -385,18 +370,12 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
             }
         }
     }
-    // The permission for API Gateway to invoke the function.
-    let wanted_source = match (&observed.api, &account) {
-        (Some(api), Some(account)) => Some(source_arn(region, account, &api.id)),
-        _ => None,
-    };
-    match &observed.permission {
-        None | Some(None) => actions.push(Action::AddPermission { replace: false }),
-        Some(Some(current)) if Some(current) != wanted_source.as_ref() => {
-            actions.push(Action::AddPermission { replace: true })
-        }
-        Some(Some(_)) => {}
-    }
+    actions.extend(permission::plan(
+        observed.permission.as_ref(),
+        observed.api.as_ref().map(|a| a.id.as_str()),
+        account.as_deref(),
+        region,
+    ));
 
     // A deployment publishes API changes, including those of a killed deploy.
     let stage_missing = observed
@@ -469,7 +448,7 @@ mod tests {
     use crate::observe::{ApiObs, FunctionObs, ResourceObs, RoleObs};
     use crate::state::RoleRecord;
     use crate::target::FunctionSettings;
-    use crate::target::{HANDLER, RUNTIME, RoleTarget};
+    use crate::target::{HANDLER, RUNTIME, RoleTarget, source_arn};
     use goblet_core::{AuthorizationType, Manifest, Method, Route};
     use serde_json::json;
 
