@@ -1,22 +1,15 @@
 //! Carries out a plan, one AWS call per step, recording what it created.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use aws_sdk_apigateway::types::{
-    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation,
-};
-
 use crate::DeployError;
-use crate::aws::{Aws, found};
+use crate::aws::Aws;
 use crate::observe::Observed;
 use crate::plan::{Action, Described, Names};
 use crate::resources::role;
 use crate::state::{Deployed, FunctionRecord, RestApiRecord, RoleRecord};
-use crate::target::{
-    Integration, MOCK_REQUEST_TEMPLATE, MethodTarget, PERMISSION_SID, RoleTarget, Target,
-    cors_mock_headers, function_description, proxy_uri,
-};
+use crate::target::{PERMISSION_SID, RoleTarget, Target};
 
 /// Everything applying needs, and the ids it learns as it goes.
 pub struct Apply<'a> {
@@ -139,9 +132,8 @@ impl<'a> Apply<'a> {
         self.step(action).await
     }
 
+    /// Carries out one step, through its resource's module.
     async fn step(&mut self, action: &Action) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let t = self.target;
         match action {
             Action::CreateRole => self.create_role().await?,
             Action::UpdateTrustPolicy => self.update_trust_policy().await?,
@@ -157,120 +149,15 @@ impl<'a> Apply<'a> {
             Action::UntagFunction { keys } => self.untag_function(keys).await?,
             Action::PutConcurrency(n) => self.put_concurrency(*n).await?,
             Action::DeleteConcurrency => self.delete_concurrency().await?,
-            Action::DeleteStage { name } => {
-                let api = self.api_id()?;
-                found(
-                    aws.write_call(
-                        "apigateway:DELETE",
-                        format!("stage {name}"),
-                        aws.apigateway
-                            .delete_stage()
-                            .rest_api_id(&api)
-                            .stage_name(name)
-                            .send(),
-                    )
-                    .await,
-                )?;
-            }
-            Action::ChangeEndpointType { old, new } => {
-                let api = self.api_id()?;
-                aws.write_call(
-                    "apigateway:PATCH",
-                    format!("REST API {api}"),
-                    aws.apigateway
-                        .update_rest_api()
-                        .rest_api_id(&api)
-                        .patch_operations(
-                            PatchOperation::builder()
-                                .op(Op::Replace)
-                                .path(format!("/endpointConfiguration/types/{old}"))
-                                .value(new)
-                                .build(),
-                        )
-                        .send(),
-                )
-                .await?;
-            }
+            Action::DeleteStage { name } => self.delete_stage(name).await?,
+            Action::ChangeEndpointType { old, new } => self.change_endpoint_type(old, new).await?,
             Action::DeleteRole { name } => self.delete_retired_role(name).await?,
             Action::CreateLogGroup => self.create_log_group().await?,
             Action::PutRetention { new, .. } => self.put_retention(*new).await?,
             Action::DeleteRetention { .. } => self.delete_retention().await?,
-            Action::CreateRestApi => {
-                let endpoint = EndpointType::from(t.endpoint_type.as_str());
-                let out = aws
-                    .write_call(
-                        "apigateway:POST",
-                        format!("create REST API {}", t.api_name),
-                        aws.apigateway
-                            .create_rest_api()
-                            .name(&t.api_name)
-                            .description(function_description(&t.app_name, &t.stage))
-                            .endpoint_configuration(
-                                EndpointConfiguration::builder().types(endpoint).build(),
-                            )
-                            .set_tags(Some(t.tags.clone().into_iter().collect()))
-                            .send(),
-                    )
-                    .await?;
-                let id = out.id.unwrap_or_default();
-                self.state.rest_api = Some(RestApiRecord {
-                    id: id.clone(),
-                    name: t.api_name.clone(),
-                });
-                self.save()?;
-                if let Some(root) = out.root_resource_id {
-                    self.resource_ids.insert("/".to_owned(), root);
-                }
-                self.api_id = Some(id);
-            }
-            Action::CreateResource { path } => {
-                let api = self.api_id()?;
-                if path == "/" {
-                    // Every REST API has its root; CreateRestApi reports its id.
-                    if !self.resource_ids.contains_key("/") {
-                        return Err(DeployError::Inconsistent(format!(
-                            "REST API {api} has no root resource"
-                        )));
-                    }
-                    return Ok(());
-                }
-                let (parent, part) = path.rsplit_once('/').expect("paths start with /");
-                let parent = if parent.is_empty() { "/" } else { parent };
-                let parent_id = self.resource_ids.get(parent).cloned().ok_or_else(|| {
-                    DeployError::Inconsistent(format!("no resource {parent} for {path}"))
-                })?;
-                let out = aws
-                    .write_call(
-                        "apigateway:POST",
-                        format!("create resource {path}"),
-                        aws.apigateway
-                            .create_resource()
-                            .rest_api_id(&api)
-                            .parent_id(parent_id)
-                            .path_part(part)
-                            .send(),
-                    )
-                    .await?;
-                self.resource_ids
-                    .insert(path.clone(), out.id.unwrap_or_default());
-            }
-            Action::DeleteResource { path, .. } => {
-                let api = self.api_id()?;
-                let id = self.resource_id(path)?;
-                found(
-                    aws.write_call(
-                        "apigateway:DELETE",
-                        format!("delete resource {path}"),
-                        aws.apigateway
-                            .delete_resource()
-                            .rest_api_id(&api)
-                            .resource_id(id)
-                            .send(),
-                    )
-                    .await,
-                )?;
-                self.resource_ids.remove(path);
-            }
+            Action::CreateRestApi => self.create_rest_api().await?,
+            Action::CreateResource { path } => self.create_resource(path).await?,
+            Action::DeleteResource { path, .. } => self.delete_resource(path).await?,
             Action::PutMethod {
                 path,
                 method,
@@ -281,148 +168,11 @@ impl<'a> Apply<'a> {
                 method,
                 target,
                 ..
-            } => {
-                // API Gateway's update_method/update_integration (PATCH) would do
-                // this in place, but moto lacks them (500 NotImplemented). Delete +
-                // put + integration works on both, and callers only see the
-                // method change at the next deployment, so it is never half-done
-                // for them.
-                self.delete_method(path, method).await?;
-                self.put_method(path, method, target).await?;
-            }
+            } => self.replace_method(path, method, target).await?,
             Action::DeleteMethod { path, method } => self.delete_method(path, method).await?,
             Action::AddPermission { replace } => self.add_permission(*replace).await?,
-            Action::CreateDeployment => {
-                let api = self.api_id()?;
-                let out = aws
-                    .write_call(
-                        "apigateway:POST",
-                        format!("create deployment to stage {}", t.api_stage),
-                        aws.apigateway
-                            .create_deployment()
-                            .rest_api_id(&api)
-                            .stage_name(&t.api_stage)
-                            .description(format!("goblet deploy of {}", t.app_name))
-                            .send(),
-                    )
-                    .await?;
-                self.state.pending_deployment = false;
-                self.state.deployment_id = out.id;
-                self.save()?;
-            }
+            Action::CreateDeployment => self.create_deployment().await?,
         }
-        Ok(())
-    }
-
-    async fn put_method(
-        &mut self,
-        path: &str,
-        method: &str,
-        target: &MethodTarget,
-    ) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let api = self.api_id()?;
-        let resource = self.resource_id(path)?;
-        let what = format!("{method} {path}");
-        aws.write_call(
-            "apigateway:PUT",
-            format!("put method {what}"),
-            aws.apigateway
-                .put_method()
-                .rest_api_id(&api)
-                .resource_id(&resource)
-                .http_method(method)
-                .authorization_type(&target.authorization_type)
-                .api_key_required(target.api_key_required)
-                .send(),
-        )
-        .await?;
-        match &target.integration {
-            Integration::Proxy => {
-                let uri = proxy_uri(&aws.region, &self.function_arn()?);
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put integration {what}"),
-                    aws.apigateway
-                        .put_integration()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .r#type(IntegrationType::AwsProxy)
-                        .integration_http_method("POST")
-                        .uri(uri)
-                        .send(),
-                )
-                .await?;
-            }
-            Integration::CorsMock { allow_methods } => {
-                let headers = cors_mock_headers(allow_methods);
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put integration {what}"),
-                    aws.apigateway
-                        .put_integration()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .r#type(IntegrationType::Mock)
-                        .request_templates("application/json", MOCK_REQUEST_TEMPLATE)
-                        .send(),
-                )
-                .await?;
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put method response {what}"),
-                    aws.apigateway
-                        .put_method_response()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .status_code("200")
-                        .set_response_parameters(Some(
-                            headers.iter().map(|(k, _)| (k.clone(), false)).collect(),
-                        ))
-                        .send(),
-                )
-                .await?;
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put integration response {what}"),
-                    aws.apigateway
-                        .put_integration_response()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .status_code("200")
-                        .set_response_parameters(Some(
-                            headers.into_iter().collect::<HashMap<_, _>>(),
-                        ))
-                        .send(),
-                )
-                .await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn delete_method(&mut self, path: &str, method: &str) -> Result<(), DeployError> {
-        let api = self.api_id()?;
-        let resource = self.resource_id(path)?;
-        found(
-            self.aws
-                .write_call(
-                    "apigateway:DELETE",
-                    format!("delete method {method} {path}"),
-                    self.aws
-                        .apigateway
-                        .delete_method()
-                        .rest_api_id(&api)
-                        .resource_id(resource)
-                        .http_method(method)
-                        .send(),
-                )
-                .await,
-        )?;
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use crate::observe::{Observed, observe};
 use crate::plan::{Described, Kind, Names, plan};
 use crate::resources::function::{self, function_is_ours};
 use crate::resources::log_group::{self, log_group_name};
-use crate::resources::{goblet_tags, role, tagged_for};
+use crate::resources::{goblet_tags, rest_api, role, tagged_for};
 use crate::state::{Deployed, state_path};
 use crate::target::{RoleTarget, Target};
 
@@ -389,8 +389,7 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
         });
     }
     if state.rest_api.is_none()
-        && let Some(id) =
-            crate::observe::api_named(aws, &name, &state.app_name, &state.stage).await?
+        && let Some(id) = rest_api::api_named(aws, &name, &state.app_name, &state.stage).await?
     {
         state.rest_api = Some(crate::state::RestApiRecord {
             id,

@@ -6,9 +6,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::observe::{IntegrationObs, MethodObs, Observed};
+use crate::observe::Observed;
 pub use crate::resources::role::role_to_retire;
-use crate::resources::{function, log_group, permission, role, tag_list};
+use crate::resources::{function, log_group, permission, rest_api, role, tag_list};
 use crate::state::Deployed;
 use crate::target::{Integration, MethodTarget, Target, account_of, proxy_uri};
 
@@ -263,189 +263,56 @@ pub struct Plan {
     pub account: Option<String>,
 }
 
+/// The steps, in the dependency order AWS needs: the role before the
+/// function (which runs as it), the log group, the REST API (whose
+/// integrations name the function), the permission (whose `SourceArn` names
+/// the API), the deployment after every API change, the stale stages, and
+/// goblet's retired role last, once the function has moved off it.
 pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str) -> Plan {
-    let mut actions = Vec::new();
     let role_arn = role::role_arn(target, observed.role.as_ref());
     let account = role_arn
         .as_deref()
         .and_then(account_of)
         .or_else(|| observed.function.as_ref().and_then(|f| account_of(&f.arn)))
         .map(str::to_owned);
+    let function_arn = function::expected_arn(
+        target,
+        observed.function.as_ref(),
+        account.as_deref(),
+        region,
+    );
+    let uri = function_arn.as_deref().map(|arn| proxy_uri(region, arn));
+    let api = observed.api.as_ref();
 
-    actions.extend(role::plan(target, observed.role.as_ref()));
-
+    let mut actions = role::plan(target, observed.role.as_ref());
     actions.extend(function::plan(
         target,
         observed.function.as_ref(),
         role_arn.as_deref(),
     ));
-
     actions.extend(log_group::plan(target, observed.log_group));
-
-    // The REST API.
-    let function_arn = observed
-        .function
-        .as_ref()
-        .map(|f| f.arn.clone())
-        .or_else(|| account.as_deref().map(|a| target.function_arn(region, a)));
-    let uri = function_arn.as_deref().map(|arn| proxy_uri(region, arn));
-    let empty = BTreeMap::new();
-    let existing = match &observed.api {
-        None => {
-            actions.push(Action::CreateRestApi);
-            &empty
-        }
-        Some(api) => {
-            if let Some(old) = api
-                .endpoint_type
-                .as_ref()
-                .filter(|t| **t != target.endpoint_type)
-            {
-                actions.push(Action::ChangeEndpointType {
-                    old: old.clone(),
-                    new: target.endpoint_type.clone(),
-                });
-            }
-            &api.resources
-        }
-    };
-    let wanted_paths = target.resource_paths();
-    // Resources no route needs, children before their parents, and before
-    // anything is created: API Gateway allows one `{param}` sibling, so
-    // `/users/{id}` must be gone before `/users/{user_id}` can be made. (Real API
-    // Gateway deletes a resource's subtree with it; moto leaves the children
-    // behind, dangling. Leaves first is right on both.)
-    let mut unwanted: Vec<&String> = existing
-        .keys()
-        .filter(|p| !wanted_paths.contains(*p))
-        .collect();
-    unwanted.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
-    for path in unwanted {
-        let methods = existing[path].methods.keys().cloned().collect();
-        actions.push(Action::DeleteResource {
-            path: path.clone(),
-            methods,
-        });
-    }
-
-    for path in &wanted_paths {
-        // The root comes with the REST API.
-        if path != "/" && !existing.contains_key(path) {
-            actions.push(Action::CreateResource { path: path.clone() });
-        }
-    }
-    let wanted_methods = target.methods();
-    // Methods of removed routes, on resources that stay.
-    for (path, resource) in existing {
-        if !wanted_paths.contains(path) {
-            continue;
-        }
-        for method in resource.methods.keys() {
-            if !wanted_methods.contains_key(&(path.clone(), method.clone())) {
-                actions.push(Action::DeleteMethod {
-                    path: path.clone(),
-                    method: method.clone(),
-                });
-            }
-        }
-    }
-    for ((path, method), wanted) in &wanted_methods {
-        let current = existing.get(path).and_then(|r| r.methods.get(method));
-        match current {
-            None => actions.push(Action::PutMethod {
-                path: path.clone(),
-                method: method.clone(),
-                target: wanted.clone(),
-            }),
-            Some(current) => {
-                let changes = method_changes(current, wanted, uri.as_deref());
-                if !changes.is_empty() {
-                    actions.push(Action::ReplaceMethod {
-                        path: path.clone(),
-                        method: method.clone(),
-                        target: wanted.clone(),
-                        changes,
-                    });
-                }
-            }
-        }
-    }
+    actions.extend(rest_api::plan(target, api, uri.as_deref()));
     actions.extend(permission::plan(
         observed.permission.as_ref(),
-        observed.api.as_ref().map(|a| a.id.as_str()),
+        api.map(|a| a.id.as_str()),
         account.as_deref(),
         region,
     ));
-
-    // A deployment publishes API changes, including those of a killed deploy.
-    let stage_missing = observed
-        .api
-        .as_ref()
-        .is_none_or(|a| a.stage_deployment.is_none());
-    if actions.iter().any(Action::changes_api) || stage_missing || state.pending_deployment {
-        actions.push(Action::CreateDeployment);
-    }
-    // goblet owns its REST API: a stage other than the configured one is an
-    // earlier `api_gateway_stage`, still serving the old routes at the old URL.
-    if let Some(api) = &observed.api {
-        for name in &api.other_stages {
-            actions.push(Action::DeleteStage { name: name.clone() });
-        }
-    }
+    // After every API change, so that it publishes them all.
+    let deployment = rest_api::plan_deployment(api, state, &actions);
+    actions.extend(deployment);
+    actions.extend(rest_api::plan_stale_stages(api));
     // goblet's old role last, once the function has moved off it: a failure
     // here (no iam:DeleteRole, say) leaves the new configuration in place.
     actions.extend(role::plan_retired(state, target));
     Plan { actions, account }
 }
 
-/// What differs between a method and its target ("authorizationType NONE → AWS_IAM").
-fn method_changes(current: &MethodObs, wanted: &MethodTarget, uri: Option<&str>) -> Vec<String> {
-    let mut changes = Vec::new();
-    if current.authorization_type != wanted.authorization_type {
-        changes.push(format!(
-            "authorizationType {} → {}",
-            current.authorization_type, wanted.authorization_type
-        ));
-    }
-    if current.api_key_required != wanted.api_key_required {
-        changes.push(format!(
-            "apiKeyRequired {} → {}",
-            current.api_key_required, wanted.api_key_required
-        ));
-    }
-    let integration_ok = match (&current.integration, &wanted.integration) {
-        (
-            IntegrationObs::Proxy {
-                http_method,
-                uri: u,
-            },
-            Integration::Proxy,
-        ) => http_method == "POST" && uri.is_none_or(|wanted| wanted == u),
-        (IntegrationObs::Mock { allow_methods }, Integration::CorsMock { allow_methods: a }) => {
-            allow_methods.as_ref() == Some(a)
-        }
-        _ => false,
-    };
-    if !integration_ok {
-        let now = match &current.integration {
-            IntegrationObs::Missing => "none".to_owned(),
-            IntegrationObs::Proxy { .. } => "AWS_PROXY (other function)".to_owned(),
-            IntegrationObs::Mock { .. } => "MOCK (incomplete or other methods)".to_owned(),
-            IntegrationObs::Other(t) => t.clone(),
-        };
-        let new = match &wanted.integration {
-            Integration::Proxy => "AWS_PROXY".to_owned(),
-            Integration::CorsMock { allow_methods } => format!("MOCK ({allow_methods})"),
-        };
-        changes.push(format!("integration {now} → {new}"));
-    }
-    changes
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::{ApiObs, FunctionObs, ResourceObs, RoleObs};
+    use crate::observe::{ApiObs, FunctionObs, IntegrationObs, MethodObs, ResourceObs, RoleObs};
+    use crate::resources::rest_api::method_changes;
     use crate::state::RoleRecord;
     use crate::target::FunctionSettings;
     use crate::target::{HANDLER, RUNTIME, RoleTarget, source_arn};

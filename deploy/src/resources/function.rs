@@ -97,6 +97,19 @@ pub fn function_is_ours(function: &FunctionObs, app: &str, stage: &str) -> bool 
         || function.description == function_description(app, stage)
 }
 
+/// The function's ARN: the one that exists, else the one it will have in
+/// `account` (when known).
+pub fn expected_arn(
+    target: &Target,
+    observed: Option<&FunctionObs>,
+    account: Option<&str>,
+    region: &str,
+) -> Option<String> {
+    observed
+        .map(|f| f.arn.clone())
+        .or_else(|| account.map(|a| target.function_arn(region, a)))
+}
+
 // Plan.
 
 /// The function: created (with its reserved concurrency), or its code,

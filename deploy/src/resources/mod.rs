@@ -11,6 +11,7 @@ use crate::target::{TAG_APP, TAG_STAGE, Target};
 pub mod function;
 pub mod log_group;
 pub mod permission;
+pub mod rest_api;
 pub mod role;
 
 /// Whether goblet made this resource for `target`: it carries goblet's tags.
