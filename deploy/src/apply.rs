@@ -135,45 +135,49 @@ impl<'a> Apply<'a> {
     /// Carries out one step, through its resource's module.
     async fn step(&mut self, action: &Action) -> Result<(), DeployError> {
         match action {
-            Action::CreateRole => self.create_role().await?,
-            Action::UpdateTrustPolicy => self.update_trust_policy().await?,
-            Action::PutRolePolicy { .. } => self.put_role_policy().await?,
-            Action::CreateFunction => self.create_function().await?,
-            Action::UpdateFunctionCode => self.update_function_code().await?,
+            // resources/role.rs
+            Action::CreateRole => self.create_role().await,
+            Action::UpdateTrustPolicy => self.update_trust_policy().await,
+            Action::PutRolePolicy { .. } => self.put_role_policy().await,
+            Action::TagRole { tags } => self.tag_role(tags).await,
+            Action::UntagRole { keys } => self.untag_role(keys).await,
+            Action::DeleteRole { name } => self.delete_retired_role(name).await,
+            // resources/function.rs
+            Action::CreateFunction => self.create_function().await,
+            Action::UpdateFunctionCode => self.update_function_code().await,
             Action::UpdateFunctionConfiguration { .. } => {
-                self.update_function_configuration().await?
+                self.update_function_configuration().await
             }
-            Action::TagRole { tags } => self.tag_role(tags).await?,
-            Action::UntagRole { keys } => self.untag_role(keys).await?,
-            Action::TagFunction { tags } => self.tag_function(tags).await?,
-            Action::UntagFunction { keys } => self.untag_function(keys).await?,
-            Action::PutConcurrency(n) => self.put_concurrency(*n).await?,
-            Action::DeleteConcurrency => self.delete_concurrency().await?,
-            Action::DeleteStage { name } => self.delete_stage(name).await?,
-            Action::ChangeEndpointType { old, new } => self.change_endpoint_type(old, new).await?,
-            Action::DeleteRole { name } => self.delete_retired_role(name).await?,
-            Action::CreateLogGroup => self.create_log_group().await?,
-            Action::PutRetention { new, .. } => self.put_retention(*new).await?,
-            Action::DeleteRetention { .. } => self.delete_retention().await?,
-            Action::CreateRestApi => self.create_rest_api().await?,
-            Action::CreateResource { path } => self.create_resource(path).await?,
-            Action::DeleteResource { path, .. } => self.delete_resource(path).await?,
+            Action::TagFunction { tags } => self.tag_function(tags).await,
+            Action::UntagFunction { keys } => self.untag_function(keys).await,
+            Action::PutConcurrency(n) => self.put_concurrency(*n).await,
+            Action::DeleteConcurrency => self.delete_concurrency().await,
+            // resources/log_group.rs
+            Action::CreateLogGroup => self.create_log_group().await,
+            Action::PutRetention { new, .. } => self.put_retention(*new).await,
+            Action::DeleteRetention { .. } => self.delete_retention().await,
+            // resources/rest_api.rs
+            Action::CreateRestApi => self.create_rest_api().await,
+            Action::ChangeEndpointType { old, new } => self.change_endpoint_type(old, new).await,
+            Action::CreateResource { path } => self.create_resource(path).await,
+            Action::DeleteResource { path, .. } => self.delete_resource(path).await,
             Action::PutMethod {
                 path,
                 method,
                 target,
-            } => self.put_method(path, method, target).await?,
+            } => self.put_method(path, method, target).await,
             Action::ReplaceMethod {
                 path,
                 method,
                 target,
                 ..
-            } => self.replace_method(path, method, target).await?,
-            Action::DeleteMethod { path, method } => self.delete_method(path, method).await?,
-            Action::AddPermission { replace } => self.add_permission(*replace).await?,
-            Action::CreateDeployment => self.create_deployment().await?,
+            } => self.replace_method(path, method, target).await,
+            Action::DeleteMethod { path, method } => self.delete_method(path, method).await,
+            Action::CreateDeployment => self.create_deployment().await,
+            Action::DeleteStage { name } => self.delete_stage(name).await,
+            // resources/permission.rs
+            Action::AddPermission { replace } => self.add_permission(*replace).await,
         }
-        Ok(())
     }
 
     pub(crate) fn fname(&self) -> String {
