@@ -8,8 +8,8 @@ use crate::aws::Aws;
 use crate::observe::Observed;
 use crate::plan::{Action, Described, Names};
 use crate::resources::role;
-use crate::state::{Deployed, FunctionRecord, RestApiRecord, RoleRecord};
-use crate::target::{PERMISSION_SID, RoleTarget, Target};
+use crate::state::{Deployed, FunctionRecord, RestApiRecord};
+use crate::target::{PERMISSION_SID, Target};
 
 /// Everything applying needs, and the ids it learns as it goes.
 pub struct Apply<'a> {
@@ -74,23 +74,7 @@ impl<'a> Apply<'a> {
         // use is no longer retired.
         self.state.retired_role = role::role_to_retire(&self.state, self.target).cloned();
         if let Some(arn) = &self.role_arn {
-            let (name, managed) = match &self.target.role {
-                RoleTarget::Managed { name, .. } => (name.clone(), true),
-                // Still goblet's (and deleted with the stage) when
-                // `iam_role_arn` names the role goblet made.
-                RoleTarget::Existing { arn } => (
-                    arn.rsplit('/').next().unwrap_or(arn).to_owned(),
-                    self.state
-                        .role
-                        .as_ref()
-                        .is_some_and(|r| r.managed && r.arn == *arn),
-                ),
-            };
-            self.state.role = Some(RoleRecord {
-                name,
-                arn: arn.clone(),
-                managed,
-            });
+            self.state.role = Some(role::record(self.target, &self.state, arn));
         }
         if let Some(arn) = &self.function_arn {
             self.state.function = Some(FunctionRecord {

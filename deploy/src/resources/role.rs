@@ -81,6 +81,27 @@ pub fn role_arn(target: &Target, observed: Option<&RoleObs>) -> Option<String> {
     }
 }
 
+/// The record of the role the stage runs as (`arn`, found or created).
+pub fn record(target: &Target, state: &Deployed, arn: &str) -> RoleRecord {
+    let (name, managed) = match &target.role {
+        RoleTarget::Managed { name, .. } => (name.clone(), true),
+        // Still goblet's (and deleted with the stage) when
+        // `iam_role_arn` names the role goblet made.
+        RoleTarget::Existing { arn } => (
+            arn.rsplit('/').next().unwrap_or(arn).to_owned(),
+            state
+                .role
+                .as_ref()
+                .is_some_and(|r| r.managed && r.arn == *arn),
+        ),
+    };
+    RoleRecord {
+        name,
+        arn: arn.to_owned(),
+        managed,
+    }
+}
+
 // Plan.
 
 /// goblet's role: created with its policy, or its trust policy, policy and
