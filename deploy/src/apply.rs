@@ -1,25 +1,15 @@
 //! Carries out a plan, one AWS call per step, recording what it created.
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::IsTerminal;
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
-
-use aws_sdk_apigateway::types::{
-    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation,
-};
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 
 use crate::DeployError;
-use crate::aws::{Aws, AwsError, found};
-use crate::observe::{Observed, function_busy, log_group_name};
+use crate::aws::Aws;
+use crate::observe::Observed;
 use crate::plan::{Action, Described, Names};
-use crate::state::{Deployed, FunctionRecord, RestApiRecord, RoleRecord};
-use crate::target::{
-    HANDLER, Integration, MOCK_REQUEST_TEMPLATE, MethodTarget, PERMISSION_SID, RoleTarget, Target,
-    account_of, cors_mock_headers, function_description, proxy_uri, source_arn,
-};
+use crate::resources::role;
+use crate::state::{Deployed, FunctionRecord, RestApiRecord};
+use crate::target::{PERMISSION_SID, Target};
 
 /// Everything applying needs, and the ids it learns as it goes.
 pub struct Apply<'a> {
@@ -34,9 +24,9 @@ pub struct Apply<'a> {
     pub api_id: Option<String>,
     pub resource_ids: BTreeMap<String, String>,
     /// goblet's invoke permission is already on the function.
-    permission_found: bool,
+    pub(crate) permission_found: bool,
     /// A function update is under way: wait before the next one.
-    function_updating: bool,
+    pub(crate) function_updating: bool,
     /// Print one line per action on stderr.
     pub progress: bool,
 }
@@ -51,10 +41,7 @@ impl<'a> Apply<'a> {
         state_path: &'a Path,
         account: Option<String>,
     ) -> Apply<'a> {
-        let role_arn = match &target.role {
-            RoleTarget::Existing { arn } => Some(arn.clone()),
-            RoleTarget::Managed { .. } => observed.role.as_ref().map(|r| r.arn.clone()),
-        };
+        let role_arn = role::role_arn(target, observed.role.as_ref());
         let api = observed.api.as_ref();
         Apply {
             aws,
@@ -85,25 +72,9 @@ impl<'a> Apply<'a> {
         let before = self.state.clone();
         // goblet's old role stays on record until it is deleted; one back in
         // use is no longer retired.
-        self.state.retired_role = crate::plan::role_to_retire(&self.state, self.target).cloned();
+        self.state.retired_role = role::role_to_retire(&self.state, self.target).cloned();
         if let Some(arn) = &self.role_arn {
-            let (name, managed) = match &self.target.role {
-                RoleTarget::Managed { name, .. } => (name.clone(), true),
-                // Still goblet's (and deleted with the stage) when
-                // `iam_role_arn` names the role goblet made.
-                RoleTarget::Existing { arn } => (
-                    arn.rsplit('/').next().unwrap_or(arn).to_owned(),
-                    self.state
-                        .role
-                        .as_ref()
-                        .is_some_and(|r| r.managed && r.arn == *arn),
-                ),
-            };
-            self.state.role = Some(RoleRecord {
-                name,
-                arn: arn.clone(),
-                managed,
-            });
+            self.state.role = Some(role::record(self.target, &self.state, arn));
         }
         if let Some(arn) = &self.function_arn {
             self.state.function = Some(FunctionRecord {
@@ -128,7 +99,7 @@ impl<'a> Apply<'a> {
         Ok(())
     }
 
-    fn save(&self) -> Result<(), DeployError> {
+    pub(crate) fn save(&self) -> Result<(), DeployError> {
         self.state
             .save(self.state_path)
             .map_err(|e| DeployError::State(self.state_path.to_owned(), e))
@@ -145,717 +116,76 @@ impl<'a> Apply<'a> {
         self.step(action).await
     }
 
+    /// Carries out one step, through its resource's module.
     async fn step(&mut self, action: &Action) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let t = self.target;
         match action {
-            Action::CreateRole => {
-                let RoleTarget::Managed {
-                    name, trust_policy, ..
-                } = &t.role
-                else {
-                    return Ok(());
-                };
-                let out = aws
-                    .write_call(
-                        "iam:CreateRole",
-                        format!("role {name}"),
-                        aws.iam
-                            .create_role()
-                            .role_name(name)
-                            .assume_role_policy_document(trust_policy.to_string())
-                            .description(format!("goblet: {} stage {}", t.app_name, t.stage))
-                            .set_tags(Some(iam_tags(&t.tags)))
-                            .send(),
-                    )
-                    .await?;
-                let arn = out.role.map(|r| r.arn).unwrap_or_default();
-                self.account = account_of(&arn).map(str::to_owned);
-                self.role_arn = Some(arn.clone());
-                self.state.role = Some(RoleRecord {
-                    name: name.clone(),
-                    arn,
-                    managed: true,
-                });
-                self.save()?;
-            }
-            Action::UpdateTrustPolicy => {
-                let RoleTarget::Managed {
-                    name, trust_policy, ..
-                } = &t.role
-                else {
-                    return Ok(());
-                };
-                aws.write_call(
-                    "iam:UpdateAssumeRolePolicy",
-                    format!("role {name}"),
-                    aws.iam
-                        .update_assume_role_policy()
-                        .role_name(name)
-                        .policy_document(trust_policy.to_string())
-                        .send(),
-                )
-                .await?;
-            }
-            Action::PutRolePolicy { .. } => {
-                let RoleTarget::Managed { name, policy, .. } = &t.role else {
-                    return Ok(());
-                };
-                aws.write_call(
-                    "iam:PutRolePolicy",
-                    format!("role {name}"),
-                    aws.iam
-                        .put_role_policy()
-                        .role_name(name)
-                        .policy_name(crate::target::ROLE_POLICY_NAME)
-                        .policy_document(policy.to_string())
-                        .send(),
-                )
-                .await?;
-            }
-            Action::CreateFunction => self.create_function().await?,
-            Action::UpdateFunctionCode => {
-                self.wait_function().await?;
-                let upload = Upload::start(t.zip.len());
-                let result = aws
-                    .write_call(
-                        "lambda:UpdateFunctionCode",
-                        format!("function {}", t.function_name),
-                        aws.lambda
-                            .update_function_code()
-                            .function_name(&t.function_name)
-                            .zip_file(Blob::new(t.zip.clone()))
-                            .architectures(t.function.architecture.as_str().into())
-                            .send(),
-                    )
-                    .await;
-                upload.finish();
-                result?;
-                self.function_updating = true;
-            }
+            // resources/role.rs
+            Action::CreateRole => self.create_role().await,
+            Action::UpdateTrustPolicy => self.update_trust_policy().await,
+            Action::PutRolePolicy { .. } => self.put_role_policy().await,
+            Action::TagRole { tags } => self.tag_role(tags).await,
+            Action::UntagRole { keys } => self.untag_role(keys).await,
+            Action::DeleteRole { name } => self.delete_retired_role(name).await,
+            // resources/function.rs
+            Action::CreateFunction => self.create_function().await,
+            Action::UpdateFunctionCode => self.update_function_code().await,
             Action::UpdateFunctionConfiguration { .. } => {
-                self.wait_function().await?;
-                aws.write_call(
-                    "lambda:UpdateFunctionConfiguration",
-                    format!("function {}", t.function_name),
-                    aws.lambda
-                        .update_function_configuration()
-                        .function_name(&t.function_name)
-                        .runtime(Runtime::Providedal2023)
-                        .handler(HANDLER)
-                        .set_role(self.role_arn.clone())
-                        .memory_size(t.function.memory_mb)
-                        .timeout(t.function.timeout_secs)
-                        .environment(environment(t))
-                        .send(),
-                )
-                .await?;
-                self.function_updating = true;
+                self.update_function_configuration().await
             }
-            Action::TagRole { tags } => {
-                let name = self.names.role.clone();
-                aws.write_call(
-                    "iam:TagRole",
-                    format!("role {name}"),
-                    aws.iam
-                        .tag_role()
-                        .role_name(&name)
-                        .set_tags(Some(iam_tags(tags)))
-                        .send(),
-                )
-                .await?;
-            }
-            Action::UntagRole { keys } => {
-                let name = self.names.role.clone();
-                aws.write_call(
-                    "iam:UntagRole",
-                    format!("role {name}"),
-                    aws.iam
-                        .untag_role()
-                        .role_name(&name)
-                        .set_tag_keys(Some(keys.clone()))
-                        .send(),
-                )
-                .await?;
-            }
-            Action::TagFunction { tags } => {
-                let function = self.function_arn()?;
-                aws.write_call(
-                    "lambda:TagResource",
-                    self.fname(),
-                    aws.lambda
-                        .tag_resource()
-                        .resource(function)
-                        .set_tags(Some(tags.clone().into_iter().collect()))
-                        .send(),
-                )
-                .await?;
-            }
-            Action::UntagFunction { keys } => {
-                let function = self.function_arn()?;
-                aws.write_call(
-                    "lambda:UntagResource",
-                    self.fname(),
-                    aws.lambda
-                        .untag_resource()
-                        .resource(function)
-                        .set_tag_keys(Some(keys.clone()))
-                        .send(),
-                )
-                .await?;
-            }
-            Action::PutConcurrency(n) => {
-                aws.write_call(
-                    "lambda:PutFunctionConcurrency",
-                    self.fname(),
-                    aws.lambda
-                        .put_function_concurrency()
-                        .function_name(&t.function_name)
-                        .reserved_concurrent_executions(*n)
-                        .send(),
-                )
-                .await?;
-            }
-            Action::DeleteConcurrency => {
-                aws.write_call(
-                    "lambda:DeleteFunctionConcurrency",
-                    self.fname(),
-                    aws.lambda
-                        .delete_function_concurrency()
-                        .function_name(&t.function_name)
-                        .send(),
-                )
-                .await?;
-            }
-            Action::DeleteStage { name } => {
-                let api = self.api_id()?;
-                found(
-                    aws.write_call(
-                        "apigateway:DELETE",
-                        format!("stage {name}"),
-                        aws.apigateway
-                            .delete_stage()
-                            .rest_api_id(&api)
-                            .stage_name(name)
-                            .send(),
-                    )
-                    .await,
-                )?;
-            }
-            Action::ChangeEndpointType { old, new } => {
-                let api = self.api_id()?;
-                aws.write_call(
-                    "apigateway:PATCH",
-                    format!("REST API {api}"),
-                    aws.apigateway
-                        .update_rest_api()
-                        .rest_api_id(&api)
-                        .patch_operations(
-                            PatchOperation::builder()
-                                .op(Op::Replace)
-                                .path(format!("/endpointConfiguration/types/{old}"))
-                                .value(new)
-                                .build(),
-                        )
-                        .send(),
-                )
-                .await?;
-            }
-            Action::DeleteRole { name } => {
-                self.wait_function().await?;
-                delete_role(aws, name).await?;
-                self.state.retired_role = None;
-                self.save()?;
-            }
-            Action::CreateLogGroup => {
-                let name = log_group_name(&t.function_name);
-                let created = aws
-                    .write_call(
-                        "logs:CreateLogGroup",
-                        format!("log group {name}"),
-                        aws.logs.create_log_group().log_group_name(&name).send(),
-                    )
-                    .await;
-                match created {
-                    Err(e) if e.code() != Some("ResourceAlreadyExistsException") => {
-                        return Err(e.into());
-                    }
-                    _ => {}
-                }
-                self.state.log_group = Some(name);
-                self.save()?;
-            }
-            Action::PutRetention { new, .. } => {
-                let name = log_group_name(&t.function_name);
-                aws.write_call(
-                    "logs:PutRetentionPolicy",
-                    format!("log group {name}"),
-                    aws.logs
-                        .put_retention_policy()
-                        .log_group_name(&name)
-                        .retention_in_days(*new)
-                        .send(),
-                )
-                .await?;
-                if self.state.log_group.is_none() {
-                    self.state.log_group = Some(name);
-                    self.save()?;
-                }
-            }
-            Action::DeleteRetention { .. } => {
-                let name = log_group_name(&t.function_name);
-                aws.write_call(
-                    "logs:DeleteRetentionPolicy",
-                    format!("log group {name}"),
-                    aws.logs
-                        .delete_retention_policy()
-                        .log_group_name(&name)
-                        .send(),
-                )
-                .await?;
-            }
-            Action::CreateRestApi => {
-                let endpoint = EndpointType::from(t.endpoint_type.as_str());
-                let out = aws
-                    .write_call(
-                        "apigateway:POST",
-                        format!("create REST API {}", t.api_name),
-                        aws.apigateway
-                            .create_rest_api()
-                            .name(&t.api_name)
-                            .description(function_description(&t.app_name, &t.stage))
-                            .endpoint_configuration(
-                                EndpointConfiguration::builder().types(endpoint).build(),
-                            )
-                            .set_tags(Some(t.tags.clone().into_iter().collect()))
-                            .send(),
-                    )
-                    .await?;
-                let id = out.id.unwrap_or_default();
-                self.state.rest_api = Some(RestApiRecord {
-                    id: id.clone(),
-                    name: t.api_name.clone(),
-                });
-                self.save()?;
-                if let Some(root) = out.root_resource_id {
-                    self.resource_ids.insert("/".to_owned(), root);
-                }
-                self.api_id = Some(id);
-            }
-            Action::CreateResource { path } => {
-                let api = self.api_id()?;
-                if path == "/" {
-                    // Every REST API has its root; CreateRestApi reports its id.
-                    if !self.resource_ids.contains_key("/") {
-                        return Err(DeployError::Inconsistent(format!(
-                            "REST API {api} has no root resource"
-                        )));
-                    }
-                    return Ok(());
-                }
-                let (parent, part) = path.rsplit_once('/').expect("paths start with /");
-                let parent = if parent.is_empty() { "/" } else { parent };
-                let parent_id = self.resource_ids.get(parent).cloned().ok_or_else(|| {
-                    DeployError::Inconsistent(format!("no resource {parent} for {path}"))
-                })?;
-                let out = aws
-                    .write_call(
-                        "apigateway:POST",
-                        format!("create resource {path}"),
-                        aws.apigateway
-                            .create_resource()
-                            .rest_api_id(&api)
-                            .parent_id(parent_id)
-                            .path_part(part)
-                            .send(),
-                    )
-                    .await?;
-                self.resource_ids
-                    .insert(path.clone(), out.id.unwrap_or_default());
-            }
-            Action::DeleteResource { path, .. } => {
-                let api = self.api_id()?;
-                let id = self.resource_id(path)?;
-                found(
-                    aws.write_call(
-                        "apigateway:DELETE",
-                        format!("delete resource {path}"),
-                        aws.apigateway
-                            .delete_resource()
-                            .rest_api_id(&api)
-                            .resource_id(id)
-                            .send(),
-                    )
-                    .await,
-                )?;
-                self.resource_ids.remove(path);
-            }
+            Action::TagFunction { tags } => self.tag_function(tags).await,
+            Action::UntagFunction { keys } => self.untag_function(keys).await,
+            Action::PutConcurrency(n) => self.put_concurrency(*n).await,
+            Action::DeleteConcurrency => self.delete_concurrency().await,
+            // resources/log_group.rs
+            Action::CreateLogGroup => self.create_log_group().await,
+            Action::PutRetention { new, .. } => self.put_retention(*new).await,
+            Action::DeleteRetention { .. } => self.delete_retention().await,
+            // resources/rest_api.rs
+            Action::CreateRestApi => self.create_rest_api().await,
+            Action::ChangeEndpointType { old, new } => self.change_endpoint_type(old, new).await,
+            Action::CreateResource { path } => self.create_resource(path).await,
+            Action::DeleteResource { path, .. } => self.delete_resource(path).await,
             Action::PutMethod {
                 path,
                 method,
                 target,
-            } => self.put_method(path, method, target).await?,
+            } => self.put_method(path, method, target).await,
             Action::ReplaceMethod {
                 path,
                 method,
                 target,
                 ..
-            } => {
-                // API Gateway's update_method/update_integration (PATCH) would do
-                // this in place, but moto lacks them (500 NotImplemented). Delete +
-                // put + integration works on both, and callers only see the
-                // method change at the next deployment, so it is never half-done
-                // for them.
-                self.delete_method(path, method).await?;
-                self.put_method(path, method, target).await?;
-            }
-            Action::DeleteMethod { path, method } => self.delete_method(path, method).await?,
-            Action::AddPermission { replace } => {
-                let function = self.function_arn()?;
-                let account = self.account.clone().ok_or_else(|| {
-                    DeployError::Inconsistent("the account id is not known".into())
-                })?;
-                let api = self.api_id()?;
-                if *replace {
-                    found(
-                        aws.write_call(
-                            "lambda:RemovePermission",
-                            self.fname(),
-                            aws.lambda
-                                .remove_permission()
-                                .function_name(&t.function_name)
-                                .statement_id(PERMISSION_SID)
-                                .send(),
-                        )
-                        .await,
-                    )?;
-                }
-                aws.write_call(
-                    "lambda:AddPermission",
-                    self.fname(),
-                    aws.lambda
-                        .add_permission()
-                        .function_name(function)
-                        .statement_id(PERMISSION_SID)
-                        .action("lambda:InvokeFunction")
-                        .principal("apigateway.amazonaws.com")
-                        .source_arn(source_arn(&aws.region, &account, &api))
-                        .send(),
-                )
-                .await?;
-                self.state.permission = Some(PERMISSION_SID.to_owned());
-                self.save()?;
-            }
-            Action::CreateDeployment => {
-                let api = self.api_id()?;
-                let out = aws
-                    .write_call(
-                        "apigateway:POST",
-                        format!("create deployment to stage {}", t.api_stage),
-                        aws.apigateway
-                            .create_deployment()
-                            .rest_api_id(&api)
-                            .stage_name(&t.api_stage)
-                            .description(format!("goblet deploy of {}", t.app_name))
-                            .send(),
-                    )
-                    .await?;
-                self.state.pending_deployment = false;
-                self.state.deployment_id = out.id;
-                self.save()?;
-            }
+            } => self.replace_method(path, method, target).await,
+            Action::DeleteMethod { path, method } => self.delete_method(path, method).await,
+            Action::CreateDeployment => self.create_deployment().await,
+            Action::DeleteStage { name } => self.delete_stage(name).await,
+            // resources/permission.rs
+            Action::AddPermission { replace } => self.add_permission(*replace).await,
         }
-        Ok(())
     }
 
-    async fn create_function(&mut self) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let t = self.target;
-        let role = self
-            .role_arn
-            .clone()
-            .ok_or_else(|| DeployError::Inconsistent("the role's ARN is not known".into()))?;
-        let upload = Upload::start(t.zip.len());
-        // A role IAM has just created can take seconds to be assumable by
-        // Lambda; it says so with this InvalidParameterValueException.
-        let mut delay = Duration::from_secs(2);
-        let out = loop {
-            let result = aws
-                .write_call(
-                    "lambda:CreateFunction",
-                    self.fname(),
-                    aws.lambda
-                        .create_function()
-                        .function_name(&t.function_name)
-                        .runtime(Runtime::Providedal2023)
-                        .handler(HANDLER)
-                        .role(&role)
-                        .code(
-                            FunctionCode::builder()
-                                .zip_file(Blob::new(t.zip.clone()))
-                                .build(),
-                        )
-                        .architectures(t.function.architecture.as_str().into())
-                        .memory_size(t.function.memory_mb)
-                        .timeout(t.function.timeout_secs)
-                        .environment(environment(t))
-                        .description(function_description(&t.app_name, &t.stage))
-                        .set_tags(Some(t.tags.clone().into_iter().collect()))
-                        .send(),
-                )
-                .await;
-            match result {
-                Err(AwsError::Call { ref message, .. })
-                    if message.contains("cannot be assumed") && delay < Duration::from_secs(40) =>
-                {
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                }
-                other => break other,
-            }
-        };
-        upload.finish();
-        let out = out?;
-        let arn = out.function_arn.unwrap_or_default();
-        if self.account.is_none() {
-            self.account = account_of(&arn).map(str::to_owned);
-        }
-        self.function_arn = Some(arn.clone());
-        self.state.function = Some(FunctionRecord {
-            name: t.function_name.clone(),
-            arn,
-        });
-        self.function_updating = true;
-        self.save()
-    }
-
-    /// Lambda refuses an update while the last one is in progress
-    /// (ResourceConflictException): wait until it is done.
-    pub async fn wait_function(&mut self) -> Result<(), DeployError> {
-        if !self.function_updating {
-            return Ok(());
-        }
-        for _ in 0..60 {
-            let config = self
-                .aws
-                .read_call(
-                    "lambda:GetFunctionConfiguration",
-                    self.fname(),
-                    self.aws
-                        .lambda
-                        .get_function_configuration()
-                        .function_name(&self.target.function_name)
-                        .send(),
-                )
-                .await?;
-            let failed = config
-                .state
-                .as_ref()
-                .is_some_and(|s| s.as_str() == "Failed")
-                || config
-                    .last_update_status
-                    .as_ref()
-                    .is_some_and(|s| s.as_str() == "Failed");
-            if failed {
-                let reason = config
-                    .last_update_status_reason
-                    .or(config.state_reason)
-                    .unwrap_or_else(|| "no reason given".into());
-                return Err(DeployError::Inconsistent(format!(
-                    "Lambda could not make function {} ready: {reason}",
-                    self.target.function_name
-                )));
-            }
-            if !function_busy(config.state.as_ref(), config.last_update_status.as_ref()) {
-                self.function_updating = false;
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        Err(DeployError::Inconsistent(format!(
-            "function {} is still updating after a minute",
-            self.target.function_name
-        )))
-    }
-
-    async fn put_method(
-        &mut self,
-        path: &str,
-        method: &str,
-        target: &MethodTarget,
-    ) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let api = self.api_id()?;
-        let resource = self.resource_id(path)?;
-        let what = format!("{method} {path}");
-        aws.write_call(
-            "apigateway:PUT",
-            format!("put method {what}"),
-            aws.apigateway
-                .put_method()
-                .rest_api_id(&api)
-                .resource_id(&resource)
-                .http_method(method)
-                .authorization_type(&target.authorization_type)
-                .api_key_required(target.api_key_required)
-                .send(),
-        )
-        .await?;
-        match &target.integration {
-            Integration::Proxy => {
-                let uri = proxy_uri(&aws.region, &self.function_arn()?);
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put integration {what}"),
-                    aws.apigateway
-                        .put_integration()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .r#type(IntegrationType::AwsProxy)
-                        .integration_http_method("POST")
-                        .uri(uri)
-                        .send(),
-                )
-                .await?;
-            }
-            Integration::CorsMock { allow_methods } => {
-                let headers = cors_mock_headers(allow_methods);
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put integration {what}"),
-                    aws.apigateway
-                        .put_integration()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .r#type(IntegrationType::Mock)
-                        .request_templates("application/json", MOCK_REQUEST_TEMPLATE)
-                        .send(),
-                )
-                .await?;
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put method response {what}"),
-                    aws.apigateway
-                        .put_method_response()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .status_code("200")
-                        .set_response_parameters(Some(
-                            headers.iter().map(|(k, _)| (k.clone(), false)).collect(),
-                        ))
-                        .send(),
-                )
-                .await?;
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put integration response {what}"),
-                    aws.apigateway
-                        .put_integration_response()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .status_code("200")
-                        .set_response_parameters(Some(
-                            headers.into_iter().collect::<HashMap<_, _>>(),
-                        ))
-                        .send(),
-                )
-                .await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn delete_method(&mut self, path: &str, method: &str) -> Result<(), DeployError> {
-        let api = self.api_id()?;
-        let resource = self.resource_id(path)?;
-        found(
-            self.aws
-                .write_call(
-                    "apigateway:DELETE",
-                    format!("delete method {method} {path}"),
-                    self.aws
-                        .apigateway
-                        .delete_method()
-                        .rest_api_id(&api)
-                        .resource_id(resource)
-                        .http_method(method)
-                        .send(),
-                )
-                .await,
-        )?;
-        Ok(())
-    }
-
-    fn fname(&self) -> String {
+    pub(crate) fn fname(&self) -> String {
         format!("function {}", self.target.function_name)
     }
 
-    fn function_arn(&self) -> Result<String, DeployError> {
+    pub(crate) fn function_arn(&self) -> Result<String, DeployError> {
         self.function_arn
             .clone()
             .ok_or_else(|| DeployError::Inconsistent("the function's ARN is not known".into()))
     }
 
-    fn api_id(&self) -> Result<String, DeployError> {
+    pub(crate) fn api_id(&self) -> Result<String, DeployError> {
         self.api_id
             .clone()
             .ok_or_else(|| DeployError::Inconsistent("the REST API's id is not known".into()))
     }
 
-    fn resource_id(&self, path: &str) -> Result<String, DeployError> {
+    pub(crate) fn resource_id(&self, path: &str) -> Result<String, DeployError> {
         self.resource_ids
             .get(path)
             .cloned()
             .ok_or_else(|| DeployError::Inconsistent(format!("no resource {path}")))
     }
-}
-
-fn iam_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
-    tags.iter()
-        .filter_map(|(k, v)| {
-            aws_sdk_iam::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .ok()
-        })
-        .collect()
-}
-
-/// Deletes a role goblet created: its inline policy, then the role.
-/// Either being gone already is fine.
-pub async fn delete_role(aws: &Aws, name: &str) -> Result<(), AwsError> {
-    found(
-        aws.write_call(
-            "iam:DeleteRolePolicy",
-            format!("role {name}"),
-            aws.iam
-                .delete_role_policy()
-                .role_name(name)
-                .policy_name(crate::target::ROLE_POLICY_NAME)
-                .send(),
-        )
-        .await,
-    )?;
-    found(
-        aws.write_call(
-            "iam:DeleteRole",
-            format!("role {name}"),
-            aws.iam.delete_role().role_name(name).send(),
-        )
-        .await,
-    )?;
-    Ok(())
-}
-
-fn environment(t: &Target) -> Environment {
-    Environment::builder()
-        .set_variables(Some(t.function.environment.clone().into_iter().collect()))
-        .build()
 }
 
 /// "create role x" → "Creating role x".
@@ -868,28 +198,4 @@ pub fn sentence(description: &str) -> String {
         other => other,
     };
     format!("{ing} {rest}")
-}
-
-/// A spinner while the code uploads, when stderr is a terminal.
-struct Upload(Option<indicatif::ProgressBar>);
-
-impl Upload {
-    fn start(bytes: usize) -> Upload {
-        if !std::io::stderr().is_terminal() {
-            return Upload(None);
-        }
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message(format!(
-            "uploading bootstrap.zip ({})",
-            indicatif::HumanBytes(bytes as u64)
-        ));
-        bar.enable_steady_tick(Duration::from_millis(100));
-        Upload(Some(bar))
-    }
-
-    fn finish(self) {
-        if let Some(bar) = self.0 {
-            bar.finish_and_clear();
-        }
-    }
 }

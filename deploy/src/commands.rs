@@ -12,10 +12,11 @@ use serde_json::Value;
 use crate::DeployError;
 use crate::apply::Apply;
 use crate::aws::{Aws, found};
-use crate::observe::{
-    Observed, function_is_ours, goblet_tags, log_group_name, observe, tagged_for,
-};
+use crate::observe::{Observed, observe};
 use crate::plan::{Described, Kind, Names, plan};
+use crate::resources::function::{self, function_is_ours};
+use crate::resources::log_group::{self, log_group_name};
+use crate::resources::{goblet_tags, rest_api, role, tagged_for};
 use crate::state::{Deployed, state_path};
 use crate::target::{RoleTarget, Target};
 
@@ -348,7 +349,7 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
     }
     if let Some(role) = state.retired_role.clone() {
         eprintln!("Deleting role name {} (no longer used)", role.name);
-        crate::apply::delete_role(&aws, &role.name).await?;
+        role::delete_role(&aws, &role.name).await?;
         state.retired_role = None;
         save(&state)?;
     }
@@ -371,7 +372,7 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
             };
             if delete {
                 eprintln!("Deleting role name {}", role.name);
-                crate::apply::delete_role(&aws, &role.name).await?;
+                role::delete_role(&aws, &role.name).await?;
                 state.role = None;
             }
         }
@@ -395,7 +396,7 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
     let name = format!("{}-{}", state.app_name, state.stage);
     let ours = |tags: &BTreeMap<String, String>| goblet_tags(tags, &state.app_name, &state.stage);
     if state.role.is_none()
-        && let Some(role) = crate::observe::observe_role(aws, &name).await?
+        && let Some(role) = role::observe_role(aws, &name).await?
         && ours(&role.tags)
     {
         state.role = Some(crate::state::RoleRecord {
@@ -405,7 +406,7 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
         });
     }
     if state.function.is_none()
-        && let Some(function) = crate::observe::observe_function(aws, &name).await?
+        && let Some(function) = function::observe_function(aws, &name).await?
         && function_is_ours(&function, &state.app_name, &state.stage)
     {
         state.function = Some(crate::state::FunctionRecord {
@@ -414,8 +415,7 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
         });
     }
     if state.rest_api.is_none()
-        && let Some(id) =
-            crate::observe::api_named(aws, &name, &state.app_name, &state.stage).await?
+        && let Some(id) = rest_api::api_named(aws, &name, &state.app_name, &state.stage).await?
     {
         state.rest_api = Some(crate::state::RestApiRecord {
             id,
@@ -428,9 +428,7 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
     let group = log_group_name(&name);
     if state.log_group.is_none()
         && state.function.is_some()
-        && crate::observe::observe_log_group(aws, &group)
-            .await?
-            .is_some()
+        && log_group::observe_log_group(aws, &group).await?.is_some()
     {
         state.log_group = Some(group);
     }

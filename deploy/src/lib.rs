@@ -4,7 +4,8 @@
 //!
 //! A deploy reads the app binary and the configuration, checks them
 //! (`preflight`, before any AWS call), looks at what exists ([`observe`]),
-//! plans the difference ([`plan`]) and applies it ([`apply`]), recording what
+//! plans the difference ([`plan`]) and applies it ([`apply`]), each AWS resource
+//! in its own module of [`resources`] (observe, plan, apply), recording what
 //! exists in `.goblet/deployed/<stage>.json` ([`state`]) after every step that
 //! created something. Everything goblet creates has a deterministic name:
 //!
@@ -27,6 +28,7 @@ pub mod commands;
 pub mod observe;
 pub mod package;
 pub mod plan;
+pub mod resources;
 pub mod state;
 pub mod target;
 

@@ -6,12 +6,11 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::observe::{IntegrationObs, MethodObs, Observed};
-use crate::state::{Deployed, RoleRecord};
-use crate::target::{
-    HANDLER, Integration, MethodTarget, RUNTIME, RoleTarget, Target, account_of, proxy_uri,
-    source_arn,
-};
+use crate::observe::Observed;
+pub use crate::resources::role::role_to_retire;
+use crate::resources::{function, log_group, permission, rest_api, role, tag_list};
+use crate::state::Deployed;
+use crate::target::{Integration, MethodTarget, Target, account_of, proxy_uri};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -264,354 +263,59 @@ pub struct Plan {
     pub account: Option<String>,
 }
 
+/// The steps, in the dependency order AWS needs: the role before the
+/// function (which runs as it), the log group, the REST API (whose
+/// integrations name the function), the permission (whose `SourceArn` names
+/// the API), the deployment after every API change, the stale stages, and
+/// goblet's retired role last, once the function has moved off it.
 pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str) -> Plan {
-    let mut actions = Vec::new();
-    let role_arn = match (&target.role, &observed.role) {
-        (RoleTarget::Existing { arn }, _) => Some(arn.clone()),
-        (RoleTarget::Managed { .. }, Some(role)) => Some(role.arn.clone()),
-        (RoleTarget::Managed { .. }, None) => None,
-    };
+    let role_arn = role::role_arn(target, observed.role.as_ref());
     let account = role_arn
         .as_deref()
         .and_then(account_of)
         .or_else(|| observed.function.as_ref().and_then(|f| account_of(&f.arn)))
         .map(str::to_owned);
-
-    // The role.
-    if let RoleTarget::Managed {
-        trust_policy,
-        policy,
-        ..
-    } = &target.role
-    {
-        match &observed.role {
-            None => {
-                actions.push(Action::CreateRole);
-                actions.push(Action::PutRolePolicy { create: true });
-            }
-            Some(role) => {
-                if role.trust_policy.as_ref() != Some(trust_policy) {
-                    actions.push(Action::UpdateTrustPolicy);
-                }
-                match &role.policy {
-                    None => actions.push(Action::PutRolePolicy { create: true }),
-                    Some(p) if p != policy => actions.push(Action::PutRolePolicy { create: false }),
-                    Some(_) => {}
-                }
-                let (tags, keys) = tag_changes(&role.tags, &target.tags);
-                if !tags.is_empty() {
-                    actions.push(Action::TagRole { tags });
-                }
-                if !keys.is_empty() {
-                    actions.push(Action::UntagRole { keys });
-                }
-            }
-        }
-    }
-
-    // The function.
-    match &observed.function {
-        None => {
-            actions.push(Action::CreateFunction);
-            if let Some(c) = target.reserved_concurrency {
-                actions.push(Action::PutConcurrency(c));
-            }
-        }
-        Some(function) => {
-            if function.code_sha256 != target.zip_sha256 {
-                actions.push(Action::UpdateFunctionCode);
-            }
-            let mut changes = Vec::new();
-            let (old, new) = (&function.settings, &target.function);
-            let mut change = |what: &str, old: String, new: String| {
-                if old != new {
-                    changes.push(format!("{what} {old} → {new}"));
-                }
-            };
-            change("runtime", function.runtime.clone(), RUNTIME.to_owned());
-            change("handler", function.handler.clone(), HANDLER.to_owned());
-            if let Some(arn) = &role_arn {
-                change("role", function.role.clone(), arn.clone());
-            }
-            change(
-                "memory",
-                old.memory_mb.to_string(),
-                new.memory_mb.to_string(),
-            );
-            change(
-                "timeout",
-                old.timeout_secs.to_string(),
-                new.timeout_secs.to_string(),
-            );
-            if old.environment != new.environment {
-                let keys =
-                    |m: &BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>().join(",");
-                changes.push(format!(
-                    "environment [{}] → [{}]",
-                    keys(&old.environment),
-                    keys(&new.environment)
-                ));
-            }
-            if old.architecture != new.architecture {
-                // The architecture is set with the code (UpdateFunctionCode).
-                if !actions.contains(&Action::UpdateFunctionCode) {
-                    actions.push(Action::UpdateFunctionCode);
-                }
-            }
-            if !changes.is_empty() {
-                actions.push(Action::UpdateFunctionConfiguration { changes });
-            }
-            let (tags, keys) = tag_changes(&function.tags, &target.tags);
-            if !tags.is_empty() {
-                actions.push(Action::TagFunction { tags });
-            }
-            if !keys.is_empty() {
-                actions.push(Action::UntagFunction { keys });
-            }
-            match (function.reserved_concurrency, target.reserved_concurrency) {
-                (old, Some(new)) if old != Some(new) => actions.push(Action::PutConcurrency(new)),
-                (Some(_), None) => actions.push(Action::DeleteConcurrency),
-                _ => {}
-            }
-        }
-    }
-
-    // The log group, when a retention is configured.
-    if let Some(days) = target.log_retention_days {
-        match observed.log_group {
-            None => {
-                actions.push(Action::CreateLogGroup);
-                actions.push(Action::PutRetention {
-                    old: None,
-                    new: days,
-                });
-            }
-            Some(old) if old != Some(days) => actions.push(Action::PutRetention { old, new: days }),
-            Some(_) => {}
-        }
-    } else if let Some(Some(old)) = observed.log_group {
-        actions.push(Action::DeleteRetention { old });
-    }
-
-    // The REST API.
-    let function_arn = observed
-        .function
-        .as_ref()
-        .map(|f| f.arn.clone())
-        .or_else(|| account.as_deref().map(|a| target.function_arn(region, a)));
+    let function_arn = function::expected_arn(
+        target,
+        observed.function.as_ref(),
+        account.as_deref(),
+        region,
+    );
     let uri = function_arn.as_deref().map(|arn| proxy_uri(region, arn));
-    let empty = BTreeMap::new();
-    let existing = match &observed.api {
-        None => {
-            actions.push(Action::CreateRestApi);
-            &empty
-        }
-        Some(api) => {
-            if let Some(old) = api
-                .endpoint_type
-                .as_ref()
-                .filter(|t| **t != target.endpoint_type)
-            {
-                actions.push(Action::ChangeEndpointType {
-                    old: old.clone(),
-                    new: target.endpoint_type.clone(),
-                });
-            }
-            &api.resources
-        }
-    };
-    let wanted_paths = target.resource_paths();
-    // Resources no route needs, children before their parents, and before
-    // anything is created: API Gateway allows one `{param}` sibling, so
-    // `/users/{id}` must be gone before `/users/{user_id}` can be made. (Real API
-    // Gateway deletes a resource's subtree with it; moto leaves the children
-    // behind, dangling. Leaves first is right on both.)
-    let mut unwanted: Vec<&String> = existing
-        .keys()
-        .filter(|p| !wanted_paths.contains(*p))
-        .collect();
-    unwanted.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
-    for path in unwanted {
-        let methods = existing[path].methods.keys().cloned().collect();
-        actions.push(Action::DeleteResource {
-            path: path.clone(),
-            methods,
-        });
-    }
+    let api = observed.api.as_ref();
 
-    for path in &wanted_paths {
-        // The root comes with the REST API.
-        if path != "/" && !existing.contains_key(path) {
-            actions.push(Action::CreateResource { path: path.clone() });
-        }
-    }
-    let wanted_methods = target.methods();
-    // Methods of removed routes, on resources that stay.
-    for (path, resource) in existing {
-        if !wanted_paths.contains(path) {
-            continue;
-        }
-        for method in resource.methods.keys() {
-            if !wanted_methods.contains_key(&(path.clone(), method.clone())) {
-                actions.push(Action::DeleteMethod {
-                    path: path.clone(),
-                    method: method.clone(),
-                });
-            }
-        }
-    }
-    for ((path, method), wanted) in &wanted_methods {
-        let current = existing.get(path).and_then(|r| r.methods.get(method));
-        match current {
-            None => actions.push(Action::PutMethod {
-                path: path.clone(),
-                method: method.clone(),
-                target: wanted.clone(),
-            }),
-            Some(current) => {
-                let changes = method_changes(current, wanted, uri.as_deref());
-                if !changes.is_empty() {
-                    actions.push(Action::ReplaceMethod {
-                        path: path.clone(),
-                        method: method.clone(),
-                        target: wanted.clone(),
-                        changes,
-                    });
-                }
-            }
-        }
-    }
-    // The permission for API Gateway to invoke the function.
-    let wanted_source = match (&observed.api, &account) {
-        (Some(api), Some(account)) => Some(source_arn(region, account, &api.id)),
-        _ => None,
-    };
-    match &observed.permission {
-        None | Some(None) => actions.push(Action::AddPermission { replace: false }),
-        Some(Some(current)) if Some(current) != wanted_source.as_ref() => {
-            actions.push(Action::AddPermission { replace: true })
-        }
-        Some(Some(_)) => {}
-    }
-
-    // A deployment publishes API changes, including those of a killed deploy.
-    let stage_missing = observed
-        .api
-        .as_ref()
-        .is_none_or(|a| a.stage_deployment.is_none());
-    if actions.iter().any(Action::changes_api) || stage_missing || state.pending_deployment {
-        actions.push(Action::CreateDeployment);
-    }
-    // goblet owns its REST API: a stage other than the configured one is an
-    // earlier `api_gateway_stage`, still serving the old routes at the old URL.
-    if let Some(api) = &observed.api {
-        for name in &api.other_stages {
-            actions.push(Action::DeleteStage { name: name.clone() });
-        }
-    }
+    let mut actions = role::plan(target, observed.role.as_ref());
+    actions.extend(function::plan(
+        target,
+        observed.function.as_ref(),
+        role_arn.as_deref(),
+    ));
+    actions.extend(log_group::plan(target, observed.log_group));
+    actions.extend(rest_api::plan(target, api, uri.as_deref()));
+    actions.extend(permission::plan(
+        observed.permission.as_ref(),
+        api.map(|a| a.id.as_str()),
+        account.as_deref(),
+        region,
+    ));
+    // After every API change, so that it publishes them all.
+    let deployment = rest_api::plan_deployment(api, state, &actions);
+    actions.extend(deployment);
+    actions.extend(rest_api::plan_stale_stages(api));
     // goblet's old role last, once the function has moved off it: a failure
     // here (no iam:DeleteRole, say) leaves the new configuration in place.
-    if let Some(role) = role_to_retire(state, target) {
-        actions.push(Action::DeleteRole {
-            name: role.name.clone(),
-        });
-    }
+    actions.extend(role::plan_retired(state, target));
     Plan { actions, account }
-}
-
-/// goblet's own role that the stage no longer uses: recorded as retired, or
-/// recorded as the stage's role while the configuration now names another
-/// (`iam_role_arn`). Never the role the target uses, whatever the record says.
-pub fn role_to_retire<'s>(state: &'s Deployed, target: &Target) -> Option<&'s RoleRecord> {
-    let in_use = |r: &RoleRecord| match &target.role {
-        RoleTarget::Managed { name, .. } => r.name == *name,
-        RoleTarget::Existing { arn } => r.arn == *arn,
-    };
-    state
-        .retired_role
-        .as_ref()
-        .or_else(|| {
-            state
-                .role
-                .as_ref()
-                .filter(|r| r.managed && matches!(target.role, RoleTarget::Existing { .. }))
-        })
-        .filter(|r| !in_use(r))
-}
-
-/// The tags to set (new or changed) and the keys to remove to turn `current`
-/// into `wanted`; AWS's own `aws:` tags are not goblet's to remove.
-fn tag_changes(
-    current: &BTreeMap<String, String>,
-    wanted: &BTreeMap<String, String>,
-) -> (BTreeMap<String, String>, Vec<String>) {
-    let set = wanted
-        .iter()
-        .filter(|(k, v)| current.get(*k) != Some(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let remove = current
-        .keys()
-        .filter(|k| !wanted.contains_key(*k) && !k.starts_with("aws:"))
-        .cloned()
-        .collect();
-    (set, remove)
-}
-
-fn tag_list(tags: &BTreeMap<String, String>) -> String {
-    let pairs: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    pairs.join(",")
-}
-
-/// What differs between a method and its target ("authorizationType NONE → AWS_IAM").
-fn method_changes(current: &MethodObs, wanted: &MethodTarget, uri: Option<&str>) -> Vec<String> {
-    let mut changes = Vec::new();
-    if current.authorization_type != wanted.authorization_type {
-        changes.push(format!(
-            "authorizationType {} → {}",
-            current.authorization_type, wanted.authorization_type
-        ));
-    }
-    if current.api_key_required != wanted.api_key_required {
-        changes.push(format!(
-            "apiKeyRequired {} → {}",
-            current.api_key_required, wanted.api_key_required
-        ));
-    }
-    let integration_ok = match (&current.integration, &wanted.integration) {
-        (
-            IntegrationObs::Proxy {
-                http_method,
-                uri: u,
-            },
-            Integration::Proxy,
-        ) => http_method == "POST" && uri.is_none_or(|wanted| wanted == u),
-        (IntegrationObs::Mock { allow_methods }, Integration::CorsMock { allow_methods: a }) => {
-            allow_methods.as_ref() == Some(a)
-        }
-        _ => false,
-    };
-    if !integration_ok {
-        let now = match &current.integration {
-            IntegrationObs::Missing => "none".to_owned(),
-            IntegrationObs::Proxy { .. } => "AWS_PROXY (other function)".to_owned(),
-            IntegrationObs::Mock { .. } => "MOCK (incomplete or other methods)".to_owned(),
-            IntegrationObs::Other(t) => t.clone(),
-        };
-        let new = match &wanted.integration {
-            Integration::Proxy => "AWS_PROXY".to_owned(),
-            Integration::CorsMock { allow_methods } => format!("MOCK ({allow_methods})"),
-        };
-        changes.push(format!("integration {now} → {new}"));
-    }
-    changes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::{ApiObs, FunctionObs, ResourceObs, RoleObs};
+    use crate::observe::{ApiObs, FunctionObs, IntegrationObs, MethodObs, ResourceObs, RoleObs};
+    use crate::resources::rest_api::method_changes;
+    use crate::state::RoleRecord;
     use crate::target::FunctionSettings;
+    use crate::target::{HANDLER, RUNTIME, RoleTarget, source_arn};
     use goblet_core::{AuthorizationType, Manifest, Method, Route};
     use serde_json::json;
 
