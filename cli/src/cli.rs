@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use goblet_core::EventFormat;
 use goblet_deploy::{
     self as deploy, DeleteOptions, DeployError, InvokeOptions, LogsOptions, UrlOptions,
 };
 use goblet_local::lambda::FunctionConfig;
-use goblet_local::{LocalError, LocalOptions, PayloadFormat};
+use goblet_local::{LocalError, LocalOptions};
 use goblet_project::{AppSource, ReadError, ResolveError, read_app_binary};
 
 use crate::aws::AwsSettings;
@@ -208,8 +209,8 @@ pub struct LocalArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
     /// The API type: `rest` (payload format 1.0) or `http` (payload format 2.0).
-    #[arg(long, value_enum, default_value = "rest")]
-    pub format: FormatArg,
+    #[arg(long, default_value = "rest", value_parser = parse_api_format)]
+    pub format: EventFormat,
     /// The function timeout, in seconds (API Gateway's own limit is 29).
     #[arg(long, default_value_t = 30.0, value_name = "SECS")]
     pub timeout: f64,
@@ -222,10 +223,13 @@ pub struct LocalArgs {
     pub api_keys: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FormatArg {
-    Rest,
-    Http,
+/// `--format rest|http`: the API types `goblet local` serves.
+fn parse_api_format(word: &str) -> Result<EventFormat, String> {
+    match word {
+        "rest" => Ok(EventFormat::RestV1),
+        "http" => Ok(EventFormat::HttpV2),
+        _ => Err("expected `rest` (payload format 1.0) or `http` (payload format 2.0)".to_owned()),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -424,10 +428,7 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         port: args.port,
         stage: args.stage,
         concurrency: usize::from(args.concurrency),
-        format: match args.format {
-            FormatArg::Rest => PayloadFormat::Rest,
-            FormatArg::Http => PayloadFormat::Http,
-        },
+        format: args.format,
         identities: args.identities,
         user,
         api_keys: args.api_keys,
@@ -533,7 +534,7 @@ mod tests {
         };
         assert_eq!(args.port, 0);
         assert_eq!(args.concurrency, 4);
-        assert_eq!(args.format, FormatArg::Http);
+        assert_eq!(args.format, EventFormat::HttpV2);
         assert_eq!(args.api_keys, ["a", "b"]);
         assert_eq!(args.stage, "api");
         assert!(

@@ -9,6 +9,7 @@
 pub mod api;
 mod auth;
 pub mod cors;
+mod event_format;
 pub mod manifest;
 mod matcher;
 pub mod media;
@@ -17,6 +18,7 @@ mod path;
 pub mod record;
 
 pub use auth::{AuthorizationType, ParseAuthError};
+pub use event_format::EventFormat;
 pub use manifest::{MANIFEST_VERSION, Manifest, ManifestError, Route};
 pub use matcher::{Match, PathMatcher};
 pub use method::{Method, ParseMethodError};

@@ -144,16 +144,13 @@ struct Maps {
     single_query: Option<Pairs<String>>,
 }
 
-/// How the response must be shaped for the event it answers.
+/// How the response must be shaped for the event it answers: its format,
+/// and for ALB whether the target group has multi-value headers on (the
+/// request then carries `multiValueHeaders`, and the response must too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ReplyShape {
-    RestV1,
-    HttpV2,
-    /// `multi` when the target group has multi-value headers on (the request
-    /// then carries `multiValueHeaders`, and the response must too).
-    Alb {
-        multi: bool,
-    },
+pub(crate) struct ReplyTo {
+    pub format: EventFormat,
+    pub multi_value_headers: bool,
 }
 
 /// An event that is not an HTTP request of any shape goblet knows, or one
@@ -203,7 +200,7 @@ impl fmt::Display for ErrorWithoutPosition<'_> {
 /// Gateway already matched.
 pub(crate) struct Incoming {
     pub request: Request,
-    pub shape: ReplyShape,
+    pub shape: ReplyTo,
     pub routed_resource: Option<String>,
     pub route_key: Option<String>,
 }
@@ -211,7 +208,7 @@ pub(crate) struct Incoming {
 /// A request that cannot even be built (bad base64, bad header): answered with
 /// 400, in the reply shape of its event.
 pub(crate) struct BadEvent {
-    pub shape: ReplyShape,
+    pub shape: ReplyTo,
     pub error: Error,
 }
 
@@ -251,23 +248,25 @@ impl RawEvent {
 
     pub(crate) fn into_incoming(mut self) -> Result<Result<Incoming, BadEvent>, UnknownEvent> {
         let ctx = self.request_context.as_ref();
-        let (format, shape) = if ctx.is_some_and(|c| c.elb.is_some()) {
-            let multi = self.multi_value_headers.is_some();
-            (EventFormat::Alb, ReplyShape::Alb { multi })
+        let format = if ctx.is_some_and(|c| c.elb.is_some()) {
+            EventFormat::Alb
         } else if self.version.as_deref() == Some("2.0") {
             let is_url = ctx
                 .and_then(|c| c.domain_name.as_deref())
                 .is_some_and(|d| d.contains(".lambda-url."));
-            let format = if is_url {
+            if is_url {
                 EventFormat::FunctionUrl
             } else {
                 EventFormat::HttpV2
-            };
-            (format, ReplyShape::HttpV2)
+            }
         } else if self.http_method.is_some() && ctx.is_some() {
-            (EventFormat::RestV1, ReplyShape::RestV1)
+            EventFormat::RestV1
         } else {
             return Err(UnknownEvent::unknown(describe_unknown(&self)));
+        };
+        let shape = ReplyTo {
+            format,
+            multi_value_headers: format == EventFormat::Alb && self.multi_value_headers.is_some(),
         };
         let multi_headers = Pairs::non_empty(self.multi_value_headers.take());
         let single_headers = match multi_headers {
@@ -289,13 +288,14 @@ impl RawEvent {
             single_query,
         };
         Ok(self
-            .build(format, shape, maps)
+            .build(shape, maps)
             .map_err(|error| BadEvent { shape, error }))
     }
 
-    fn build(self, format: EventFormat, shape: ReplyShape, maps: Maps) -> Result<Incoming, Error> {
+    fn build(self, shape: ReplyTo, maps: Maps) -> Result<Incoming, Error> {
+        let format = shape.format;
         let mut ctx = self.request_context.unwrap_or_default();
-        let v2 = matches!(shape, ReplyShape::HttpV2);
+        let v2 = format.is_v2();
 
         let method_name = if v2 {
             ctx.http.as_ref().and_then(|h| h.method.clone())

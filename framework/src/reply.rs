@@ -7,13 +7,15 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::event::ReplyShape;
+use goblet_core::EventFormat;
+
+use crate::event::ReplyTo;
 use crate::response::Response;
 
 /// What goes back to the Runtime API, in the shape of the event it answers.
 #[derive(Debug)]
 pub(crate) struct ProxyReply {
-    shape: ReplyShape,
+    shape: ReplyTo,
     status: StatusCode,
     headers: HeaderMap,
     body: String,
@@ -28,12 +30,12 @@ impl Serialize for ProxyReply {
         };
         let mut out = s.serialize_map(Some(5))?;
         out.serialize_entry("statusCode", &self.status.as_u16())?;
-        match self.shape {
-            ReplyShape::RestV1 => {
+        match self.shape.format {
+            EventFormat::RestV1 => {
                 out.serialize_entry("headers", &headers(HeaderMode::SingleOnly))?;
                 out.serialize_entry("multiValueHeaders", &headers(HeaderMode::MultiOnly))?;
             }
-            ReplyShape::HttpV2 => {
+            EventFormat::HttpV2 | EventFormat::FunctionUrl => {
                 out.serialize_entry(
                     "headers",
                     &headers(HeaderMode::Joined { skip_cookies: true }),
@@ -46,11 +48,11 @@ impl Serialize for ProxyReply {
                     .collect();
                 out.serialize_entry("cookies", &cookies)?;
             }
-            ReplyShape::Alb { multi } => {
+            EventFormat::Alb => {
                 let reason = self.status.canonical_reason().unwrap_or_default();
                 let description = format!("{} {reason}", self.status.as_u16());
                 out.serialize_entry("statusDescription", description.trim_end())?;
-                if multi {
+                if self.shape.multi_value_headers {
                     out.serialize_entry("multiValueHeaders", &headers(HeaderMode::AllMulti))?;
                 } else {
                     let mode = HeaderMode::Joined {
@@ -120,7 +122,7 @@ impl Serialize for Headers<'_> {
     }
 }
 
-pub(crate) fn shape_reply(shape: ReplyShape, response: Response) -> ProxyReply {
+pub(crate) fn shape_reply(shape: ReplyTo, response: Response) -> ProxyReply {
     let (parts, body) = response.into_parts();
     let bytes = body.into_bytes();
     let content_type = parts

@@ -4,18 +4,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
-/// Which kind of event a request arrived as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EventFormat {
-    /// API Gateway REST API, proxy integration, payload format 1.0.
-    RestV1,
-    /// API Gateway HTTP API, payload format 2.0.
-    HttpV2,
-    /// Application Load Balancer target group.
-    Alb,
-    /// Lambda function URL (payload format 2.0 shape).
-    FunctionUrl,
-}
+pub use goblet_core::EventFormat;
 
 /// Who called, as API Gateway saw it. For `auth = "iam"` routes API Gateway has
 /// verified the SigV4 signature and fills in the IAM fields; the network fields

@@ -13,17 +13,10 @@ use http::HeaderMap;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
+use goblet_core::EventFormat;
+
 use super::sigv4::VerifiedCaller;
 use crate::lambda::ids::random_u64;
-
-/// Which payload format the integration receives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PayloadFormat {
-    /// REST API, payload format 1.0.
-    Rest,
-    /// HTTP API, payload format 2.0.
-    Http,
-}
 
 /// What API Gateway knows about the API itself.
 #[derive(Debug, Clone)]
@@ -225,12 +218,13 @@ fn domain(headers: &HeaderMap) -> (&str, &str) {
 }
 
 /// Builds the event for `format`, serialized.
-pub(crate) fn build(format: PayloadFormat, api: &ApiInfo, req: &Routed<'_>) -> Vec<u8> {
+pub(crate) fn build(format: EventFormat, api: &ApiInfo, req: &Routed<'_>) -> Vec<u8> {
     let headers = grouped_headers(req.headers);
     let query = grouped_query(req.query);
     let written = match format {
-        PayloadFormat::Rest => serde_json::to_vec(&rest_event(api, req, &headers, &query)),
-        PayloadFormat::Http => serde_json::to_vec(&http_event(api, req, &headers, &query)),
+        // `goblet local` serves REST and HTTP APIs only (see `crate::run`).
+        f if f.is_v2() => serde_json::to_vec(&http_event(api, req, &headers, &query)),
+        _ => serde_json::to_vec(&rest_event(api, req, &headers, &query)),
     };
     // Plain structs of strings, numbers and maps with string keys: serde_json
     // cannot fail on them.
@@ -549,17 +543,17 @@ mod tests {
 
     /// A request with every kind of field: repeated headers and query keys,
     /// cookies, a path parameter, a text body, a signed caller.
-    fn event(format: PayloadFormat, caller: Option<&VerifiedCaller>, body: &[u8]) -> Value {
+    fn event(format: EventFormat, caller: Option<&VerifiedCaller>, body: &[u8]) -> Value {
         let mut event: Value = serde_json::from_slice(&raw_event(format, caller, body)).unwrap();
         // The one random field.
         if let Some(ctx) = event["requestContext"].as_object_mut() {
             let random = ctx.remove("extendedRequestId");
-            assert_eq!(random.is_some(), format == PayloadFormat::Rest);
+            assert_eq!(random.is_some(), format == EventFormat::RestV1);
         }
         event
     }
 
-    fn raw_event(format: PayloadFormat, caller: Option<&VerifiedCaller>, body: &[u8]) -> Vec<u8> {
+    fn raw_event(format: EventFormat, caller: Option<&VerifiedCaller>, body: &[u8]) -> Vec<u8> {
         let mut headers = HeaderMap::new();
         for (name, value) in [
             ("host", "abc.execute-api.localhost"),
@@ -601,7 +595,7 @@ mod tests {
     #[test]
     fn rest_events_have_every_field_api_gateway_sends() {
         let caller = caller();
-        let got = event(PayloadFormat::Rest, Some(&caller), b"{\"a\":1}");
+        let got = event(EventFormat::RestV1, Some(&caller), b"{\"a\":1}");
         let expected = json!({
             "resource": "/users/{id}",
             "path": "/users/a%20b",
@@ -655,17 +649,17 @@ mod tests {
         });
         assert_eq!(got, expected);
         // Names in the order the request gave them.
-        let raw = String::from_utf8(raw_event(PayloadFormat::Rest, None, b"")).unwrap();
+        let raw = String::from_utf8(raw_event(EventFormat::RestV1, None, b"")).unwrap();
         assert!(
             raw.contains(r#""headers":{"host":"abc.execute-api.localhost","x-b":"3","x-a":"1","cookie":"c=3","user-agent":"test/1"}"#),
             "{raw}"
         );
 
         // Nothing to say: null, not absent, not empty.
-        let bare = event(PayloadFormat::Rest, None, b"");
+        let bare = event(EventFormat::RestV1, None, b"");
         assert_eq!(bare["body"], Value::Null);
         assert_eq!(bare["requestContext"]["identity"]["userArn"], Value::Null);
-        let binary = event(PayloadFormat::Rest, None, &[0xff, 0x00]);
+        let binary = event(EventFormat::RestV1, None, &[0xff, 0x00]);
         assert_eq!(binary["body"], "/wA=");
         assert_eq!(binary["isBase64Encoded"], true);
     }
@@ -673,7 +667,7 @@ mod tests {
     #[test]
     fn http_api_events_join_values_and_leave_out_what_is_absent() {
         let caller = caller();
-        let got = event(PayloadFormat::Http, Some(&caller), b"");
+        let got = event(EventFormat::HttpV2, Some(&caller), b"");
         let expected = json!({
             "version": "2.0",
             "routeKey": "GET /users/{id}",
@@ -716,7 +710,7 @@ mod tests {
             "isBase64Encoded": false,
         });
         assert_eq!(got, expected);
-        let unsigned = event(PayloadFormat::Http, None, b"hi");
+        let unsigned = event(EventFormat::HttpV2, None, b"hi");
         assert!(unsigned["requestContext"].get("authorizer").is_none());
         assert_eq!(unsigned["body"], "hi");
     }

@@ -17,13 +17,13 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-use super::event::{self, ApiInfo, PayloadFormat, Routed};
+use super::event::{self, ApiInfo, Routed};
 use super::pool::{Failure, Logger, Pool};
 use super::proxy;
 use super::routes::RouteTable;
 use super::sigv4::{RequestParts, Verifier};
 use goblet_core::api::Resolved;
-use goblet_core::{AuthorizationType, cors};
+use goblet_core::{AuthorizationType, EventFormat, cors};
 use subtle::ConstantTimeEq as _;
 
 /// API Gateway's payload limit for REST APIs.
@@ -39,7 +39,7 @@ const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
 
 pub(crate) struct Gateway {
     pub routes: RouteTable,
-    pub format: PayloadFormat,
+    pub format: EventFormat,
     pub api: ApiInfo,
     /// `/api`: the stage as the first path segment.
     pub stage_prefix: String,

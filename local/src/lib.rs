@@ -31,9 +31,7 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use goblet_core::{AuthorizationType, Manifest};
-
-pub use event::PayloadFormat;
+use goblet_core::{AuthorizationType, EventFormat, Manifest};
 
 use crate::lambda::FunctionConfig;
 
@@ -53,7 +51,8 @@ pub struct LocalOptions {
     pub port: u16,
     pub stage: String,
     pub concurrency: usize,
-    pub format: PayloadFormat,
+    /// `RestV1` or `HttpV2`: the API types `goblet local` serves.
+    pub format: EventFormat,
     /// `--identities FILE`: more IAM identities to accept.
     pub identities: Option<PathBuf>,
     /// The user's own AWS credentials, accepted on `AWS_IAM` routes and
@@ -67,6 +66,8 @@ pub struct LocalOptions {
 pub enum LocalError {
     #[error("{0}")]
     Identities(#[from] sigv4::IdentityError),
+    #[error("goblet local serves REST APIs and HTTP APIs, not {0}")]
+    Format(EventFormat),
     #[error("invalid stage name {0:?}: use letters, digits, `-` and `_`")]
     Stage(String),
     #[error("cannot listen on {addr}: {error}")]
@@ -91,6 +92,9 @@ pub fn check_stage(stage: &str) -> Result<(), LocalError> {
 /// then kills the workers.
 pub fn run(mut options: LocalOptions) -> Result<(), LocalError> {
     check_stage(&options.stage)?;
+    if !matches!(options.format, EventFormat::RestV1 | EventFormat::HttpV2) {
+        return Err(LocalError::Format(options.format));
+    }
     // Workers start in the binary's folder: give them a path that works there.
     options.binary = options
         .binary
@@ -225,10 +229,7 @@ fn print_banner(
     identities: &[sigv4::Identity],
     url: &str,
 ) {
-    let format = match options.format {
-        PayloadFormat::Rest => "REST API, payload format 1.0",
-        PayloadFormat::Http => "HTTP API, payload format 2.0",
-    };
+    let format = options.format.describe();
     logger.line(format!(
         "Serving {} from {} ({format}; up to {} workers, timeout {} s)",
         manifest.app_name,

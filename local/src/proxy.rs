@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 
-use super::event::PayloadFormat;
+use goblet_core::EventFormat;
 
 /// An HTTP response for the client.
 #[derive(Debug)]
@@ -26,7 +26,7 @@ fn malformed<T>(why: impl Into<String>) -> Result<T, Malformed> {
 }
 
 /// Maps the function's answer for `format`.
-pub(crate) fn map(format: PayloadFormat, raw: &[u8]) -> Result<Mapped, Malformed> {
+pub(crate) fn map(format: EventFormat, raw: &[u8]) -> Result<Mapped, Malformed> {
     let value: Value = match serde_json::from_slice(raw) {
         Ok(v) => v,
         Err(e) => return malformed(format!("the response is not JSON: {e}")),
@@ -34,7 +34,7 @@ pub(crate) fn map(format: PayloadFormat, raw: &[u8]) -> Result<Mapped, Malformed
     match (format, value) {
         (_, Value::Object(obj)) if obj.contains_key("statusCode") => mapped(format, obj),
         // HTTP APIs take any other JSON as a 200 `application/json` body.
-        (PayloadFormat::Http, other) => Ok(Mapped {
+        (f, other) if f.is_v2() => Ok(Mapped {
             status: StatusCode::OK,
             headers: vec![(
                 http::header::CONTENT_TYPE,
@@ -42,7 +42,7 @@ pub(crate) fn map(format: PayloadFormat, raw: &[u8]) -> Result<Mapped, Malformed
             )],
             body: Bytes::from(serde_json::to_vec(&other).unwrap_or_default()),
         }),
-        (PayloadFormat::Rest, _) => malformed("the response has no statusCode"),
+        _ => malformed("the response has no statusCode"),
     }
 }
 
@@ -90,10 +90,10 @@ fn object<'v>(
     }
 }
 
-fn mapped(format: PayloadFormat, obj: Map<String, Value>) -> Result<Mapped, Malformed> {
+fn mapped(format: EventFormat, obj: Map<String, Value>) -> Result<Mapped, Malformed> {
     let status = status(&obj["statusCode"])?;
     let mut headers = Vec::new();
-    let multi = if format == PayloadFormat::Rest {
+    let multi = if !format.is_v2() {
         object(&obj, "multiValueHeaders")?
     } else {
         None
@@ -123,7 +123,7 @@ fn mapped(format: PayloadFormat, obj: Map<String, Value>) -> Result<Mapped, Malf
             headers.push(header(name, &v)?);
         }
     }
-    if format == PayloadFormat::Http {
+    if format.is_v2() {
         match obj.get("cookies") {
             None | Some(Value::Null) => {}
             Some(Value::Array(cookies)) => {
@@ -174,7 +174,7 @@ mod tests {
     fn maps_headers_multi_headers_and_base64() {
         let raw = br#"{"statusCode": 201, "headers": {"a": "1", "b": "x"},
             "multiValueHeaders": {"b": ["y", "z"]}, "body": "AP8=", "isBase64Encoded": true}"#;
-        let m = map(PayloadFormat::Rest, raw).unwrap();
+        let m = map(EventFormat::RestV1, raw).unwrap();
         assert_eq!(m.status, 201);
         let pairs: Vec<(String, String)> = m
             .headers
@@ -198,16 +198,16 @@ mod tests {
             br#"{"statusCode": 200, "body": 5}"#,
         ] {
             assert!(
-                map(PayloadFormat::Rest, raw).is_err(),
+                map(EventFormat::RestV1, raw).is_err(),
                 "{}",
                 String::from_utf8_lossy(raw)
             );
         }
-        let m = map(PayloadFormat::Http, br#"{"hello": "world"}"#).unwrap();
+        let m = map(EventFormat::HttpV2, br#"{"hello": "world"}"#).unwrap();
         assert_eq!(m.status, 200);
         assert_eq!(&m.body[..], br#"{"hello":"world"}"#);
         let m = map(
-            PayloadFormat::Http,
+            EventFormat::HttpV2,
             br#"{"statusCode": 200, "cookies": ["a=1"]}"#,
         )
         .unwrap();

@@ -353,6 +353,9 @@ fn read_criterion(dir: &Path) -> BTreeMap<String, f64> {
         "serde_typed",
         "serde_value",
         "serde_ignored",
+        "goblet_routes_10",
+        "goblet_routes_100",
+        "goblet_routes_400",
     ] {
         let path = dir
             .join("dispatch")

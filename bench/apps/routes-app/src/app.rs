@@ -1,0 +1,4 @@
+//! The generated routes.
+use goblet::prelude::*;
+
+include!(concat!(env!("OUT_DIR"), "/routes.rs"));
