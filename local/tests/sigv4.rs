@@ -374,8 +374,10 @@ fn unsigned_headers_may_change() {
         }
         req.headers
             .push(("X-Forwarded-For".into(), "10.1.2.3".into()));
-        req.headers
-            .push(("User-Agent".into(), "another-agent/1.0".into()));
+        if !signed.iter().any(|h| h == "user-agent") {
+            req.headers
+                .push(("User-Agent".into(), "another-agent/1.0".into()));
+        }
         f.check(&req).unwrap_or_else(|r| panic!("{}: {r}", f.name));
     }
 }
@@ -1086,85 +1088,68 @@ fn any_flipped_byte_in_a_signed_component_fails() {
 }
 
 // ---------------------------------------------------------------------------
-// Requests signed by aws-sigv4 itself, for what the Python clients never
-// send: a signed User-Agent, a repeated signed header.
+// What the usual clients never send: a signed User-Agent, a repeated header
 // ---------------------------------------------------------------------------
 
 #[test]
 fn user_agent_and_repeated_headers_can_be_signed() {
-    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-    use aws_sigv4::sign::v4;
-
-    let time = UNIX_EPOCH + Duration::from_secs(1_768_478_400); // 20260115T120000Z
-    let headers = [
-        ("host", "api.local:3000"),
-        ("user-agent", "my-client/1.0"),
-        ("x-tag", "one"),
-        ("x-tag", "two"),
-    ];
-    let identity =
-        aws_credential_types::Credentials::new("AKIDSIGV4", "secret/sigv4", None, None, "test")
-            .into();
-    let mut settings = SigningSettings::default();
-    settings.excluded_headers = Some(Vec::new());
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region("eu-central-1")
-        .name("execute-api")
-        .time(time)
-        .settings(settings)
-        .build()
-        .unwrap()
-        .into();
-    let signable = SignableRequest::new(
-        "DELETE",
-        "http://api.local:3000/stage/things/42?force=true",
-        headers.iter().copied(),
-        SignableBody::Bytes(b""),
-    )
-    .unwrap();
-    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-
-    let mut req = Request {
-        method: "DELETE".into(),
-        uri: "/stage/things/42?force=true".into(),
-        headers: headers
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-            .collect(),
-        body: Vec::new(),
-    };
-    for (name, value) in instructions.headers() {
-        req.headers.push((name.to_owned(), value.to_owned()));
-    }
-    assert!(
-        req.header("authorization")
-            .contains("host;user-agent;x-amz-date;x-tag")
-    );
-    let verifier = Verifier::new([Identity::new(
-        "AKIDSIGV4",
-        "secret/sigv4",
-        None,
-        None,
-        None,
-        "t",
-    )]);
-    req.verify(&verifier, time).unwrap();
-
+    // botocore, told to sign User-Agent (it never does by itself).
+    let f = fixture("botocore_user_agent_signed");
+    let req = f.request();
+    assert_eq!(req.signed_headers(), ["host", "user-agent", "x-amz-date"]);
+    f.check(&req).unwrap();
     let mut changed = req.clone();
     changed.set_header("user-agent", "my-client/1.1");
-    assert_mismatch(changed.verify(&verifier, time));
+    assert_mismatch(f.check(&changed));
+    // A second User-Agent line is a second value of the signed header.
+    let mut added = req.clone();
+    added
+        .headers
+        .push(("User-Agent".into(), "another-agent/1.0".into()));
+    assert_mismatch(f.check(&added));
+    let mut removed = req.clone();
+    removed.remove_header("user-agent");
+    assert_mismatch(f.check(&removed));
+    // The request target in absolute form names the same request.
+    let mut absolute = req.clone();
+    absolute.uri = format!("http://{}{}", req.header("host"), req.uri);
+    f.check(&absolute).unwrap();
+
+    // botocore signs two `X-Tag` lines as one header, `x-tag:one,two`.
+    let f = fixture("botocore_repeated_header");
+    let req = f.request();
+    assert_eq!(req.signed_headers(), ["host", "x-amz-date", "x-tag"]);
+    let tags: Vec<&str> = req
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "X-Tag")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(tags, ["one", "two"]);
+    f.check(&req).unwrap();
+    // The values in the other order are another canonical header.
     let mut reordered = req.clone();
     let first = reordered
         .headers
         .iter()
-        .position(|(n, _)| n == "x-tag")
+        .position(|(n, _)| n == "X-Tag")
         .unwrap();
     reordered.headers.swap(first, first + 1);
-    assert_mismatch(reordered.verify(&verifier, time));
-    let mut absolute = req.clone();
-    absolute.uri = "http://api.local:3000/stage/things/42?force=true".into();
-    absolute.verify(&verifier, time).unwrap();
+    assert_mismatch(f.check(&reordered));
+    // One line with the comma-joined value is the same canonical header.
+    let mut joined = req.clone();
+    joined.headers.retain(|(n, v)| n != "X-Tag" || v == "one");
+    joined.set_header("x-tag", "one,two");
+    f.check(&joined).unwrap();
+    // Either value alone, or a third, is not.
+    for keep in ["one", "two"] {
+        let mut single = req.clone();
+        single.headers.retain(|(n, v)| n != "X-Tag" || v == keep);
+        assert_mismatch(f.check(&single));
+    }
+    let mut third = req.clone();
+    third.headers.push(("X-Tag".into(), "three".into()));
+    assert_mismatch(f.check(&third));
 }
 
 // ---------------------------------------------------------------------------

@@ -5,12 +5,16 @@ Every fixture is a request signed by a real client library and captured *as
 received* by a tiny HTTP server on the loopback interface: the method, the
 request target (path and raw query), the header lines in order (duplicates
 kept, optional whitespace around values trimmed as an HTTP server does) and
-the body. The Rust tests in `deployer/tests/sigv4.rs` replay them through
-`deployer/src/local/sigv4`.
+the body. The Rust tests in `local/tests/sigv4.rs` replay them through
+`local/src/sigv4`.
 
 Clients used:
   * botocore `SigV4Auth` (header signing) and `SigV4QueryAuth` (presigned
-    URLs), sent with botocore's own `URLLib3Session`;
+    URLs), sent with botocore's own `URLLib3Session`; for a signed User-Agent
+    and a repeated header, which that session cannot send (botocore never
+    signs User-Agent, and its prepared requests keep one value per header
+    name), `SigV4Auth` signs and `http.client` sends the header lines as
+    signed;
   * `requests_aws_sign.AWSV4Sign` on a `requests.Request(...).prepare()`,
     sent with a `requests.Session`;
   * awscurl's command line entry point (`awscurl.awscurl.inner_main`), which
@@ -26,7 +30,7 @@ Usage (from the repository root):
     .venv/bin/pip install -r tests/python/requirements.txt
     .venv/bin/python tests/python/make_sigv4_fixtures.py
 
-It writes `deployer/tests/fixtures/sigv4/*.json`. Re-run it after upgrading
+It writes `local/tests/fixtures/sigv4/*.json`. Re-run it after upgrading
 any of the pinned clients and commit the result.
 """
 
@@ -35,6 +39,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime
+import http.client
 import io
 import json
 import os
@@ -56,7 +61,7 @@ import requests
 from requests_aws_sign import AWSV4Sign
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT_DIR = ROOT / "deployer" / "tests" / "fixtures" / "sigv4"
+OUT_DIR = ROOT / "local" / "tests" / "fixtures" / "sigv4"
 
 PORT = int(os.environ.get("SIGV4_FIXTURE_PORT", "48123"))
 BASE = f"http://127.0.0.1:{PORT}"
@@ -197,6 +202,36 @@ def botocore_date_header_signed(creds, method, path) -> None:
     botocore_send(request)
 
 
+def botocore_signed_lines(creds, method, path, header_lines, sign_user_agent=False) -> None:
+    """SigV4Auth over `header_lines` (name, value) in order, repeated names
+    kept, sent line by line with `http.client`. botocore's canonical request
+    joins the values of a repeated header with commas. With
+    `sign_user_agent`, User-Agent is taken off botocore's list of headers it
+    never signs, so that it is signed like any other."""
+    request = AWSRequest(method=method, url=BASE + path)
+    for name, value in header_lines:
+        # HTTPHeaders (an email Message) appends: a repeated name keeps both.
+        request.headers[name] = value
+    never_signed = [
+        h for h in botocore.auth.SIGNED_HEADERS_BLACKLIST
+        if not (sign_user_agent and h == "user-agent")
+    ]
+    with pinned_clock(), mock.patch.object(botocore.auth, "SIGNED_HEADERS_BLACKLIST", never_signed):
+        SigV4Auth(botocore_credentials(creds), SERVICE, REGION).add_auth(request)
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+    try:
+        connection.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in request.headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"capture server answered {response.status}")
+    finally:
+        connection.close()
+
+
 def botocore_presigned(creds, method, path, expires) -> None:
     request = AWSRequest(method=method, url=BASE + path)
     with pinned_clock():
@@ -318,6 +353,31 @@ CASES = [
             "GET",
             "/prod/pets",
             headers={"X-Custom-Header": "a   b    c  d", "X-Trace-Note": "one  two"},
+        ),
+    ),
+    (
+        "botocore_user_agent_signed",
+        "botocore SigV4Auth",
+        "a signed User-Agent (botocore's never-signed list without user-agent), sent by http.client",
+        LONG_TERM,
+        lambda: botocore_signed_lines(
+            LONG_TERM,
+            "DELETE",
+            "/prod/things/42?force=true",
+            [("User-Agent", "my-client/1.0")],
+            sign_user_agent=True,
+        ),
+    ),
+    (
+        "botocore_repeated_header",
+        "botocore SigV4Auth",
+        "one header name sent twice and signed, its values joined with a comma, sent by http.client",
+        LONG_TERM,
+        lambda: botocore_signed_lines(
+            LONG_TERM,
+            "GET",
+            "/prod/things",
+            [("X-Tag", "one"), ("X-Tag", "two")],
         ),
     ),
     (

@@ -8,13 +8,20 @@
 //!   single and multi-value forms, `requestContext.identity` for IAM callers.
 //! - HTTP API (payload 2.0): lower-case headers with repeated values joined by
 //!   commas, `cookies` apart, `routeKey` "METHOD /template", the raw query.
+//!
+//! Which route API Gateway matched is not worked out here: each test states
+//! it with [`HttpRequest::routed`], as API Gateway would pick it (a literal
+//! segment over `{param}` over a greedy `{proxy+}`), so goblet's own routing
+//! meets a reference written by hand. A REST API or HTTP API event for a
+//! request without a stated route is refused: API Gateway would not have
+//! called the function.
 //! - ALB: the query exactly as sent, headers single-valued unless the target
 //!   group enables multi-value headers.
 //! - Function URL: payload 2.0 with `routeKey` `$default` and no path parameters.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use goblet_core::{Manifest, PathMatcher, PathTemplate};
+use goblet_core::Manifest;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value, json};
 
@@ -64,6 +71,20 @@ pub struct HttpRequest {
     /// An IAM user whose SigV4 signature API Gateway verified.
     pub iam_user: Option<String>,
     pub stage_variables: Vec<(String, String)>,
+    /// The route API Gateway matched, as the test states it.
+    pub route: Option<Route>,
+}
+
+/// The route an API Gateway API matched for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The resource's template, `/users/{id}`: a REST API's `resource`, the
+    /// path of an HTTP API's `routeKey`.
+    pub template: String,
+    /// The path parameters, decoded, in the template's order.
+    pub params: Vec<(String, String)>,
+    /// The HTTP API route is `ANY /template` rather than one for the method.
+    pub any_method: bool,
 }
 
 impl HttpRequest {
@@ -82,6 +103,7 @@ impl HttpRequest {
             binary: false,
             iam_user: None,
             stage_variables: Vec::new(),
+            route: None,
         }
     }
 
@@ -127,6 +149,31 @@ impl HttpRequest {
     pub fn stage_variable(mut self, name: &str, value: &str) -> HttpRequest {
         self.stage_variables
             .push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The route API Gateway matched: the resource's template and the decoded
+    /// path parameters, `.routed("/users/{id}", &[("id", "42")])`. Only REST
+    /// API and HTTP API events carry it; ALBs and function URLs ignore it.
+    pub fn routed(mut self, template: &str, params: &[(&str, &str)]) -> HttpRequest {
+        self.route = Some(Route {
+            template: template.to_owned(),
+            params: params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            any_method: false,
+        });
+        self
+    }
+
+    /// The HTTP API route that matched is `ANY /template` (its `routeKey`
+    /// says `ANY`); call after [`HttpRequest::routed`].
+    pub fn any_method(mut self) -> HttpRequest {
+        self.route
+            .as_mut()
+            .expect("`.routed(..)` before `.any_method()`")
+            .any_method = true;
         self
     }
 
@@ -202,28 +249,53 @@ fn iam(user: &str) -> (String, String, String) {
     )
 }
 
-/// The API an app is deployed behind: its resources, from the app's manifest,
-/// pick the `resource` and path parameters of each event.
+/// The names of a template's parameters, in order: `{id}`, `{path+}`.
+fn template_params(template: &str) -> Vec<&str> {
+    template
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| name.strip_suffix('+').unwrap_or(name))
+        .collect()
+}
+
+/// The API an app is deployed behind. It only knows the templates the app
+/// declares, to refuse a stated route the API could not have (a typo would
+/// otherwise pass unseen, the app falling back to matching the path itself);
+/// which of them matches a request is for each test to say.
 #[derive(Debug)]
 pub struct Api {
-    resources: PathMatcher<()>,
+    templates: Vec<String>,
 }
 
 impl Api {
     pub fn new(manifest: &Manifest) -> Api {
-        let mut resources = PathMatcher::new();
-        for route in &manifest.routes {
-            let template = PathTemplate::parse(&route.path).expect("the manifest's paths parse");
-            resources.entry(&template, || ());
+        Api {
+            templates: manifest.routes.iter().map(|r| r.path.clone()).collect(),
         }
-        Api { resources }
     }
 
-    /// The matched template and decoded parameters, as API Gateway finds them.
-    fn resource(&self, path: &str) -> Option<(String, Value)> {
-        let found = self.resources.find(path)?;
-        let params = object(found.params.iter().map(|(k, v)| (*k, json!(v))));
-        Some((found.template.as_str().to_owned(), null_if_empty(params)))
+    /// The stated route, checked against the app's templates.
+    fn route<'r>(&self, front: Front, r: &'r HttpRequest) -> &'r Route {
+        let Some(route) = &r.route else {
+            panic!(
+                "{front:?}: {} {} has no route: API Gateway calls the function \
+                 only for a matched one; say which with `.routed(..)`",
+                r.method, r.path
+            )
+        };
+        assert!(
+            self.templates.contains(&route.template),
+            "{front:?}: the app declares no resource {}",
+            route.template
+        );
+        let names: Vec<&str> = route.params.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            template_params(&route.template),
+            "{front:?}: the parameters of {}",
+            route.template
+        );
+        route
     }
 
     /// `request` as `front` hands it to the function.
@@ -258,10 +330,9 @@ impl Api {
         let (single_headers, multi_headers) = single_and_multi(&headers);
         let query = r.query_pairs();
         let (single_query, multi_query) = single_and_multi(&query);
-        // API Gateway answers unmatched paths itself; tests only send matched ones.
-        let (resource, params) = self
-            .resource(&r.path)
-            .unwrap_or((r.path.clone(), Value::Null));
+        let route = self.route(Front::RestApi, r);
+        let resource = route.template.as_str();
+        let params = path_parameters(route);
         let (access_key, caller, user_arn) = match &r.iam_user {
             Some(user) => {
                 let (k, c, a) = iam(user);
@@ -372,14 +443,15 @@ impl Api {
                 }
             }
         }
-        let matched = if function_url {
-            None
+        let (route_key, params) = if function_url {
+            ("$default".to_owned(), Value::Null)
         } else {
-            self.resource(&r.path)
-        };
-        let (route_key, params) = match matched {
-            Some((template, params)) => (format!("{} {template}", r.method), params),
-            None => ("$default".to_owned(), Value::Null),
+            let route = self.route(Front::HttpApi, r);
+            let method = if route.any_method { "ANY" } else { &r.method };
+            (
+                format!("{method} {}", route.template),
+                path_parameters(route),
+            )
         };
         let authorizer = r.iam_user.as_ref().map(|user| {
             let (key, caller, arn) = iam(user);
@@ -447,6 +519,13 @@ impl Api {
         }
         event
     }
+}
+
+/// `pathParameters`: the decoded values, `null` for a template without any.
+fn path_parameters(route: &Route) -> Value {
+    null_if_empty(object(
+        route.params.iter().map(|(k, v)| (k.as_str(), json!(v))),
+    ))
 }
 
 fn alb(r: &HttpRequest, multi_value: bool) -> Value {

@@ -213,7 +213,10 @@ impl ProxyResponse {
 }
 
 /// What the operating system says about a running process, from `/proc`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Two are equal when they are the same process running the same program
+/// for the same Runtime API: `state` is left out, as a live process goes from
+/// running to sleeping and back between two reads.
+#[derive(Debug, Clone)]
 pub struct OsProcess {
     pub pid: u32,
     /// When it started, in clock ticks since boot: a pid reused by another
@@ -226,6 +229,15 @@ pub struct OsProcess {
     /// Its `AWS_LAMBDA_RUNTIME_API`, the endpoint it polls.
     pub runtime_api: Option<String>,
 }
+
+impl PartialEq for OsProcess {
+    fn eq(&self, other: &OsProcess) -> bool {
+        (self.pid, self.start_time, &self.exe, &self.runtime_api)
+            == (other.pid, other.start_time, &other.exe, &other.runtime_api)
+    }
+}
+
+impl Eq for OsProcess {}
 
 impl OsProcess {
     /// Reads `/proc/<pid>`; `None` when no such process exists.

@@ -89,7 +89,7 @@ fn check_shape(front: Front, response: &ProxyResponse) {
 async fn every_front_reaches_every_kind_of_route() {
     let s = Showcase::start().await;
     for front in Front::ALL {
-        let r = s.send(front, &HttpRequest::get("/")).await;
+        let r = s.send(front, &HttpRequest::get("/").routed("/", &[])).await;
         assert_eq!(
             (r.status, r.json()),
             (200, json!({"hello": "world"})),
@@ -102,11 +102,18 @@ async fn every_front_reaches_every_kind_of_route() {
         );
         assert!(!r.is_base64_encoded);
 
-        let r = s.send(front, &HttpRequest::get("/users/42")).await;
+        let users_42 = HttpRequest::get("/users/42").routed("/users/{id}", &[("id", "42")]);
+        let r = s.send(front, &users_42).await;
         assert_eq!((r.status, r.json()), (200, json!({"id": 42})), "{front:?}");
 
         let r = s
-            .send(front, &HttpRequest::get("/teams/red/members/7"))
+            .send(
+                front,
+                &HttpRequest::get("/teams/red/members/7").routed(
+                    "/teams/{team}/members/{member}",
+                    &[("team", "red"), ("member", "7")],
+                ),
+            )
             .await;
         assert_eq!(
             (r.status, r.json()),
@@ -115,7 +122,11 @@ async fn every_front_reaches_every_kind_of_route() {
         );
 
         let r = s
-            .send(front, &HttpRequest::get("/files/a/b%20c/d.txt"))
+            .send(
+                front,
+                &HttpRequest::get("/files/a/b%20c/d.txt")
+                    .routed("/files/{path+}", &[("path", "a/b c/d.txt")]),
+            )
             .await;
         assert_eq!(
             (r.status, r.text().as_str()),
@@ -126,7 +137,9 @@ async fn every_front_reaches_every_kind_of_route() {
         let r = s
             .send(
                 front,
-                &HttpRequest::post("/users").json(&json!({"name": "bob"})),
+                &HttpRequest::post("/users")
+                    .routed("/users", &[])
+                    .json(&json!({"name": "bob"})),
             )
             .await;
         assert_eq!(
@@ -136,7 +149,10 @@ async fn every_front_reaches_every_kind_of_route() {
         );
 
         let r = s
-            .send(front, &HttpRequest::get("/search?q=rust+lang&page=2"))
+            .send(
+                front,
+                &HttpRequest::get("/search?q=rust+lang&page=2").routed("/search", &[]),
+            )
             .await;
         assert_eq!(
             r.json(),
@@ -144,29 +160,40 @@ async fn every_front_reaches_every_kind_of_route() {
             "{front:?}"
         );
 
-        let r = s.send(front, &HttpRequest::get("/items/9")).await;
+        let item = [("id", "9")];
+        let get = HttpRequest::get("/items/9").routed("/items/{id}", &item);
+        let r = s.send(front, &get).await;
         assert_eq!(r.json(), json!({"id": "9"}), "{front:?}");
-        let put = HttpRequest::new("PUT", "/items/9").json(&json!({"colour": "red"}));
+        let put = HttpRequest::new("PUT", "/items/9")
+            .routed("/items/{id}", &item)
+            .json(&json!({"colour": "red"}));
         let r = s.send(front, &put).await;
         assert_eq!(
             r.json(),
             json!({"id": "9", "replaced_with": {"colour": "red"}}),
             "{front:?}"
         );
-        let r = s.send(front, &HttpRequest::new("DELETE", "/items/9")).await;
+        let delete = HttpRequest::new("DELETE", "/items/9").routed("/items/{id}", &item);
+        let r = s.send(front, &delete).await;
         assert_eq!((r.status, r.body.len()), (204, 0), "{front:?}");
 
-        let r = s.send(front, &HttpRequest::get("/keyed")).await;
+        let r = s
+            .send(front, &HttpRequest::get("/keyed").routed("/keyed", &[]))
+            .await;
         assert_eq!(r.text(), "you have a key", "{front:?}");
 
-        let r = s.send(front, &HttpRequest::get("/cors")).await;
+        let r = s
+            .send(front, &HttpRequest::get("/cors").routed("/cors", &[]))
+            .await;
         assert_eq!(
             r.header("access-control-allow-origin").as_deref(),
             Some("*"),
             "{front:?}"
         );
 
-        let r = s.send(front, &HttpRequest::get("/errors/conflict")).await;
+        let conflict =
+            HttpRequest::get("/errors/conflict").routed("/errors/{kind}", &[("kind", "conflict")]);
+        let r = s.send(front, &conflict).await;
         assert_eq!(r.status, 409, "{front:?}");
         assert_eq!(
             r.json(),
@@ -179,7 +206,12 @@ async fn every_front_reaches_every_kind_of_route() {
 async fn binary_bodies_travel_base64_encoded() {
     let s = Showcase::start().await;
     for front in Front::ALL {
-        let r = s.send(front, &HttpRequest::get("/pixel.png")).await;
+        let r = s
+            .send(
+                front,
+                &HttpRequest::get("/pixel.png").routed("/pixel.png", &[]),
+            )
+            .await;
         assert_eq!(r.status, 200, "{front:?}");
         assert_eq!(
             r.header("content-type").as_deref(),
@@ -191,15 +223,18 @@ async fn binary_bodies_travel_base64_encoded() {
         assert!(r.body.ends_with(b"IEND\xae\x42\x60\x82"), "{front:?}");
         let png = r.body;
 
-        let upload =
-            HttpRequest::post("/upload").binary("application/octet-stream", &[0, 255, 1, 254]);
+        let upload = HttpRequest::post("/upload")
+            .routed("/upload", &[])
+            .binary("application/octet-stream", &[0, 255, 1, 254]);
         let r = s.send(front, &upload).await;
         assert_eq!(r.json(), json!({"size": 4, "byte_sum": 510}), "{front:?}");
 
         // The image just downloaded goes back up as `image/png`: the handler
         // must see exactly its bytes. They are not UTF-8 (0x89 first), so a
         // body taken as text or left base64-encoded changes size or sum.
-        let upload = HttpRequest::post("/upload").binary("image/png", &png);
+        let upload = HttpRequest::post("/upload")
+            .routed("/upload", &[])
+            .binary("image/png", &png);
         let event = s.api.event(front, &upload);
         assert_eq!(event["isBase64Encoded"], true, "{front:?}");
         let r = s.send(front, &upload).await;
@@ -216,7 +251,10 @@ async fn binary_bodies_travel_base64_encoded() {
 async fn the_request_arrives_as_sent() {
     let s = Showcase::start().await;
     for front in Front::ALL {
+        // `/echo` takes any method: the HTTP API route is `ANY /echo`.
         let request = HttpRequest::new("PUT", "/echo?a=1&a=2&b=caf%C3%A9")
+            .routed("/echo", &[])
+            .any_method()
             .header("X-Multi", "one")
             .header("X-Multi", "two")
             .header("Content-Type", "text/plain")
@@ -254,7 +292,9 @@ async fn cookies_and_stage_variables() {
         Front::AlbMultiValue,
         Front::FunctionUrl,
     ] {
-        let r = s.send(front, &HttpRequest::get("/cookies")).await;
+        let r = s
+            .send(front, &HttpRequest::get("/cookies").routed("/cookies", &[]))
+            .await;
         assert_eq!(
             r.header_values("set-cookie"),
             ["a=1; Path=/", "b=2; Path=/"],
@@ -262,14 +302,21 @@ async fn cookies_and_stage_variables() {
         );
         assert_eq!(r.text(), "two cookies");
     }
-    let r = s.send(Front::HttpApi, &HttpRequest::get("/cookies")).await;
+    let r = s
+        .send(
+            Front::HttpApi,
+            &HttpRequest::get("/cookies").routed("/cookies", &[]),
+        )
+        .await;
     assert_eq!(r.raw["cookies"], json!(["a=1; Path=/", "b=2; Path=/"]));
     // An ALB without multi-value headers carries one value per header: the last
     // cookie, intact (never two cookies glued together with a comma).
     let r = s.send(Front::Alb, &HttpRequest::get("/cookies")).await;
     assert_eq!(r.raw["headers"]["set-cookie"], json!("b=2; Path=/"));
 
-    let request = HttpRequest::get("/stage").stage_variable("color", "blue");
+    let request = HttpRequest::get("/stage")
+        .routed("/stage", &[])
+        .stage_variable("color", "blue");
     let r = s.send(Front::RestApi, &request).await;
     assert_eq!(
         r.json(),
@@ -282,7 +329,12 @@ async fn iam_callers_are_identified() {
     let s = Showcase::start().await;
     for front in [Front::RestApi, Front::HttpApi, Front::FunctionUrl] {
         let r = s
-            .send(front, &HttpRequest::get("/whoami").iam_user("alice"))
+            .send(
+                front,
+                &HttpRequest::get("/whoami")
+                    .routed("/whoami", &[])
+                    .iam_user("alice"),
+            )
             .await;
         assert_eq!(r.status, 200, "{front:?}");
         let body = r.json();
@@ -300,7 +352,10 @@ async fn iam_callers_are_identified() {
 async fn client_errors() {
     let s = Showcase::start().await;
     let r = s
-        .send(Front::RestApi, &HttpRequest::get("/users/abc"))
+        .send(
+            Front::RestApi,
+            &HttpRequest::get("/users/abc").routed("/users/{id}", &[("id", "abc")]),
+        )
         .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["Code"], "BadRequestError");
@@ -308,12 +363,14 @@ async fn client_errors() {
         .send(
             Front::HttpApi,
             &HttpRequest::post("/users")
+                .routed("/users", &[])
                 .header("Content-Type", "text/plain")
                 .body("hi"),
         )
         .await;
     assert_eq!(r.status, 415);
-    // Function URLs and ALBs send every path and method: the app answers 404 / 405.
+    // Function URLs and ALBs send every path and method, matched or not (no
+    // route to state): the app answers 404 / 405.
     for front in [Front::FunctionUrl, Front::Alb] {
         let r = s.send(front, &HttpRequest::get("/nowhere")).await;
         assert_eq!(r.status, 404, "{front:?}");
@@ -338,7 +395,8 @@ async fn client_errors() {
         let r = s
             .send(
                 Front::RestApi,
-                &HttpRequest::get(&format!("/errors/{kind}")),
+                &HttpRequest::get(&format!("/errors/{kind}"))
+                    .routed("/errors/{kind}", &[("kind", kind)]),
             )
             .await;
         assert_eq!(
@@ -348,7 +406,10 @@ async fn client_errors() {
         );
     }
     let r = s
-        .send(Front::RestApi, &HttpRequest::get("/errors/internal"))
+        .send(
+            Front::RestApi,
+            &HttpRequest::get("/errors/internal").routed("/errors/{kind}", &[("kind", "internal")]),
+        )
         .await;
     assert_eq!(r.text(), INTERNAL_ERROR);
 }
@@ -395,7 +456,8 @@ async fn a_malformed_event_is_a_function_error_and_the_next_is_served() {
         );
         assert_eq!(doc["errorType"], error_type.as_str());
 
-        let r = s.send(Front::HttpApi, &HttpRequest::get("/users/5")).await;
+        let users_5 = HttpRequest::get("/users/5").routed("/users/{id}", &[("id", "5")]);
+        let r = s.send(Front::HttpApi, &users_5).await;
         assert_eq!(r.json(), json!({"id": 5}));
     }
     assert!(s.app.worker.is_alive());
@@ -407,7 +469,9 @@ async fn a_malformed_event_is_a_function_error_and_the_next_is_served() {
 async fn a_panicking_handler_is_a_500_and_the_next_event_is_served() {
     let s = Showcase::start().await;
     for front in Front::ALL {
-        let r = s.send(front, &HttpRequest::get("/panic")).await;
+        let r = s
+            .send(front, &HttpRequest::get("/panic").routed("/panic", &[]))
+            .await;
         assert_eq!(r.status, 500, "{front:?}");
         assert_eq!(r.text(), INTERNAL_ERROR, "{front:?}");
         assert_eq!(
@@ -415,7 +479,8 @@ async fn a_panicking_handler_is_a_500_and_the_next_event_is_served() {
             Some("application/json"),
             "{front:?}"
         );
-        let r = s.send(front, &HttpRequest::get("/users/1")).await;
+        let users_1 = HttpRequest::get("/users/1").routed("/users/{id}", &[("id", "1")]);
+        let r = s.send(front, &users_1).await;
         assert_eq!(r.status, 200, "{front:?}");
     }
     assert!(s.app.worker.is_alive());
@@ -430,9 +495,10 @@ async fn one_process_serves_invocation_after_invocation() {
     let process = s.app.worker_process();
     let mut ids = std::collections::HashSet::new();
     for i in 0..40 {
-        let event = s
-            .api
-            .event(Front::HttpApi, &HttpRequest::get(&format!("/users/{i}")));
+        let id = i.to_string();
+        let request =
+            HttpRequest::get(&format!("/users/{i}")).routed("/users/{id}", &[("id", &id)]);
+        let event = s.api.event(Front::HttpApi, &request);
         let invoked = s.app.invoke(&event).await.unwrap();
         assert!(ids.insert(invoked.request_id.clone()), "request ids repeat");
         let Outcome::Response(body) = invoked.outcome else {
@@ -449,7 +515,10 @@ async fn one_process_serves_invocation_after_invocation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_ends_the_worker_and_a_new_one_takes_over() {
     let mut s = Showcase::start().await;
-    let event = s.api.event(Front::RestApi, &HttpRequest::get("/crash"));
+    let event = s.api.event(
+        Front::RestApi,
+        &HttpRequest::get("/crash").routed("/crash", &[]),
+    );
     let err = s.app.invoke(&event).await.unwrap_err();
     let InvokeError::Exited { status } = err else {
         panic!("{err:?}")
@@ -464,7 +533,8 @@ async fn a_crash_ends_the_worker_and_a_new_one_takes_over() {
         "the crashed process {old_pid} still exists"
     );
     // Later invocations fail at once instead of hanging.
-    let next = s.api.event(Front::RestApi, &HttpRequest::get("/users/2"));
+    let users_2 = HttpRequest::get("/users/2").routed("/users/{id}", &[("id", "2")]);
+    let next = s.api.event(Front::RestApi, &users_2);
     assert!(matches!(
         s.app.invoke(&next).await,
         Err(InvokeError::Exited { .. })
@@ -473,16 +543,17 @@ async fn a_crash_ends_the_worker_and_a_new_one_takes_over() {
     s.app.replace_worker().await;
     let new = s.app.worker_process();
     assert_ne!(new.pid, old_pid);
-    let r = s.send(Front::RestApi, &HttpRequest::get("/users/2")).await;
+    let r = s.send(Front::RestApi, &users_2).await;
     assert_eq!(r.json(), json!({"id": 2}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_ends_the_invocation_and_the_worker_is_replaced() {
     let mut s = Showcase::start().await;
-    let event = s
-        .api
-        .event(Front::HttpApi, &HttpRequest::get("/sleep/5000"));
+    let event = s.api.event(
+        Front::HttpApi,
+        &HttpRequest::get("/sleep/5000").routed("/sleep/{ms}", &[("ms", "5000")]),
+    );
     let started = std::time::Instant::now();
     let err = s
         .app
@@ -498,7 +569,8 @@ async fn a_timeout_ends_the_invocation_and_the_worker_is_replaced() {
     assert_eq!(err.to_string(), "Task timed out after 0.30 seconds");
     // As Lambda does: the environment that timed out is thrown away.
     s.app.replace_worker().await;
-    let r = s.send(Front::HttpApi, &HttpRequest::get("/sleep/10")).await;
+    let sleep_10 = HttpRequest::get("/sleep/10").routed("/sleep/{ms}", &[("ms", "10")]);
+    let r = s.send(Front::HttpApi, &sleep_10).await;
     assert_eq!(r.json(), json!({"slept_ms": 10}));
 }
 
@@ -510,7 +582,10 @@ async fn helloworld_answers_an_iam_caller() {
     let api = Api::new(&read_manifest(&binary).unwrap());
     let app = LambdaApp::start(&binary, "helloworld").await;
     for front in [Front::RestApi, Front::HttpApi, Front::FunctionUrl] {
-        let event = api.event(front, &HttpRequest::get("/").iam_user("alice"));
+        let event = api.event(
+            front,
+            &HttpRequest::get("/").routed("/", &[]).iam_user("alice"),
+        );
         let r = app.http(&event).await;
         assert_eq!(
             (r.status, r.text().as_str()),
@@ -526,7 +601,9 @@ async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
 
     // A body marked base64 that is not: a 400 that says so, on every front.
     for front in Front::ALL {
-        let upload = HttpRequest::post("/upload").binary("image/png", b"\x89PNG");
+        let upload = HttpRequest::post("/upload")
+            .routed("/upload", &[])
+            .binary("image/png", b"\x89PNG");
         let mut event = s.api.event(front, &upload);
         event["body"] = json!("not base64 at all!");
         let r = s.app.http(&event).await;
@@ -542,7 +619,9 @@ async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
     // An empty multi-value map must not hide the single-value one.
     let mut event = s.api.event(
         Front::RestApi,
-        &HttpRequest::get("/echo?a=1").header("X-One", "1"),
+        &HttpRequest::get("/echo?a=1")
+            .routed("/echo", &[])
+            .header("X-One", "1"),
     );
     event["multiValueHeaders"] = json!({});
     event["multiValueQueryStringParameters"] = json!({});
@@ -551,7 +630,10 @@ async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
     assert_eq!(body["query"], json!({"a": ["1"]}), "{body}");
 
     // A header name no HTTP stack can carry: 400, not a crash.
-    let mut event = s.api.event(Front::RestApi, &HttpRequest::get("/echo"));
+    let mut event = s.api.event(
+        Front::RestApi,
+        &HttpRequest::get("/echo").routed("/echo", &[]),
+    );
     event["headers"] = json!({"bad header\n": "x"});
     event["multiValueHeaders"] = json!({"bad header\n": ["x"]});
     let r = s.app.http(&event).await;
@@ -560,7 +642,11 @@ async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
     // Non-ASCII, percent-encoded paths reach a greedy parameter decoded.
     for front in Front::ALL {
         let r = s
-            .send(front, &HttpRequest::get("/files/caf%C3%A9/%E2%9C%93.txt"))
+            .send(
+                front,
+                &HttpRequest::get("/files/caf%C3%A9/%E2%9C%93.txt")
+                    .routed("/files/{path+}", &[("path", "café/✓.txt")]),
+            )
             .await;
         assert_eq!(
             (r.status, r.text().as_str()),
@@ -569,10 +655,12 @@ async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
         );
     }
 
-    // A method the resource lacks, named by an HTTP API's raw path: 405 with Allow.
-    let r = s
-        .send(Front::HttpApi, &HttpRequest::new("PATCH", "/items/1"))
-        .await;
+    // A method the resource lacks, let through by an HTTP API's `ANY
+    // /items/{id}` route: 405 with Allow.
+    let patch = HttpRequest::new("PATCH", "/items/1")
+        .routed("/items/{id}", &[("id", "1")])
+        .any_method();
+    let r = s.send(Front::HttpApi, &patch).await;
     assert_eq!(r.status, 405);
     assert_eq!(r.header("allow").as_deref(), Some("DELETE, GET, PUT"));
     assert!(s.app.worker.is_alive());
