@@ -42,6 +42,42 @@ impl fmt::Display for EventFormat {
     }
 }
 
+/// The shape of an event and so of its reply: the format, and for ALB
+/// whether the target group has multi-value headers on (the request then
+/// carries `multiValueHeaders`, and the reply must too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventShape {
+    pub format: EventFormat,
+    pub multi_value_headers: bool,
+}
+
+impl EventShape {
+    pub const REST_V1: EventShape = EventShape::of(EventFormat::RestV1);
+    pub const HTTP_V2: EventShape = EventShape::of(EventFormat::HttpV2);
+    pub const ALB: EventShape = EventShape::of(EventFormat::Alb);
+    pub const ALB_MULTI_VALUE: EventShape = EventShape {
+        format: EventFormat::Alb,
+        multi_value_headers: true,
+    };
+    pub const FUNCTION_URL: EventShape = EventShape::of(EventFormat::FunctionUrl);
+    /// Every shape a goblet function answers.
+    pub const ALL: [EventShape; 5] = [
+        EventShape::REST_V1,
+        EventShape::HTTP_V2,
+        EventShape::ALB,
+        EventShape::ALB_MULTI_VALUE,
+        EventShape::FUNCTION_URL,
+    ];
+
+    /// `format` with single-value headers.
+    pub const fn of(format: EventFormat) -> EventShape {
+        EventShape {
+            format,
+            multi_value_headers: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::EventFormat;

@@ -18,7 +18,7 @@ mod path;
 pub mod record;
 
 pub use auth::{AuthorizationType, ParseAuthError};
-pub use event_format::EventFormat;
+pub use event_format::{EventFormat, EventShape};
 pub use manifest::{MANIFEST_VERSION, Manifest, ManifestError, Route};
 pub use matcher::{Match, PathMatcher};
 pub use method::{Method, ParseMethodError};

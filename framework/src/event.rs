@@ -15,6 +15,8 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::Error;
+use goblet_core::EventShape;
+
 use crate::request::{EventFormat, Identity, Request, RequestContext};
 
 /// A JSON object kept as its pairs, in order; `null` values are dropped.
@@ -144,15 +146,6 @@ struct Maps {
     single_query: Option<Pairs<String>>,
 }
 
-/// How the response must be shaped for the event it answers: its format,
-/// and for ALB whether the target group has multi-value headers on (the
-/// request then carries `multiValueHeaders`, and the response must too).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ReplyTo {
-    pub format: EventFormat,
-    pub multi_value_headers: bool,
-}
-
 /// An event that is not an HTTP request of any shape goblet knows, or one
 /// whose fields have the wrong types. It is reported on the Runtime API's
 /// error endpoint, not answered.
@@ -200,7 +193,7 @@ impl fmt::Display for ErrorWithoutPosition<'_> {
 /// Gateway already matched.
 pub(crate) struct Incoming {
     pub request: Request,
-    pub shape: ReplyTo,
+    pub shape: EventShape,
     pub routed_resource: Option<String>,
     pub route_key: Option<String>,
 }
@@ -208,7 +201,7 @@ pub(crate) struct Incoming {
 /// A request that cannot even be built (bad base64, bad header): answered with
 /// 400, in the reply shape of its event.
 pub(crate) struct BadEvent {
-    pub shape: ReplyTo,
+    pub shape: EventShape,
     pub error: Error,
 }
 
@@ -264,7 +257,7 @@ impl RawEvent {
         } else {
             return Err(UnknownEvent::unknown(describe_unknown(&self)));
         };
-        let shape = ReplyTo {
+        let shape = EventShape {
             format,
             multi_value_headers: format == EventFormat::Alb && self.multi_value_headers.is_some(),
         };
@@ -292,7 +285,7 @@ impl RawEvent {
             .map_err(|error| BadEvent { shape, error }))
     }
 
-    fn build(self, shape: ReplyTo, maps: Maps) -> Result<Incoming, Error> {
+    fn build(self, shape: EventShape, maps: Maps) -> Result<Incoming, Error> {
         let format = shape.format;
         let mut ctx = self.request_context.unwrap_or_default();
         let v2 = format.is_v2();

@@ -9,13 +9,13 @@ use serde::ser::{SerializeMap, Serializer};
 
 use goblet_core::EventFormat;
 
-use crate::event::ReplyTo;
 use crate::response::Response;
+use goblet_core::EventShape;
 
 /// What goes back to the Runtime API, in the shape of the event it answers.
 #[derive(Debug)]
 pub(crate) struct ProxyReply {
-    shape: ReplyTo,
+    shape: EventShape,
     status: StatusCode,
     headers: HeaderMap,
     body: String,
@@ -122,7 +122,7 @@ impl Serialize for Headers<'_> {
     }
 }
 
-pub(crate) fn shape_reply(shape: ReplyTo, response: Response) -> ProxyReply {
+pub(crate) fn shape_reply(shape: EventShape, response: Response) -> ProxyReply {
     let (parts, body) = response.into_parts();
     let bytes = body.into_bytes();
     let content_type = parts

@@ -31,30 +31,8 @@ const EPOCH_MS: i64 = 1_795_597_200_000;
 const SOURCE_IP: &str = "203.0.113.9";
 const USER_AGENT: &str = "curl/8.5.0";
 
-/// Where a request comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Front {
-    /// API Gateway REST API.
-    RestApi,
-    /// API Gateway HTTP API.
-    HttpApi,
-    /// Application Load Balancer, multi-value headers off (the default).
-    Alb,
-    /// Application Load Balancer with multi-value headers on.
-    AlbMultiValue,
-    /// Lambda function URL.
-    FunctionUrl,
-}
-
-impl Front {
-    pub const ALL: [Front; 5] = [
-        Front::RestApi,
-        Front::HttpApi,
-        Front::Alb,
-        Front::AlbMultiValue,
-        Front::FunctionUrl,
-    ];
-}
+/// Where a request comes from: the event shapes of `goblet-core`.
+pub use goblet_core::{EventFormat, EventShape};
 
 /// One HTTP request, as a client sent it.
 #[derive(Debug, Clone)]
@@ -275,7 +253,7 @@ impl Api {
     }
 
     /// The stated route, checked against the app's templates.
-    fn route<'r>(&self, front: Front, r: &'r HttpRequest) -> &'r Route {
+    fn route<'r>(&self, front: EventShape, r: &'r HttpRequest) -> &'r Route {
         let Some(route) = &r.route else {
             panic!(
                 "{front:?}: {} {} has no route: API Gateway calls the function \
@@ -299,13 +277,12 @@ impl Api {
     }
 
     /// `request` as `front` hands it to the function.
-    pub fn event(&self, front: Front, request: &HttpRequest) -> Value {
-        match front {
-            Front::RestApi => self.rest_api(request),
-            Front::HttpApi => self.payload_v2(request, false),
-            Front::Alb => alb(request, false),
-            Front::AlbMultiValue => alb(request, true),
-            Front::FunctionUrl => self.payload_v2(request, true),
+    pub fn event(&self, front: EventShape, request: &HttpRequest) -> Value {
+        match front.format {
+            EventFormat::RestV1 => self.rest_api(request),
+            EventFormat::HttpV2 => self.payload_v2(request, false),
+            EventFormat::Alb => alb(request, front.multi_value_headers),
+            EventFormat::FunctionUrl => self.payload_v2(request, true),
         }
     }
 
@@ -330,7 +307,7 @@ impl Api {
         let (single_headers, multi_headers) = single_and_multi(&headers);
         let query = r.query_pairs();
         let (single_query, multi_query) = single_and_multi(&query);
-        let route = self.route(Front::RestApi, r);
+        let route = self.route(EventShape::REST_V1, r);
         let resource = route.template.as_str();
         let params = path_parameters(route);
         let (access_key, caller, user_arn) = match &r.iam_user {
@@ -446,7 +423,7 @@ impl Api {
         let (route_key, params) = if function_url {
             ("$default".to_owned(), Value::Null)
         } else {
-            let route = self.route(Front::HttpApi, r);
+            let route = self.route(EventShape::HTTP_V2, r);
             let method = if route.any_method { "ANY" } else { &r.method };
             (
                 format!("{method} {}", route.template),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use goblet_local::lambda::{InvokeError, Outcome};
 use goblet_project::manifest::read_manifest;
 use goblet_tests::build;
-use goblet_tests::events::{Api, Front, HttpRequest};
+use goblet_tests::events::{Api, EventShape, HttpRequest};
 use goblet_tests::lambda::{LambdaApp, OsProcess, ProxyResponse};
 use serde_json::{Value, json};
 
@@ -32,7 +32,7 @@ impl Showcase {
         }
     }
 
-    async fn send(&self, front: Front, request: &HttpRequest) -> ProxyResponse {
+    async fn send(&self, front: EventShape, request: &HttpRequest) -> ProxyResponse {
         let event = self.api.event(front, request);
         let response = self.app.http(&event).await;
         check_shape(front, &response);
@@ -41,42 +41,43 @@ impl Showcase {
 }
 
 /// The response has the fields its front requires, and no others.
-fn check_shape(front: Front, response: &ProxyResponse) {
+fn check_shape(front: EventShape, response: &ProxyResponse) {
     let raw = response.raw.as_object().expect("a JSON object");
     let mut keys: Vec<&str> = raw.keys().map(String::as_str).collect();
     keys.sort_unstable();
     let expected: &[&str] = match front {
-        Front::RestApi => &[
+        EventShape::REST_V1 => &[
             "body",
             "headers",
             "isBase64Encoded",
             "multiValueHeaders",
             "statusCode",
         ],
-        Front::HttpApi | Front::FunctionUrl => &[
+        EventShape::HTTP_V2 | EventShape::FUNCTION_URL => &[
             "body",
             "cookies",
             "headers",
             "isBase64Encoded",
             "statusCode",
         ],
-        Front::Alb => &[
+        EventShape::ALB => &[
             "body",
             "headers",
             "isBase64Encoded",
             "statusCode",
             "statusDescription",
         ],
-        Front::AlbMultiValue => &[
+        EventShape::ALB_MULTI_VALUE => &[
             "body",
             "isBase64Encoded",
             "multiValueHeaders",
             "statusCode",
             "statusDescription",
         ],
+        other => panic!("not one of EventShape::ALL: {other:?}"),
     };
     assert_eq!(keys, expected, "{front:?}: {}", response.raw);
-    if matches!(front, Front::Alb | Front::AlbMultiValue) {
+    if matches!(front, EventShape::ALB | EventShape::ALB_MULTI_VALUE) {
         let description = raw["statusDescription"].as_str().unwrap();
         assert!(
             description.starts_with(&format!("{} ", response.status)),
@@ -88,7 +89,7 @@ fn check_shape(front: Front, response: &ProxyResponse) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_front_reaches_every_kind_of_route() {
     let s = Showcase::start().await;
-    for front in Front::ALL {
+    for front in EventShape::ALL {
         let r = s.send(front, &HttpRequest::get("/").routed("/", &[])).await;
         assert_eq!(
             (r.status, r.json()),
@@ -205,7 +206,7 @@ async fn every_front_reaches_every_kind_of_route() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_bodies_travel_base64_encoded() {
     let s = Showcase::start().await;
-    for front in Front::ALL {
+    for front in EventShape::ALL {
         let r = s
             .send(
                 front,
@@ -250,7 +251,7 @@ async fn binary_bodies_travel_base64_encoded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_arrives_as_sent() {
     let s = Showcase::start().await;
-    for front in Front::ALL {
+    for front in EventShape::ALL {
         // `/echo` takes any method: the HTTP API route is `ANY /echo`.
         let request = HttpRequest::new("PUT", "/echo?a=1&a=2&b=caf%C3%A9")
             .routed("/echo", &[])
@@ -266,9 +267,14 @@ async fn the_request_arrives_as_sent() {
         assert_eq!(body["body_len"], 5, "{front:?}");
         let (a, multi) = match front {
             // Without multi-value headers, an ALB keeps the last value only.
-            Front::Alb => (json!(["2"]), json!(["two"])),
-            Front::HttpApi | Front::FunctionUrl => (json!(["1", "2"]), json!(["one,two"])),
-            Front::RestApi | Front::AlbMultiValue => (json!(["1", "2"]), json!(["one", "two"])),
+            EventShape::ALB => (json!(["2"]), json!(["two"])),
+            EventShape::HTTP_V2 | EventShape::FUNCTION_URL => {
+                (json!(["1", "2"]), json!(["one,two"]))
+            }
+            EventShape::REST_V1 | EventShape::ALB_MULTI_VALUE => {
+                (json!(["1", "2"]), json!(["one", "two"]))
+            }
+            other => panic!("not one of EventShape::ALL: {other:?}"),
         };
         assert_eq!(body["query"], json!({"a": a, "b": ["café"]}), "{front:?}");
         // REST APIs and multi-value ALBs carry each value on its own; payload
@@ -287,10 +293,10 @@ async fn cookies_and_stage_variables() {
     let s = Showcase::start().await;
     // An ALB without multi-value headers returns one value per header.
     for front in [
-        Front::RestApi,
-        Front::HttpApi,
-        Front::AlbMultiValue,
-        Front::FunctionUrl,
+        EventShape::REST_V1,
+        EventShape::HTTP_V2,
+        EventShape::ALB_MULTI_VALUE,
+        EventShape::FUNCTION_URL,
     ] {
         let r = s
             .send(front, &HttpRequest::get("/cookies").routed("/cookies", &[]))
@@ -304,20 +310,20 @@ async fn cookies_and_stage_variables() {
     }
     let r = s
         .send(
-            Front::HttpApi,
+            EventShape::HTTP_V2,
             &HttpRequest::get("/cookies").routed("/cookies", &[]),
         )
         .await;
     assert_eq!(r.raw["cookies"], json!(["a=1; Path=/", "b=2; Path=/"]));
     // An ALB without multi-value headers carries one value per header: the last
     // cookie, intact (never two cookies glued together with a comma).
-    let r = s.send(Front::Alb, &HttpRequest::get("/cookies")).await;
+    let r = s.send(EventShape::ALB, &HttpRequest::get("/cookies")).await;
     assert_eq!(r.raw["headers"]["set-cookie"], json!("b=2; Path=/"));
 
     let request = HttpRequest::get("/stage")
         .routed("/stage", &[])
         .stage_variable("color", "blue");
-    let r = s.send(Front::RestApi, &request).await;
+    let r = s.send(EventShape::REST_V1, &request).await;
     assert_eq!(
         r.json(),
         json!({"stage": "prod", "variables": {"color": "blue"}})
@@ -327,7 +333,11 @@ async fn cookies_and_stage_variables() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn iam_callers_are_identified() {
     let s = Showcase::start().await;
-    for front in [Front::RestApi, Front::HttpApi, Front::FunctionUrl] {
+    for front in [
+        EventShape::REST_V1,
+        EventShape::HTTP_V2,
+        EventShape::FUNCTION_URL,
+    ] {
         let r = s
             .send(
                 front,
@@ -353,7 +363,7 @@ async fn client_errors() {
     let s = Showcase::start().await;
     let r = s
         .send(
-            Front::RestApi,
+            EventShape::REST_V1,
             &HttpRequest::get("/users/abc").routed("/users/{id}", &[("id", "abc")]),
         )
         .await;
@@ -361,7 +371,7 @@ async fn client_errors() {
     assert_eq!(r.json()["Code"], "BadRequestError");
     let r = s
         .send(
-            Front::HttpApi,
+            EventShape::HTTP_V2,
             &HttpRequest::post("/users")
                 .routed("/users", &[])
                 .header("Content-Type", "text/plain")
@@ -371,7 +381,7 @@ async fn client_errors() {
     assert_eq!(r.status, 415);
     // Function URLs and ALBs send every path and method, matched or not (no
     // route to state): the app answers 404 / 405.
-    for front in [Front::FunctionUrl, Front::Alb] {
+    for front in [EventShape::FUNCTION_URL, EventShape::ALB] {
         let r = s.send(front, &HttpRequest::get("/nowhere")).await;
         assert_eq!(r.status, 404, "{front:?}");
         assert_eq!(r.json()["Code"], "NotFoundError", "{front:?}");
@@ -394,7 +404,7 @@ async fn client_errors() {
     ] {
         let r = s
             .send(
-                Front::RestApi,
+                EventShape::REST_V1,
                 &HttpRequest::get(&format!("/errors/{kind}"))
                     .routed("/errors/{kind}", &[("kind", kind)]),
             )
@@ -407,7 +417,7 @@ async fn client_errors() {
     }
     let r = s
         .send(
-            Front::RestApi,
+            EventShape::REST_V1,
             &HttpRequest::get("/errors/internal").routed("/errors/{kind}", &[("kind", "internal")]),
         )
         .await;
@@ -457,7 +467,7 @@ async fn a_malformed_event_is_a_function_error_and_the_next_is_served() {
         assert_eq!(doc["errorType"], error_type.as_str());
 
         let users_5 = HttpRequest::get("/users/5").routed("/users/{id}", &[("id", "5")]);
-        let r = s.send(Front::HttpApi, &users_5).await;
+        let r = s.send(EventShape::HTTP_V2, &users_5).await;
         assert_eq!(r.json(), json!({"id": 5}));
     }
     assert!(s.app.worker.is_alive());
@@ -468,7 +478,7 @@ async fn a_malformed_event_is_a_function_error_and_the_next_is_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_handler_is_a_500_and_the_next_event_is_served() {
     let s = Showcase::start().await;
-    for front in Front::ALL {
+    for front in EventShape::ALL {
         let r = s
             .send(front, &HttpRequest::get("/panic").routed("/panic", &[]))
             .await;
@@ -498,7 +508,7 @@ async fn one_process_serves_invocation_after_invocation() {
         let id = i.to_string();
         let request =
             HttpRequest::get(&format!("/users/{i}")).routed("/users/{id}", &[("id", &id)]);
-        let event = s.api.event(Front::HttpApi, &request);
+        let event = s.api.event(EventShape::HTTP_V2, &request);
         let invoked = s.app.invoke(&event).await.unwrap();
         assert!(ids.insert(invoked.request_id.clone()), "request ids repeat");
         let Outcome::Response(body) = invoked.outcome else {
@@ -516,7 +526,7 @@ async fn one_process_serves_invocation_after_invocation() {
 async fn a_crash_ends_the_worker_and_a_new_one_takes_over() {
     let mut s = Showcase::start().await;
     let event = s.api.event(
-        Front::RestApi,
+        EventShape::REST_V1,
         &HttpRequest::get("/crash").routed("/crash", &[]),
     );
     let err = s.app.invoke(&event).await.unwrap_err();
@@ -534,7 +544,7 @@ async fn a_crash_ends_the_worker_and_a_new_one_takes_over() {
     );
     // Later invocations fail at once instead of hanging.
     let users_2 = HttpRequest::get("/users/2").routed("/users/{id}", &[("id", "2")]);
-    let next = s.api.event(Front::RestApi, &users_2);
+    let next = s.api.event(EventShape::REST_V1, &users_2);
     assert!(matches!(
         s.app.invoke(&next).await,
         Err(InvokeError::Exited { .. })
@@ -543,7 +553,7 @@ async fn a_crash_ends_the_worker_and_a_new_one_takes_over() {
     s.app.replace_worker().await;
     let new = s.app.worker_process();
     assert_ne!(new.pid, old_pid);
-    let r = s.send(Front::RestApi, &users_2).await;
+    let r = s.send(EventShape::REST_V1, &users_2).await;
     assert_eq!(r.json(), json!({"id": 2}));
 }
 
@@ -551,7 +561,7 @@ async fn a_crash_ends_the_worker_and_a_new_one_takes_over() {
 async fn a_timeout_ends_the_invocation_and_the_worker_is_replaced() {
     let mut s = Showcase::start().await;
     let event = s.api.event(
-        Front::HttpApi,
+        EventShape::HTTP_V2,
         &HttpRequest::get("/sleep/5000").routed("/sleep/{ms}", &[("ms", "5000")]),
     );
     let started = std::time::Instant::now();
@@ -570,7 +580,7 @@ async fn a_timeout_ends_the_invocation_and_the_worker_is_replaced() {
     // As Lambda does: the environment that timed out is thrown away.
     s.app.replace_worker().await;
     let sleep_10 = HttpRequest::get("/sleep/10").routed("/sleep/{ms}", &[("ms", "10")]);
-    let r = s.send(Front::HttpApi, &sleep_10).await;
+    let r = s.send(EventShape::HTTP_V2, &sleep_10).await;
     assert_eq!(r.json(), json!({"slept_ms": 10}));
 }
 
@@ -581,7 +591,11 @@ async fn helloworld_answers_an_iam_caller() {
         .unwrap();
     let api = Api::new(&read_manifest(&binary).unwrap());
     let app = LambdaApp::start(&binary, "helloworld").await;
-    for front in [Front::RestApi, Front::HttpApi, Front::FunctionUrl] {
+    for front in [
+        EventShape::REST_V1,
+        EventShape::HTTP_V2,
+        EventShape::FUNCTION_URL,
+    ] {
         let event = api.event(
             front,
             &HttpRequest::get("/").routed("/", &[]).iam_user("alice"),
@@ -600,7 +614,7 @@ async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
     let s = Showcase::start().await;
 
     // A body marked base64 that is not: a 400 that says so, on every front.
-    for front in Front::ALL {
+    for front in EventShape::ALL {
         let upload = HttpRequest::post("/upload")
             .routed("/upload", &[])
             .binary("image/png", b"\x89PNG");
@@ -618,7 +632,7 @@ async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
 
     // An empty multi-value map must not hide the single-value one.
     let mut event = s.api.event(
-        Front::RestApi,
+        EventShape::REST_V1,
         &HttpRequest::get("/echo?a=1")
             .routed("/echo", &[])
             .header("X-One", "1"),
@@ -631,7 +645,7 @@ async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
 
     // A header name no HTTP stack can carry: 400, not a crash.
     let mut event = s.api.event(
-        Front::RestApi,
+        EventShape::REST_V1,
         &HttpRequest::get("/echo").routed("/echo", &[]),
     );
     event["headers"] = json!({"bad header\n": "x"});
@@ -640,7 +654,7 @@ async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
     assert_eq!(r.status, 400, "{}", r.text());
 
     // Non-ASCII, percent-encoded paths reach a greedy parameter decoded.
-    for front in Front::ALL {
+    for front in EventShape::ALL {
         let r = s
             .send(
                 front,
@@ -660,7 +674,7 @@ async fn edge_cases_of_the_event_are_answered_not_crashed_on() {
     let patch = HttpRequest::new("PATCH", "/items/1")
         .routed("/items/{id}", &[("id", "1")])
         .any_method();
-    let r = s.send(Front::HttpApi, &patch).await;
+    let r = s.send(EventShape::HTTP_V2, &patch).await;
     assert_eq!(r.status, 405);
     assert_eq!(r.header("allow").as_deref(), Some("DELETE, GET, PUT"));
     assert!(s.app.worker.is_alive());
