@@ -685,13 +685,9 @@ pub fn deploy_app(sdk: &SdkConfig, request: DeployRequest) -> Result<(), DeployE
         binary: request.binary.clone(),
     };
     let resolved = goblet_project::resolve(&source, &request.overrides)
+        .and_then(goblet_project::ResolvedApp::configured)
         .map_err(|e| DeployError::App(e.to_string()))?;
-    let Some(config) = resolved.config else {
-        return Err(DeployError::App(format!(
-            "no configuration read from {}",
-            request.project.display()
-        )));
-    };
+    let config = resolved.config;
     let checked = goblet_project::preflight::check(&resolved.binary, &config)
         .map_err(|e| DeployError::App(e.to_string()))?;
     let stage = config.stage.clone();

@@ -56,6 +56,30 @@ pub enum ResolveError {
     Config(#[from] config::ConfigError),
     #[error("no app given: name a --project or a --binary")]
     Nothing,
+    #[error("no project given: its Cargo.toml holds the configuration")]
+    NoProject,
+}
+
+/// An app resolved with its project's configuration, as `deploy` and
+/// `package` need it.
+#[derive(Debug, Clone)]
+pub struct ConfiguredApp {
+    pub binary: PathBuf,
+    pub app: AppBinary,
+    pub config: config::StageConfig,
+}
+
+impl ResolvedApp {
+    /// The app with its configuration; [`ResolveError::NoProject`] when it
+    /// was resolved from a binary alone.
+    pub fn configured(self) -> Result<ConfiguredApp, ResolveError> {
+        let config = self.config.ok_or(ResolveError::NoProject)?;
+        Ok(ConfiguredApp {
+            binary: self.binary,
+            app: self.app,
+            config,
+        })
+    }
 }
 
 /// Builds the project when no binary is given, reads the binary's manifest,

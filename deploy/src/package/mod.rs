@@ -374,16 +374,8 @@ pub fn run(options: &PackageOptions) -> Result<Written, PackageError> {
         project: Some(options.project.clone()),
         binary: options.binary.clone(),
     };
-    let resolved = goblet_project::resolve(&source, &options.overrides)?;
-    let config = match resolved.config {
-        Some(config) => config,
-        None => goblet_project::config::load(
-            &options.project,
-            &resolved.app.manifest.app_name,
-            &options.overrides,
-        )
-        .map_err(goblet_project::ResolveError::from)?,
-    };
+    let resolved = goblet_project::resolve(&source, &options.overrides)?.configured()?;
+    let config = resolved.config;
     let checked = goblet_project::preflight::check(&resolved.binary, &config)?;
     write(&options.out_dir, options.format, &checked, &config).map_err(|error| {
         PackageError::Write {
