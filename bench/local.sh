@@ -132,7 +132,7 @@ cat >"$CHALICE_APP/.chalice/config.json" <<'EOF'
 {"version": "2.0", "app_name": "hello", "stages": {"dev": {}}}
 EOF
 
-# --- the test identity (deployer/src/local/sigv4/identities.rs) ---------------
+# --- the test identity (local/src/sigv4/identities.rs) ------------------------
 ACCESS_KEY=AKIDGOBLETBENCH
 SECRET_KEY=goblet-bench-secret-access-key-0123456789
 cat >"$OUT/identities.json" <<EOF

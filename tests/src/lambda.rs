@@ -1,4 +1,4 @@
-//! An app's binary under the deployer's Runtime API, fed events one at a time.
+//! An app's binary under goblet-local's Runtime API, fed events one at a time.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

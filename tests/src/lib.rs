@@ -1,6 +1,6 @@
 //! Helpers for goblet's end-to-end tests (in `tests/`): they build real
 //! binaries with cargo, run the real `goblet` command, and run apps under the
-//! deployer's Lambda Runtime API exactly as `goblet local` will.
+//! emulator's Lambda Runtime API (goblet-local) exactly as `goblet local` will.
 //!
 //! - [`build`]: the workspace's release binaries (built once per test process),
 //!   the `dist` profile, and standalone copies of an example app to edit.
