@@ -1,6 +1,6 @@
 //! `config::load`: `[package.metadata.goblet]`, stage tables, flags, and the errors.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use goblet_project::config::{
     self, Architecture, ConfigError, EndpointType, Overrides, RoleConfig, StageConfig,
@@ -8,10 +8,7 @@ use goblet_project::config::{
 use serde_json::json;
 
 fn project(name: &str, goblet: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let dir = root
-        .join("target/goblet-tests/deployer")
-        .join(format!("config-{name}"));
+    let dir = goblet_tests::build::scratch_dir(&format!("config-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("Cargo.toml"),

@@ -158,15 +158,9 @@ impl Elf {
     }
 }
 
-/// A scratch directory for one test, under the target directory.
+/// An empty scratch directory for one test, under the target directory.
 pub fn scratch(name: &str) -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|d| root.join(d))
-        .unwrap_or_else(|| root.join("target"));
-    let dir = target.join("goblet-tests").join("deployer").join(name);
+    let dir = crate::build::scratch_dir(&format!("elf/{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
