@@ -2,6 +2,12 @@
 //! the AWS calls (classified by method and path, `X-Amz-Target` or the query
 //! `Action=`), and can SIGKILL the client right after moto has carried out its
 //! Nth mutating call, before the response reaches the client.
+//!
+//! moto is lax where AWS is strict (quotas, IAM propagation, validation). A
+//! test adds [`Rule`]s so the proxy answers as AWS would: before a request
+//! reaches moto (an AWS error in the service's own protocol, see
+//! [`Answer::json_error`] and [`Answer::query_error`]), or by changing moto's
+//! response where moto itself is wrong.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -17,15 +23,171 @@ pub struct Call {
     /// The region and service of the SigV4 credential scope the call was
     /// signed for (`Credential=AKID/20260101/eu-west-1/lambda/aws4_request`).
     pub signed_for: Option<(String, String)>,
+    /// A [`Rule`] answered in AWS's place with an error: moto never saw it.
+    pub refused: bool,
 }
 
-#[derive(Debug, Default)]
+/// A request as the proxy saw it.
+#[derive(Debug)]
+pub struct Seen<'a> {
+    pub method: &'a str,
+    /// Path and query.
+    pub uri: &'a str,
+    /// As in [`Call::operation`].
+    pub operation: &'a str,
+    /// Header names in lower case.
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+impl Seen<'_> {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON (`Value::Null` when it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(self.body).unwrap_or_default()
+    }
+}
+
+/// An HTTP response: moto's, or one a [`Rule`] gives in AWS's place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// An error of a JSON protocol service (API Gateway, Lambda, CloudWatch
+    /// Logs): the type in `x-amzn-ErrorType` and in the body's `__type`,
+    /// which the SDKs read for rest-json and json-1.1 alike.
+    pub fn json_error(status: u16, error_type: &str, message: &str) -> Answer {
+        let body = serde_json::json!({"__type": error_type, "message": message, "Type": "User"});
+        Answer {
+            status,
+            headers: vec![
+                ("x-amzn-ErrorType".into(), error_type.into()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// An error of a query protocol service (IAM, STS).
+    pub fn query_error(status: u16, code: &str, message: &str) -> Answer {
+        let body = format!(
+            "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error>\
+             <Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>\
+             <RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+        );
+        Answer {
+            status,
+            headers: vec![("Content-Type".into(), "text/xml".into())],
+            body: body.into_bytes(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Answer {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_default()
+    }
+
+    fn parse(raw: &[u8]) -> Option<Answer> {
+        let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = std::str::from_utf8(&raw[..end]).ok()?;
+        let mut lines = head.split("\r\n");
+        let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+        let mut headers = Vec::new();
+        for line in lines {
+            let (k, v) = line.split_once(':')?;
+            if k.eq_ignore_ascii_case("transfer-encoding") {
+                return None;
+            }
+            if !k.eq_ignore_ascii_case("content-length") && !k.eq_ignore_ascii_case("connection") {
+                headers.push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+        Some(Answer {
+            status,
+            headers,
+            body: raw[end + 4..].to_vec(),
+        })
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut out = format!("HTTP/1.1 {} X\r\n", self.status);
+        for (k, v) in &self.headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            self.body.len()
+        ));
+        let mut bytes = out.into_bytes();
+        bytes.extend_from_slice(&self.body);
+        bytes
+    }
+}
+
+/// How the proxy plays a stricter part of AWS than moto does.
+pub trait Rule: Send {
+    /// AWS's answer to `request` in moto's place; `None` lets moto answer.
+    fn before(&mut self, request: &Seen) -> Option<Answer> {
+        let _ = request;
+        None
+    }
+
+    /// Turns moto's `response` into AWS's, where moto is wrong.
+    fn after(&mut self, request: &Seen, response: &mut Answer) {
+        let _ = (request, response);
+    }
+}
+
+/// A rule from a closure, for [`Rule::before`].
+pub struct Before<F>(pub F);
+
+impl<F: FnMut(&Seen) -> Option<Answer> + Send> Rule for Before<F> {
+    fn before(&mut self, request: &Seen) -> Option<Answer> {
+        (self.0)(request)
+    }
+}
+
+/// A rule from a closure, for [`Rule::after`].
+pub struct After<F>(pub F);
+
+impl<F: FnMut(&Seen, &mut Answer) + Send> Rule for After<F> {
+    fn after(&mut self, request: &Seen, response: &mut Answer) {
+        (self.0)(request, response)
+    }
+}
+
+#[derive(Default)]
 struct Shared {
     calls: Mutex<Vec<Call>>,
+    /// Applied in the order added; the first answer wins.
+    rules: Mutex<Vec<Box<dyn Rule>>>,
     /// Kill `pid` after this many mutating calls (0: never).
     kill_after: AtomicU32,
     pid: AtomicU32,
     killed: AtomicBool,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("calls", &self.calls)
+            .field("rules", &self.rules.lock().map(|r| r.len()).unwrap_or(0))
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -57,7 +219,16 @@ impl Proxy {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Forgets the calls seen so far and disarms the kill.
+    /// Adds a rule, for every later request (until [`Proxy::clear_rules`]).
+    pub fn rule(&self, rule: impl Rule + 'static) {
+        self.shared.rules.lock().unwrap().push(Box::new(rule));
+    }
+
+    pub fn clear_rules(&self) {
+        self.shared.rules.lock().unwrap().clear();
+    }
+
+    /// Forgets the calls seen so far and disarms the kill (rules stay).
     pub fn reset(&self) {
         self.shared.calls.lock().unwrap().clear();
         self.shared.kill_after.store(0, Ordering::SeqCst);
@@ -89,6 +260,7 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
     let mut content_length = 0usize;
     let mut target = None;
     let mut signed_for = None;
+    let mut headers = Vec::new();
     let mut request_line = String::new();
     loop {
         let mut line = String::new();
@@ -106,6 +278,7 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
         let (name, value) = line.split_once(':').unwrap_or((&line, ""));
         let name = name.trim().to_ascii_lowercase();
         let value = value.trim().to_owned();
+        headers.push((name.clone(), value.clone()));
         match name.as_str() {
             "content-length" => content_length = value.parse().unwrap_or(0),
             "x-amz-target" => target = Some(value.clone()),
@@ -126,17 +299,54 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
     let mut call = classify(&method, &uri, target.as_deref(), &body);
     call.signed_for = signed_for;
     let mutating = call.mutating;
+    let operation = call.operation.clone();
     let number = {
         let mut calls = shared.calls.lock().unwrap();
         calls.push(call);
         calls.iter().filter(|c| c.mutating).count() as u32
     };
+    let seen = Seen {
+        method: &method,
+        uri: &uri,
+        operation: &operation,
+        headers: &headers,
+        body: &body,
+    };
+    let answered = {
+        let mut rules = shared.rules.lock().unwrap();
+        rules.iter_mut().find_map(|r| r.before(&seen))
+    };
+    if let Some(answer) = answered {
+        // AWS refused it: nothing happened upstream.
+        if mutating {
+            let mut calls = shared.calls.lock().unwrap();
+            if let Some(last) = calls.iter_mut().rev().find(|c| c.operation == operation) {
+                last.refused = true;
+            }
+        }
+        client.write_all(&answer.to_bytes())?;
+        return client.flush();
+    }
 
     let mut server = TcpStream::connect(("127.0.0.1", upstream))?;
     server.write_all(&head)?;
     server.write_all(&body)?;
     let mut response = Vec::new();
     server.read_to_end(&mut response)?;
+    {
+        let mut rules = shared.rules.lock().unwrap();
+        if !rules.is_empty()
+            && let Some(mut answer) = Answer::parse(&response)
+        {
+            let before = answer.clone();
+            for rule in rules.iter_mut() {
+                rule.after(&seen, &mut answer);
+            }
+            if answer != before {
+                response = answer.to_bytes();
+            }
+        }
+    }
 
     let kill_after = shared.kill_after.load(Ordering::SeqCst);
     if mutating && kill_after != 0 && number == kill_after {
@@ -166,12 +376,14 @@ pub fn classify(method: &str, uri: &str, target: Option<&str>, body: &[u8]) -> C
                 mutating: !reads.iter().any(|r| action.starts_with(r)),
                 operation: action,
                 signed_for: None,
+                refused: false,
             }
         }
         None => Call {
             operation: format!("{method} {}", uri.split('?').next().unwrap_or(uri)),
             mutating: !matches!(method, "GET" | "HEAD"),
             signed_for: None,
+            refused: false,
         },
     }
 }
