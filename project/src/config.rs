@@ -9,6 +9,11 @@
 //! architecture = "arm64"      # "x86_64" (default) or "arm64"
 //! api_gateway_stage = "api"   # the first path segment of the invoke URL
 //! endpoint_type = "REGIONAL"  # "EDGE" (default), "REGIONAL" or "PRIVATE"
+//! # A PRIVATE API needs a resource policy: goblet writes one allowing
+//! # `execute-api:Invoke` through these VPC endpoints (`aws:SourceVpce`) ...
+//! vpc_endpoint_ids = ["vpce-0123456789abcdef0"]
+//! # ... or takes yours (a JSON policy document, relative to Cargo.toml).
+//! # resource_policy = "api-policy.json"
 //! log_retention_days = 14     # one of CloudWatch Logs' values; unset: kept forever
 //! reserved_concurrency = 10
 //! environment = { GREETING = "hello" }
@@ -157,6 +162,10 @@ pub struct StageConfig {
     pub reserved_concurrency: Option<u32>,
     pub log_retention_days: Option<u32>,
     pub endpoint_type: EndpointType,
+    /// The VPC endpoints a PRIVATE API is reached through (`vpc_endpoint_ids`).
+    pub vpc_endpoint_ids: Vec<String>,
+    /// The REST API's resource policy from `resource_policy`'s file, as read.
+    pub resource_policy: Option<Json>,
     pub role: RoleConfig,
 }
 
@@ -176,6 +185,8 @@ impl StageConfig {
             reserved_concurrency: None,
             log_retention_days: None,
             endpoint_type: EndpointType::default(),
+            vpc_endpoint_ids: Vec::new(),
+            resource_policy: None,
             role: RoleConfig::Managed {
                 extra_statements: Vec::new(),
             },
@@ -234,7 +245,7 @@ const RESERVED_ENVIRONMENT: [&str; 18] = [
     "LAMBDA_TASK_ROOT",
 ];
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 14] = [
     "memory",
     "timeout",
     "architecture",
@@ -244,6 +255,8 @@ const KEYS: [&str; 12] = [
     "log_retention_days",
     "api_gateway_stage",
     "endpoint_type",
+    "vpc_endpoint_ids",
+    "resource_policy",
     "iam_role_arn",
     "iam_policy_statements",
     "stages",
@@ -387,7 +400,57 @@ pub fn from_str(
     }
 
     apply_overrides(&mut config, overrides)?;
+    check_private(&config, path)?;
     Ok(config)
+}
+
+/// API Gateway refuses to deploy a PRIVATE API without a resource policy
+/// ("Private REST API doesn't have a resource policy attached to it"): say so
+/// before any AWS call.
+fn check_private(config: &StageConfig, path: &Path) -> Result<(), ConfigError> {
+    if config.endpoint_type != EndpointType::Private
+        || !config.vpc_endpoint_ids.is_empty()
+        || config.resource_policy.is_some()
+    {
+        return Ok(());
+    }
+    Err(ConfigError::Key {
+        path: path.to_owned(),
+        table: SECTION.to_owned(),
+        key: "endpoint_type".to_owned(),
+        value: Some("\"PRIVATE\"".to_owned()),
+        message: format!(
+            "a PRIVATE REST API cannot be deployed without a resource policy (stage {}): set \
+             vpc_endpoint_ids = [\"vpce-...\"] for the VPC endpoints that may call it, or \
+             resource_policy = \"policy.json\" for a policy of your own",
+            config.stage
+        ),
+    })
+}
+
+/// `vpce-` and 8 or 17 lowercase hex digits, as EC2 makes them.
+fn is_vpc_endpoint_id(id: &str) -> bool {
+    id.strip_prefix("vpce-").is_some_and(|hex| {
+        !hex.is_empty() && hex.len() <= 17 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// A resource policy document from `file`: a JSON object with `Statement`.
+fn read_policy(file: &Path) -> Result<Json, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let policy: Json =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
+    if !policy
+        .get("Statement")
+        .is_some_and(|s| s.is_array() || s.is_object())
+    {
+        return Err(format!(
+            "{} is not a policy document (no \"Statement\")",
+            file.display()
+        ));
+    }
+    Ok(policy)
 }
 
 fn apply_overrides(config: &mut StageConfig, o: &Overrides) -> Result<(), ConfigError> {
@@ -466,6 +529,31 @@ impl Reader<'_> {
                         .as_str()
                         .and_then(EndpointType::parse)
                         .ok_or_else(|| bad("must be \"EDGE\", \"REGIONAL\" or \"PRIVATE\""))?;
+                }
+                "vpc_endpoint_ids" => {
+                    let ids = value
+                        .as_array()
+                        .and_then(|items| {
+                            items
+                                .iter()
+                                .map(|v| v.as_str().map(str::to_owned))
+                                .collect::<Option<Vec<String>>>()
+                        })
+                        .ok_or_else(|| {
+                            bad("must be an array of VPC endpoint ids (\"vpce-...\")")
+                        })?;
+                    if let Some(id) = ids.iter().find(|id| !is_vpc_endpoint_id(id)) {
+                        return Err(bad(&format!(
+                            "`{id}` is not a VPC endpoint id (vpce- followed by hex digits)"
+                        )));
+                    }
+                    config.vpc_endpoint_ids = ids;
+                }
+                "resource_policy" => {
+                    let file = value.as_str().ok_or_else(|| bad("must be a file name"))?;
+                    let dir = self.path.parent().unwrap_or(Path::new("."));
+                    config.resource_policy =
+                        Some(read_policy(&dir.join(file)).map_err(|m| bad(&m))?);
                 }
                 "api_gateway_stage" => {
                     let s = value.as_str().ok_or_else(|| bad("must be a string"))?;
@@ -768,5 +856,70 @@ mod tests {
         assert!(check_environment_name("1X").is_err());
         assert!(check_environment_name("A-B").is_err());
         assert!(check_environment_name("AWS_REGION").is_err());
+    }
+
+    #[test]
+    fn a_private_api_needs_a_resource_policy() {
+        let dir =
+            std::env::temp_dir().join(format!("goblet-config-private-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("Cargo.toml");
+        std::fs::write(
+            dir.join("policy.json"),
+            r#"{"Version": "2012-10-17", "Statement": []}"#,
+        )
+        .unwrap();
+        std::fs::write(dir.join("not-a-policy.json"), r#"{"a": 1}"#).unwrap();
+        let load = |goblet: &str| {
+            let text = format!("[package]\nname = \"a\"\n[package.metadata.goblet]\n{goblet}\n");
+            from_str(Some(&text), &path, "a", &Overrides::default())
+        };
+        // (configuration, Ok or the words of the error)
+        let cases: [(&str, Result<(), &str>); 7] = [
+            (
+                "endpoint_type = \"PRIVATE\"",
+                Err("cannot be deployed without a resource policy"),
+            ),
+            (
+                "endpoint_type = \"PRIVATE\"\nvpc_endpoint_ids = [\"vpce-0123abcd\"]",
+                Ok(()),
+            ),
+            (
+                "endpoint_type = \"PRIVATE\"\nresource_policy = \"policy.json\"",
+                Ok(()),
+            ),
+            (
+                "endpoint_type = \"PRIVATE\"\nvpc_endpoint_ids = [\"vpc-1\"]",
+                Err("is not a VPC endpoint id"),
+            ),
+            ("vpc_endpoint_ids = \"vpce-1\"", Err("must be an array")),
+            ("resource_policy = \"missing.json\"", Err("cannot read")),
+            (
+                "resource_policy = \"not-a-policy.json\"",
+                Err("not a policy document"),
+            ),
+        ];
+        for (goblet, expected) in cases {
+            match (load(goblet), expected) {
+                (Ok(_), Ok(())) => {}
+                (Err(e), Err(words)) => assert!(e.to_string().contains(words), "{goblet}: {e}"),
+                (got, want) => panic!("{goblet}: got {got:?}, want {want:?}"),
+            }
+        }
+        let private =
+            load("endpoint_type = \"PRIVATE\"\nresource_policy = \"policy.json\"").unwrap();
+        assert_eq!(private.resource_policy.unwrap()["Version"], "2012-10-17");
+        // The flag makes a stage PRIVATE too: checked after the overrides.
+        let flagged = from_str(
+            Some("[package]\nname = \"a\"\n"),
+            &path,
+            "a",
+            &Overrides {
+                endpoint_type: Some(EndpointType::Private),
+                ..Overrides::default()
+            },
+        );
+        assert!(flagged.is_err());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
