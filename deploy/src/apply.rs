@@ -1,6 +1,5 @@
 //! Carries out a plan, one AWS call per step, recording what it created.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::DeployError;
@@ -22,7 +21,6 @@ pub struct Apply<'a> {
     pub account: Option<String>,
     pub function_arn: Option<String>,
     pub api_id: Option<String>,
-    pub resource_ids: BTreeMap<String, String>,
     /// goblet's invoke permission is already on the function.
     pub(crate) permission_found: bool,
     /// A function update is under way: wait before the next one.
@@ -53,14 +51,6 @@ impl<'a> Apply<'a> {
             account,
             function_arn: observed.function.as_ref().map(|f| f.arn.clone()),
             api_id: api.map(|a| a.id.clone()),
-            resource_ids: api
-                .map(|a| {
-                    a.resources
-                        .iter()
-                        .map(|(p, r)| (p.clone(), r.id.clone()))
-                        .collect()
-                })
-                .unwrap_or_default(),
             permission_found: matches!(observed.permission, Some(Some(_))),
             function_updating: observed.function.as_ref().is_some_and(|f| f.busy),
             progress: true,
@@ -143,20 +133,7 @@ impl<'a> Apply<'a> {
             // resources/rest_api.rs
             Action::CreateRestApi => self.create_rest_api().await,
             Action::ChangeEndpointType { old, new } => self.change_endpoint_type(old, new).await,
-            Action::CreateResource { path } => self.create_resource(path).await,
-            Action::DeleteResource { path, .. } => self.delete_resource(path).await,
-            Action::PutMethod {
-                path,
-                method,
-                target,
-            } => self.put_method(path, method, target).await,
-            Action::ReplaceMethod {
-                path,
-                method,
-                target,
-                ..
-            } => self.replace_method(path, method, target).await,
-            Action::DeleteMethod { path, method } => self.delete_method(path, method).await,
+            Action::PutRestApi { .. } => self.put_rest_api().await,
             Action::CreateDeployment => self.create_deployment().await,
             Action::DeleteStage { name } => self.delete_stage(name).await,
             // resources/permission.rs
@@ -178,13 +155,6 @@ impl<'a> Apply<'a> {
         self.api_id
             .clone()
             .ok_or_else(|| DeployError::Inconsistent("the REST API's id is not known".into()))
-    }
-
-    pub(crate) fn resource_id(&self, path: &str) -> Result<String, DeployError> {
-        self.resource_ids
-            .get(path)
-            .cloned()
-            .ok_or_else(|| DeployError::Inconsistent(format!("no resource {path}")))
     }
 }
 

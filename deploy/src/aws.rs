@@ -4,8 +4,35 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use std::time::Duration;
+
 use aws_config::SdkConfig;
-use aws_sdk_apigateway::error::ProvideErrorMetadata;
+use aws_sdk_apigateway::config::http::HttpResponse;
+use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
+
+/// How long [`Aws::quota_call`] waits for API Gateway's quotas in all.
+pub const QUOTA_PATIENCE: Duration = Duration::from_secs(120);
+/// The wait when API Gateway refuses without a `Retry-After`: the longest of
+/// its fixed quotas' periods.
+const QUOTA_DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// How long API Gateway asks to wait before a refused call is tried again:
+/// `Some` for `TooManyRequestsException` (HTTP 429) only, from its
+/// `Retry-After` (seconds), at least 1 s and at most 60.
+fn quota_wait<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> Option<Duration> {
+    let response = error.raw_response()?;
+    let throttled =
+        response.status().as_u16() == 429 || error.code() == Some("TooManyRequestsException");
+    if !throttled {
+        return None;
+    }
+    let asked = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|s| Duration::from_secs(s.clamp(1, 60)));
+    Some(asked.unwrap_or(QUOTA_DEFAULT_WAIT))
+}
 
 /// One client per service, and a count of the calls made through them.
 #[derive(Debug)]
@@ -108,6 +135,56 @@ impl Aws {
         E: ProvideErrorMetadata + std::error::Error,
     {
         self.call(CallKind::Write, action, what, call).await
+    }
+
+    /// [`Aws::write_call`] for API Gateway's calls with a fixed quota
+    /// (CreateRestApi: one every 30 s per account for EDGE APIs, every 3 s
+    /// for others; DeleteRestApi: every 30 s; CreateDeployment: every 5 s;
+    /// PutRestApi: every second; none can be raised). Those outlast the SDK's
+    /// own retries, which ignore `Retry-After`: on `TooManyRequestsException`
+    /// this waits as API Gateway's `Retry-After` says (30 s when it says
+    /// nothing), saying so on stderr, and tries again, for up to
+    /// [`QUOTA_PATIENCE`] in all.
+    pub async fn quota_call<T, E, F, Fut>(
+        &self,
+        action: &'static str,
+        what: impl Into<String>,
+        mut call: F,
+    ) -> Result<T, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let what = what.into();
+        let mut waited = Duration::ZERO;
+        loop {
+            self.write();
+            let error = match call().await {
+                Ok(out) => return Ok(out),
+                Err(error) => error,
+            };
+            let Some(wait) = quota_wait(&error) else {
+                return Err(fail(action, what, error));
+            };
+            if waited + wait > QUOTA_PATIENCE {
+                let mut error = fail(action, what, error);
+                if let AwsError::Call { message, .. } = &mut error {
+                    message.push_str(&format!(
+                        " (API Gateway's quota still refused it after {} s of waiting; \
+                         try again in a minute)",
+                        waited.as_secs()
+                    ));
+                }
+                return Err(error);
+            }
+            eprintln!(
+                "API Gateway's request quota: waiting {} s as it asks before trying {action} ({what}) again",
+                wait.as_secs()
+            );
+            tokio::time::sleep(wait).await;
+            waited += wait;
+        }
     }
 
     pub fn counts(&self) -> CallCounts {

@@ -13,7 +13,7 @@ use crate::DeployError;
 use crate::apply::Apply;
 use crate::aws::{Aws, found};
 use crate::observe::{Observed, observe};
-use crate::plan::{Described, Kind, Names, plan};
+use crate::plan::{Kind, Names, plan};
 use crate::resources::function::{self, function_is_ours};
 use crate::resources::log_group::{self, log_group_name};
 use crate::resources::{goblet_tags, rest_api, role, tagged_for};
@@ -121,14 +121,13 @@ async fn deploy_async(
     }
     let observed = observe(&aws, &target, &state).await?;
     refuse_foreign(&target, &observed, &state)?;
+    rest_api::check_endpoint_change(&target, observed.api.as_ref()).map_err(DeployError::App)?;
     let the_plan = plan(&target, &observed, &state, &aws.region);
     let lines: Vec<ActionLine> = the_plan
         .actions
         .iter()
-        .map(|a| ActionLine {
-            kind: a.kind(),
-            description: Described(a, &names).to_string(),
-        })
+        .flat_map(|a| a.lines(&names))
+        .map(|(kind, description)| ActionLine { kind, description })
         .collect();
 
     if options.dry_run {
@@ -289,11 +288,9 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
     if let Some(api) = state.rest_api.clone() {
         eprintln!("Deleting REST API {} ({})", api.id, api.name);
         found(
-            aws.write_call(
-                "apigateway:DELETE",
-                format!("REST API {}", api.id),
-                aws.apigateway.delete_rest_api().rest_api_id(&api.id).send(),
-            )
+            aws.quota_call("apigateway:DELETE", format!("REST API {}", api.id), || {
+                aws.apigateway.delete_rest_api().rest_api_id(&api.id).send()
+            })
             .await,
         )?;
         state.rest_api = None;
@@ -739,6 +736,7 @@ pub fn target_from(
         api_name: config.function_name.clone(),
         api_stage: config.api_gateway_stage.clone(),
         endpoint_type: config.endpoint_type.as_str().to_owned(),
+        resource_policy: crate::package::resource_policy(config, "execute-api:/*"),
         manifest: checked.manifest,
         zip: checked.zip,
         zip_sha256: checked.zip_sha256_b64,

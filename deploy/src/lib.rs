@@ -26,6 +26,7 @@ pub mod apply;
 pub mod aws;
 pub mod commands;
 pub mod observe;
+pub mod openapi;
 pub mod package;
 pub mod plan;
 pub mod resources;

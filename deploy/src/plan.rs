@@ -7,10 +7,11 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::observe::Observed;
+pub use crate::resources::rest_api::ApiChange;
 pub use crate::resources::role::role_to_retire;
 use crate::resources::{function, log_group, permission, rest_api, role, tag_list};
 use crate::state::Deployed;
-use crate::target::{Integration, MethodTarget, Target, account_of, proxy_uri};
+use crate::target::{Target, account_of, api_arn, proxy_uri};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -70,28 +71,10 @@ pub enum Action {
         old: String,
         new: String,
     },
-    CreateResource {
-        path: String,
-    },
-    DeleteResource {
-        path: String,
-        methods: Vec<String>,
-    },
-    PutMethod {
-        path: String,
-        method: String,
-        target: MethodTarget,
-    },
-    /// delete_method + put_method + put_integration (+ the mock's responses).
-    ReplaceMethod {
-        path: String,
-        method: String,
-        target: MethodTarget,
-        changes: Vec<String>,
-    },
-    DeleteMethod {
-        path: String,
-        method: String,
+    /// The whole API definition, in one `PutRestApi` (overwrite): every
+    /// difference found, however many.
+    PutRestApi {
+        changes: Vec<ApiChange>,
     },
     AddPermission {
         replace: bool,
@@ -107,29 +90,29 @@ impl Action {
             | Action::CreateFunction
             | Action::CreateLogGroup
             | Action::CreateRestApi
-            | Action::CreateResource { .. }
-            | Action::PutMethod { .. }
             | Action::AddPermission { replace: false }
             | Action::CreateDeployment => Kind::Create,
-            Action::DeleteResource { .. }
-            | Action::DeleteMethod { .. }
-            | Action::DeleteRole { .. }
-            | Action::DeleteStage { .. } => Kind::Delete,
+            Action::DeleteRole { .. } | Action::DeleteStage { .. } => Kind::Delete,
             _ => Kind::Change,
         }
     }
 
     /// Touches the REST API (and so needs a deployment to be seen).
     pub fn changes_api(&self) -> bool {
-        matches!(
-            self,
-            Action::CreateRestApi
-                | Action::CreateResource { .. }
-                | Action::DeleteResource { .. }
-                | Action::PutMethod { .. }
-                | Action::ReplaceMethod { .. }
-                | Action::DeleteMethod { .. }
-        )
+        matches!(self, Action::CreateRestApi | Action::PutRestApi { .. })
+    }
+
+    /// What the action does, a line each: a `PutRestApi` says each of its
+    /// changes (the planned resources and methods, as a user thinks of
+    /// them), every other action itself.
+    pub fn lines(&self, names: &Names) -> Vec<(Kind, String)> {
+        match self {
+            Action::PutRestApi { changes } => changes
+                .iter()
+                .map(|c| (c.kind, c.description.clone()))
+                .collect(),
+            other => vec![(other.kind(), Described(other, names).to_string())],
+        }
     }
 }
 
@@ -213,33 +196,13 @@ impl fmt::Display for Described<'_> {
             Action::ChangeEndpointType { old, new } => {
                 write!(f, "change REST API {} endpoint type {old} → {new}", n.api)
             }
-            Action::CreateResource { path } => write!(f, "create resource {path}"),
-            Action::DeleteResource { path, methods } if methods.is_empty() => {
-                write!(f, "delete resource {path}")
-            }
-            Action::DeleteResource { path, methods } => {
-                write!(f, "delete resource {path} (methods {})", methods.join(", "))
-            }
-            Action::PutMethod {
-                path,
-                method,
-                target,
-            } => write!(
+            Action::PutRestApi { changes } => write!(
                 f,
-                "create method {method} {path} authorizationType {}{}",
-                target.authorization_type,
-                match &target.integration {
-                    Integration::Proxy => " → function",
-                    Integration::CorsMock { .. } => " (CORS preflight)",
-                }
+                "change REST API {} definition: {} change{} in one PutRestApi",
+                n.api,
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" }
             ),
-            Action::ReplaceMethod {
-                path,
-                method,
-                changes,
-                ..
-            } => write!(f, "change {method} {path} {}", changes.join(", ")),
-            Action::DeleteMethod { path, method } => write!(f, "delete method {method} {path}"),
             Action::AddPermission { replace: false } => write!(
                 f,
                 "create permission apigateway.amazonaws.com → lambda:InvokeFunction {}",
@@ -291,7 +254,16 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         role_arn.as_deref(),
     ));
     actions.extend(log_group::plan(target, observed.log_group));
-    actions.extend(rest_api::plan(target, api, uri.as_deref()));
+    let policy = target
+        .resource_policy
+        .as_ref()
+        .map(|p| match (api, account.as_deref()) {
+            (Some(a), Some(account)) => {
+                crate::openapi::expand_policy(p, &api_arn(region, account, &a.id))
+            }
+            _ => p.clone(),
+        });
+    actions.extend(rest_api::plan(target, api, uri.as_deref(), policy.as_ref()));
     actions.extend(permission::plan(
         observed.permission.as_ref(),
         api.map(|a| a.id.as_str()),
@@ -315,7 +287,7 @@ mod tests {
     use crate::resources::rest_api::method_changes;
     use crate::state::RoleRecord;
     use crate::target::FunctionSettings;
-    use crate::target::{HANDLER, RUNTIME, RoleTarget, source_arn};
+    use crate::target::{HANDLER, Integration, MethodTarget, RUNTIME, RoleTarget, source_arn};
     use goblet_core::{AuthorizationType, Manifest, Method, Route};
     use serde_json::json;
 
@@ -385,6 +357,7 @@ mod tests {
             api_name: "app-dev".into(),
             api_stage: "api".into(),
             endpoint_type: "REGIONAL".into(),
+            resource_policy: None,
             manifest: Manifest::new("0".into(), "app".into(), routes).unwrap(),
             zip: vec![],
             zip_sha256: "sha-of-zip".into(),
@@ -417,6 +390,7 @@ mod tests {
                 },
                 Integration::CorsMock { allow_methods } => IntegrationObs::Mock {
                     allow_methods: Some(allow_methods),
+                    content_handling: Some(crate::package::MOCK_CONTENT_HANDLING.into()),
                 },
             };
             let obs = MethodObs {
@@ -465,6 +439,14 @@ mod tests {
                 resources,
                 stage_deployment: Some("dep1".into()),
                 other_stages: vec![],
+                binary_media_types: crate::package::BINARY_MEDIA_TYPES
+                    .map(str::to_owned)
+                    .to_vec(),
+                policy: target
+                    .resource_policy
+                    .as_ref()
+                    .map(|p| crate::openapi::expand_policy(p, &api_arn(REGION, ACCOUNT, API_ID))),
+                gateway_responses: crate::package::gateway_responses(&target.manifest),
             }),
         }
     }
@@ -584,16 +566,23 @@ mod tests {
                 Action::PutRolePolicy { create: true },
                 Action::CreateFunction,
                 Action::CreateRestApi,
-                Action::CreateResource {
-                    path: "/users".into()
-                },
-                Action::CreateResource {
-                    path: "/users/{id}".into()
-                },
-                Action::PutMethod {
-                    path: "/users/{id}".into(),
-                    method: "GET".into(),
-                    target: t.methods()[&("/users/{id}".to_owned(), "GET".to_owned())].clone(),
+                Action::PutRestApi {
+                    changes: vec![
+                        ApiChange {
+                            kind: Kind::Create,
+                            description: "create resource /users".into()
+                        },
+                        ApiChange {
+                            kind: Kind::Create,
+                            description: "create resource /users/{id}".into()
+                        },
+                        ApiChange {
+                            kind: Kind::Create,
+                            description:
+                                "create method GET /users/{id} authorizationType NONE → function"
+                                    .into()
+                        },
+                    ]
                 },
                 Action::AddPermission { replace: false },
                 Action::CreateDeployment,
@@ -689,34 +678,41 @@ mod tests {
                 &deployed(&old, MANAGED_ROLE),
                 &record(Some((MANAGED_ROLE, true))),
             );
-            let deletes: Vec<(usize, &str)> = actions
+            let puts: Vec<&Vec<ApiChange>> = actions
                 .iter()
-                .enumerate()
-                .filter_map(|(i, a)| match a {
-                    Action::DeleteResource { path, .. } => Some((i, path.as_str())),
+                .filter_map(|a| match a {
+                    Action::PutRestApi { changes } => Some(changes),
                     _ => None,
                 })
                 .collect();
-            let creates: Vec<(usize, &str)> = actions
-                .iter()
-                .enumerate()
-                .filter_map(|(i, a)| match a {
-                    Action::CreateResource { path } => Some((i, path.as_str())),
-                    _ => None,
-                })
-                .collect();
+            assert_eq!(puts.len(), 1, "{name}: one PutRestApi: {actions:#?}");
+            let changes = puts[0];
+            let resources = |verb: &str| -> Vec<(usize, String)> {
+                changes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, c)| {
+                        let rest = c.description.strip_prefix(verb)?;
+                        let path = rest.split(' ').next()?;
+                        Some((i, path.to_owned()))
+                    })
+                    .collect()
+            };
+            let deletes = resources("delete resource ");
+            let creates = resources("create resource ");
             let paths =
-                |v: &[(usize, &str)]| v.iter().map(|(_, p)| p.to_string()).collect::<Vec<_>>();
-            assert_eq!(paths(&deletes), *deleted, "{name}: {actions:#?}");
-            assert_eq!(paths(&creates), *created, "{name}: {actions:#?}");
+                |v: &[(usize, String)]| v.iter().map(|(_, p)| p.clone()).collect::<Vec<_>>();
+            assert_eq!(paths(&deletes), *deleted, "{name}: {changes:#?}");
+            assert_eq!(paths(&creates), *created, "{name}: {changes:#?}");
             let last_delete = deletes.iter().map(|(i, _)| *i).max().unwrap();
             let first_create = creates.iter().map(|(i, _)| *i).min().unwrap();
-            assert!(last_delete < first_create, "{name}: {actions:#?}");
+            assert!(last_delete < first_create, "{name}: {changes:#?}");
             assert!(
-                actions.iter().all(|a| a.kind() == Kind::Create
-                    || matches!(a, Action::DeleteResource { .. })
-                    || *a == Action::CreateDeployment),
-                "{name}: nothing but the resources, their methods and a deployment: {actions:#?}"
+                actions
+                    .iter()
+                    .all(|a| matches!(a, Action::PutRestApi { .. })
+                        || *a == Action::CreateDeployment),
+                "{name}: nothing but the API definition and a deployment: {actions:#?}"
             );
         }
     }
@@ -735,12 +731,12 @@ mod tests {
                     ("/users/{id}", Method::Delete, NONE, false),
                     ("/users/{id}", Method::Put, NONE, false),
                 ],
-                |a| matches!(a, Action::PutMethod { method, .. } if method == "PUT"),
+                |a| matches!(a, Action::PutRestApi { changes } if changes.iter().any(|c| c.description.starts_with("create method PUT /users/{id}"))),
             ),
             (
                 "method removed",
                 &[("/users/{id}", Method::Get, NONE, false)],
-                |a| matches!(a, Action::DeleteMethod { method, .. } if method == "DELETE"),
+                |a| matches!(a, Action::PutRestApi { changes } if changes.iter().any(|c| c.description.starts_with("delete method DELETE /users/{id}"))),
             ),
             (
                 "auth changed",
@@ -748,7 +744,7 @@ mod tests {
                     ("/users/{id}", Method::Get, IAM, false),
                     ("/users/{id}", Method::Delete, NONE, false),
                 ],
-                |a| matches!(a, Action::ReplaceMethod { method, .. } if method == "GET"),
+                |a| matches!(a, Action::PutRestApi { changes } if changes.iter().any(|c| c.description.starts_with("change GET /users/{id} authorizationType NONE → AWS_IAM"))),
             ),
             (
                 "CORS added",
@@ -756,12 +752,12 @@ mod tests {
                     ("/users/{id}", Method::Get, NONE, true),
                     ("/users/{id}", Method::Delete, NONE, false),
                 ],
-                |a| matches!(a, Action::PutMethod { method, .. } if method == "OPTIONS"),
+                |a| matches!(a, Action::PutRestApi { changes } if changes.iter().any(|c| c.description.starts_with("create method OPTIONS /users/{id}"))),
             ),
             (
                 "resource removed",
                 &[("/", Method::Get, NONE, false)],
-                |a| matches!(a, Action::DeleteResource { path, .. } if path == "/users"),
+                |a| matches!(a, Action::PutRestApi { changes } if changes.iter().any(|c| c.description.starts_with("delete resource /users"))),
             ),
         ];
         for (name, after, change) in rows {

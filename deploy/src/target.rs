@@ -52,6 +52,9 @@ pub struct Target {
     pub api_stage: String,
     /// `REGIONAL`, `EDGE` or `PRIVATE`.
     pub endpoint_type: String,
+    /// The REST API's resource policy ([`crate::package::resource_policy`]),
+    /// its resources in API Gateway's short form (`execute-api:/*`).
+    pub resource_policy: Option<Value>,
     pub manifest: Manifest,
     pub zip: Vec<u8>,
     /// Base64 SHA-256 of `zip`, as Lambda reports `CodeSha256`.
@@ -136,17 +139,55 @@ pub fn proxy_uri(region: &str, function_arn: &str) -> String {
     )
 }
 
-/// The `SourceArn` that scopes the invoke permission to one REST API.
-pub fn source_arn(region: &str, account: &str, api_id: &str) -> String {
+/// The ARN of a REST API's methods, without the `/{stage}/{method}/{path}`.
+pub fn api_arn(region: &str, account: &str, api_id: &str) -> String {
     format!(
-        "arn:{}:execute-api:{region}:{account}:{api_id}/*",
+        "arn:{}:execute-api:{region}:{account}:{api_id}",
         partition(region)
     )
+}
+
+/// The `SourceArn` that scopes the invoke permission to one REST API.
+pub fn source_arn(region: &str, account: &str, api_id: &str) -> String {
+    format!("{}/*", api_arn(region, account, api_id))
 }
 
 /// The account id inside an ARN (`arn:aws:iam::123456789012:role/x`).
 pub fn account_of(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+/// Targets for the unit tests of the modules that plan and describe the API.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+    use goblet_core::{AuthorizationType, Method, Route};
+
+    /// A route: (path, method, authorization, api key, cors).
+    pub type R = (&'static str, Method, AuthorizationType, bool, bool);
+
+    pub fn target_with(routes: &[R]) -> Target {
+        let routes = routes
+            .iter()
+            .map(
+                |&(path, method, authorization_type, api_key_required, cors)| Route {
+                    path: path.into(),
+                    method,
+                    authorization_type,
+                    api_key_required,
+                    cors,
+                    content_types: vec![],
+                    handler: "h".into(),
+                    path_parameters: vec![],
+                    name: "n".into(),
+                    source: format!("src/app.rs:{path}{}", method.as_str()),
+                },
+            )
+            .collect();
+        let mut target = tests::target(vec![]);
+        target.manifest = Manifest::new("0".into(), "a".into(), routes).unwrap();
+        target
+    }
 }
 
 #[cfg(test)]
@@ -169,7 +210,7 @@ mod tests {
         }
     }
 
-    fn target(routes: Vec<Route>) -> Target {
+    pub(super) fn target(routes: Vec<Route>) -> Target {
         Target {
             app_name: "a".into(),
             stage: "dev".into(),
@@ -189,6 +230,7 @@ mod tests {
             api_name: "a-dev".into(),
             api_stage: "api".into(),
             endpoint_type: "REGIONAL".into(),
+            resource_policy: None,
             manifest: Manifest::new("0".into(), "a".into(), routes).unwrap(),
             zip: vec![],
             zip_sha256: String::new(),

@@ -1,8 +1,9 @@
 //! The deployer's plan/apply/record cycle against moto's server on loopback,
 //! with a recording proxy counting the AWS calls.
 //!
-//! Runs the deploy library in-process on hello world's real manifest (read
-//! from its release binary). One test: the AWS endpoint is process-wide.
+//! Runs the deploy library in-process on the showcase's real manifest (read
+//! from its release binary: CORS, an API key route, `ANY`, a greedy path, a
+//! binary route, an IAM route). One test: the AWS endpoint is process-wide.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,18 +18,17 @@ use goblet_tests::moto::{Moto, credentials};
 use serde_json::{Value, json};
 
 fn target(zip: &[u8]) -> Target {
-    let app =
-        goblet_project::read_app_binary(&release().helloworld).expect("helloworld's manifest");
+    let app = goblet_project::read_app_binary(&release().showcase).expect("showcase's manifest");
     let tags = BTreeMap::from([
-        (TAG_APP.to_owned(), "helloworld".to_owned()),
+        (TAG_APP.to_owned(), "showcase".to_owned()),
         (TAG_STAGE.to_owned(), "dev".to_owned()),
     ]);
     Target {
-        app_name: "helloworld".into(),
+        app_name: "showcase".into(),
         stage: "dev".into(),
-        function_name: "helloworld-dev".into(),
+        function_name: "showcase-dev".into(),
         role: RoleTarget::Managed {
-            name: "helloworld-dev".into(),
+            name: "showcase-dev".into(),
             trust_policy: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
                 "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
             policy: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -44,9 +44,10 @@ fn target(zip: &[u8]) -> Target {
         tags,
         reserved_concurrency: None,
         log_retention_days: Some(14),
-        api_name: "helloworld-dev".into(),
+        api_name: "showcase-dev".into(),
         api_stage: "dev".into(),
         endpoint_type: "REGIONAL".into(),
+        resource_policy: None,
         manifest: app.manifest,
         zip: zip.to_vec(),
         zip_sha256: sha256_b64(zip),
@@ -103,8 +104,8 @@ fn deploy_redeploy_change_remove_delete() {
     let sdk = &sdk;
     let base = scratch_dir("deploy-lib");
     let _ = std::fs::remove_dir_all(base.join(".goblet"));
-    // hello world's real package, so the figures include a real upload.
-    let binary = std::fs::read(&release().helloworld).expect("helloworld's binary");
+    // The showcase's real package, so the figures include a real upload.
+    let binary = std::fs::read(&release().showcase).expect("showcase's binary");
     let zip = goblet_project::zip::bootstrap_zip(&binary).expect("bootstrap.zip");
     let mut bench = Vec::new();
 
@@ -113,13 +114,13 @@ fn deploy_redeploy_change_remove_delete() {
     assert_eq!(proxy.mutating(), [], "{:#?}", proxy.calls());
     assert!(!base.join(".goblet/deployed/dev.json").exists());
 
-    // First deploy.
+    // First deploy: a fixed number of calls, whatever the number of routes.
     proxy.reset();
     let t0 = Instant::now();
     deploy::deploy(sdk, target(&zip), options(&base, false)).unwrap();
     bench.push(("first deploy", proxy.calls(), t0.elapsed()));
     let snap = moto.normalized_snapshot();
-    let role = &snap["roles"]["helloworld-dev"];
+    let role = &snap["roles"]["showcase-dev"];
     assert!(
         role["trust"].to_string().contains("lambda.amazonaws.com"),
         "{role}"
@@ -129,43 +130,92 @@ fn deploy_redeploy_change_remove_delete() {
             .to_string()
             .contains("logs:PutLogEvents")
     );
-    let function = &snap["functions"]["helloworld-dev"];
+    let function = &snap["functions"]["showcase-dev"];
     assert_eq!(function["runtime"], "provided.al2023");
     assert_eq!(function["handler"], "bootstrap");
     assert_eq!(function["arch"], json!(["x86_64"]));
     assert_eq!(function["code_sha256"], sha256_b64(&zip));
-    assert_eq!(function["tags"][TAG_APP], "helloworld");
-    let fn_arn = "arn:aws:lambda:us-east-1:123456789012:function:helloworld-dev";
+    assert_eq!(function["tags"][TAG_APP], "showcase");
+    let fn_arn = "arn:aws:lambda:us-east-1:123456789012:function:showcase-dev";
     assert_eq!(
         function["permissions"],
         json!([{"sid": "goblet-apigateway-invoke", "principal": {"Service": "apigateway.amazonaws.com"},
                 "action": "lambda:InvokeFunction",
                 "condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:us-east-1:123456789012:<api>/*"}}}])
     );
-    let api = &snap["apis"]["helloworld-dev"];
+    let api = &snap["apis"]["showcase-dev"];
     assert_eq!(
         api["tags"],
-        json!({"goblet:app": "helloworld", "goblet:stage": "dev"})
+        json!({"goblet:app": "showcase", "goblet:stage": "dev"})
     );
     assert_eq!(api["stages"], json!({"dev": true}));
-    assert_eq!(
-        api["resources"],
-        json!({"/": {"GET": {"auth": "AWS_IAM", "apiKey": false, "integration": "AWS_PROXY",
-            "integrationMethod": "POST",
-            "uri": format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}/invocations")}}})
+    let uri = format!(
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}/invocations"
     );
-    assert_eq!(snap["log_groups"]["/aws/lambda/helloworld-dev"], 14);
+    let resources = &api["resources"];
+    assert_eq!(
+        resources["/whoami"]["GET"],
+        json!({"auth": "AWS_IAM", "apiKey": false, "integration": "AWS_PROXY",
+               "integrationMethod": "POST", "uri": uri})
+    );
+    assert_eq!(resources["/keyed"]["GET"]["apiKey"], true);
+    assert_eq!(resources["/echo"]["ANY"]["integration"], "AWS_PROXY");
+    assert_eq!(resources["/files/{path+}"]["GET"]["uri"], uri.as_str());
+    assert_eq!(resources["/cors"]["OPTIONS"]["integration"], "MOCK");
+    assert_eq!(
+        resources["/cors"]["OPTIONS"]["contentHandling"],
+        "CONVERT_TO_TEXT"
+    );
+    assert_eq!(snap["log_groups"]["/aws/lambda/showcase-dev"], 14);
     let record: Value =
         serde_json::from_slice(&std::fs::read(base.join(".goblet/deployed/dev.json")).unwrap())
             .unwrap();
-    let api_id = record["rest_api"]["id"].as_str().unwrap();
+    let api_id = record["rest_api"]["id"].as_str().unwrap().to_owned();
     assert_eq!(
         record["url"],
         format!("{}/restapis/{api_id}/dev/_user_request_/", proxy.endpoint())
     );
-    // One call per thing created; reads only before the first change.
+    // One call per AWS resource; the whole API in one PutRestApi.
     let ops: Vec<String> = proxy.mutating().into_iter().map(|c| c.operation).collect();
-    assert_eq!(ops.len(), 10, "{ops:#?}");
+    assert_eq!(
+        ops,
+        [
+            "CreateRole".to_owned(),
+            "PutRolePolicy".into(),
+            "POST /2015-03-31/functions".into(),
+            "CreateLogGroup".into(),
+            "PutRetentionPolicy".into(),
+            "POST /restapis".into(),
+            format!("PUT /restapis/{api_id}"),
+            format!(
+                "POST /2015-03-31/functions/{}/policy",
+                fn_arn.replace(':', "%3A")
+            ),
+            format!("POST /restapis/{api_id}/deployments"),
+        ]
+    );
+    // What was sent is what API Gateway documents: an OpenAPI 3 document
+    // with its extensions (moto ignores most of it; the proxy's rule does not).
+    let sent = proxy.bodies(&format!("PUT /restapis/{api_id}"));
+    let doc: Value = serde_json::from_slice(&sent[0]).expect("a JSON document");
+    assert_eq!(doc["openapi"], "3.0.1");
+    assert_eq!(
+        doc["x-amazon-apigateway-binary-media-types"],
+        json!(["*/*"])
+    );
+    assert_eq!(
+        doc["paths"]["/whoami"]["get"]["security"],
+        json!([{"sigv4": []}])
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["sigv4"]["x-amazon-apigateway-authtype"],
+        "awsSigv4"
+    );
+    // goblet package and goblet deploy describe the same API.
+    same_api_as_package(
+        &moto.snapshot_via(&proxy.endpoint())["apis"]["showcase-dev"],
+        &target(&zip),
+    );
     let first = snap;
 
     // Unchanged: zero mutating calls, no new deployment.
@@ -176,52 +226,55 @@ fn deploy_redeploy_change_remove_delete() {
     assert_eq!(proxy.mutating(), [], "{:#?}", proxy.calls());
     assert_eq!(moto.normalized_snapshot(), first);
 
-    // One route's auth flipped: that method, and one deployment.
+    // One route's auth flipped: the definition, and one deployment.
     let mut open = target(&zip);
-    open.manifest.routes[0].authorization_type = AuthorizationType::None;
+    let whoami = open
+        .manifest
+        .routes
+        .iter_mut()
+        .find(|r| r.path == "/whoami")
+        .unwrap();
+    whoami.authorization_type = AuthorizationType::None;
     proxy.reset();
     let t0 = Instant::now();
     deploy::deploy(sdk, open.clone(), options(&base, false)).unwrap();
     bench.push(("one-route auth change", proxy.calls(), t0.elapsed()));
     let ops: Vec<String> = proxy.mutating().into_iter().map(|c| c.operation).collect();
-    let resource = ops[0].clone();
-    assert!(resource.starts_with("DELETE /restapis/"), "{ops:#?}");
     assert_eq!(
         ops,
         [
-            resource.clone(),
-            resource.replace("DELETE", "PUT"),
-            format!("{}/integration", resource.replace("DELETE", "PUT")),
+            format!("PUT /restapis/{api_id}"),
             format!("POST /restapis/{api_id}/deployments"),
         ]
     );
     let snap = moto.normalized_snapshot();
-    assert_eq!(
-        snap["apis"]["helloworld-dev"]["resources"]["/"]["GET"]["auth"],
-        "NONE"
-    );
+    let resources = &snap["apis"]["showcase-dev"]["resources"];
+    assert_eq!(resources["/whoami"]["GET"]["auth"], "NONE");
+    assert_eq!(resources["/keyed"]["GET"]["apiKey"], true);
     assert_eq!(snap["roles"], first["roles"]);
     assert_eq!(snap["functions"], first["functions"]);
 
-    // A route added under a new path, then removed: method and resources go.
+    // A route added under a new path, then removed: resources follow.
     let mut more = open.clone();
     let mut extra = more.manifest.routes[0].clone();
     extra.path = "/a/{id}".into();
     more.manifest.routes.push(extra);
     deploy::deploy(sdk, more, options(&base, false)).unwrap();
     assert!(
-        moto.normalized_snapshot()["apis"]["helloworld-dev"]["resources"]["/a/{id}"]["GET"]
-            .is_object()
+        moto.normalized_snapshot()["apis"]["showcase-dev"]["resources"]["/a/{id}"]
+            .as_object()
+            .is_some_and(|m| !m.is_empty())
     );
     proxy.reset();
     deploy::deploy(sdk, open, options(&base, false)).unwrap();
-    let resources = &moto.normalized_snapshot()["apis"]["helloworld-dev"]["resources"];
-    assert_eq!(resources.as_object().unwrap().len(), 1, "{resources}");
-    let ops: Vec<String> = proxy.mutating().into_iter().map(|c| c.operation).collect();
+    let resources = &moto.normalized_snapshot()["apis"]["showcase-dev"]["resources"];
+    assert!(resources.get("/a").is_none(), "{resources}");
+    assert!(resources.get("/a/{id}").is_none(), "{resources}");
     assert_eq!(
-        ops.len(),
-        3,
-        "two resource deletes and a deployment: {ops:#?}"
+        proxy.mutating().len(),
+        2,
+        "the definition and a deployment: {:#?}",
+        proxy.calls()
     );
 
     // Delete, twice.
@@ -243,7 +296,10 @@ fn deploy_redeploy_change_remove_delete() {
         assert!(!base.join(".goblet/deployed/dev.json").exists());
     }
 
-    println!("\n| hello world vs moto | mutating calls | total calls | wall time |");
+    println!(
+        "\n| showcase ({} routes) vs moto | mutating calls | total calls | wall time |",
+        target(&zip).manifest.routes.len()
+    );
     println!("|---|---:|---:|---:|");
     for (name, calls, time) in bench {
         println!(
@@ -253,4 +309,83 @@ fn deploy_redeploy_change_remove_delete() {
             time.as_secs_f64() * 1000.0
         );
     }
+}
+
+/// The REST API `goblet package` writes for `target` (its CloudFormation
+/// template) against the one deployed (`api`, a snapshot): the same
+/// resources, methods, authorization, API keys, integrations, binary media
+/// types and gateway responses.
+fn same_api_as_package(api: &Value, target: &Target) {
+    let mut config = goblet_project::config::StageConfig::defaults("showcase", "dev");
+    config.endpoint_type = goblet_project::config::EndpointType::Regional;
+    config.api_gateway_stage = "dev".into();
+    let template: Value = serde_json::from_str(&deploy::package::render(
+        deploy::package::Format::CloudFormation,
+        &target.manifest,
+        &config,
+        "",
+    ))
+    .unwrap();
+    let resources = template["Resources"].as_object().unwrap();
+    let path_of = |reference: &Value| -> String {
+        let mut parts = Vec::new();
+        let mut at = reference.clone();
+        while let Some(id) = at["Ref"].as_str() {
+            let r = &resources[id]["Properties"];
+            parts.push(r["PathPart"].as_str().unwrap().to_owned());
+            at = r["ParentId"].clone();
+        }
+        parts.reverse();
+        format!("/{}", parts.join("/"))
+    };
+    let mut packaged = BTreeMap::new();
+    let mut responses = BTreeMap::new();
+    for r in resources.values() {
+        let p = &r["Properties"];
+        match r["Type"].as_str().unwrap() {
+            "AWS::ApiGateway::Method" => {
+                let integration = &p["Integration"];
+                let mut method = json!({
+                    "auth": p["AuthorizationType"], "apiKey": p["ApiKeyRequired"],
+                    "integration": integration["Type"],
+                });
+                if let Some(c) = integration.get("ContentHandling") {
+                    method["contentHandling"] = c.clone();
+                }
+                packaged.insert(
+                    (
+                        path_of(&p["ResourceId"]),
+                        p["HttpMethod"].as_str().unwrap().to_owned(),
+                    ),
+                    method,
+                );
+            }
+            "AWS::ApiGateway::GatewayResponse" => {
+                responses.insert(
+                    p["ResponseType"].as_str().unwrap().to_owned(),
+                    p["ResponseParameters"].clone(),
+                );
+            }
+            _ => {}
+        }
+    }
+    let mut deployed = BTreeMap::new();
+    for (path, methods) in api["resources"].as_object().unwrap() {
+        for (method, m) in methods.as_object().unwrap() {
+            let mut method_json = json!({
+                "auth": m["auth"], "apiKey": m["apiKey"], "integration": m["integration"],
+            });
+            if let Some(c) = m.get("contentHandling") {
+                method_json["contentHandling"] = c.clone();
+            }
+            deployed.insert((path.clone(), method.clone()), method_json);
+        }
+    }
+    assert_eq!(deployed, packaged);
+    assert_eq!(
+        api["binaryMediaTypes"],
+        template["Resources"]["RestApi"]["Properties"]["BinaryMediaTypes"]
+    );
+    assert_eq!(api["gatewayResponses"], json!(responses));
+    assert!(!responses.is_empty(), "the showcase has CORS routes");
 }

@@ -14,6 +14,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::apigateway::ApiGatewayAsAws;
+
 /// One call, as the proxy saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
@@ -23,7 +25,7 @@ pub struct Call {
     /// The region and service of the SigV4 credential scope the call was
     /// signed for (`Credential=AKID/20260101/eu-west-1/lambda/aws4_request`).
     pub signed_for: Option<(String, String)>,
-    /// A [`Rule`] answered in AWS's place with an error: moto never saw it.
+    /// A [`Rule`] answered in AWS's place: moto did not see it as it was.
     pub refused: bool,
 }
 
@@ -170,15 +172,32 @@ impl<F: FnMut(&Seen, &mut Answer) + Send> Rule for After<F> {
     }
 }
 
-#[derive(Default)]
 struct Shared {
     calls: Mutex<Vec<Call>>,
+    /// The request body of each call, by operation.
+    bodies: Mutex<Vec<(String, Vec<u8>)>>,
+    /// API Gateway as AWS runs it ([`crate::apigateway`]): always first.
+    aws: Mutex<ApiGatewayAsAws>,
     /// Applied in the order added; the first answer wins.
     rules: Mutex<Vec<Box<dyn Rule>>>,
     /// Kill `pid` after this many mutating calls (0: never).
     kill_after: AtomicU32,
     pid: AtomicU32,
     killed: AtomicBool,
+}
+
+impl Shared {
+    fn new(upstream: u16) -> Shared {
+        Shared {
+            calls: Mutex::default(),
+            bodies: Mutex::default(),
+            aws: Mutex::new(ApiGatewayAsAws::new(upstream)),
+            rules: Mutex::default(),
+            kill_after: AtomicU32::default(),
+            pid: AtomicU32::default(),
+            killed: AtomicBool::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Shared {
@@ -201,7 +220,7 @@ impl Proxy {
     pub fn start(upstream_port: u16) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
         let port = listener.local_addr().expect("proxy address").port();
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared::new(upstream_port));
         let accept = shared.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -231,6 +250,7 @@ impl Proxy {
     /// Forgets the calls seen so far and disarms the kill (rules stay).
     pub fn reset(&self) {
         self.shared.calls.lock().unwrap().clear();
+        self.shared.bodies.lock().unwrap().clear();
         self.shared.kill_after.store(0, Ordering::SeqCst);
         self.shared.killed.store(false, Ordering::SeqCst);
     }
@@ -247,6 +267,18 @@ impl Proxy {
 
     pub fn calls(&self) -> Vec<Call> {
         self.shared.calls.lock().unwrap().clone()
+    }
+
+    /// The request bodies of the calls to `operation` (as in [`Call::operation`]).
+    pub fn bodies(&self, operation: &str) -> Vec<Vec<u8>> {
+        self.shared
+            .bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(op, _)| op == operation)
+            .map(|(_, body)| body.clone())
+            .collect()
     }
 
     pub fn mutating(&self) -> Vec<Call> {
@@ -305,6 +337,11 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
         calls.push(call);
         calls.iter().filter(|c| c.mutating).count() as u32
     };
+    shared
+        .bodies
+        .lock()
+        .unwrap()
+        .push((operation.clone(), body.clone()));
     let seen = Seen {
         method: &method,
         uri: &uri,
@@ -314,11 +351,14 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
     };
     let answered = {
         let mut rules = shared.rules.lock().unwrap();
-        rules.iter_mut().find_map(|r| r.before(&seen))
+        rules
+            .iter_mut()
+            .find_map(|r| r.before(&seen))
+            .or_else(|| shared.aws.lock().unwrap().before(&seen))
     };
     if let Some(answer) = answered {
         // AWS refused it: nothing happened upstream.
-        if mutating {
+        if mutating && answer.status >= 400 {
             let mut calls = shared.calls.lock().unwrap();
             if let Some(last) = calls.iter_mut().rev().find(|c| c.operation == operation) {
                 last.refused = true;
@@ -335,10 +375,9 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
     server.read_to_end(&mut response)?;
     {
         let mut rules = shared.rules.lock().unwrap();
-        if !rules.is_empty()
-            && let Some(mut answer) = Answer::parse(&response)
-        {
+        if let Some(mut answer) = Answer::parse(&response) {
             let before = answer.clone();
+            shared.aws.lock().unwrap().after(&seen, &mut answer);
             for rule in rules.iter_mut() {
                 rule.after(&seen, &mut answer);
             }

@@ -10,8 +10,10 @@
 //!   in the shapes AWS sends.
 //! - [`lambda`]: an app binary under a Runtime API, and its proxy responses.
 //! - [`moto`] and [`aws_proxy`]: moto's server as the AWS stand-in, and a
-//!   recording proxy in front of it that counts (and can interrupt) AWS calls.
+//!   recording proxy in front of it that counts (and can interrupt) AWS calls,
+//!   and answers as AWS would where moto does not ([`apigateway`]).
 
+pub mod apigateway;
 pub mod aws_proxy;
 pub mod build;
 pub mod cli;

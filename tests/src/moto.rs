@@ -87,10 +87,16 @@ impl Moto {
 
     /// Runs Python (boto3) against this moto; returns its stdout as JSON.
     pub fn boto3(&self, script: &str) -> serde_json::Value {
+        self.boto3_via(&self.endpoint(), script)
+    }
+
+    /// [`Moto::boto3`] through another endpoint: the recording proxy, to see
+    /// moto as the proxy's [`crate::apigateway`] rule makes it answer.
+    pub fn boto3_via(&self, endpoint: &str, script: &str) -> serde_json::Value {
         let output = Command::new(python())
             .arg("-c")
             .arg(format!("{PRELUDE}\n{script}"))
-            .env("AWS_ENDPOINT_URL", self.endpoint())
+            .env("AWS_ENDPOINT_URL", endpoint)
             .envs(credentials())
             .output()
             .expect("run python");
@@ -115,7 +121,18 @@ impl Moto {
 
     /// [`Moto::snapshot`] with the REST APIs' ids (random) replaced by `<api>`.
     pub fn normalized_snapshot(&self) -> serde_json::Value {
-        let snap = self.snapshot();
+        normalized(self.snapshot())
+    }
+
+    /// What AWS would hold, read through the proxy (binary media types
+    /// included), API ids normalized as in [`Moto::normalized_snapshot`].
+    pub fn snapshot_via(&self, endpoint: &str) -> serde_json::Value {
+        normalized(self.boto3_via(endpoint, SNAPSHOT))
+    }
+}
+
+fn normalized(snap: serde_json::Value) -> serde_json::Value {
+    {
         let mut text = snap.to_string();
         if let Some(apis) = snap["apis"].as_object() {
             for api in apis.values() {
@@ -126,7 +143,9 @@ impl Moto {
         }
         serde_json::from_str(&text).expect("still JSON")
     }
+}
 
+impl Moto {
     /// POSTs `body` to moto's own API, e.g. `/moto-api/config`; returns the
     /// response body.
     pub fn moto_api(&self, path: &str, body: &serde_json::Value) -> String {
@@ -215,12 +234,22 @@ for api in apigw.get_rest_apis()["items"]:
             methods[m] = {"auth": got.get("authorizationType"), "apiKey": got.get("apiKeyRequired"),
                           "integration": integ.get("type"), "uri": integ.get("uri"),
                           "integrationMethod": integ.get("httpMethod")}
+            if integ.get("contentHandling"):
+                methods[m]["contentHandling"] = integ["contentHandling"]
         resources[r["path"]] = methods
     stages = {s["stageName"]: True for s in apigw.get_stages(restApiId=aid)["item"]}
     key = api["name"]
     while key in out["apis"]:
         key += "+dup"
-    out["apis"][key] = {"id": aid, "tags": api.get("tags", {}), "resources": resources, "stages": stages}
+    responses = {g["responseType"]: g.get("responseParameters", {})
+                 for g in apigw.get_gateway_responses(restApiId=aid)["items"]
+                 if not g.get("defaultResponse")}
+    policy = api.get("policy") or None
+    out["apis"][key] = {"id": aid, "tags": api.get("tags", {}), "resources": resources, "stages": stages,
+                        "binaryMediaTypes": api.get("binaryMediaTypes", []),
+                        "gatewayResponses": responses,
+                        "policy": json.loads(policy) if policy else None,
+                        "endpoint": api.get("endpointConfiguration", {}).get("types")}
 for g in logs.describe_log_groups()["logGroups"]:
     out["log_groups"][g["logGroupName"]] = g.get("retentionInDays")
 print(json.dumps(out, sort_keys=True))

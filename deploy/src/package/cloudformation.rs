@@ -6,8 +6,9 @@ use goblet_core::Manifest;
 use serde_json::{Map, Value, json};
 
 use super::{
-    ApiMethod, HANDLER, MOCK_REQUEST_TEMPLATE, MethodIntegration, ROLE_POLICY_NAME, RUNTIME,
-    ZIP_FILE, api_hash, api_methods, api_resources, cors_mock_headers, resource_ids, role_policy,
+    ApiMethod, BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE,
+    MethodIntegration, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods, api_resources,
+    cors_mock_headers, gateway_responses, pascal, resource_ids, resource_policy, role_policy,
     role_trust_policy, tags, verb,
 };
 use goblet_project::config::{RoleConfig, StageConfig};
@@ -100,18 +101,36 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, sam: bool) -> St
     function_resource.insert("Properties".into(), Value::Object(function));
     resources.insert(FUNCTION.into(), Value::Object(function_resource));
 
-    resources.insert(
-        API.into(),
-        json!({
-            "Type": "AWS::ApiGateway::RestApi",
-            "Properties": {
-                "Name": config.function_name,
-                "Description": description,
-                "EndpointConfiguration": {"Types": [config.endpoint_type.as_str()]},
-                "Tags": tag_list(config),
-            }
-        }),
-    );
+    let mut api = json!({
+        "Type": "AWS::ApiGateway::RestApi",
+        "Properties": {
+            "Name": config.function_name,
+            "Description": description,
+            "EndpointConfiguration": {"Types": [config.endpoint_type.as_str()]},
+            "BinaryMediaTypes": BINARY_MEDIA_TYPES,
+            "Tags": tag_list(config),
+        }
+    });
+    if let Some(policy) = resource_policy(config, "execute-api:/*") {
+        api["Properties"]["Policy"] = policy;
+    }
+    resources.insert(API.into(), api);
+    let mut gateway_response_ids = Vec::new();
+    for (kind, parameters) in gateway_responses(manifest) {
+        let id = format!("GatewayResponse{}", pascal(&kind.to_ascii_lowercase()));
+        resources.insert(
+            id.clone(),
+            json!({
+                "Type": "AWS::ApiGateway::GatewayResponse",
+                "Properties": {
+                    "RestApiId": {"Ref": API},
+                    "ResponseType": kind,
+                    "ResponseParameters": parameters,
+                }
+            }),
+        );
+        gateway_response_ids.push(id);
+    }
 
     let api_resources = api_resources(manifest);
     let ids = resource_ids(api_resources.iter().map(|r| r.path.as_str()).chain(["/"]));
@@ -144,12 +163,12 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, sam: bool) -> St
         method_ids.push(id);
     }
 
-    let deployment = format!("Deployment{}", api_hash(&methods, config));
+    let deployment = format!("Deployment{}", api_hash(manifest, &methods, config));
     resources.insert(
         deployment.clone(),
         json!({
             "Type": "AWS::ApiGateway::Deployment",
-            "DependsOn": method_ids,
+            "DependsOn": method_ids.into_iter().chain(gateway_response_ids).collect::<Vec<_>>(),
             "Properties": {"RestApiId": {"Ref": API}, "Description": format!("goblet deploy of {}", config.app_name)}
         }),
     );
@@ -252,6 +271,7 @@ fn method(m: &ApiMethod, resource: Value) -> Value {
                 json!({
                     "Type": "MOCK",
                     "RequestTemplates": {"application/json": MOCK_REQUEST_TEMPLATE},
+                    "ContentHandling": MOCK_CONTENT_HANDLING,
                     "IntegrationResponses": [{"StatusCode": "200", "ResponseParameters": values}],
                 }),
             );

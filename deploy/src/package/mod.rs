@@ -9,7 +9,10 @@
 //!   group when a retention is configured;
 //! - a REST API: one resource per path segment ([`api_resources`]), one method
 //!   per route plus an `OPTIONS` mock for CORS resources ([`api_methods`]),
-//!   a deployment and a stage;
+//!   every media type binary ([`BINARY_MEDIA_TYPES`]), CORS headers on the
+//!   gateway's own errors when a route has CORS ([`gateway_responses`]), the
+//!   resource policy of a PRIVATE API ([`resource_policy`]), a deployment and
+//!   a stage;
 //! - the permission for that API (only) to invoke the function.
 //!
 //! [`render`] writes it as a CloudFormation template, a SAM template or a
@@ -43,6 +46,18 @@ pub const TAG_APP: &str = "goblet:app";
 pub const TAG_STAGE: &str = "goblet:stage";
 /// The request template of the CORS preflight mock integration.
 pub const MOCK_REQUEST_TEMPLATE: &str = "{\"statusCode\": 200}";
+/// The REST API's binary media types. With `*/*`, API Gateway passes every
+/// request body to the function as it came (base64 in the event) and sends
+/// a reply the function marked `isBase64Encoded` as bytes; without it, an
+/// `image/png` reply reaches the client as base64 text and an upload is
+/// mangled into UTF-8. The runtime decodes base64 bodies, so text routes
+/// are unaffected.
+pub const BINARY_MEDIA_TYPES: [&str; 1] = ["*/*"];
+/// The preflight mock's `contentHandling`: with [`BINARY_MEDIA_TYPES`] the
+/// `OPTIONS` request is binary, and a MOCK cannot map a binary request (500).
+pub const MOCK_CONTENT_HANDLING: &str = "CONVERT_TO_TEXT";
+/// The gateway responses that carry CORS headers when a route has CORS.
+pub const CORS_GATEWAY_RESPONSES: [&str; 2] = ["DEFAULT_4XX", "DEFAULT_5XX"];
 /// The name of the zip file written next to the template.
 pub const ZIP_FILE: &str = "bootstrap.zip";
 
@@ -193,6 +208,58 @@ pub fn cors_mock_headers(allow_methods: &str) -> [(String, String); 3] {
             format!("'{}'", cors::ALLOW_ORIGIN),
         ),
     ]
+}
+
+/// API Gateway's own errors (missing token, bad signature, missing key,
+/// 502, 504) carry no CORS headers unless its gateway responses say so, and
+/// a browser then reports a CORS failure instead of the error. When any
+/// route has CORS: `DEFAULT_4XX` and `DEFAULT_5XX` with the headers a CORS
+/// route answers with, as `responseParameters` (single-quoted values).
+pub fn gateway_responses(manifest: &Manifest) -> BTreeMap<String, BTreeMap<String, String>> {
+    if !manifest.routes.iter().any(|r| r.cors) {
+        return BTreeMap::new();
+    }
+    let headers: BTreeMap<String, String> = [
+        ("Access-Control-Allow-Origin", cors::ALLOW_ORIGIN),
+        ("Access-Control-Allow-Headers", cors::ALLOW_HEADERS),
+    ]
+    .into_iter()
+    .map(|(name, value)| {
+        (
+            format!("gatewayresponse.header.{name}"),
+            format!("'{value}'"),
+        )
+    })
+    .collect();
+    CORS_GATEWAY_RESPONSES
+        .iter()
+        .map(|t| ((*t).to_owned(), headers.clone()))
+        .collect()
+}
+
+/// The REST API's resource policy: the configured `resource_policy` as it
+/// is, else for a PRIVATE API one allowing `execute-api:Invoke` on
+/// `resource` (the API's ARN and `/*`; `execute-api:/*` in templates) to
+/// requests through the configured VPC endpoints; `None` for public APIs.
+pub fn resource_policy(config: &StageConfig, resource: &str) -> Option<Value> {
+    if let Some(policy) = &config.resource_policy {
+        return Some(policy.clone());
+    }
+    if config.endpoint_type != goblet_project::config::EndpointType::Private
+        || config.vpc_endpoint_ids.is_empty()
+    {
+        return None;
+    }
+    Some(json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "execute-api:Invoke",
+            "Resource": resource,
+            "Condition": {"StringEquals": {"aws:SourceVpce": config.vpc_endpoint_ids}}
+        }]
+    }))
 }
 
 /// Stable, unique, alphanumeric identifiers for resource paths: the segments
@@ -388,8 +455,13 @@ pub fn run(options: &PackageOptions) -> Result<Written, PackageError> {
 /// A short hash of everything a deployment of the API depends on, so a
 /// changed API gets a new deployment (CloudFormation's logical id,
 /// Terraform's `triggers`).
-fn api_hash(methods: &[ApiMethod], config: &StageConfig) -> String {
+fn api_hash(manifest: &Manifest, methods: &[ApiMethod], config: &StageConfig) -> String {
     let mut text = format!("{}\n{}\n", config.endpoint_type, config.api_gateway_stage);
+    text.push_str(&format!(
+        "{BINARY_MEDIA_TYPES:?}\n{:?}\n{:?}\n",
+        gateway_responses(manifest),
+        resource_policy(config, "execute-api:/*")
+    ));
     for m in methods {
         text.push_str(&format!(
             "{} {} {} {} {:?}\n",

@@ -8,8 +8,9 @@ use goblet_core::Manifest;
 use serde_json::Value;
 
 use super::{
-    HANDLER, MOCK_REQUEST_TEMPLATE, MethodIntegration, PERMISSION_SID, ROLE_POLICY_NAME, RUNTIME,
-    ZIP_FILE, api_hash, api_methods, api_resources, cors_mock_headers, resource_ids, role_policy,
+    BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE, MethodIntegration,
+    PERMISSION_SID, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods, api_resources,
+    cors_mock_headers, gateway_responses, resource_ids, resource_policy, role_policy,
     role_trust_policy, snake, tags, verb,
 };
 use goblet_project::config::{RoleConfig, StageConfig};
@@ -95,14 +96,30 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
     }
     o.push_str("}\n\n");
 
+    let binary_types: Vec<String> = BINARY_MEDIA_TYPES.iter().map(|t| string(t)).collect();
+    let policy = resource_policy(config, "execute-api:/*")
+        .map(|p| format!("  policy             = {}\n", string(&p.to_string())))
+        .unwrap_or_default();
     let _ = writeln!(
         o,
-        "resource \"aws_api_gateway_rest_api\" \"api\" {{\n  name        = {}\n  description = {}\n  tags        = {}\n\n  endpoint_configuration {{\n    types = [{}]\n  }}\n}}\n",
+        "resource \"aws_api_gateway_rest_api\" \"api\" {{\n  name               = {}\n  description        = {}\n  binary_media_types = [{}]\n{policy}  tags               = {}\n\n  endpoint_configuration {{\n    types = [{}]\n  }}\n}}\n",
         string(&config.function_name),
         string(&description),
+        binary_types.join(", "),
         map(&tags(config), 1),
         string(config.endpoint_type.as_str()),
     );
+    let mut deployment_depends = Vec::new();
+    for (kind, parameters) in gateway_responses(manifest) {
+        let id = kind.to_ascii_lowercase();
+        let _ = writeln!(
+            o,
+            "resource \"aws_api_gateway_gateway_response\" \"{id}\" {{\n  rest_api_id         = aws_api_gateway_rest_api.api.id\n  response_type       = {}\n  response_parameters = {}\n}}\n",
+            string(&kind),
+            map(&parameters, 1),
+        );
+        deployment_depends.push(format!("aws_api_gateway_gateway_response.{id}"));
+    }
 
     let resources = api_resources(manifest);
     let ids = resource_ids(resources.iter().map(|r| r.path.as_str()).chain(["/"]));
@@ -124,7 +141,6 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
     }
 
     let methods = api_methods(manifest);
-    let mut deployment_depends = Vec::new();
     for m in &methods {
         let id = name(&format!("{}{}", ids[&m.path], verb(&m.http_method)));
         let _ = writeln!(
@@ -153,7 +169,8 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
                 let values: BTreeMap<String, String> = headers.into_iter().collect();
                 let _ = writeln!(
                     o,
-                    "resource \"aws_api_gateway_integration\" \"{id}\" {{\n{common}  type        = \"MOCK\"\n  request_templates = {{\n    \"application/json\" = {}\n  }}\n}}\n",
+                    "resource \"aws_api_gateway_integration\" \"{id}\" {{\n{common}  type        = \"MOCK\"\n  content_handling = {}\n  request_templates = {{\n    \"application/json\" = {}\n  }}\n}}\n",
+                    string(MOCK_CONTENT_HANDLING),
                     string(MOCK_REQUEST_TEMPLATE)
                 );
                 let declared = declared
@@ -183,7 +200,7 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
         o,
         "resource \"aws_api_gateway_deployment\" \"api\" {{\n  rest_api_id = aws_api_gateway_rest_api.api.id\n  description = {}\n\n  triggers = {{\n    redeployment = {}\n  }}\n\n  lifecycle {{\n    create_before_destroy = true\n  }}\n\n  depends_on = [\n{depends}  ]\n}}\n",
         string(&format!("goblet deploy of {}", config.app_name)),
-        string(&api_hash(&methods, config)),
+        string(&api_hash(manifest, &methods, config)),
     );
     let _ = writeln!(
         o,

@@ -1,21 +1,24 @@
 //! goblet's REST API (`{app}-{stage}`, tagged): its resources, methods and
 //! integrations (from the routes), its deployment and its stages.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
+use aws_sdk_apigateway::primitives::Blob;
 use aws_sdk_apigateway::types::{
-    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation,
+    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation, PutMode,
 };
+use serde_json::Value;
 
 use crate::DeployError;
 use crate::apply::Apply;
 use crate::aws::{Aws, AwsError, found};
-use crate::plan::Action;
+use crate::openapi::{self, same_policy};
+use crate::package::{BINARY_MEDIA_TYPES, MOCK_CONTENT_HANDLING, gateway_responses};
+use crate::plan::{Action, Kind};
 use crate::resources::goblet_tags;
 use crate::state::{Deployed, RestApiRecord};
 use crate::target::{
-    Integration, MOCK_REQUEST_TEMPLATE, MethodTarget, Target, cors_mock_headers,
-    function_description, proxy_uri,
+    Integration, MethodTarget, Target, account_of, api_arn, function_description, proxy_uri,
 };
 
 // Observe.
@@ -30,6 +33,12 @@ pub struct ApiObs {
     pub stage_deployment: Option<String>,
     /// The API's other stages: left by an earlier `api_gateway_stage`.
     pub other_stages: Vec<String>,
+    pub binary_media_types: Vec<String>,
+    /// The resource policy, as API Gateway returns it (parsed).
+    pub policy: Option<Value>,
+    /// The gateway responses set on the API (not API Gateway's defaults):
+    /// response type → `responseParameters`.
+    pub gateway_responses: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug)]
@@ -53,11 +62,22 @@ pub enum IntegrationObs {
         uri: String,
     },
     /// A MOCK; the allowed methods its 200 response sends, when it is complete
-    /// (method response and integration response both there).
+    /// (method response and integration response both there), and its
+    /// `contentHandling`.
     Mock {
         allow_methods: Option<String>,
+        content_handling: Option<String>,
     },
     Other(String),
+}
+
+/// A REST API as `GetRestApis` lists it.
+#[derive(Debug)]
+struct Listed {
+    id: String,
+    endpoint_type: Option<String>,
+    binary_media_types: Vec<String>,
+    policy: Option<Value>,
 }
 
 /// The id of the REST API goblet made for this app and stage.
@@ -67,22 +87,20 @@ pub async fn api_named(
     app: &str,
     stage: &str,
 ) -> Result<Option<String>, AwsError> {
-    Ok(find_api(aws, name, app, stage, None)
-        .await?
-        .map(|(id, _)| id))
+    Ok(find_api(aws, name, app, stage, None).await?.map(|l| l.id))
 }
 
 /// The recorded REST API if it still exists, else the one named `name` with
-/// goblet's tags for `app` and `stage`: its id and endpoint type.
+/// goblet's tags for `app` and `stage`.
 async fn find_api(
     aws: &Aws,
     name: &str,
     app: &str,
     stage: &str,
     recorded: Option<&str>,
-) -> Result<Option<(String, Option<String>)>, AwsError> {
+) -> Result<Option<Listed>, AwsError> {
     let mut position = None;
-    let mut chosen = None;
+    let mut chosen: Option<Listed> = None;
     loop {
         let page = aws
             .read_call(
@@ -97,30 +115,48 @@ async fn find_api(
             .await?;
         for api in page.items.unwrap_or_default() {
             let id = api.id.clone().unwrap_or_default();
-            let tags = api.tags.unwrap_or_default().into_iter().collect();
+            let tags = api.tags.clone().unwrap_or_default().into_iter().collect();
             let ours = api.name.as_deref() == Some(name) && goblet_tags(&tags, app, stage);
-            let endpoint_type = api
-                .endpoint_configuration
-                .and_then(|c| c.types)
-                .and_then(|t| t.first().map(|t| t.as_str().to_owned()));
+            let listed = || Listed {
+                id: id.clone(),
+                endpoint_type: api
+                    .endpoint_configuration
+                    .as_ref()
+                    .and_then(|c| c.types.as_ref())
+                    .and_then(|t| t.first().map(|t| t.as_str().to_owned())),
+                binary_media_types: api.binary_media_types.clone().unwrap_or_default(),
+                policy: api.policy.as_deref().and_then(parse_policy),
+            };
             if Some(id.as_str()) == recorded {
-                chosen = Some((id, endpoint_type));
+                chosen = Some(listed());
                 break;
             }
             if ours && chosen.is_none() {
-                chosen = Some((id, endpoint_type));
+                chosen = Some(listed());
             }
         }
         position = page.position;
         if position.is_none()
             || chosen
                 .as_ref()
-                .is_some_and(|(c, _)| Some(c.as_str()) == recorded)
+                .is_some_and(|c| Some(c.id.as_str()) == recorded)
         {
             break;
         }
     }
     Ok(chosen)
+}
+
+/// A policy as API Gateway returns it: JSON text, its quotes escaped with
+/// backslashes (`{\\"Version\\":…}`) by API Gateway, or plain.
+fn parse_policy(text: &str) -> Option<Value> {
+    if text.is_empty() {
+        return None;
+    }
+    serde_json::from_str(text)
+        .ok()
+        .or_else(|| serde_json::from_str(&text.replace("\\\"", "\"")).ok())
+        .or(Some(Value::String(text.to_owned())))
 }
 
 /// The REST API: the recorded one, else the one named and tagged for this stage.
@@ -137,10 +173,12 @@ pub async fn observe_api(
         recorded,
     )
     .await?;
-    let Some((id, endpoint_type)) = chosen else {
+    let Some(listed) = chosen else {
         return Ok(None);
     };
+    let id = listed.id;
     let resources = observe_resources(aws, &id).await?;
+    let gateway_responses = observe_gateway_responses(aws, &id).await?;
     let stages = aws
         .read_call(
             "apigateway:GET",
@@ -161,11 +199,48 @@ pub async fn observe_api(
     other_stages.sort();
     Ok(Some(ApiObs {
         id,
-        endpoint_type,
+        endpoint_type: listed.endpoint_type,
         resources,
         stage_deployment,
         other_stages,
+        binary_media_types: listed.binary_media_types,
+        policy: listed.policy,
+        gateway_responses,
     }))
+}
+
+/// The gateway responses set on the API; API Gateway lists its defaults too
+/// (`defaultResponse: true`), which are not anybody's settings.
+async fn observe_gateway_responses(
+    aws: &Aws,
+    api_id: &str,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, AwsError> {
+    let out = aws
+        .read_call(
+            "apigateway:GET",
+            format!("gateway responses of REST API {api_id}"),
+            aws.apigateway
+                .get_gateway_responses()
+                .rest_api_id(api_id)
+                .limit(500)
+                .send(),
+        )
+        .await?;
+    Ok(out
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| !r.default_response)
+        .filter_map(|r| {
+            let kind = r.response_type?.as_str().to_owned();
+            let parameters = r
+                .response_parameters
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            Some((kind, parameters))
+        })
+        .collect())
 }
 
 async fn observe_resources(
@@ -238,6 +313,7 @@ fn integration_obs(
             uri: i.uri.unwrap_or_default(),
         },
         Some(IntegrationType::Mock) => {
+            let content_handling = i.content_handling.as_ref().map(|c| c.as_str().to_owned());
             let allow = i
                 .integration_responses
                 .unwrap_or_default()
@@ -247,6 +323,7 @@ fn integration_obs(
                 .map(|v| v.trim_matches('\'').to_owned());
             IntegrationObs::Mock {
                 allow_methods: allow.filter(|_| method_response),
+                content_handling,
             }
         }
         other => IntegrationObs::Other(other.map(|t| t.as_str().to_owned()).unwrap_or_default()),
@@ -255,16 +332,33 @@ fn integration_obs(
 
 // Plan.
 
-/// The REST API, its resources and its methods: created, or brought in line
-/// with the routes. Unwanted resources are deleted (children before their
-/// parents) before anything is created: API Gateway allows one `{param}`
-/// sibling, so `/users/{id}` must be gone before `/users/{user_id}` can be
-/// made. (Real API Gateway deletes a resource's subtree with it; moto leaves
-/// the children behind, dangling. Leaves first is right on both.) `uri` is
-/// the function's proxy integration URI, when known.
-pub fn plan(target: &Target, observed: Option<&ApiObs>, uri: Option<&str>) -> Vec<Action> {
+/// One difference between the REST API and its target, carried by the one
+/// `PutRestApi` that brings the API in line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiChange {
+    pub kind: Kind,
+    pub description: String,
+}
+
+impl ApiChange {
+    fn new(kind: Kind, description: String) -> ApiChange {
+        ApiChange { kind, description }
+    }
+}
+
+/// The REST API, created, or brought in line with the routes and settings by
+/// one `PutRestApi` (overwrite) whatever the number of differences; `uri` is
+/// the function's proxy integration URI and `policy` the wanted resource
+/// policy with the API's ARN spelled out, when known.
+pub fn plan(
+    target: &Target,
+    observed: Option<&ApiObs>,
+    uri: Option<&str>,
+    policy: Option<&Value>,
+) -> Vec<Action> {
     let empty = BTreeMap::new();
     let mut actions = Vec::new();
+    let mut changes = Vec::new();
     let existing = match observed {
         None => {
             actions.push(Action::CreateRestApi);
@@ -276,11 +370,15 @@ pub fn plan(target: &Target, observed: Option<&ApiObs>, uri: Option<&str>) -> Ve
         }
     };
     let wanted_paths = target.resource_paths();
-    actions.extend(resource_deletions(existing, &wanted_paths));
-    actions.extend(resource_creations(existing, &wanted_paths));
+    changes.extend(resource_deletions(existing, &wanted_paths));
+    changes.extend(resource_creations(existing, &wanted_paths));
     let wanted_methods = target.methods();
-    actions.extend(method_deletions(existing, &wanted_paths, &wanted_methods));
-    actions.extend(method_puts(existing, &wanted_methods, uri));
+    changes.extend(method_deletions(existing, &wanted_paths, &wanted_methods));
+    changes.extend(method_puts(existing, &wanted_methods, uri));
+    changes.extend(settings_changes(target, observed, policy));
+    if !changes.is_empty() {
+        actions.push(Action::PutRestApi { changes });
+    }
     actions
 }
 
@@ -295,11 +393,29 @@ fn endpoint_type_change(target: &Target, api: &ApiObs) -> Option<Action> {
     })
 }
 
+/// API Gateway allows every change of endpoint type but PRIVATE → EDGE
+/// ("Changing a private API to an edge-optimized API is not supported"):
+/// refused before any change, with the way there.
+pub fn check_endpoint_change(target: &Target, observed: Option<&ApiObs>) -> Result<(), String> {
+    let Some(old) = observed.and_then(|a| a.endpoint_type.as_deref()) else {
+        return Ok(());
+    };
+    if old == "PRIVATE" && target.endpoint_type == "EDGE" {
+        return Err(format!(
+            "the REST API {} of stage {} is PRIVATE, and API Gateway cannot change a private API \
+             to EDGE: deploy with endpoint_type = \"REGIONAL\" first, then EDGE; or run \
+             `goblet delete --stage {}` and deploy again (the API, and its URL, are then new)",
+            target.api_name, target.stage, target.stage
+        ));
+    }
+    Ok(())
+}
+
 /// Resources no route needs, deepest first.
 fn resource_deletions(
     existing: &BTreeMap<String, ResourceObs>,
     wanted_paths: &BTreeSet<String>,
-) -> Vec<Action> {
+) -> Vec<ApiChange> {
     let mut unwanted: Vec<&String> = existing
         .keys()
         .filter(|p| !wanted_paths.contains(*p))
@@ -307,9 +423,14 @@ fn resource_deletions(
     unwanted.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
     unwanted
         .into_iter()
-        .map(|path| Action::DeleteResource {
-            path: path.clone(),
-            methods: existing[path].methods.keys().cloned().collect(),
+        .map(|path| {
+            let methods: Vec<&str> = existing[path].methods.keys().map(String::as_str).collect();
+            let description = if methods.is_empty() {
+                format!("delete resource {path}")
+            } else {
+                format!("delete resource {path} (methods {})", methods.join(", "))
+            };
+            ApiChange::new(Kind::Delete, description)
         })
         .collect()
 }
@@ -319,11 +440,11 @@ fn resource_deletions(
 fn resource_creations(
     existing: &BTreeMap<String, ResourceObs>,
     wanted_paths: &BTreeSet<String>,
-) -> Vec<Action> {
+) -> Vec<ApiChange> {
     wanted_paths
         .iter()
         .filter(|path| *path != "/" && !existing.contains_key(*path))
-        .map(|path| Action::CreateResource { path: path.clone() })
+        .map(|path| ApiChange::new(Kind::Create, format!("create resource {path}")))
         .collect()
 }
 
@@ -332,53 +453,123 @@ fn method_deletions(
     existing: &BTreeMap<String, ResourceObs>,
     wanted_paths: &BTreeSet<String>,
     wanted_methods: &BTreeMap<(String, String), MethodTarget>,
-) -> Vec<Action> {
-    let mut actions = Vec::new();
+) -> Vec<ApiChange> {
+    let mut changes = Vec::new();
     for (path, resource) in existing {
         if !wanted_paths.contains(path) {
             continue;
         }
         for method in resource.methods.keys() {
             if !wanted_methods.contains_key(&(path.clone(), method.clone())) {
-                actions.push(Action::DeleteMethod {
-                    path: path.clone(),
-                    method: method.clone(),
-                });
+                changes.push(ApiChange::new(
+                    Kind::Delete,
+                    format!("delete method {method} {path}"),
+                ));
             }
         }
     }
-    actions
+    changes
 }
 
-/// Methods the routes need: put when missing, replaced when they differ.
+/// Methods the routes need: created when missing, changed when they differ.
 fn method_puts(
     existing: &BTreeMap<String, ResourceObs>,
     wanted_methods: &BTreeMap<(String, String), MethodTarget>,
     uri: Option<&str>,
-) -> Vec<Action> {
-    let mut actions = Vec::new();
+) -> Vec<ApiChange> {
+    let mut out = Vec::new();
     for ((path, method), wanted) in wanted_methods {
         let current = existing.get(path).and_then(|r| r.methods.get(method));
         match current {
-            None => actions.push(Action::PutMethod {
-                path: path.clone(),
-                method: method.clone(),
-                target: wanted.clone(),
-            }),
+            None => out.push(ApiChange::new(
+                Kind::Create,
+                format!(
+                    "create method {method} {path} authorizationType {}{}{}",
+                    wanted.authorization_type,
+                    if wanted.api_key_required {
+                        " apiKeyRequired"
+                    } else {
+                        ""
+                    },
+                    match &wanted.integration {
+                        Integration::Proxy => " → function",
+                        Integration::CorsMock { .. } => " (CORS preflight)",
+                    }
+                ),
+            )),
             Some(current) => {
                 let changes = method_changes(current, wanted, uri);
                 if !changes.is_empty() {
-                    actions.push(Action::ReplaceMethod {
-                        path: path.clone(),
-                        method: method.clone(),
-                        target: wanted.clone(),
-                        changes,
-                    });
+                    out.push(ApiChange::new(
+                        Kind::Change,
+                        format!("change {method} {path} {}", changes.join(", ")),
+                    ));
                 }
             }
         }
     }
-    actions
+    out
+}
+
+/// The API's own settings: binary media types, gateway responses, policy.
+fn settings_changes(
+    target: &Target,
+    observed: Option<&ApiObs>,
+    policy: Option<&Value>,
+) -> Vec<ApiChange> {
+    let mut out = Vec::new();
+    let wanted_types: Vec<String> = BINARY_MEDIA_TYPES.iter().map(|t| (*t).to_owned()).collect();
+    // A new API is created with them.
+    let current_types =
+        observed.map_or_else(|| wanted_types.clone(), |a| a.binary_media_types.clone());
+    if current_types != wanted_types {
+        out.push(ApiChange::new(
+            Kind::Change,
+            format!(
+                "change binaryMediaTypes [{}] → [{}]",
+                current_types.join(", "),
+                wanted_types.join(", ")
+            ),
+        ));
+    }
+    let empty = BTreeMap::new();
+    let current = observed.map(|a| &a.gateway_responses).unwrap_or(&empty);
+    let wanted = gateway_responses(&target.manifest);
+    for (kind, parameters) in &wanted {
+        match current.get(kind) {
+            None => out.push(ApiChange::new(
+                Kind::Create,
+                format!("create gateway response {kind} (CORS headers)"),
+            )),
+            Some(now) if now != parameters => out.push(ApiChange::new(
+                Kind::Change,
+                format!("change gateway response {kind} (CORS headers)"),
+            )),
+            Some(_) => {}
+        }
+    }
+    for kind in current.keys().filter(|k| !wanted.contains_key(*k)) {
+        out.push(ApiChange::new(
+            Kind::Delete,
+            format!("delete gateway response {kind}"),
+        ));
+    }
+    match (observed.and_then(|a| a.policy.as_ref()), policy) {
+        (None, Some(_)) => out.push(ApiChange::new(
+            Kind::Create,
+            "create resource policy".to_owned(),
+        )),
+        (Some(now), Some(wanted)) if !same_policy(now, wanted) => out.push(ApiChange::new(
+            Kind::Change,
+            "change resource policy".to_owned(),
+        )),
+        (Some(_), None) => out.push(ApiChange::new(
+            Kind::Delete,
+            "delete resource policy".to_owned(),
+        )),
+        _ => {}
+    }
+    out
 }
 
 /// A deployment publishes API changes (any of `planned` that
@@ -434,8 +625,15 @@ pub(crate) fn method_changes(
             },
             Integration::Proxy,
         ) => http_method == "POST" && uri.is_none_or(|wanted| wanted == u),
-        (IntegrationObs::Mock { allow_methods }, Integration::CorsMock { allow_methods: a }) => {
+        (
+            IntegrationObs::Mock {
+                allow_methods,
+                content_handling,
+            },
+            Integration::CorsMock { allow_methods: a },
+        ) => {
             allow_methods.as_ref() == Some(a)
+                && content_handling.as_deref() == Some(MOCK_CONTENT_HANDLING)
         }
         _ => false,
     };
@@ -443,7 +641,7 @@ pub(crate) fn method_changes(
         let now = match &current.integration {
             IntegrationObs::Missing => "none".to_owned(),
             IntegrationObs::Proxy { .. } => "AWS_PROXY (other function)".to_owned(),
-            IntegrationObs::Mock { .. } => "MOCK (incomplete or other methods)".to_owned(),
+            IntegrationObs::Mock { .. } => "MOCK (incomplete, other methods or binary)".to_owned(),
             IntegrationObs::Other(t) => t.clone(),
         };
         let new = match &wanted.integration {
@@ -505,19 +703,28 @@ impl Apply<'_> {
     pub(crate) async fn create_rest_api(&mut self) -> Result<(), DeployError> {
         let (aws, t) = (self.aws, self.target);
         let endpoint = EndpointType::from(t.endpoint_type.as_str());
+        let policy = t.resource_policy.as_ref().map(Value::to_string);
         let out = aws
-            .write_call(
+            .quota_call(
                 "apigateway:POST",
                 format!("create REST API {}", t.api_name),
-                aws.apigateway
-                    .create_rest_api()
-                    .name(&t.api_name)
-                    .description(function_description(&t.app_name, &t.stage))
-                    .endpoint_configuration(
-                        EndpointConfiguration::builder().types(endpoint).build(),
-                    )
-                    .set_tags(Some(t.tags.clone().into_iter().collect()))
-                    .send(),
+                || {
+                    aws.apigateway
+                        .create_rest_api()
+                        .name(&t.api_name)
+                        .description(function_description(&t.app_name, &t.stage))
+                        .endpoint_configuration(
+                            EndpointConfiguration::builder()
+                                .types(endpoint.clone())
+                                .build(),
+                        )
+                        .set_binary_media_types(Some(
+                            BINARY_MEDIA_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+                        ))
+                        .set_policy(policy.clone())
+                        .set_tags(Some(t.tags.clone().into_iter().collect()))
+                        .send()
+                },
             )
             .await?;
         let id = out.id.unwrap_or_default();
@@ -526,81 +733,40 @@ impl Apply<'_> {
             name: t.api_name.clone(),
         });
         self.save()?;
-        if let Some(root) = out.root_resource_id {
-            self.resource_ids.insert("/".to_owned(), root);
-        }
         self.api_id = Some(id);
         Ok(())
     }
 
-    pub(crate) async fn create_resource(&mut self, path: &str) -> Result<(), DeployError> {
-        let aws = self.aws;
+    /// The whole API in one call: its resources, methods, integrations and
+    /// settings, from [`openapi::document`].
+    pub(crate) async fn put_rest_api(&mut self) -> Result<(), DeployError> {
+        let (aws, t) = (self.aws, self.target);
         let api = self.api_id()?;
-        if path == "/" {
-            // Every REST API has its root; CreateRestApi reports its id.
-            if !self.resource_ids.contains_key("/") {
-                return Err(DeployError::Inconsistent(format!(
-                    "REST API {api} has no root resource"
-                )));
-            }
-            return Ok(());
-        }
-        let (parent, part) = path.rsplit_once('/').expect("paths start with /");
-        let parent = if parent.is_empty() { "/" } else { parent };
-        let parent_id =
-            self.resource_ids.get(parent).cloned().ok_or_else(|| {
-                DeployError::Inconsistent(format!("no resource {parent} for {path}"))
-            })?;
-        let out = aws
-            .write_call(
-                "apigateway:POST",
-                format!("create resource {path}"),
+        let function_arn = self.function_arn()?;
+        let uri = proxy_uri(&aws.region, &function_arn);
+        let policy = match (&t.resource_policy, account_of(&function_arn)) {
+            (Some(policy), Some(account)) => Some(openapi::expand_policy(
+                policy,
+                &api_arn(&aws.region, account, &api),
+            )),
+            (policy, _) => policy.clone(),
+        };
+        let document = openapi::document(t, &uri, policy.as_ref());
+        let body = serde_json::to_vec(&document).expect("the document serializes");
+        aws.quota_call(
+            "apigateway:PUT",
+            format!("put REST API {api} definition"),
+            || {
                 aws.apigateway
-                    .create_resource()
+                    .put_rest_api()
                     .rest_api_id(&api)
-                    .parent_id(parent_id)
-                    .path_part(part)
-                    .send(),
-            )
-            .await?;
-        self.resource_ids
-            .insert(path.to_owned(), out.id.unwrap_or_default());
-        Ok(())
-    }
-
-    pub(crate) async fn delete_resource(&mut self, path: &str) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let api = self.api_id()?;
-        let id = self.resource_id(path)?;
-        found(
-            aws.write_call(
-                "apigateway:DELETE",
-                format!("delete resource {path}"),
-                aws.apigateway
-                    .delete_resource()
-                    .rest_api_id(&api)
-                    .resource_id(id)
-                    .send(),
-            )
-            .await,
-        )?;
-        self.resource_ids.remove(path);
-        Ok(())
-    }
-
-    pub(crate) async fn replace_method(
-        &mut self,
-        path: &str,
-        method: &str,
-        target: &MethodTarget,
-    ) -> Result<(), DeployError> {
-        // API Gateway's update_method/update_integration (PATCH) would do
-        // this in place, but moto lacks them (500 NotImplemented). Delete +
-        // put + integration works on both, and callers only see the
-        // method change at the next deployment, so it is never half-done
-        // for them.
-        self.delete_method(path, method).await?;
-        self.put_method(path, method, target).await?;
+                    .mode(PutMode::Overwrite)
+                    .fail_on_warnings(true)
+                    .body(Blob::new(body.clone()))
+                    .send()
+            },
+        )
+        .await?;
         Ok(())
     }
 
@@ -608,136 +774,22 @@ impl Apply<'_> {
         let (aws, t) = (self.aws, self.target);
         let api = self.api_id()?;
         let out = aws
-            .write_call(
+            .quota_call(
                 "apigateway:POST",
                 format!("create deployment to stage {}", t.api_stage),
-                aws.apigateway
-                    .create_deployment()
-                    .rest_api_id(&api)
-                    .stage_name(&t.api_stage)
-                    .description(format!("goblet deploy of {}", t.app_name))
-                    .send(),
+                || {
+                    aws.apigateway
+                        .create_deployment()
+                        .rest_api_id(&api)
+                        .stage_name(&t.api_stage)
+                        .description(format!("goblet deploy of {}", t.app_name))
+                        .send()
+                },
             )
             .await?;
         self.state.pending_deployment = false;
         self.state.deployment_id = out.id;
         self.save()?;
-        Ok(())
-    }
-
-    pub(crate) async fn put_method(
-        &mut self,
-        path: &str,
-        method: &str,
-        target: &MethodTarget,
-    ) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let api = self.api_id()?;
-        let resource = self.resource_id(path)?;
-        let what = format!("{method} {path}");
-        aws.write_call(
-            "apigateway:PUT",
-            format!("put method {what}"),
-            aws.apigateway
-                .put_method()
-                .rest_api_id(&api)
-                .resource_id(&resource)
-                .http_method(method)
-                .authorization_type(&target.authorization_type)
-                .api_key_required(target.api_key_required)
-                .send(),
-        )
-        .await?;
-        match &target.integration {
-            Integration::Proxy => {
-                let uri = proxy_uri(&aws.region, &self.function_arn()?);
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put integration {what}"),
-                    aws.apigateway
-                        .put_integration()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .r#type(IntegrationType::AwsProxy)
-                        .integration_http_method("POST")
-                        .uri(uri)
-                        .send(),
-                )
-                .await?;
-            }
-            Integration::CorsMock { allow_methods } => {
-                let headers = cors_mock_headers(allow_methods);
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put integration {what}"),
-                    aws.apigateway
-                        .put_integration()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .r#type(IntegrationType::Mock)
-                        .request_templates("application/json", MOCK_REQUEST_TEMPLATE)
-                        .send(),
-                )
-                .await?;
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put method response {what}"),
-                    aws.apigateway
-                        .put_method_response()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .status_code("200")
-                        .set_response_parameters(Some(
-                            headers.iter().map(|(k, _)| (k.clone(), false)).collect(),
-                        ))
-                        .send(),
-                )
-                .await?;
-                aws.write_call(
-                    "apigateway:PUT",
-                    format!("put integration response {what}"),
-                    aws.apigateway
-                        .put_integration_response()
-                        .rest_api_id(&api)
-                        .resource_id(&resource)
-                        .http_method(method)
-                        .status_code("200")
-                        .set_response_parameters(Some(
-                            headers.into_iter().collect::<HashMap<_, _>>(),
-                        ))
-                        .send(),
-                )
-                .await?;
-            }
-        }
-        Ok(())
-    }
-
-    pub(crate) async fn delete_method(
-        &mut self,
-        path: &str,
-        method: &str,
-    ) -> Result<(), DeployError> {
-        let api = self.api_id()?;
-        let resource = self.resource_id(path)?;
-        found(
-            self.aws
-                .write_call(
-                    "apigateway:DELETE",
-                    format!("delete method {method} {path}"),
-                    self.aws
-                        .apigateway
-                        .delete_method()
-                        .rest_api_id(&api)
-                        .resource_id(resource)
-                        .http_method(method)
-                        .send(),
-                )
-                .await,
-        )?;
         Ok(())
     }
 }
