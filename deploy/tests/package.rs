@@ -71,12 +71,40 @@ fn existing_role_config() -> StageConfig {
     }
 }
 
-fn configs() -> [(&'static str, StageConfig); 3] {
+/// A PRIVATE API reached through two VPC endpoints.
+fn private_config() -> StageConfig {
+    StageConfig {
+        endpoint_type: EndpointType::Private,
+        vpc_endpoint_ids: vec!["vpce-0123456789abcdef0".into(), "vpce-1a2b3c4d".into()],
+        ..StageConfig::defaults("shop", "internal")
+    }
+}
+
+fn configs() -> [(&'static str, StageConfig); 4] {
     [
         ("default", StageConfig::defaults("shop", "dev")),
         ("full", full_config()),
         ("existing-role", existing_role_config()),
+        ("private", private_config()),
     ]
+}
+
+#[test]
+fn a_private_api_carries_its_resource_policy_in_every_format() {
+    let config = private_config();
+    let api = &cfn(&config)["Resources"]["RestApi"]["Properties"];
+    assert_eq!(api["EndpointConfiguration"]["Types"], json!(["PRIVATE"]));
+    assert_eq!(
+        api["Policy"]["Statement"][0],
+        json!({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+               "Resource": "execute-api:/*",
+               "Condition": {"StringEquals": {"aws:SourceVpce": ["vpce-0123456789abcdef0", "vpce-1a2b3c4d"]}}})
+    );
+    let tf = package::render(package::Format::Terraform, &manifest(), &config, "h");
+    assert!(tf.contains("aws:SourceVpce"), "{tf}");
+    // Public APIs have none.
+    let public = &cfn(&StageConfig::defaults("shop", "dev"))["Resources"]["RestApi"]["Properties"];
+    assert!(public.get("Policy").is_none());
 }
 
 fn venv_bin(name: &str) -> PathBuf {

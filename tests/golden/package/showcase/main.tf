@@ -73,15 +73,34 @@ resource "aws_lambda_function" "function" {
 }
 
 resource "aws_api_gateway_rest_api" "api" {
-  name        = "showcase-dev"
-  description = "goblet app showcase stage dev"
-  tags        = {
+  name               = "showcase-dev"
+  description        = "goblet app showcase stage dev"
+  binary_media_types = ["*/*"]
+  tags               = {
     "goblet:app" = "showcase"
     "goblet:stage" = "dev"
   }
 
   endpoint_configuration {
     types = ["EDGE"]
+  }
+}
+
+resource "aws_api_gateway_gateway_response" "default_4xx" {
+  rest_api_id         = aws_api_gateway_rest_api.api.id
+  response_type       = "DEFAULT_4XX"
+  response_parameters = {
+    "gatewayresponse.header.Access-Control-Allow-Headers" = "'Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key'"
+    "gatewayresponse.header.Access-Control-Allow-Origin" = "'*'"
+  }
+}
+
+resource "aws_api_gateway_gateway_response" "default_5xx" {
+  rest_api_id         = aws_api_gateway_rest_api.api.id
+  response_type       = "DEFAULT_5XX"
+  response_parameters = {
+    "gatewayresponse.header.Access-Control-Allow-Headers" = "'Authorization,Content-Type,X-Amz-Date,X-Amz-Security-Token,X-Api-Key'"
+    "gatewayresponse.header.Access-Control-Allow-Origin" = "'*'"
   }
 }
 
@@ -299,6 +318,7 @@ resource "aws_api_gateway_integration" "cors_options" {
   resource_id = aws_api_gateway_resource.cors.id
   http_method = aws_api_gateway_method.cors_options.http_method
   type        = "MOCK"
+  content_handling = "CONVERT_TO_TEXT"
   request_templates = {
     "application/json" = "{\"statusCode\": 200}"
   }
@@ -658,7 +678,7 @@ resource "aws_api_gateway_deployment" "api" {
   description = "goblet deploy of showcase"
 
   triggers = {
-    redeployment = "d137d9a0"
+    redeployment = "d9043e04"
   }
 
   lifecycle {
@@ -666,6 +686,8 @@ resource "aws_api_gateway_deployment" "api" {
   }
 
   depends_on = [
+    aws_api_gateway_gateway_response.default_4xx,
+    aws_api_gateway_gateway_response.default_5xx,
     aws_api_gateway_integration.get,
     aws_api_gateway_integration.cookies_get,
     aws_api_gateway_integration.cors_get,
