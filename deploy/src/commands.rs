@@ -687,6 +687,7 @@ pub fn deploy_app(sdk: &SdkConfig, request: DeployRequest) -> Result<(), DeployE
     let config = resolved.config;
     let checked = goblet_project::preflight::check(&resolved.binary, &config)
         .map_err(|e| DeployError::App(e.to_string()))?;
+    crate::package::check_api_quotas(&checked.manifest, &config).map_err(DeployError::App)?;
     let stage = config.stage.clone();
     deploy(
         sdk,

@@ -165,18 +165,35 @@ fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
 /// API Gateway stores and returns, so that an unchanged policy compares equal.
 pub fn expand_policy(policy: &Value, api_arn: &str) -> Value {
     match policy {
-        Value::String(s) => match s.strip_prefix("execute-api:") {
-            Some(rest) => Value::String(format!("{api_arn}{rest}")),
-            None => policy.clone(),
-        },
         Value::Array(items) => {
             Value::Array(items.iter().map(|v| expand_policy(v, api_arn)).collect())
         }
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), expand_policy(v, api_arn)))
+                .map(|(k, v)| {
+                    let v = if k == "Resource" || k == "NotResource" {
+                        expand_resources(v, api_arn)
+                    } else {
+                        expand_policy(v, api_arn)
+                    };
+                    (k.clone(), v)
+                })
                 .collect(),
         ),
+        other => other.clone(),
+    }
+}
+
+/// A statement's `Resource`: a string or a list of them.
+fn expand_resources(value: &Value, api_arn: &str) -> Value {
+    match value {
+        Value::String(s) => match s.strip_prefix("execute-api:") {
+            Some(rest) => Value::String(format!("{api_arn}{rest}")),
+            None => value.clone(),
+        },
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| expand_resources(v, api_arn)).collect())
+        }
         other => other.clone(),
     }
 }
@@ -277,13 +294,16 @@ mod tests {
     #[test]
     fn policies_compare_as_api_gateway_stores_them() {
         let arn = "arn:aws:execute-api:us-east-1:123456789012:abc";
-        let short = json!({"Statement": [{"Effect": "Allow", "Resource": "execute-api:/*",
+        let short = json!({"Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+            "Resource": "execute-api:/*",
             "Condition": {"StringEquals": {"aws:SourceVpce": ["vpce-1"]}}}]});
-        let stored = json!({"Statement": [{"Effect": "Allow", "Resource": format!("{arn}/*"),
+        let stored = json!({"Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+            "Resource": format!("{arn}/*"),
             "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}}]});
         assert!(same_policy(&expand_policy(&short, arn), &stored));
         assert!(!same_policy(&short, &stored));
-        let other = json!({"Statement": [{"Effect": "Allow", "Resource": format!("{arn}/*"),
+        let other = json!({"Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+            "Resource": format!("{arn}/*"),
             "Condition": {"StringEquals": {"aws:SourceVpce": ["vpce-1", "vpce-2"]}}}]});
         assert!(!same_policy(&expand_policy(&short, arn), &other));
     }

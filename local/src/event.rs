@@ -60,7 +60,20 @@ fn value_text(v: &http::HeaderValue) -> Cow<'_, str> {
     }
 }
 
-/// `body` (`None`: no body) and `isBase64Encoded`.
+/// A REST API's `body` and `isBase64Encoded`: goblet deploys its REST APIs
+/// with `binaryMediaTypes = ["*/*"]` (see goblet-deploy's package model), and
+/// API Gateway then passes every request body base64-encoded, whatever its
+/// content type.
+fn rest_body(body: &[u8]) -> (Option<Cow<'_, str>>, bool) {
+    if body.is_empty() {
+        return (None, false);
+    }
+    let encoded = base64::engine::general_purpose::STANDARD.encode(body);
+    (Some(Cow::Owned(encoded)), true)
+}
+
+/// An HTTP API's `body` (`None`: no body) and `isBase64Encoded`: text as it
+/// is, anything else base64.
 fn body_fields<'a>(body: &'a [u8], headers: &HeaderMap) -> (Option<Cow<'a, str>>, bool) {
     if body.is_empty() {
         return (None, false);
@@ -295,7 +308,7 @@ fn rest_event<'a, 'g>(
     headers: &'g Grouped<'a>,
     query: &'g Grouped<'a>,
 ) -> RestEvent<'a, 'g> {
-    let (body, is_base64_encoded) = body_fields(req.body, req.headers);
+    let (body, is_base64_encoded) = rest_body(req.body);
     let caller = req.caller;
     let (domain_name, domain_prefix) = domain(req.headers);
     let template = req.resource;
@@ -644,8 +657,9 @@ mod tests {
                 "domainName": "abc.execute-api.localhost",
                 "apiId": "abc",
             },
-            "body": "{\"a\":1}",
-            "isBase64Encoded": false,
+            // Every body is binary to a REST API with `*/*` binary media types.
+            "body": "eyJhIjoxfQ==",
+            "isBase64Encoded": true,
         });
         assert_eq!(got, expected);
         // Names in the order the request gave them.

@@ -39,6 +39,9 @@ const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
 
 pub(crate) struct Gateway {
     pub routes: RouteTable,
+    /// The deployed API's `DEFAULT_4XX`/`DEFAULT_5XX` gateway responses carry
+    /// the CORS headers (goblet-deploy does so when any route has CORS).
+    pub cors_on_errors: bool,
     pub format: EventFormat,
     pub api: ApiInfo,
     /// `/api`: the stage as the first path segment.
@@ -54,10 +57,16 @@ pub(crate) struct Gateway {
 
 type Reply = Response<Full<Bytes>>;
 
+/// Marks a reply the gateway made itself, not the function: API Gateway's
+/// gateway responses apply to those only.
+#[derive(Debug, Clone, Copy)]
+struct GatewayMade;
+
 fn json_message(status: StatusCode, message: &str, error_type: Option<&str>) -> Reply {
     let body = serde_json::json!({ "message": message }).to_string();
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
+    response.extensions_mut().insert(GatewayMade);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(t) = error_type
@@ -108,6 +117,9 @@ impl Gateway {
     async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Reply {
         let request_id = crate::lambda::ids::request_id();
         let mut response = self.respond(req, peer, &request_id).await;
+        if self.cors_on_errors && response.extensions().get::<GatewayMade>().is_some() {
+            add_cors(&mut response);
+        }
         let headers = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             headers.insert(X_AMZN_REQUEST_ID, v);

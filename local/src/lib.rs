@@ -174,8 +174,11 @@ async fn serve(options: LocalOptions, identities: Vec<sigv4::Identity>) -> Resul
         account_id: function.account_id.clone(),
         stage: options.stage.clone(),
     };
+    // As deployed: CORS gateway responses when any route has CORS.
+    let cors_on_errors = options.manifest.routes.iter().any(|r| r.cors);
     let gateway = Arc::new(gateway::Gateway {
         routes,
+        cors_on_errors,
         format: options.format,
         api,
         stage_prefix: format!("/{}", options.stage),

@@ -14,6 +14,7 @@
 //! vpc_endpoint_ids = ["vpce-0123456789abcdef0"]
 //! # ... or takes yours (a JSON policy document, relative to Cargo.toml).
 //! # resource_policy = "api-policy.json"
+//! api_resource_quota = 300    # API Gateway's resources per API (300 unless raised)
 //! log_retention_days = 14     # one of CloudWatch Logs' values; unset: kept forever
 //! reserved_concurrency = 10
 //! environment = { GREETING = "hello" }
@@ -166,6 +167,9 @@ pub struct StageConfig {
     pub vpc_endpoint_ids: Vec<String>,
     /// The REST API's resource policy from `resource_policy`'s file, as read.
     pub resource_policy: Option<Json>,
+    /// API Gateway's "resources per API" quota for the account
+    /// (`api_resource_quota`; 300 unless AWS raised it on request).
+    pub api_resource_quota: u32,
     pub role: RoleConfig,
 }
 
@@ -187,6 +191,7 @@ impl StageConfig {
             endpoint_type: EndpointType::default(),
             vpc_endpoint_ids: Vec::new(),
             resource_policy: None,
+            api_resource_quota: DEFAULT_API_RESOURCE_QUOTA,
             role: RoleConfig::Managed {
                 extra_statements: Vec::new(),
             },
@@ -213,6 +218,8 @@ pub struct Overrides {
 pub const DEFAULT_STAGE: &str = "dev";
 pub const DEFAULT_API_GATEWAY_STAGE: &str = "api";
 pub const DEFAULT_MEMORY_MB: u32 = 128;
+/// API Gateway's default quota of resources per REST API.
+pub const DEFAULT_API_RESOURCE_QUOTA: u32 = 300;
 pub const DEFAULT_TIMEOUT_S: u32 = 60;
 pub const MEMORY_RANGE_MB: (u32, u32) = (128, 10240);
 pub const TIMEOUT_RANGE_S: (u32, u32) = (1, 900);
@@ -245,7 +252,7 @@ const RESERVED_ENVIRONMENT: [&str; 18] = [
     "LAMBDA_TASK_ROOT",
 ];
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
     "memory",
     "timeout",
     "architecture",
@@ -257,6 +264,7 @@ const KEYS: [&str; 14] = [
     "endpoint_type",
     "vpc_endpoint_ids",
     "resource_policy",
+    "api_resource_quota",
     "iam_role_arn",
     "iam_policy_statements",
     "stages",
@@ -548,6 +556,12 @@ impl Reader<'_> {
                         )));
                     }
                     config.vpc_endpoint_ids = ids;
+                }
+                "api_resource_quota" => {
+                    let n = integer(value)
+                        .filter(|n| (1..=i64::from(u32::MAX)).contains(n))
+                        .ok_or_else(|| bad("must be a whole number of resources, 1 or more"))?;
+                    config.api_resource_quota = n as u32;
                 }
                 "resource_policy" => {
                     let file = value.as_str().ok_or_else(|| bad("must be a file name"))?;

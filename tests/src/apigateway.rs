@@ -424,3 +424,74 @@ fn strip_nulls(value: &mut Value) {
         map.retain(|_, v| !v.is_null());
     }
 }
+
+/// One of API Gateway's fixed per-account quotas, which moto does not
+/// hold: the calls it matches are allowed once per `period`, and refused
+/// in between as AWS refuses them, 429 `TooManyRequestsException` with a
+/// `Retry-After` of the seconds left.
+pub struct Quota {
+    matches: Box<dyn Fn(&Seen) -> bool + Send>,
+    period: std::time::Duration,
+    last: Option<std::time::Instant>,
+    refusals: std::sync::Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl Quota {
+    pub fn new(
+        period: std::time::Duration,
+        matches: impl Fn(&Seen) -> bool + Send + 'static,
+    ) -> Quota {
+        Quota {
+            matches: Box::new(matches),
+            period,
+            last: None,
+            refusals: Default::default(),
+        }
+    }
+
+    /// DeleteRestApi (on AWS: one every 30 seconds).
+    pub fn delete_rest_api(period: std::time::Duration) -> Quota {
+        Quota::new(period, |s| {
+            s.method == "DELETE" && api_path(s.uri).is_some()
+        })
+    }
+
+    /// CreateDeployment (on AWS: one every 5 seconds).
+    pub fn create_deployment(period: std::time::Duration) -> Quota {
+        Quota::new(period, |s| {
+            s.method == "POST"
+                && s.uri
+                    .split('?')
+                    .next()
+                    .is_some_and(|p| p.ends_with("/deployments"))
+        })
+    }
+
+    /// How many calls it has refused so far, shared with the test.
+    pub fn refusals(&self) -> std::sync::Arc<std::sync::atomic::AtomicU32> {
+        self.refusals.clone()
+    }
+}
+
+impl Rule for Quota {
+    fn before(&mut self, request: &Seen) -> Option<Answer> {
+        if !(self.matches)(request) {
+            return None;
+        }
+        let now = std::time::Instant::now();
+        if let Some(last) = self.last {
+            let since = now.duration_since(last);
+            if since < self.period {
+                let left = (self.period - since).as_secs_f64().ceil().max(1.0) as u64;
+                self.refusals
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                return Some(
+                    Answer::json_error(429, "TooManyRequestsException", "Too Many Requests")
+                        .with_header("Retry-After", &left.to_string()),
+                );
+            }
+        }
+        self.last = Some(now);
+        None
+    }
+}

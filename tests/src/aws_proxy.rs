@@ -356,36 +356,19 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
             .find_map(|r| r.before(&seen))
             .or_else(|| shared.aws.lock().unwrap().before(&seen))
     };
-    if let Some(answer) = answered {
-        // AWS refused it: nothing happened upstream.
-        if mutating && answer.status >= 400 {
-            let mut calls = shared.calls.lock().unwrap();
-            if let Some(last) = calls.iter_mut().rev().find(|c| c.operation == operation) {
-                last.refused = true;
+    let response = match answered {
+        Some(answer) => {
+            // A refusal: nothing happened upstream.
+            if mutating && answer.status >= 400 {
+                let mut calls = shared.calls.lock().unwrap();
+                if let Some(last) = calls.iter_mut().rev().find(|c| c.operation == operation) {
+                    last.refused = true;
+                }
             }
+            answer.to_bytes()
         }
-        client.write_all(&answer.to_bytes())?;
-        return client.flush();
-    }
-
-    let mut server = TcpStream::connect(("127.0.0.1", upstream))?;
-    server.write_all(&head)?;
-    server.write_all(&body)?;
-    let mut response = Vec::new();
-    server.read_to_end(&mut response)?;
-    {
-        let mut rules = shared.rules.lock().unwrap();
-        if let Some(mut answer) = Answer::parse(&response) {
-            let before = answer.clone();
-            shared.aws.lock().unwrap().after(&seen, &mut answer);
-            for rule in rules.iter_mut() {
-                rule.after(&seen, &mut answer);
-            }
-            if answer != before {
-                response = answer.to_bytes();
-            }
-        }
-    }
+        None => forward(&head, &body, upstream, shared, &seen)?,
+    };
 
     let kill_after = shared.kill_after.load(Ordering::SeqCst);
     if mutating && kill_after != 0 && number == kill_after {
@@ -399,6 +382,36 @@ fn serve(mut client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Resu
     }
     client.write_all(&response)?;
     client.flush()
+}
+
+/// Sends the request to moto; its response, as the rules make it.
+fn forward(
+    head: &[u8],
+    body: &[u8],
+    upstream: u16,
+    shared: &Shared,
+    seen: &Seen,
+) -> std::io::Result<Vec<u8>> {
+    let mut server = TcpStream::connect(("127.0.0.1", upstream))?;
+    server.write_all(head)?;
+    server.write_all(body)?;
+    let mut response = Vec::new();
+    server.read_to_end(&mut response)?;
+    {
+        let mut rules = shared.rules.lock().unwrap();
+        if let Some(mut answer) = Answer::parse(&response) {
+            let before = answer.clone();
+            shared.aws.lock().unwrap().after(seen, &mut answer);
+            for rule in rules.iter_mut() {
+                rule.after(seen, &mut answer);
+            }
+            if answer != before {
+                response = answer.to_bytes();
+            }
+        }
+    }
+
+    Ok(response)
 }
 
 /// Names the operation and says whether it changes anything.

@@ -12,6 +12,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use goblet_tests::apigateway::Quota;
 use goblet_tests::aws_proxy::Proxy;
 use goblet_tests::build::{release, scratch_dir};
 use goblet_tests::cli::{self, Run};
@@ -850,4 +851,109 @@ print("null")
         "{message}"
     );
     assert_eq!(aws.proxy.mutating(), []);
+}
+
+/// API Gateway's DeleteRestApi quota (one every 30 s per account; 10 s here)
+/// outlasts the SDK's retries: `for s in a b c; do goblet delete --stage $s
+/// --yes; done` waits as API Gateway's `Retry-After` says, and says so.
+#[test]
+fn api_gateways_quotas_are_waited_out() {
+    let aws = Aws::start();
+    let project = project("quotas");
+    let binary = &release().helloworld;
+    for stage in ["a", "b", "c"] {
+        ok(aws.goblet([
+            "deploy",
+            "--binary",
+            path(binary),
+            "--project",
+            path(&project),
+            "--stage",
+            stage,
+            "--yes",
+        ]));
+    }
+    assert_eq!(keys(&aws.moto.snapshot()["apis"]).len(), 3);
+    let quota = Quota::delete_rest_api(std::time::Duration::from_secs(10));
+    let refusals = quota.refusals();
+    aws.proxy.rule(quota);
+    let mut said = String::new();
+    for stage in ["a", "b", "c"] {
+        let run = ok(aws.goblet([
+            "delete",
+            "--project",
+            path(&project),
+            "--stage",
+            stage,
+            "--yes",
+        ]));
+        said.push_str(&run.stderr);
+    }
+    assert!(
+        refusals.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "the second and third delete came within the quota: {said}"
+    );
+    assert!(
+        said.contains("API Gateway's request quota: waiting"),
+        "{said}"
+    );
+    assert_eq!(aws.moto.snapshot()["apis"], json!({}));
+}
+
+/// A PRIVATE stage: refused before any AWS call without a resource policy;
+/// with `vpc_endpoint_ids`, created with its policy, which AWS requires
+/// before it deploys a private API (the proxy refuses as AWS does).
+#[test]
+fn a_private_api_is_deployed_with_its_resource_policy() {
+    let aws = Aws::start();
+    let binary = &release().helloworld;
+    let project = project("private");
+    let config = CONFIG.replace("memory = 256", "memory = 256\nendpoint_type = \"PRIVATE\"");
+    std::fs::write(project.join("Cargo.toml"), &config).unwrap();
+    let run = aws.deploy(&project, binary, &[]);
+    assert_ne!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("vpc_endpoint_ids"), "{run:#?}");
+    assert_eq!(aws.proxy.calls(), [], "refused before any AWS call");
+
+    std::fs::write(
+        project.join("Cargo.toml"),
+        config.replace(
+            "endpoint_type = \"PRIVATE\"",
+            "endpoint_type = \"PRIVATE\"\nvpc_endpoint_ids = [\"vpce-0123456789abcdef0\"]",
+        ),
+    )
+    .unwrap();
+    ok(aws.deploy(&project, binary, &[]));
+    let api = &aws.moto.normalized_snapshot()["apis"]["helloworld-dev"];
+    assert_eq!(api["endpoint"], json!(["PRIVATE"]));
+    assert_eq!(
+        api["policy"]["Statement"][0],
+        json!({"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke",
+               "Resource": "arn:aws:execute-api:us-east-1:123456789012:<api>/*",
+               "Condition": {"StringEquals": {"aws:SourceVpce": ["vpce-0123456789abcdef0"]}}})
+    );
+    // Unchanged: the stored policy compares equal to the one wanted.
+    aws.proxy.reset();
+    ok(aws.deploy(&project, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
+    // PRIVATE → EDGE is a change API Gateway refuses: said before any change.
+    std::fs::write(
+        project.join("Cargo.toml"),
+        config.replace("PRIVATE", "EDGE"),
+    )
+    .unwrap();
+    let run = aws.deploy(&project, binary, &[]);
+    assert_ne!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("REGIONAL first"), "{run:#?}");
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
+    // PRIVATE → REGIONAL is allowed, and the VPC-only policy goes with it.
+    std::fs::write(
+        project.join("Cargo.toml"),
+        config.replace("PRIVATE", "REGIONAL"),
+    )
+    .unwrap();
+    ok(aws.deploy(&project, binary, &[]));
+    let api = &aws.moto.normalized_snapshot()["apis"]["helloworld-dev"];
+    assert_eq!(api["endpoint"], json!(["REGIONAL"]));
+    assert_eq!(api["policy"], Value::Null);
 }

@@ -392,6 +392,8 @@ fn unsigned_and_unknown_requests_get_api_gateways_403() {
             Some("MissingAuthenticationTokenException"),
         );
         assert_eq!(r.text(), MISSING_TOKEN);
+        // No CORS route, no CORS gateway responses.
+        assert_eq!(r.header("access-control-allow-origin"), None);
     }
     // A method the resource does not define.
     let r = local.request("POST", "/api/", &[], b"{}");
@@ -679,10 +681,18 @@ fn iam_identity_reaches_the_function_in_both_formats() {
         assert_eq!(body["stage"], "api");
         assert_eq!(body["requestId"].as_str().map(str::len), Some(36));
         // Unsigned: refused before the function runs.
-        local.get("/api/whoami").assert_gateway_error(
+        let refused = local.get("/api/whoami");
+        refused.assert_gateway_error(
             403,
             "Missing Authentication Token",
             Some("MissingAuthenticationTokenException"),
+        );
+        // The showcase has CORS routes, so the deployed API's DEFAULT_4XX
+        // carries the CORS headers: a browser sees the 403, not a CORS error.
+        assert_eq!(
+            refused.header("access-control-allow-origin"),
+            Some("*"),
+            "{format}"
         );
         // A NONE route ignores the (absent) signature.
         assert_eq!(local.get("/api/users/42").json(), json!({"id": 42}));

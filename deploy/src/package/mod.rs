@@ -262,6 +262,25 @@ pub fn resource_policy(config: &StageConfig, resource: &str) -> Option<Value> {
     }))
 }
 
+/// API Gateway's per-API quota of resources (the root and every path
+/// segment; 300 unless raised), checked before any AWS call: past it,
+/// CreateResource or PutRestApi fails halfway with `LimitExceededException`.
+pub fn check_api_quotas(manifest: &Manifest, config: &StageConfig) -> Result<(), String> {
+    let resources = Api::new(manifest).resources().len();
+    let quota = config.api_resource_quota as usize;
+    if resources <= quota {
+        return Ok(());
+    }
+    Err(format!(
+        "the app's routes need {resources} API Gateway resources (the root and one per path \
+         segment), over the quota of {quota} resources per REST API (stage {}): ask AWS for more \
+         (Service Quotas: Amazon API Gateway, \"Resources per API\") and set \
+         api_resource_quota = <the new quota> in [package.metadata.goblet], or spread the routes \
+         over fewer paths",
+        config.stage
+    ))
+}
+
 /// Stable, unique, alphanumeric identifiers for resource paths: the segments
 /// in PascalCase (`/users/{id}` → `UsersId`, `/files/{path+}` → `FilesPath`;
 /// the root is the empty string). When two paths give the same name
@@ -430,6 +449,8 @@ pub enum PackageError {
     App(#[from] goblet_project::ResolveError),
     #[error(transparent)]
     Preflight(#[from] goblet_project::preflight::PreflightError),
+    #[error("{0}")]
+    Quota(String),
     #[error("cannot write to {}: {error}", path.display())]
     Write { path: PathBuf, error: io::Error },
 }
@@ -444,6 +465,7 @@ pub fn run(options: &PackageOptions) -> Result<Written, PackageError> {
     let resolved = goblet_project::resolve(&source, &options.overrides)?.configured()?;
     let config = resolved.config;
     let checked = goblet_project::preflight::check(&resolved.binary, &config)?;
+    check_api_quotas(&checked.manifest, &config).map_err(PackageError::Quota)?;
     write(&options.out_dir, options.format, &checked, &config).map_err(|error| {
         PackageError::Write {
             path: options.out_dir.clone(),
@@ -474,6 +496,38 @@ fn api_hash(manifest: &Manifest, methods: &[ApiMethod], config: &StageConfig) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_resources_per_api_quota_is_checked() {
+        use goblet_core::{AuthorizationType, Method, Route};
+        let routes = (0..10)
+            .map(|i| Route {
+                path: format!("/r{i}/{{id}}"),
+                method: Method::Get,
+                authorization_type: AuthorizationType::None,
+                api_key_required: false,
+                cors: false,
+                content_types: vec![],
+                handler: format!("h{i}"),
+                path_parameters: vec!["id".into()],
+                name: format!("n{i}"),
+                source: format!("src/app.rs:{i}"),
+            })
+            .collect();
+        let manifest = Manifest::new("0".into(), "a".into(), routes).unwrap();
+        let mut config = StageConfig::defaults("a", "dev");
+        // The root, ten `/rN` and ten `/rN/{id}`.
+        for (quota, ok) in [(300, true), (21, true), (20, false)] {
+            config.api_resource_quota = quota;
+            let checked = check_api_quotas(&manifest, &config);
+            assert_eq!(checked.is_ok(), ok, "{quota}: {checked:?}");
+        }
+        let message = check_api_quotas(&manifest, &config).unwrap_err();
+        assert!(
+            message.contains("need 21") && message.contains("quota of 20"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn ids_are_stable_and_unique() {
