@@ -67,7 +67,8 @@ pub enum Command {
 
     /// Delete everything `goblet deploy` created for a stage.
     ///
-    /// In dependency order: the REST API, the invoke permission, the function
+    /// In dependency order: the usage plan and API key (when routes need a
+    /// key), the REST API, the invoke permission, the function
     /// (and its log group when goblet set its retention), then the role if
     /// goblet created it, after asking (--yes: without asking; with no
     /// terminal and no --yes the role is kept). Running it twice is harmless.
@@ -75,6 +76,14 @@ pub enum Command {
 
     /// Print the invoke URL of a deployed stage (from .goblet/deployed/<stage>.json).
     Url(StageArgs),
+
+    /// Print the value of the API key goblet made for the stage's `api_key` routes.
+    ///
+    /// Send it as the x-api-key header; `goblet local --api-key "$(goblet
+    /// api-key)"` accepts the same key locally. Read from API Gateway
+    /// (apigateway:GET on the key).
+    #[command(name = "api-key")]
+    ApiKey(StageArgs),
 
     /// Invoke the deployed function directly and print its response.
     Invoke(InvokeArgs),
@@ -349,6 +358,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             base_dir: args.project,
             stage: args.stage,
         })?),
+        Command::ApiKey(args) => {
+            let value = deploy::api_key(
+                &load_aws()?.sdk,
+                UrlOptions {
+                    base_dir: args.project,
+                    stage: args.stage,
+                },
+            )?;
+            println!("{value}");
+            Ok(())
+        }
         Command::Invoke(args) => Ok(deploy::invoke(
             &load_aws()?.sdk,
             InvokeOptions {

@@ -21,6 +21,9 @@ pub struct Apply<'a> {
     pub account: Option<String>,
     pub function_arn: Option<String>,
     pub api_id: Option<String>,
+    /// goblet's usage plan and API key, when found.
+    usage_plan_id: Option<String>,
+    api_key_id: Option<String>,
     /// goblet's invoke permission is already on the function.
     pub(crate) permission_found: bool,
     /// A function update is under way: wait before the next one.
@@ -51,6 +54,8 @@ impl<'a> Apply<'a> {
             account,
             function_arn: observed.function.as_ref().map(|f| f.arn.clone()),
             api_id: api.map(|a| a.id.clone()),
+            usage_plan_id: observed.usage_plan.as_ref().map(|p| p.id.clone()),
+            api_key_id: observed.api_key.clone(),
             permission_found: matches!(observed.permission, Some(Some(_))),
             function_updating: observed.function.as_ref().is_some_and(|f| f.busy),
             progress: true,
@@ -83,6 +88,10 @@ impl<'a> Apply<'a> {
         if self.permission_found {
             self.state.permission = Some(PERMISSION_SID.to_owned());
         }
+        // As found (observed whenever a plan is wanted or recorded): one
+        // deleted out of band is no longer on record.
+        self.state.usage_plan = self.usage_plan_id.clone();
+        self.state.api_key = self.api_key_id.clone();
         if self.state != before {
             self.save()?;
         }
@@ -138,6 +147,14 @@ impl<'a> Apply<'a> {
             Action::DeleteStage { name } => self.delete_stage(name).await,
             // resources/permission.rs
             Action::AddPermission { replace } => self.add_permission(*replace).await,
+            // resources/usage_plan.rs
+            Action::CreateApiKey => self.create_api_key().await,
+            Action::CreateUsagePlan => self.create_usage_plan().await,
+            Action::UpdateUsagePlan { changes } => self.update_usage_plan(changes).await,
+            Action::AddUsagePlanKey { key } => self.add_usage_plan_key(key).await,
+            Action::RemoveUsagePlanKey { key_id } => self.remove_usage_plan_key(key_id).await,
+            Action::DeleteUsagePlan { stages } => self.delete_usage_plan(stages).await,
+            Action::DeleteApiKey => self.delete_api_key().await,
         }
     }
 

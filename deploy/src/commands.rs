@@ -16,7 +16,7 @@ use crate::observe::{Observed, observe};
 use crate::plan::{Kind, Names, plan};
 use crate::resources::function::{self, function_is_ours};
 use crate::resources::log_group::{self, log_group_name};
-use crate::resources::{goblet_tags, rest_api, role, tagged_for};
+use crate::resources::{goblet_tags, rest_api, role, tagged_for, usage_plan};
 use crate::state::{Deployed, state_path};
 use crate::target::{RoleTarget, Target};
 
@@ -285,6 +285,21 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
             .save(&path)
             .map_err(|e| DeployError::State(path.clone(), e))
     };
+    // Before the REST API: API Gateway refuses to delete a stage that is in
+    // a usage plan.
+    if let Some(plan) = state.usage_plan.clone() {
+        eprintln!("Deleting usage plan {plan}");
+        let stages = usage_plan::plan_stages(&aws, &plan).await?;
+        usage_plan::delete_usage_plan(&aws, &plan, &stages).await?;
+        state.usage_plan = None;
+        save(&state)?;
+    }
+    if let Some(key) = state.api_key.clone() {
+        eprintln!("Deleting API key {key}");
+        usage_plan::delete_api_key(&aws, &key).await?;
+        state.api_key = None;
+        save(&state)?;
+    }
     if let Some(api) = state.rest_api.clone() {
         eprintln!("Deleting REST API {} ({})", api.id, api.name);
         found(
@@ -419,6 +434,16 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
             name: name.clone(),
         });
     }
+    if state.usage_plan.is_none() || state.api_key.is_none() {
+        let (plan, key) =
+            usage_plan::observe(aws, &name, &state.app_name, &state.stage, state).await?;
+        if state.usage_plan.is_none() {
+            state.usage_plan = plan.map(|p| p.id);
+        }
+        if state.api_key.is_none() {
+            state.api_key = key;
+        }
+    }
     // The function's own log group: goblet creates it when a retention is
     // set, and it goes with the function.
     // Only with the function goblet made: the log group is the function's.
@@ -430,6 +455,35 @@ async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployEr
         state.log_group = Some(group);
     }
     Ok(())
+}
+
+/// `goblet api-key`: the value of the API key goblet made for the stage's
+/// `api_key` routes, read from API Gateway.
+pub fn api_key(sdk: &SdkConfig, options: UrlOptions) -> Result<String, DeployError> {
+    block_on(api_key_async(sdk, options))?
+}
+
+async fn api_key_async(sdk: &SdkConfig, options: UrlOptions) -> Result<String, DeployError> {
+    let path = state_path(&options.base_dir, &options.stage);
+    let state = Deployed::load(&path)
+        .map_err(|e| DeployError::ReadState(path.clone(), e))?
+        .ok_or_else(|| DeployError::NotDeployed {
+            stage: options.stage.clone(),
+            path: path.clone(),
+        })?;
+    let aws = Aws::new(sdk)?;
+    check_region(&state.region, &state.stage, &aws)?;
+    let Some(id) = state.api_key else {
+        return Err(DeployError::App(format!(
+            "stage {} has no API key of goblet's: no route says `api_key = true`, or \
+             `api_key_ids` names keys of your own (their values are yours: \
+             `aws apigateway get-api-key --api-key ID --include-value`)",
+            options.stage
+        )));
+    };
+    usage_plan::key_value(&aws, &id)
+        .await?
+        .ok_or_else(|| DeployError::Inconsistent(format!("API key {id} no longer exists")))
 }
 
 /// `goblet url`.
@@ -738,6 +792,23 @@ pub fn target_from(
         api_stage: config.api_gateway_stage.clone(),
         endpoint_type: config.endpoint_type.as_str().to_owned(),
         resource_policy: crate::package::resource_policy(config, "execute-api:/*"),
+        usage_plan: crate::package::needs_usage_plan(&checked.manifest).then(|| {
+            use crate::resources::usage_plan::{Quota, Throttle, UsagePlanTarget};
+            UsagePlanTarget {
+                name: config.function_name.clone(),
+                throttle: crate::package::usage_plan_throttle(config).map(|(rate, burst)| {
+                    Throttle {
+                        rate_limit: rate,
+                        burst_limit: burst.map(clamp),
+                    }
+                }),
+                quota: crate::package::usage_plan_quota(config).map(|(limit, period)| Quota {
+                    limit: clamp(limit),
+                    period,
+                }),
+                api_key_ids: config.api_key_ids.clone(),
+            }
+        }),
         manifest: checked.manifest,
         zip: checked.zip,
         zip_sha256: checked.zip_sha256_b64,

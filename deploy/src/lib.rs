@@ -17,6 +17,7 @@
 //! | REST API | `{app}-{stage}`, tagged `goblet:app={app}`, `goblet:stage={stage}` |
 //! | API Gateway stage | `api_gateway_stage` (default `api`, as in Chalice) |
 //! | invoke permission | statement id `goblet-apigateway-invoke` |
+//! | usage plan and API key (when a route says `api_key = true`) | `{app}-{stage}`, tagged |
 //!
 //! The invoke URL is `https://{api-id}.execute-api.{region}.amazonaws.com/{api_gateway_stage}/`;
 //! with an endpoint configured (`AWS_ENDPOINT_URL`) it is the form LocalStack
@@ -37,8 +38,8 @@ use std::path::PathBuf;
 
 pub use aws::{AwsError, CallCounts};
 pub use commands::{
-    DeleteOptions, DeployOptions, DeployRequest, InvokeOptions, LogsOptions, UrlOptions, delete,
-    deploy, deploy_app, invoke, logs, url,
+    DeleteOptions, DeployOptions, DeployRequest, InvokeOptions, LogsOptions, UrlOptions, api_key,
+    delete, deploy, deploy_app, invoke, logs, url,
 };
 
 /// Why a deploy (or delete, url, invoke, logs) stopped.

@@ -6,7 +6,7 @@ use crate::aws::{Aws, AwsError};
 pub use crate::resources::function::FunctionObs;
 pub use crate::resources::rest_api::{ApiObs, IntegrationObs, MethodObs, ResourceObs};
 pub use crate::resources::role::RoleObs;
-use crate::resources::{function, log_group, permission, rest_api, role};
+use crate::resources::{function, log_group, permission, rest_api, role, usage_plan};
 use crate::state::Deployed;
 use crate::target::{RoleTarget, Target};
 
@@ -19,6 +19,9 @@ pub struct Observed {
     /// goblet's invoke permission: its `SourceArn`.
     pub permission: Option<Option<String>>,
     pub api: Option<ApiObs>,
+    pub usage_plan: Option<usage_plan::UsagePlanObs>,
+    /// goblet's own API key's id.
+    pub api_key: Option<String>,
 }
 
 /// Looks at everything the target may already have on AWS.
@@ -38,5 +41,15 @@ pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Obs
     }
     let api_id = state.rest_api.as_ref().map(|r| r.id.as_str());
     out.api = rest_api::observe_api(aws, target, api_id).await?;
+    if target.usage_plan.is_some() || state.usage_plan.is_some() || state.api_key.is_some() {
+        (out.usage_plan, out.api_key) = usage_plan::observe(
+            aws,
+            &target.api_name,
+            &target.app_name,
+            &target.stage,
+            state,
+        )
+        .await?;
+    }
     Ok(out)
 }

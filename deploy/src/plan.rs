@@ -9,6 +9,8 @@ use serde::Serialize;
 use crate::observe::Observed;
 pub use crate::resources::rest_api::ApiChange;
 pub use crate::resources::role::role_to_retire;
+use crate::resources::usage_plan;
+pub use crate::resources::usage_plan::{KeyRef, PlanChange};
 use crate::resources::{function, log_group, permission, rest_api, role, tag_list};
 use crate::state::Deployed;
 use crate::target::{Target, account_of, api_arn, proxy_uri};
@@ -79,6 +81,23 @@ pub enum Action {
     AddPermission {
         replace: bool,
     },
+    /// goblet's own API key for the stage's `api_key` routes.
+    CreateApiKey,
+    CreateUsagePlan,
+    UpdateUsagePlan {
+        changes: Vec<PlanChange>,
+    },
+    AddUsagePlanKey {
+        key: KeyRef,
+    },
+    RemoveUsagePlanKey {
+        key_id: String,
+    },
+    /// No route needs a key any more (its stages are removed first).
+    DeleteUsagePlan {
+        stages: Vec<(String, String)>,
+    },
+    DeleteApiKey,
     CreateDeployment,
 }
 
@@ -91,8 +110,15 @@ impl Action {
             | Action::CreateLogGroup
             | Action::CreateRestApi
             | Action::AddPermission { replace: false }
+            | Action::CreateApiKey
+            | Action::CreateUsagePlan
+            | Action::AddUsagePlanKey { .. }
             | Action::CreateDeployment => Kind::Create,
-            Action::DeleteRole { .. } | Action::DeleteStage { .. } => Kind::Delete,
+            Action::DeleteRole { .. }
+            | Action::RemoveUsagePlanKey { .. }
+            | Action::DeleteUsagePlan { .. }
+            | Action::DeleteApiKey
+            | Action::DeleteStage { .. } => Kind::Delete,
             _ => Kind::Change,
         }
     }
@@ -214,6 +240,29 @@ impl fmt::Display for Described<'_> {
                 n.function
             ),
             Action::CreateDeployment => write!(f, "create deployment to stage {}", n.stage),
+            Action::CreateApiKey => write!(f, "create API key {}", n.api),
+            Action::CreateUsagePlan => {
+                write!(f, "create usage plan {} for stage {}", n.api, n.stage)
+            }
+            Action::UpdateUsagePlan { changes } => write!(
+                f,
+                "change usage plan {} {}",
+                n.api,
+                crate::resources::usage_plan::describe_changes(changes, &n.stage)
+            ),
+            Action::AddUsagePlanKey {
+                key: KeyRef::Managed,
+            } => {
+                write!(f, "create usage plan key {} (goblet's API key)", n.api)
+            }
+            Action::AddUsagePlanKey {
+                key: KeyRef::Id(id),
+            } => {
+                write!(f, "create usage plan key {id}")
+            }
+            Action::RemoveUsagePlanKey { key_id } => write!(f, "delete usage plan key {key_id}"),
+            Action::DeleteUsagePlan { .. } => write!(f, "delete usage plan {}", n.api),
+            Action::DeleteApiKey => write!(f, "delete API key {}", n.api),
         }
     }
 }
@@ -273,6 +322,14 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
     // After every API change, so that it publishes them all.
     let deployment = rest_api::plan_deployment(api, state, &actions);
     actions.extend(deployment);
+    // After the deployment (a plan's stage must exist), before stale stages
+    // go (API Gateway refuses to delete a stage that is in a usage plan).
+    actions.extend(usage_plan::plan(
+        target,
+        observed.usage_plan.as_ref(),
+        observed.api_key.as_deref(),
+        api.map(|a| a.id.as_str()),
+    ));
     actions.extend(rest_api::plan_stale_stages(api));
     // goblet's old role last, once the function has moved off it: a failure
     // here (no iam:DeleteRole, say) leaves the new configuration in place.
@@ -358,6 +415,7 @@ mod tests {
             api_stage: "api".into(),
             endpoint_type: "REGIONAL".into(),
             resource_policy: None,
+            usage_plan: None,
             manifest: Manifest::new("0".into(), "app".into(), routes).unwrap(),
             zip: vec![],
             zip_sha256: "sha-of-zip".into(),
@@ -448,6 +506,8 @@ mod tests {
                     .map(|p| crate::openapi::expand_policy(p, &api_arn(REGION, ACCOUNT, API_ID))),
                 gateway_responses: crate::package::gateway_responses(&target.manifest),
             }),
+            usage_plan: None,
+            api_key: None,
         }
     }
 

@@ -33,6 +33,12 @@ pub struct Deployed {
     pub log_group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rest_api: Option<RestApiRecord>,
+    /// The usage plan of a stage with API-key routes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_plan: Option<String>,
+    /// goblet's own API key (not one named by `api_key_ids`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
     /// The statement id of the `lambda:InvokeFunction` permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<String>,
@@ -132,6 +138,8 @@ impl Deployed {
             && self.log_group.is_none()
             && self.rest_api.is_none()
             && self.permission.is_none()
+            && self.usage_plan.is_none()
+            && self.api_key.is_none()
     }
 }
 

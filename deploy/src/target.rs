@@ -55,6 +55,8 @@ pub struct Target {
     /// The REST API's resource policy ([`crate::package::resource_policy`]),
     /// its resources in API Gateway's short form (`execute-api:/*`).
     pub resource_policy: Option<Value>,
+    /// The usage plan and API key: `Some` when a route needs a key.
+    pub usage_plan: Option<crate::resources::usage_plan::UsagePlanTarget>,
     pub manifest: Manifest,
     pub zip: Vec<u8>,
     /// Base64 SHA-256 of `zip`, as Lambda reports `CodeSha256`.
@@ -231,6 +233,7 @@ mod tests {
             api_stage: "api".into(),
             endpoint_type: "REGIONAL".into(),
             resource_policy: None,
+            usage_plan: None,
             manifest: Manifest::new("0".into(), "a".into(), routes).unwrap(),
             zip: vec![],
             zip_sha256: String::new(),

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use goblet_core::AuthorizationType;
+use goblet_deploy::resources::usage_plan::{Throttle, UsagePlanTarget};
 use goblet_deploy::target::{FunctionSettings, RoleTarget, TAG_APP, TAG_STAGE, Target};
 use goblet_deploy::{self as deploy, DeleteOptions, DeployOptions};
 use goblet_tests::aws_proxy::Proxy;
@@ -48,6 +49,15 @@ fn target(zip: &[u8]) -> Target {
         api_stage: "dev".into(),
         endpoint_type: "REGIONAL".into(),
         resource_policy: None,
+        usage_plan: Some(UsagePlanTarget {
+            name: "showcase-dev".into(),
+            throttle: Some(Throttle {
+                rate_limit: Some(50.0),
+                burst_limit: Some(100),
+            }),
+            quota: None,
+            api_key_ids: vec![],
+        }),
         manifest: app.manifest,
         zip: zip.to_vec(),
         zip_sha256: sha256_b64(zip),
@@ -192,7 +202,25 @@ fn deploy_redeploy_change_remove_delete() {
                 fn_arn.replace(':', "%3A")
             ),
             format!("POST /restapis/{api_id}/deployments"),
+            "POST /apikeys".into(),
+            "POST /usageplans".into(),
+            format!(
+                "POST /usageplans/{}/keys",
+                record["usage_plan"].as_str().unwrap()
+            ),
         ]
+    );
+    // The `api_key` route works once deployed: a usage plan on the stage,
+    // goblet's key in it.
+    assert_eq!(
+        snap["usage_plans"]["showcase-dev"],
+        json!({"stages": ["showcase-dev/dev"], "throttle": {"rateLimit": 50.0, "burstLimit": 100},
+               "quota": null, "keys": ["showcase-dev"]})
+    );
+    assert_eq!(snap["api_keys"]["showcase-dev"]["enabled"], true);
+    assert_eq!(
+        snap["api_keys"]["showcase-dev"]["tags"][TAG_APP],
+        "showcase"
     );
     // What was sent is what API Gateway documents: an OpenAPI 3 document
     // with its extensions (moto ignores most of it; the proxy's rule does not).
@@ -289,6 +317,8 @@ fn deploy_redeploy_change_remove_delete() {
         )
         .unwrap();
         let snap = moto.snapshot();
+        assert_eq!(snap["usage_plans"], json!({}));
+        assert_eq!(snap["api_keys"], json!({}));
         assert_eq!(snap["roles"], json!({}));
         assert_eq!(snap["functions"], json!({}));
         assert_eq!(snap["apis"], json!({}));

@@ -105,6 +105,7 @@ fn target(count: usize, zip: &[u8], sha: &str) -> Target {
         api_stage: "api".into(),
         endpoint_type: "REGIONAL".into(),
         resource_policy: None,
+        usage_plan: None,
         manifest,
         zip: zip.to_vec(),
         zip_sha256: sha.to_owned(),

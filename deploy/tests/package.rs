@@ -8,7 +8,9 @@ use std::process::Command;
 
 use goblet_core::Manifest;
 use goblet_deploy::package::{self, Format};
-use goblet_project::config::{Architecture, EndpointType, RoleConfig, StageConfig};
+use goblet_project::config::{
+    Architecture, EndpointType, RoleConfig, StageConfig, UsagePlanConfig,
+};
 use goblet_tests::elf::{Elf, records, route, scratch};
 use serde_json::{Value, json};
 
@@ -53,6 +55,13 @@ fn full_config() -> StageConfig {
         log_retention_days: Some(14),
         endpoint_type: EndpointType::Regional,
         api_gateway_stage: "v1".into(),
+        usage_plan: UsagePlanConfig {
+            rate_limit: Some(100.0),
+            burst_limit: Some(200),
+            quota_limit: Some(10000),
+            quota_period: Some("MONTH".into()),
+        },
+        api_key_ids: vec!["a1b2c3d4e5".into()],
         role: RoleConfig::Managed {
             extra_statements: vec![
                 json!({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::shop-bucket/*"}),
@@ -87,6 +96,42 @@ fn configs() -> [(&'static str, StageConfig); 4] {
         ("existing-role", existing_role_config()),
         ("private", private_config()),
     ]
+}
+
+#[test]
+fn api_key_routes_get_a_usage_plan_and_a_key() {
+    // goblet's own key by default.
+    let default = cfn(&StageConfig::defaults("shop", "dev"));
+    let r = &default["Resources"];
+    assert_eq!(r["UsagePlan"]["Type"], "AWS::ApiGateway::UsagePlan");
+    assert_eq!(
+        r["UsagePlan"]["Properties"]["ApiStages"],
+        json!([{"ApiId": {"Ref": "RestApi"}, "Stage": {"Ref": "ApiStage"}}])
+    );
+    assert_eq!(r["ApiKey"]["Properties"]["Enabled"], true);
+    assert_eq!(
+        r["UsagePlanKey"]["Properties"],
+        json!({"KeyId": {"Ref": "ApiKey"}, "KeyType": "API_KEY", "UsagePlanId": {"Ref": "UsagePlan"}})
+    );
+    // The configured keys and limits instead.
+    let full = cfn(&full_config());
+    let r = &full["Resources"];
+    assert!(r.get("ApiKey").is_none());
+    assert_eq!(r["UsagePlanKey"]["Properties"]["KeyId"], "a1b2c3d4e5");
+    assert_eq!(
+        r["UsagePlan"]["Properties"]["Throttle"],
+        json!({"RateLimit": 100.0, "BurstLimit": 200})
+    );
+    assert_eq!(
+        r["UsagePlan"]["Properties"]["Quota"],
+        json!({"Limit": 10000, "Period": "MONTH"})
+    );
+    let tf = package::render(package::Format::Terraform, &manifest(), &full_config(), "h");
+    assert!(
+        tf.contains("resource \"aws_api_gateway_usage_plan\" \"api\""),
+        "{tf}"
+    );
+    assert!(tf.contains("key_id        = \"a1b2c3d4e5\""), "{tf}");
 }
 
 #[test]

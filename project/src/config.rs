@@ -15,6 +15,16 @@
 //! # ... or takes yours (a JSON policy document, relative to Cargo.toml).
 //! # resource_policy = "api-policy.json"
 //! api_resource_quota = 300    # API Gateway's resources per API (300 unless raised)
+//! # Routes with `api_key = true` need a usage plan with a key: goblet makes
+//! # both (the key's value is shown by `goblet deploy` and `goblet api-key`),
+//! # or attaches the API keys named here instead of making one.
+//! # api_key_ids = ["a1b2c3d4e5"]
+//!
+//! [package.metadata.goblet.usage_plan]   # optional limits of that plan
+//! rate_limit = 100           # requests a second, steady
+//! burst_limit = 200          # requests at once
+//! quota_limit = 100000       # requests a quota_period: "DAY", "WEEK" or "MONTH"
+//! quota_period = "MONTH"
 //! log_retention_days = 14     # one of CloudWatch Logs' values; unset: kept forever
 //! reserved_concurrency = 10
 //! environment = { GREETING = "hello" }
@@ -145,6 +155,20 @@ pub enum RoleConfig {
     Existing { arn: String },
 }
 
+/// The limits of the usage plan goblet makes for API-key routes (all
+/// optional: no throttle and no quota beyond the stage's own).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsagePlanConfig {
+    /// Requests a second, steady state (`throttle.rateLimit`).
+    pub rate_limit: Option<f64>,
+    /// Requests at once (`throttle.burstLimit`).
+    pub burst_limit: Option<u32>,
+    /// Requests allowed per [`UsagePlanConfig::quota_period`].
+    pub quota_limit: Option<u32>,
+    /// `DAY`, `WEEK` or `MONTH`.
+    pub quota_period: Option<String>,
+}
+
 /// Everything a deploy or a package of one stage needs besides the binary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageConfig {
@@ -167,6 +191,11 @@ pub struct StageConfig {
     pub vpc_endpoint_ids: Vec<String>,
     /// The REST API's resource policy from `resource_policy`'s file, as read.
     pub resource_policy: Option<Json>,
+    /// The usage plan of a stage with API-key routes (`usage_plan`).
+    pub usage_plan: UsagePlanConfig,
+    /// Existing API keys to attach to the usage plan (`api_key_ids`); empty:
+    /// goblet makes a key of its own.
+    pub api_key_ids: Vec<String>,
     /// API Gateway's "resources per API" quota for the account
     /// (`api_resource_quota`; 300 unless AWS raised it on request).
     pub api_resource_quota: u32,
@@ -192,6 +221,8 @@ impl StageConfig {
             vpc_endpoint_ids: Vec::new(),
             resource_policy: None,
             api_resource_quota: DEFAULT_API_RESOURCE_QUOTA,
+            usage_plan: UsagePlanConfig::default(),
+            api_key_ids: Vec::new(),
             role: RoleConfig::Managed {
                 extra_statements: Vec::new(),
             },
@@ -252,7 +283,7 @@ const RESERVED_ENVIRONMENT: [&str; 18] = [
     "LAMBDA_TASK_ROOT",
 ];
 
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 17] = [
     "memory",
     "timeout",
     "architecture",
@@ -265,6 +296,8 @@ const KEYS: [&str; 15] = [
     "vpc_endpoint_ids",
     "resource_policy",
     "api_resource_quota",
+    "usage_plan",
+    "api_key_ids",
     "iam_role_arn",
     "iam_policy_statements",
     "stages",
@@ -412,6 +445,72 @@ pub fn from_str(
     Ok(config)
 }
 
+/// API Gateway's key ids: 10 lowercase letters and digits.
+fn is_api_key_id(id: &str) -> bool {
+    id.len() == 10
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+impl Reader<'_> {
+    /// `[usage_plan]`: every key checked, quota limit and period together.
+    fn usage_plan(&self, at: &str, plan: &Table) -> Result<UsagePlanConfig, ConfigError> {
+        let mut out = UsagePlanConfig::default();
+        for (key, value) in plan {
+            let name = format!("usage_plan.{key}");
+            let bad = |message: &str| self.err(at, &name, Some(value), message);
+            match key.as_str() {
+                "rate_limit" => {
+                    let n = value
+                        .as_float()
+                        .or_else(|| value.as_integer().map(|n| n as f64))
+                        .filter(|n| *n > 0.0 && n.is_finite())
+                        .ok_or_else(|| bad("must be a number of requests a second, above 0"))?;
+                    out.rate_limit = Some(n);
+                }
+                "burst_limit" => {
+                    let n = integer(value)
+                        .filter(|n| (0..=i64::from(i32::MAX)).contains(n))
+                        .ok_or_else(|| bad("must be a whole number of requests, 0 or more"))?;
+                    out.burst_limit = Some(n as u32);
+                }
+                "quota_limit" => {
+                    let n = integer(value)
+                        .filter(|n| (1..=i64::from(i32::MAX)).contains(n))
+                        .ok_or_else(|| bad("must be a whole number of requests, 1 or more"))?;
+                    out.quota_limit = Some(n as u32);
+                }
+                "quota_period" => {
+                    let period = value
+                        .as_str()
+                        .map(str::to_ascii_uppercase)
+                        .filter(|p| matches!(p.as_str(), "DAY" | "WEEK" | "MONTH"))
+                        .ok_or_else(|| bad("must be \"DAY\", \"WEEK\" or \"MONTH\""))?;
+                    out.quota_period = Some(period);
+                }
+                _ => {
+                    return Err(self.err(
+                        at,
+                        &name,
+                        None,
+                        "unknown key; the keys are rate_limit, burst_limit, quota_limit, quota_period",
+                    ));
+                }
+            }
+        }
+        if out.quota_limit.is_some() != out.quota_period.is_some() {
+            return Err(self.err(
+                at,
+                "usage_plan",
+                None,
+                "quota_limit and quota_period go together (requests per DAY, WEEK or MONTH)",
+            ));
+        }
+        Ok(out)
+    }
+}
+
 /// API Gateway refuses to deploy a PRIVATE API without a resource policy
 /// ("Private REST API doesn't have a resource policy attached to it"): say so
 /// before any AWS call.
@@ -556,6 +655,31 @@ impl Reader<'_> {
                         )));
                     }
                     config.vpc_endpoint_ids = ids;
+                }
+                "api_key_ids" => {
+                    let ids = value
+                        .as_array()
+                        .and_then(|items| {
+                            items
+                                .iter()
+                                .map(|v| v.as_str().map(str::to_owned))
+                                .collect::<Option<Vec<String>>>()
+                        })
+                        .ok_or_else(|| bad("must be an array of API key ids"))?;
+                    if let Some(id) = ids.iter().find(|id| !is_api_key_id(id)) {
+                        return Err(bad(&format!(
+                            "`{id}` is not an API Gateway key id (10 lowercase letters and digits, as `aws apigateway get-api-keys` shows them)"
+                        )));
+                    }
+                    config.api_key_ids = ids;
+                }
+                "usage_plan" => {
+                    let Value::Table(plan) = value else {
+                        return Err(bad(
+                            "must be a table: { rate_limit = 100, burst_limit = 200, quota_limit = 10000, quota_period = \"MONTH\" }",
+                        ));
+                    };
+                    config.usage_plan = self.usage_plan(at, plan)?;
                 }
                 "api_resource_quota" => {
                     let n = integer(value)
@@ -935,5 +1059,43 @@ mod tests {
         );
         assert!(flagged.is_err());
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn usage_plans_and_api_keys() {
+        let path = Path::new("Cargo.toml");
+        let load = |goblet: &str| {
+            let text = format!("[package]\nname = \"a\"\n[package.metadata.goblet]\n{goblet}\n");
+            from_str(Some(&text), path, "a", &Overrides::default())
+        };
+        let full = load(
+            "api_key_ids = [\"a1b2c3d4e5\"]\n[package.metadata.goblet.usage_plan]\n\
+             rate_limit = 10.5\nburst_limit = 20\nquota_limit = 1000\nquota_period = \"week\"",
+        )
+        .unwrap();
+        assert_eq!(full.api_key_ids, ["a1b2c3d4e5"]);
+        assert_eq!(
+            full.usage_plan,
+            UsagePlanConfig {
+                rate_limit: Some(10.5),
+                burst_limit: Some(20),
+                quota_limit: Some(1000),
+                quota_period: Some("WEEK".into()),
+            }
+        );
+        for (goblet, words) in [
+            ("api_key_ids = [\"ABC\"]", "not an API Gateway key id"),
+            ("usage_plan = { rate_limit = 0 }", "above 0"),
+            ("usage_plan = { quota_limit = 5 }", "go together"),
+            (
+                "usage_plan = { quota_limit = 5, quota_period = \"YEAR\" }",
+                "DAY",
+            ),
+            ("usage_plan = { rate = 5 }", "unknown key"),
+            ("usage_plan = 5", "must be a table"),
+        ] {
+            let e = load(goblet).unwrap_err().to_string();
+            assert!(e.contains(words), "{goblet}: {e}");
+        }
     }
 }

@@ -199,7 +199,7 @@ logs = boto3.client("logs")
 "#;
 
 const SNAPSHOT: &str = r#"
-out = {"roles": {}, "functions": {}, "apis": {}, "log_groups": {}}
+out = {"roles": {}, "functions": {}, "apis": {}, "log_groups": {}, "usage_plans": {}, "api_keys": {}}
 for r in iam.list_roles()["Roles"]:
     name = r["RoleName"]
     pols = {p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
@@ -250,6 +250,17 @@ for api in apigw.get_rest_apis()["items"]:
                         "gatewayResponses": responses,
                         "policy": json.loads(policy) if policy else None,
                         "endpoint": api.get("endpointConfiguration", {}).get("types")}
+ids = {api["id"]: api["name"] for api in apigw.get_rest_apis()["items"]}
+keys = {k["id"]: k for k in apigw.get_api_keys()["items"]}
+for k in keys.values():
+    out["api_keys"][k["name"]] = {"enabled": k.get("enabled"), "tags": k.get("tags", {})}
+for p in apigw.get_usage_plans()["items"]:
+    plan_keys = apigw.get_usage_plan_keys(usagePlanId=p["id"])["items"]
+    out["usage_plans"][p["name"]] = {
+        "stages": sorted(ids.get(s["apiId"], s["apiId"]) + "/" + s["stage"] for s in p.get("apiStages", [])),
+        "throttle": p.get("throttle"), "quota": p.get("quota"),
+        "keys": sorted(keys[k["id"]]["name"] if k["id"] in keys else k["id"] for k in plan_keys),
+    }
 for g in logs.describe_log_groups()["logGroups"]:
     out["log_groups"][g["logGroupName"]] = g.get("retentionInDays")
 print(json.dumps(out, sort_keys=True))

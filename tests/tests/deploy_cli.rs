@@ -186,7 +186,7 @@ fn normalized_record(project: &Path, endpoint: &str) -> Value {
 }
 
 fn empty() -> Value {
-    json!({"roles": {}, "functions": {}, "apis": {}, "log_groups": {}})
+    json!({"roles": {}, "functions": {}, "apis": {}, "log_groups": {}, "usage_plans": {}, "api_keys": {}})
 }
 
 fn keys(value: &Value) -> Vec<&str> {
@@ -853,7 +853,7 @@ print("null")
     assert_eq!(aws.proxy.mutating(), []);
 }
 
-/// API Gateway's DeleteRestApi quota (one every 30 s per account; 10 s here)
+/// API Gateway's DeleteRestApi quota (one every 30 s per account)
 /// outlasts the SDK's retries: `for s in a b c; do goblet delete --stage $s
 /// --yes; done` waits as API Gateway's `Retry-After` says, and says so.
 #[test]
@@ -874,7 +874,7 @@ fn api_gateways_quotas_are_waited_out() {
         ]));
     }
     assert_eq!(keys(&aws.moto.snapshot()["apis"]).len(), 3);
-    let quota = Quota::delete_rest_api(std::time::Duration::from_secs(10));
+    let quota = Quota::delete_rest_api(std::time::Duration::from_secs(30));
     let refusals = quota.refusals();
     aws.proxy.rule(quota);
     let mut said = String::new();
@@ -944,7 +944,7 @@ fn a_private_api_is_deployed_with_its_resource_policy() {
     .unwrap();
     let run = aws.deploy(&project, binary, &[]);
     assert_ne!(run.code, Some(0), "{run:#?}");
-    assert!(run.stderr.contains("REGIONAL first"), "{run:#?}");
+    assert!(run.stderr.contains("\"REGIONAL\" first"), "{run:#?}");
     assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
     // PRIVATE → REGIONAL is allowed, and the VPC-only policy goes with it.
     std::fs::write(
@@ -956,4 +956,53 @@ fn a_private_api_is_deployed_with_its_resource_policy() {
     let api = &aws.moto.normalized_snapshot()["apis"]["helloworld-dev"];
     assert_eq!(api["endpoint"], json!(["REGIONAL"]));
     assert_eq!(api["policy"], Value::Null);
+}
+
+/// An update (new code and a route's authorization changed) killed right
+/// after any of its changes converges when run again, as a first deploy does.
+#[test]
+fn an_update_killed_after_any_change_converges_when_run_again() {
+    let binary = &release().helloworld;
+    let aws = Aws::start();
+    let dir = project("update-uninterrupted");
+    ok(aws.deploy(&dir, binary, &[]));
+    let opened = route_opened(&dir);
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, &opened, &[]));
+    let changes: Vec<String> = aws
+        .proxy
+        .mutating()
+        .into_iter()
+        .map(|c| c.operation)
+        .collect();
+    assert!(
+        changes.len() >= 3,
+        "code, definition, deployment: {changes:#?}"
+    );
+    let reference = aws.moto.normalized_snapshot();
+    assert_eq!(
+        reference["apis"]["helloworld-dev"]["resources"]["/"]["GET"]["auth"],
+        "NONE"
+    );
+    drop(aws);
+
+    for n in 1..=changes.len() {
+        let aws = Aws::start();
+        let dir = project(&format!("update-killed-after-{n}"));
+        ok(aws.deploy(&dir, binary, &[]));
+        let opened = route_opened(&dir);
+        aws.proxy.reset();
+        let context = format!("update killed after change {n} ({})", changes[n - 1]);
+        let printed = aws.deploy_killed_after(n as u32, &dir, &opened);
+        aws.proxy.reset();
+        let run = ok(aws.deploy(&dir, &opened, &[]));
+        assert_eq!(
+            aws.moto.normalized_snapshot(),
+            reference,
+            "{context}\nkilled run:\n{printed}\nsecond run: {run:#?}"
+        );
+        aws.proxy.reset();
+        let run = ok(aws.deploy(&dir, &opened, &[]));
+        assert_eq!(aws.proxy.mutating(), [], "{context}: {run:#?}");
+    }
 }

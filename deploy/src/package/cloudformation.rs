@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 use super::{
     ApiMethod, BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE,
     MethodIntegration, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods, api_resources,
-    cors_mock_headers, gateway_responses, pascal, resource_ids, resource_policy, role_policy,
-    role_trust_policy, tags, verb,
+    cors_mock_headers, gateway_responses, needs_usage_plan, pascal, resource_ids, resource_policy,
+    role_policy, role_trust_policy, tags, usage_plan_quota, usage_plan_throttle, verb,
 };
 use goblet_project::config::{RoleConfig, StageConfig};
 
@@ -18,6 +18,8 @@ const FUNCTION: &str = "Function";
 const LOG_GROUP: &str = "FunctionLogGroup";
 const API: &str = "RestApi";
 const STAGE: &str = "ApiStage";
+const USAGE_PLAN: &str = "UsagePlan";
+const API_KEY: &str = "ApiKey";
 const PERMISSION: &str = "ApiInvokePermission";
 
 pub(super) fn render(manifest: &Manifest, config: &StageConfig, sam: bool) -> String {
@@ -184,6 +186,62 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, sam: bool) -> St
             }
         }),
     );
+    if needs_usage_plan(manifest) {
+        let mut plan = json!({
+            "UsagePlanName": config.function_name,
+            "Description": description,
+            "ApiStages": [{"ApiId": {"Ref": API}, "Stage": {"Ref": STAGE}}],
+            "Tags": tag_list(config),
+        });
+        if let Some((rate, burst)) = usage_plan_throttle(config) {
+            let mut throttle = Map::new();
+            if let Some(rate) = rate {
+                throttle.insert("RateLimit".into(), json!(rate));
+            }
+            if let Some(burst) = burst {
+                throttle.insert("BurstLimit".into(), json!(burst));
+            }
+            plan["Throttle"] = Value::Object(throttle);
+        }
+        if let Some((limit, period)) = usage_plan_quota(config) {
+            plan["Quota"] = json!({"Limit": limit, "Period": period});
+        }
+        resources.insert(
+            USAGE_PLAN.into(),
+            json!({"Type": "AWS::ApiGateway::UsagePlan", "Properties": plan}),
+        );
+        let keys: Vec<Value> = if config.api_key_ids.is_empty() {
+            resources.insert(
+                API_KEY.into(),
+                json!({
+                    "Type": "AWS::ApiGateway::ApiKey",
+                    "Properties": {
+                        "Name": config.function_name,
+                        "Description": description,
+                        "Enabled": true,
+                        "Tags": tag_list(config),
+                    }
+                }),
+            );
+            vec![json!({"Ref": API_KEY})]
+        } else {
+            config.api_key_ids.iter().map(|id| json!(id)).collect()
+        };
+        for (i, key) in keys.into_iter().enumerate() {
+            let id = if i == 0 {
+                "UsagePlanKey".to_owned()
+            } else {
+                format!("UsagePlanKey{}", i + 1)
+            };
+            resources.insert(
+                id,
+                json!({
+                    "Type": "AWS::ApiGateway::UsagePlanKey",
+                    "Properties": {"KeyId": key, "KeyType": "API_KEY", "UsagePlanId": {"Ref": USAGE_PLAN}}
+                }),
+            );
+        }
+    }
     resources.insert(
         PERMISSION.into(),
         json!({

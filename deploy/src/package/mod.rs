@@ -281,6 +281,25 @@ pub fn check_api_quotas(manifest: &Manifest, config: &StageConfig) -> Result<(),
     ))
 }
 
+/// Whether any route needs an API key: then the stage gets a usage plan and
+/// a key, without which API Gateway answers every such request 403.
+pub fn needs_usage_plan(manifest: &Manifest) -> bool {
+    manifest.routes.iter().any(|r| r.api_key_required)
+}
+
+/// The usage plan's `throttle` (`rateLimit`, `burstLimit`), when configured.
+pub fn usage_plan_throttle(config: &StageConfig) -> Option<(Option<f64>, Option<u32>)> {
+    let plan = &config.usage_plan;
+    (plan.rate_limit.is_some() || plan.burst_limit.is_some())
+        .then_some((plan.rate_limit, plan.burst_limit))
+}
+
+/// The usage plan's `quota` (`limit`, `period`), when configured.
+pub fn usage_plan_quota(config: &StageConfig) -> Option<(u32, String)> {
+    let plan = &config.usage_plan;
+    Some((plan.quota_limit?, plan.quota_period.clone()?))
+}
+
 /// Stable, unique, alphanumeric identifiers for resource paths: the segments
 /// in PascalCase (`/users/{id}` → `UsersId`, `/files/{path+}` → `FilesPath`;
 /// the root is the empty string). When two paths give the same name

@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::{
     BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE, MethodIntegration,
     PERMISSION_SID, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods, api_resources,
-    cors_mock_headers, gateway_responses, resource_ids, resource_policy, role_policy,
-    role_trust_policy, snake, tags, verb,
+    cors_mock_headers, gateway_responses, needs_usage_plan, resource_ids, resource_policy,
+    role_policy, role_trust_policy, snake, tags, usage_plan_quota, usage_plan_throttle, verb,
 };
 use goblet_project::config::{RoleConfig, StageConfig};
 
@@ -208,6 +208,51 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
         string(&config.api_gateway_stage),
         map(&tags(config), 1),
     );
+    if needs_usage_plan(manifest) {
+        let mut plan = format!(
+            "resource \"aws_api_gateway_usage_plan\" \"api\" {{\n  name        = {}\n  description = {}\n  tags        = {}\n\n  api_stages {{\n    api_id = aws_api_gateway_rest_api.api.id\n    stage  = aws_api_gateway_stage.api.stage_name\n  }}\n",
+            string(&config.function_name),
+            string(&description),
+            map(&tags(config), 1),
+        );
+        if let Some((rate, burst)) = usage_plan_throttle(config) {
+            plan.push_str("\n  throttle_settings {\n");
+            if let Some(rate) = rate {
+                plan.push_str(&format!("    rate_limit  = {rate}\n"));
+            }
+            if let Some(burst) = burst {
+                plan.push_str(&format!("    burst_limit = {burst}\n"));
+            }
+            plan.push_str("  }\n");
+        }
+        if let Some((limit, period)) = usage_plan_quota(config) {
+            plan.push_str(&format!(
+                "\n  quota_settings {{\n    limit  = {limit}\n    period = {}\n  }}\n",
+                string(&period)
+            ));
+        }
+        plan.push_str("}\n");
+        let _ = writeln!(o, "{plan}");
+        let keys: Vec<String> = if config.api_key_ids.is_empty() {
+            let _ = writeln!(
+                o,
+                "resource \"aws_api_gateway_api_key\" \"api\" {{\n  name        = {}\n  description = {}\n  enabled     = true\n  tags        = {}\n}}\n",
+                string(&config.function_name),
+                string(&description),
+                map(&tags(config), 1),
+            );
+            vec!["aws_api_gateway_api_key.api.id".to_owned()]
+        } else {
+            config.api_key_ids.iter().map(|id| string(id)).collect()
+        };
+        for (i, key) in keys.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "resource \"aws_api_gateway_usage_plan_key\" \"api_{}\" {{\n  key_id        = {key}\n  key_type      = \"API_KEY\"\n  usage_plan_id = aws_api_gateway_usage_plan.api.id\n}}\n",
+                i + 1
+            );
+        }
+    }
     let _ = writeln!(
         o,
         "resource \"aws_lambda_permission\" \"api\" {{\n  statement_id  = {}\n  action        = \"lambda:InvokeFunction\"\n  function_name = aws_lambda_function.function.function_name\n  principal     = \"apigateway.amazonaws.com\"\n  source_arn    = \"${{aws_api_gateway_rest_api.api.execution_arn}}/*\"\n}}\n",

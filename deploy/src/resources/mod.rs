@@ -13,6 +13,7 @@ pub mod log_group;
 pub mod permission;
 pub mod rest_api;
 pub mod role;
+pub mod usage_plan;
 
 /// Whether goblet made this resource for `target`: it carries goblet's tags.
 /// A role or function of the same name that does not is the user's own, and

@@ -725,6 +725,36 @@ resource "aws_api_gateway_stage" "api" {
   }
 }
 
+resource "aws_api_gateway_usage_plan" "api" {
+  name        = "showcase-dev"
+  description = "goblet app showcase stage dev"
+  tags        = {
+    "goblet:app" = "showcase"
+    "goblet:stage" = "dev"
+  }
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.api.id
+    stage  = aws_api_gateway_stage.api.stage_name
+  }
+}
+
+resource "aws_api_gateway_api_key" "api" {
+  name        = "showcase-dev"
+  description = "goblet app showcase stage dev"
+  enabled     = true
+  tags        = {
+    "goblet:app" = "showcase"
+    "goblet:stage" = "dev"
+  }
+}
+
+resource "aws_api_gateway_usage_plan_key" "api_1" {
+  key_id        = aws_api_gateway_api_key.api.id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.api.id
+}
+
 resource "aws_lambda_permission" "api" {
   statement_id  = "goblet-apigateway-invoke"
   action        = "lambda:InvokeFunction"
