@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# AWS API calls and wall time of `goblet deploy` for hello world against moto's
-# server on loopback (see BENCHMARKS.md): a first deploy, an unchanged
-# redeploy, and a one-route authorization change.
+# AWS API calls and wall time of `goblet deploy` against moto's server on
+# loopback (see BENCHMARKS.md):
+# - the showcase (CORS, API key, ANY, greedy, binary and IAM routes): a first
+#   deploy, an unchanged redeploy, a one-route authorization change
+#   (deploy/tests/moto.rs);
+# - apps of 10, 100 and 400 routes: the calls of a first deploy and of a
+#   one-route change, and the time API Gateway's quotas alone impose on them
+#   (deploy/tests/moto_scale.rs).
 #
-# The scenario is tests/tests/deploy.rs, which deploys through a recording
-# proxy that classifies every call as mutating or not and asserts the counts;
-# this script runs it BENCH_RUNS times and prints the table of each run.
+# Both scenarios deploy through the recording proxy, which classifies every
+# call as mutating or not, and assert the counts; this script runs them
+# BENCH_RUNS times and prints their tables.
 #
-# Usage: bash bench/deploy.sh      (BENCH_RUNS=3)
+# Usage: bash bench/deploy.sh      (BENCH_RUNS=2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-2}
 bash scripts/setup-python.sh
 cargo build --release -p helloworld -p showcase -p goblet-cli >&2
-cargo test -p goblet-tests --test deploy --no-run >&2
+cargo test -p goblet-deploy --test moto --test moto_scale --no-run >&2
 
-echo "# goblet deploy against moto (hello world)"
+echo "# goblet deploy against moto"
 echo
 echo "Command: \`bash bench/deploy.sh\` (BENCH_RUNS=$RUNS)"
 echo
@@ -26,6 +31,12 @@ echo "- moto: $(.venv/bin/python -c 'import moto; print(moto.__version__)')"
 for run in $(seq "$RUNS"); do
     echo
     echo "Run $run:"
-    cargo test -q -p goblet-tests --test deploy -- --nocapture 2>/dev/null |
-        sed -n '/^| hello world vs moto/,/^$/p' | grep '^|'
+    echo
+    cargo test -q -p goblet-deploy --test moto -- --nocapture 2>/dev/null |
+        sed -n '/^| showcase/,/^$/p' | grep '^|'
 done
+echo
+echo "By number of routes (calls are the same in every run):"
+echo
+cargo test -q -p goblet-deploy --test moto_scale -- --nocapture 2>/dev/null |
+    sed -n '/^| routes/,/^$/p' | grep '^|'

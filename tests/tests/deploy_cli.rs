@@ -1006,3 +1006,46 @@ fn an_update_killed_after_any_change_converges_when_run_again() {
         assert_eq!(aws.proxy.mutating(), [], "{context}: {run:#?}");
     }
 }
+
+/// A route with `api_key = true` gets what it needs on AWS: a usage plan on
+/// the stage with goblet's key, whose value `deploy` shows once and `goblet
+/// api-key` shows again; `delete` removes both.
+#[test]
+fn api_key_routes_get_a_usage_plan_and_a_key() {
+    let aws = Aws::start();
+    let dir = project("api-key");
+    let run = ok(aws.deploy(&dir, &release().showcase, &[]));
+    let snap = aws.moto.snapshot();
+    let plans = snap["usage_plans"].as_object().expect("usage plans");
+    assert_eq!(plans.len(), 1, "{snap:#}");
+    let (name, plan) = plans.iter().next().unwrap();
+    assert_eq!(plan["keys"], json!([name]), "{plan}");
+    assert_eq!(plan["stages"], json!([format!("{name}/api")]), "{plan}");
+    let value = ok(aws.goblet(["api-key", "--project", path(&dir), "--stage", "dev"]))
+        .stdout
+        .trim()
+        .to_owned();
+    assert!(value.len() >= 20, "{value:?}");
+    assert!(
+        run.stderr.contains(&value),
+        "deploy shows the key's value once: {run:#?}"
+    );
+    let key_id = record(&dir)["api_key"].as_str().unwrap().to_owned();
+    let stored = aws.moto.boto3(&format!(
+        "print(json.dumps(apigw.get_api_key(apiKey='{key_id}', includeValue=True)['value']))"
+    ));
+    assert_eq!(stored, json!(value));
+    // Unchanged: nothing to do, the key is not shown again.
+    aws.proxy.reset();
+    let run = ok(aws.deploy(&dir, &release().showcase, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{run:#?}");
+    assert!(!run.stderr.contains(&value), "{run:#?}");
+    ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+    assert_eq!(aws.moto.snapshot(), empty());
+    // Hello world has no such route: no plan, and `api-key` says why.
+    ok(aws.deploy(&dir, &release().helloworld, &[]));
+    assert_eq!(aws.moto.snapshot()["usage_plans"], json!({}));
+    let run = aws.goblet(["api-key", "--project", path(&dir), "--stage", "dev"]);
+    assert_ne!(run.code, Some(0));
+    assert!(run.stderr.contains("api_key = true"), "{run:#?}");
+}
