@@ -649,6 +649,15 @@ mod tests {
     use crate::target::tests_support::target_with;
     use goblet_core::{AuthorizationType, Method};
 
+    /// (case, target, plan found, goblet's key found, the actions).
+    type Row = (
+        &'static str,
+        Target,
+        Option<UsagePlanObs>,
+        Option<&'static str>,
+        Vec<Action>,
+    );
+
     fn wanted(ids: &[&str], throttle: Option<Throttle>) -> Target {
         let mut t = target_with(&[("/k", Method::Get, AuthorizationType::None, true, false)]);
         t.usage_plan = Some(UsagePlanTarget {
@@ -677,13 +686,7 @@ mod tests {
             burst_limit: Some(20),
         });
         let no_plan = target_with(&[("/", Method::Get, AuthorizationType::None, false, false)]);
-        let rows: Vec<(
-            &str,
-            Target,
-            Option<UsagePlanObs>,
-            Option<&str>,
-            Vec<Action>,
-        )> = vec![
+        let rows: Vec<Row> = vec![
             (
                 "first deploy: goblet's key",
                 wanted(&[], None),
