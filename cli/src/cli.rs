@@ -68,10 +68,12 @@ pub enum Command {
     /// Delete everything `goblet deploy` created for a stage.
     ///
     /// In dependency order: the usage plan and API key (when routes need a
-    /// key), the REST API, the invoke permission, the function
-    /// (and its log group when goblet set its retention), then the role if
-    /// goblet created it, after asking (--yes: without asking; with no
-    /// terminal and no --yes the role is kept). Running it twice is harmless.
+    /// key), the REST API, the invoke permission, the function (and its log
+    /// group when goblet set its retention), then, after asking, the log group
+    /// Lambda made for the function and the role if goblet created it (--yes:
+    /// without asking; with no terminal and no --yes they are kept). A role
+    /// tagged for another region is never deleted. Running it twice is
+    /// harmless.
     Delete(DeleteArgs),
 
     /// Print the invoke URL of a deployed stage (from .goblet/deployed/<stage>.json).
@@ -171,7 +173,7 @@ pub struct StageArgs {
 pub struct DeleteArgs {
     #[command(flatten)]
     pub stage: StageArgs,
-    /// Ask nothing: also delete the role goblet created.
+    /// Ask nothing: also delete the role goblet created and the function's logs.
     #[arg(long, short = 'y')]
     pub yes: bool,
 }

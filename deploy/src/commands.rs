@@ -18,7 +18,7 @@ use crate::resources::function::{self, function_is_ours};
 use crate::resources::log_group::{self, log_group_name};
 use crate::resources::{goblet_tags, rest_api, role, tagged_for, usage_plan};
 use crate::state::{Deployed, state_path};
-use crate::target::{RoleTarget, Target};
+use crate::target::{RoleTarget, Target, managed_role_name};
 
 /// `goblet deploy`.
 #[derive(Debug, Clone)]
@@ -89,7 +89,7 @@ pub fn deploy(sdk: &SdkConfig, target: Target, options: DeployOptions) -> Result
 
 async fn deploy_async(
     sdk: &SdkConfig,
-    target: Target,
+    mut target: Target,
     options: DeployOptions,
 ) -> Result<(), DeployError> {
     let started = std::time::Instant::now();
@@ -103,6 +103,26 @@ async fn deploy_async(
         state.region = aws.region.clone();
     }
     check_region(&state.region, &state.stage, &aws)?;
+    if !options.json {
+        eprintln!(
+            "Deploying {} to stage {} in {}",
+            target.app_name, target.stage, aws.region
+        );
+    }
+    let legacy_role = role::adopt_recorded(&mut target, &state);
+    let mut observed = observe(&aws, &target, &state).await?;
+    if legacy_role
+        && let Some(found) = &observed.role
+        && role::other_region(&found.tags, &aws.region).is_some()
+        && let RoleTarget::Managed { name, .. } = &mut target.role
+    {
+        // Recorded from before roles were per region, and since claimed by
+        // the stage's deployment in another region: this region gets a role
+        // of its own, and leaves that one alone (never retired nor deleted).
+        *name = managed_role_name(&target.function_name, &aws.region);
+        state.role = None;
+        observed.role = role::observe_role(&aws, name).await?;
+    }
     let names = Names {
         role: match &target.role {
             crate::target::RoleTarget::Managed { name, .. } => name.clone(),
@@ -113,14 +133,7 @@ async fn deploy_async(
         stage: target.api_stage.clone(),
         log_group: log_group_name(&target.function_name),
     };
-    if !options.json {
-        eprintln!(
-            "Deploying {} to stage {} in {}",
-            target.app_name, target.stage, aws.region
-        );
-    }
-    let observed = observe(&aws, &target, &state).await?;
-    refuse_foreign(&target, &observed, &state)?;
+    refuse_foreign(&target, &observed, &state, &aws.region)?;
     rest_api::check_endpoint_change(&target, observed.api.as_ref()).map_err(DeployError::App)?;
     let the_plan = plan(&target, &observed, &state, &aws.region);
     let lines: Vec<ActionLine> = the_plan
@@ -343,6 +356,16 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
             )
             .await,
         )?;
+        // The log group Lambda makes by itself on the first invocation
+        // (goblet made it only when it set a retention): it goes with the
+        // function, as the role does, once asked about.
+        let group = log_group_name(&function.name);
+        if state.log_group.as_deref() != Some(group.as_str())
+            && state.function_log_group.is_none()
+            && log_group::observe_log_group(&aws, &group).await?.is_some()
+        {
+            state.function_log_group = Some(group);
+        }
         state.function = None;
         save(&state)?;
     }
@@ -359,34 +382,49 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
         state.log_group = None;
         save(&state)?;
     }
+    if let Some(group) = state.function_log_group.clone()
+        && ask(
+            options.yes,
+            &format!("Delete the log group {group} (the function's logs)?"),
+            &format!("log group {group}"),
+        )?
+    {
+        eprintln!("Deleting log group {group}");
+        found(
+            aws.write_call(
+                "logs:DeleteLogGroup",
+                format!("log group {group}"),
+                aws.logs.delete_log_group().log_group_name(&group).send(),
+            )
+            .await,
+        )?;
+        state.function_log_group = None;
+        save(&state)?;
+    }
     if let Some(role) = state.retired_role.clone() {
-        eprintln!("Deleting role name {} (no longer used)", role.name);
-        role::delete_role(&aws, &role.name).await?;
-        state.retired_role = None;
+        if another_regions_role(&aws, &role.name).await? {
+            state.retired_role = None;
+        } else {
+            eprintln!("Deleting role name {} (no longer used)", role.name);
+            role::delete_role(&aws, &role.name).await?;
+            state.retired_role = None;
+        }
         save(&state)?;
     }
     if let Some(role) = state.role.clone() {
         if !role.managed {
             // The user's own role (iam_role_arn): never goblet's to delete.
             state.role = None;
-        } else {
-            let question = format!("Delete the role {}?", role.name);
-            let delete = if options.yes {
-                true
-            } else if std::io::stdin().is_terminal() {
-                confirm(&question)?
-            } else {
-                eprintln!(
-                    "Keeping role {}: no terminal to ask on (run with --yes to delete it).",
-                    role.name
-                );
-                false
-            };
-            if delete {
+        } else if ask(
+            options.yes,
+            &format!("Delete the role {}?", role.name),
+            &format!("role {}", role.name),
+        )? {
+            if !another_regions_role(&aws, &role.name).await? {
                 eprintln!("Deleting role name {}", role.name);
                 role::delete_role(&aws, &role.name).await?;
-                state.role = None;
             }
+            state.role = None;
         }
     }
     if state.is_empty() {
@@ -402,17 +440,48 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
     Ok(())
 }
 
+/// Whether to delete `what`: yes with `--yes`, else the answer on a
+/// terminal; with neither it is kept, and said so.
+fn ask(yes: bool, question: &str, what: &str) -> Result<bool, DeployError> {
+    if yes {
+        return Ok(true);
+    }
+    if std::io::stdin().is_terminal() {
+        return confirm(question);
+    }
+    eprintln!("Keeping {what}: no terminal to ask on (run with --yes to delete it).");
+    Ok(false)
+}
+
+/// goblet's role `name` is tagged for another region: the same stage's
+/// deployment there (two regions shared a role before roles were per
+/// region) may still run as it, so this region's `delete` keeps it.
+async fn another_regions_role(aws: &Aws, name: &str) -> Result<bool, DeployError> {
+    let region = role::role_region(aws, name).await?.flatten();
+    match region.filter(|r| *r != aws.region) {
+        Some(other) => {
+            eprintln!(
+                "Keeping role {name}: it is also the role of this stage's deployment in {other}."
+            );
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
 /// After a killed deploy: what it created but could not record, found by the
 /// names and tags every deploy of the stage uses (see [`crate::target`]).
 async fn find_unrecorded(aws: &Aws, state: &mut Deployed) -> Result<(), DeployError> {
     let name = format!("{}-{}", state.app_name, state.stage);
     let ours = |tags: &BTreeMap<String, String>| goblet_tags(tags, &state.app_name, &state.stage);
+    let role_name = managed_role_name(&name, &state.region);
     if state.role.is_none()
-        && let Some(role) = role::observe_role(aws, &name).await?
+        && let Some(role) = role::observe_role(aws, &role_name).await?
         && ours(&role.tags)
+        && role::other_region(&role.tags, &state.region).is_none()
     {
         state.role = Some(crate::state::RoleRecord {
-            name: name.clone(),
+            name: role_name,
             arn: role.arn,
             managed: true,
         });
@@ -500,6 +569,7 @@ fn refuse_foreign(
     target: &Target,
     observed: &Observed,
     state: &Deployed,
+    region: &str,
 ) -> Result<(), DeployError> {
     let foreign = |kind: &str, name: &str| {
         DeployError::App(format!(
@@ -515,6 +585,15 @@ fn refuse_foreign(
             .is_some_and(|r| r.managed && r.arn == role.arn);
         if !recorded && !tagged_for(&role.tags, target) {
             return Err(foreign("IAM role", name));
+        }
+        // IAM is global: the same stage's role in another region is that
+        // deployment's, whatever the record says.
+        if let Some(other) = role::other_region(&role.tags, region) {
+            return Err(DeployError::App(format!(
+                "IAM role {name} is goblet's role for app {} stage {} in region {other}, not {region}: \
+                 goblet will not take it over (IAM roles are global to the account)",
+                target.app_name, target.stage
+            )));
         }
     }
     if let Some(function) = &observed.function {
@@ -743,9 +822,13 @@ pub fn deploy_app(sdk: &SdkConfig, request: DeployRequest) -> Result<(), DeployE
         .map_err(|e| DeployError::App(e.to_string()))?;
     crate::package::check_api_quotas(&checked.manifest, &config).map_err(DeployError::App)?;
     let stage = config.stage.clone();
+    let region = sdk
+        .region()
+        .map(|r| r.to_string())
+        .ok_or(crate::AwsError::NoRegion)?;
     deploy(
         sdk,
-        target_from(&config, checked),
+        target_from(&config, checked, &region),
         DeployOptions {
             base_dir: request.project,
             stage,
@@ -756,16 +839,18 @@ pub fn deploy_app(sdk: &SdkConfig, request: DeployRequest) -> Result<(), DeployE
     )
 }
 
-/// The target of a stage: the role and function are both named `{app}-{stage}`
-/// (config's `function_name`), and so is the REST API.
+/// The target of a stage in `region`: the function and the REST API are
+/// named `{app}-{stage}` (config's `function_name`), the role
+/// `{app}-{stage}-{region}` ([`managed_role_name`]: IAM is global).
 pub fn target_from(
     config: &goblet_project::config::StageConfig,
     checked: goblet_project::preflight::Checked,
+    region: &str,
 ) -> Target {
     use crate::target::{FunctionSettings, RoleTarget};
     let role = match &config.role {
         goblet_project::config::RoleConfig::Managed { .. } => RoleTarget::Managed {
-            name: config.function_name.clone(),
+            name: managed_role_name(&config.function_name, region),
             trust_policy: crate::package::role_trust_policy(),
             policy: crate::package::role_policy(config),
         },

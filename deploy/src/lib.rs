@@ -11,9 +11,19 @@
 //!
 //! | what | name |
 //! |---|---|
-//! | IAM role (unless `iam_role_arn`) | `{app}-{stage}`, inline policy `goblet` |
+//! | IAM role (unless `iam_role_arn`) | `{app}-{stage}-{region}` (shortened with a hash past IAM's 64 characters), tagged `goblet:region` too, inline policy `goblet` |
 //! | Lambda function | `{app}-{stage}` |
 //! | log group (when a retention is set) | `/aws/lambda/{app}-{stage}` |
+//!
+//! IAM is global to the account, so the role is per region: a deploy never
+//! adopts, and `delete` never deletes, a role tagged for another region. A
+//! stage whose record names a managed role of the older name `{app}-{stage}`
+//! keeps using it in its region (it is tagged with the region on the next
+//! deploy). A CreateFunction or UpdateFunctionConfiguration that Lambda
+//! refuses because it cannot assume the role yet is retried, with a line on
+//! stderr, for up to 150 s ([`resources::function::IAM_PROPAGATION`]).
+//! `delete` also deletes the log group Lambda made for goblet's function,
+//! after asking, as for the role.
 //! | REST API | `{app}-{stage}`, tagged `goblet:app={app}`, `goblet:stage={stage}` |
 //! | API Gateway stage | `api_gateway_stage` (default `api`, as in Chalice) |
 //! | invoke permission | statement id `goblet-apigateway-invoke` |

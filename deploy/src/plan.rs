@@ -295,12 +295,15 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
     );
     let uri = function_arn.as_deref().map(|arn| proxy_uri(region, arn));
     let api = observed.api.as_ref();
+    // The role the function should run as, even when this plan creates it.
+    let function_role =
+        role::planned_arn(target, observed.role.as_ref(), account.as_deref(), region);
 
-    let mut actions = role::plan(target, observed.role.as_ref());
+    let mut actions = role::plan(target, observed.role.as_ref(), region);
     actions.extend(function::plan(
         target,
         observed.function.as_ref(),
-        role_arn.as_deref(),
+        function_role.as_deref(),
     ));
     actions.extend(log_group::plan(target, observed.log_group));
     let policy = target
@@ -471,7 +474,7 @@ mod tests {
                 arn: MANAGED_ROLE.into(),
                 trust_policy: Some(trust_policy.clone()),
                 policy: Some(policy.clone()),
-                tags: target.tags.clone(),
+                tags: role::role_tags(target, REGION),
             }),
             RoleTarget::Existing { .. } => None,
         };
@@ -1030,14 +1033,10 @@ mod tests {
         }
     }
 
-    /// Finding: going back from `iam_role_arn` to goblet's managed role after
-    /// the managed role was deleted creates the role but does not move the
-    /// function onto it (`plan` only compares the function's role with a role
-    /// that already exists). Apply passes the new role's ARN only when some
-    /// other configuration change plans an UpdateFunctionConfiguration, so the
-    /// function stays on the user's role until the next deploy.
+    /// Going back from `iam_role_arn` to goblet's managed role after the
+    /// managed role was deleted: one deploy creates the role and moves the
+    /// function onto it (the role's ARN is known before it exists).
     #[test]
-    #[ignore = "finding: plan() does not move the function onto a role it creates"]
     fn returning_to_a_managed_role_moves_the_function_onto_it() {
         let t = target(managed(), USERS_ID);
         let mut observed = deployed(&t, USER_ROLE);
@@ -1045,8 +1044,30 @@ mod tests {
         let actions = run(&t, &observed, &record(Some((USER_ROLE, false))));
         let created = position(&actions, "CreateRole", |a| *a == Action::CreateRole);
         let moved = position(&actions, "the function's move", |a| {
-            matches!(a, Action::UpdateFunctionConfiguration { .. })
+            matches!(a, Action::UpdateFunctionConfiguration { changes }
+                if changes == &[format!("role {USER_ROLE} → {MANAGED_ROLE}")])
         });
         assert!(created < moved, "{actions:#?}");
+    }
+
+    #[test]
+    fn the_managed_role_is_tagged_with_its_region() {
+        let t = target(managed(), USERS_ID);
+        // A role made before roles were per region: tagged once, then left be.
+        let mut observed = deployed(&t, MANAGED_ROLE);
+        observed
+            .role
+            .as_mut()
+            .unwrap()
+            .tags
+            .remove(crate::target::TAG_REGION);
+        let state = record(Some((MANAGED_ROLE, true)));
+        assert_eq!(
+            run(&t, &observed, &state),
+            [Action::TagRole {
+                tags: BTreeMap::from([("goblet:region".to_owned(), REGION.to_owned())])
+            }]
+        );
+        assert_eq!(run(&t, &deployed(&t, MANAGED_ROLE), &state), []);
     }
 }

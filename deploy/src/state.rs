@@ -31,6 +31,12 @@ pub struct Deployed {
     /// The function's log group, recorded when goblet set its retention.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_group: Option<String>,
+    /// The log group Lambda made by itself for goblet's function
+    /// (`/aws/lambda/{function}`, no retention set by goblet), found by
+    /// `delete` and kept (no `--yes` and no terminal to ask on): the next
+    /// `delete` asks again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_log_group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rest_api: Option<RestApiRecord>,
     /// The usage plan of a stage with API-key routes.
@@ -136,6 +142,7 @@ impl Deployed {
             && self.retired_role.is_none()
             && self.function.is_none()
             && self.log_group.is_none()
+            && self.function_log_group.is_none()
             && self.rest_api.is_none()
             && self.permission.is_none()
             && self.usage_plan.is_none()

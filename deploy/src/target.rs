@@ -14,9 +14,46 @@ pub use crate::package::{
     ROLE_POLICY_NAME, RUNTIME, TAG_APP, TAG_STAGE, cors_mock_headers,
 };
 
+/// The tag that says which region's deployment a role goblet manages is
+/// for: IAM is global to the account, so the same stage deployed in two
+/// regions must not share (or delete) one role.
+pub const TAG_REGION: &str = "goblet:region";
+
+/// IAM's limit on a role name (`RoleName`: 1 to 64 characters).
+pub const ROLE_NAME_MAX: usize = 64;
+
+/// The name of the role goblet manages for `function` in `region`:
+/// `{function}-{region}`. IAM role names are global to the account (and not
+/// case sensitive), so the region is in the name: a deploy of the same stage
+/// in another region gets a role of its own. When that is longer than IAM's
+/// 64 characters, the function name is shortened and a hash of the whole of
+/// it keeps the name unique: `{prefix}-{hash8}-{region}`.
+pub fn managed_role_name(function: &str, region: &str) -> String {
+    let full = format!("{function}-{region}");
+    if full.len() <= ROLE_NAME_MAX {
+        return full;
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(function.as_bytes());
+    let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    // `-{hash}-{region}`: 1 + 8 + 1 + region.
+    let keep = ROLE_NAME_MAX.saturating_sub(region.len() + 10);
+    let mut prefix = &function[..function.len().min(keep)];
+    while !function.is_char_boundary(prefix.len()) {
+        prefix = &prefix[..prefix.len() - 1];
+    }
+    format!("{prefix}-{hash}-{region}")
+}
+
+/// The ARN a role named `name` has once IAM has created it (goblet creates
+/// its roles on the default path `/`).
+pub fn role_arn_in(region: &str, account: &str, name: &str) -> String {
+    format!("arn:{}:iam::{account}:role/{name}", partition(region))
+}
+
 #[derive(Debug, Clone)]
 pub enum RoleTarget {
-    /// goblet creates and owns the role `name`.
+    /// goblet creates and owns the role `name` (see [`managed_role_name`]).
     Managed {
         name: String,
         trust_policy: Value,
@@ -238,6 +275,42 @@ mod tests {
             zip: vec![],
             zip_sha256: String::new(),
         }
+    }
+
+    #[test]
+    fn managed_role_names_carry_the_region_and_fit_iams_limit() {
+        assert_eq!(
+            managed_role_name("helloworld-dev", "eu-west-1"),
+            "helloworld-dev-eu-west-1"
+        );
+        assert_ne!(
+            managed_role_name("a-dev", "us-east-1"),
+            managed_role_name("a-dev", "us-east-2")
+        );
+        // Lambda allows 64-character function names: the longest there are,
+        // in the longest region names, still fit, and stay distinct.
+        let long = "f".repeat(64);
+        let other = format!("{}g", "f".repeat(63));
+        for region in [
+            "us-east-1",
+            "ap-southeast-3",
+            "us-gov-west-1",
+            "cn-northwest-1",
+        ] {
+            let name = managed_role_name(&long, region);
+            assert_eq!(name.len(), ROLE_NAME_MAX, "{name}");
+            assert!(name.ends_with(&format!("-{region}")), "{name}");
+            assert_ne!(name, managed_role_name(&other, region));
+        }
+        let exact = "x".repeat(ROLE_NAME_MAX - "-us-east-1".len());
+        assert_eq!(
+            managed_role_name(&exact, "us-east-1"),
+            format!("{exact}-us-east-1")
+        );
+        assert_eq!(
+            role_arn_in("cn-north-1", "1", "r"),
+            "arn:aws-cn:iam::1:role/r"
+        );
     }
 
     #[test]

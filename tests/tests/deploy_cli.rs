@@ -12,8 +12,11 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use goblet_tests::apigateway::Quota;
-use goblet_tests::aws_proxy::Proxy;
+use goblet_tests::aws_proxy::{Answer, Before, Proxy, Seen};
 use goblet_tests::build::{release, scratch_dir};
 use goblet_tests::cli::{self, Run};
 use goblet_tests::moto::{Moto, credentials};
@@ -35,6 +38,9 @@ tags = { team = "web" }
 "#;
 
 const FUNCTION: &str = "helloworld-dev";
+/// goblet's role for the stage in us-east-1: IAM is global, so the role is
+/// named for its region.
+const ROLE: &str = "helloworld-dev-us-east-1";
 const LOG_GROUP: &str = "/aws/lambda/helloworld-dev";
 
 /// A fresh moto, the recording proxy in front of it, and `goblet` commands
@@ -75,6 +81,20 @@ impl Aws {
     {
         let mut command = cli::command();
         cli::run(self.configure(&mut command).args(args))
+    }
+
+    /// Runs `goblet args` configured for `region` instead of us-east-1.
+    fn goblet_in<I, S>(&self, region: &str, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut command = cli::command();
+        self.configure(&mut command)
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region)
+            .args(args);
+        cli::run(&mut command)
     }
 
     fn deploy(&self, project: &Path, binary: &Path, extra: &[&str]) -> Run {
@@ -200,8 +220,8 @@ fn keys(value: &Value) -> Vec<&str> {
 
 /// A complete deployment of hello world with [`CONFIG`]: exactly one of each thing.
 fn assert_one_of_each(snap: &Value) {
-    assert_eq!(keys(&snap["roles"]), [FUNCTION], "{snap:#}");
-    assert_eq!(keys(&snap["roles"][FUNCTION]["policies"]), ["goblet"]);
+    assert_eq!(keys(&snap["roles"]), [ROLE], "{snap:#}");
+    assert_eq!(keys(&snap["roles"][ROLE]["policies"]), ["goblet"]);
     assert_eq!(keys(&snap["functions"]), [FUNCTION], "{snap:#}");
     let function = &snap["functions"][FUNCTION];
     assert_eq!(function["memory"], 256);
@@ -210,7 +230,7 @@ fn assert_one_of_each(snap: &Value) {
     assert_eq!(function["tags"]["team"], "web");
     assert_eq!(
         function["role"],
-        "arn:aws:iam::123456789012:role/helloworld-dev"
+        "arn:aws:iam::123456789012:role/helloworld-dev-us-east-1"
     );
     let permissions = function["permissions"].as_array().expect("a list");
     assert_eq!(permissions.len(), 1, "{permissions:#?}");
@@ -485,10 +505,10 @@ fn json_summary_url_and_a_dry_run_that_changes_nothing() {
         })
         .collect();
     for expected in [
-        ("create", "create role helloworld-dev"),
+        ("create", "create role helloworld-dev-us-east-1"),
         (
             "create",
-            "create role policy helloworld-dev (CloudWatch Logs)",
+            "create role policy helloworld-dev-us-east-1 (CloudWatch Logs)",
         ),
         ("create", "create function helloworld-dev"),
         (
@@ -663,20 +683,19 @@ fn delete_without_yes_and_no_terminal_keeps_the_role() {
     let dir = project("delete");
     ok(aws.deploy(&dir, &release().helloworld, &[]));
     let delete = ["delete", "--project", path(&dir), "--stage", "dev"];
-    let keeping =
-        "Keeping role helloworld-dev: no terminal to ask on (run with --yes to delete it).";
+    let keeping = "Keeping role helloworld-dev-us-east-1: no terminal to ask on (run with --yes to delete it).";
 
     // stdin is not a terminal and there is no --yes: all but the role goes.
     let run = ok(aws.goblet(delete));
     assert!(run.stderr.contains(keeping), "{run:#?}");
     assert_eq!(run.stdout, "");
     let only_role = aws.moto.snapshot();
-    assert_eq!(keys(&only_role["roles"]), [FUNCTION], "{only_role:#}");
+    assert_eq!(keys(&only_role["roles"]), [ROLE], "{only_role:#}");
     assert_eq!(only_role["functions"], json!({}));
     assert_eq!(only_role["apis"], json!({}));
     assert_eq!(only_role["log_groups"], json!({}));
     let left = record(&dir);
-    assert_eq!(left["role"]["name"], FUNCTION, "{left:#}");
+    assert_eq!(left["role"]["name"], ROLE, "{left:#}");
     for gone in ["function", "rest_api", "log_group", "permission", "url"] {
         assert!(left.get(gone).is_none(), "{gone} in {left:#}");
     }
@@ -738,13 +757,15 @@ fn configuration_changes_and_foreign_resources() {
     ok(aws.deploy(&dir, binary, &[]));
     let tags = aws.moto.boto3(
         r#"
-role = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName="helloworld-dev")["Tags"]}
+role = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName="helloworld-dev-us-east-1")["Tags"]}
 fn = lam.get_function(FunctionName="helloworld-dev")["Tags"]
 print(json.dumps({"role": role, "function": fn}))
 "#,
     );
     let expected = json!({"goblet:app": "helloworld", "goblet:stage": "dev", "owner": "ops"});
-    assert_eq!(tags, json!({"role": expected, "function": expected}));
+    let mut role_tags = expected.clone();
+    role_tags["goblet:region"] = json!("us-east-1");
+    assert_eq!(tags, json!({"role": role_tags, "function": expected}));
     // Two calls each (tag, untag), no deployment.
     assert_eq!(aws.proxy.mutating().len(), 4, "{:#?}", aws.proxy.calls());
 
@@ -763,7 +784,7 @@ print(json.dumps({"role": role, "function": fn}))
     .unwrap();
     let run = ok(aws.deploy(&dir, binary, &[]));
     assert!(!run.stderr.contains("Deleting role"), "{run:#?}");
-    assert_eq!(keys(&aws.moto.snapshot()["roles"]), [FUNCTION]);
+    assert_eq!(keys(&aws.moto.snapshot()["roles"]), [ROLE]);
 
     // The user's own role replaces goblet's, the retention is dropped and the
     // endpoint becomes regional: the function moves to the role, goblet's
@@ -786,8 +807,9 @@ print(json.dumps(iam.create_role(RoleName="my-own-role", AssumeRolePolicyDocumen
     std::fs::write(dir.join("Cargo.toml"), config).unwrap();
     let run = ok(aws.deploy(&dir, binary, &[]));
     assert!(
-        run.stderr
-            .contains("Deleting role helloworld-dev (created by goblet, replaced by iam_role_arn)"),
+        run.stderr.contains(
+            "Deleting role helloworld-dev-us-east-1 (created by goblet, replaced by iam_role_arn)"
+        ),
         "{run:#?}"
     );
     let snap = aws.moto.snapshot();
@@ -836,7 +858,7 @@ print(json.dumps(iam.create_role(RoleName="my-own-role", AssumeRolePolicyDocumen
     aws.moto.boto3(
         r#"
 trust = json.dumps({"Version": "2012-10-17", "Statement": []})
-iam.create_role(RoleName="helloworld-dev", AssumeRolePolicyDocument=trust)
+iam.create_role(RoleName="helloworld-dev-us-east-1", AssumeRolePolicyDocument=trust)
 print("null")
 "#,
     );
@@ -847,7 +869,9 @@ print("null")
         .expect_user_error()
         .to_owned();
     assert!(
-        message.starts_with("IAM role helloworld-dev already exists and was not created by goblet"),
+        message.starts_with(
+            "IAM role helloworld-dev-us-east-1 already exists and was not created by goblet"
+        ),
         "{message}"
     );
     assert_eq!(aws.proxy.mutating(), []);
@@ -1048,4 +1072,316 @@ fn api_key_routes_get_a_usage_plan_and_a_key() {
     let run = aws.goblet(["api-key", "--project", path(&dir), "--stage", "dev"]);
     assert_ne!(run.code, Some(0));
     assert!(run.stderr.contains("api_key = true"), "{run:#?}");
+}
+
+/// What Lambda answers while a role is not (yet) assumable by it.
+const NOT_ASSUMABLE: &str = "The role defined for the function cannot be assumed by Lambda.";
+
+/// Plays IAM propagation as AWS does it and moto does not: for `secs` after
+/// a CreateRole has gone through, Lambda refuses every CreateFunction and
+/// UpdateFunctionConfiguration that names a role.
+fn roles_propagate_for(proxy: &Proxy, secs: u64) {
+    let created: Arc<Mutex<Option<Instant>>> = Arc::default();
+    proxy.rule(Before(move |seen: &Seen| {
+        let mut created = created.lock().unwrap();
+        if seen.operation == "CreateRole" {
+            *created = Some(Instant::now());
+            return None;
+        }
+        let names_a_role = (seen.operation == "POST /2015-03-31/functions"
+            || (seen.method == "PUT" && seen.operation.ends_with("/configuration")))
+            && seen.json().get("Role").is_some();
+        let fresh = created.is_some_and(|at| at.elapsed() < Duration::from_secs(secs));
+        (names_a_role && fresh)
+            .then(|| Answer::json_error(400, "InvalidParameterValueException", NOT_ASSUMABLE))
+    }));
+}
+
+/// How many calls of `operation` a rule refused in AWS's place.
+fn refused(proxy: &Proxy, operation: impl Fn(&str) -> bool) -> usize {
+    proxy
+        .calls()
+        .iter()
+        .filter(|c| c.refused && operation(&c.operation))
+        .count()
+}
+
+fn role_arn(name: &str) -> String {
+    format!("arn:aws:iam::123456789012:role/{name}")
+}
+
+#[test]
+fn iam_propagation_is_waited_for_and_the_role_switches_both_ways() {
+    let aws = Aws::start();
+    roles_propagate_for(&aws.proxy, 3);
+    let binary = &release().helloworld;
+    let dir = project("iam-propagation");
+    let waiting = format!(
+        "Waiting for IAM: Lambda cannot assume role {} yet (",
+        role_arn(ROLE)
+    );
+
+    // A first deploy: the function is created once Lambda can assume the
+    // new role, and the wait is shown.
+    let run = ok(aws.deploy(&dir, binary, &[]));
+    assert!(run.stderr.contains(&waiting), "{run:#?}");
+    assert!(
+        refused(&aws.proxy, |op| op == "POST /2015-03-31/functions") >= 1,
+        "{:#?}",
+        aws.proxy.calls()
+    );
+    assert_one_of_each(&aws.moto.snapshot());
+
+    // managed → iam_role_arn: the function moves to the user's role, and
+    // goblet's role goes.
+    let own = aws.moto.boto3(
+        r#"
+trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+print(json.dumps(iam.create_role(RoleName="my-own-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]))
+"#,
+    );
+    let own = own.as_str().expect("the role's ARN").to_owned();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        CONFIG.replace(
+            "memory = 256\n",
+            &format!("memory = 256\niam_role_arn = \"{own}\"\n"),
+        ),
+    )
+    .unwrap();
+    ok(aws.deploy(&dir, binary, &[]));
+    let snap = aws.moto.snapshot();
+    assert_eq!(
+        snap["functions"][FUNCTION]["role"],
+        own.as_str(),
+        "{snap:#}"
+    );
+    assert_eq!(keys(&snap["roles"]), ["my-own-role"], "{snap:#}");
+
+    // iam_role_arn → managed, in one deploy: goblet's role is created and
+    // the function moved onto it, once Lambda can assume it.
+    std::fs::write(dir.join("Cargo.toml"), CONFIG).unwrap();
+    aws.proxy.reset();
+    let run = ok(aws.deploy(&dir, binary, &[]));
+    assert!(
+        run.stderr.contains(&format!("Creating role {ROLE}")),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains(&waiting), "{run:#?}");
+    assert!(
+        refused(&aws.proxy, |op| op.ends_with("/configuration")) >= 1,
+        "{:#?}",
+        aws.proxy.calls()
+    );
+    let snap = aws.moto.snapshot();
+    assert_eq!(
+        snap["functions"][FUNCTION]["role"],
+        role_arn(ROLE).as_str(),
+        "{snap:#}\n{run:#?}"
+    );
+    assert_eq!(keys(&snap["roles"]), [ROLE, "my-own-role"], "{snap:#}");
+    let left = record(&dir);
+    assert_eq!(left["role"]["name"], ROLE, "{left:#}");
+    assert_eq!(left["role"]["managed"], true, "{left:#}");
+
+    // Converged.
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
+}
+
+/// The function's role in `region`, as Lambda there says.
+fn function_role_in(aws: &Aws, region: &str) -> Value {
+    aws.moto.boto3(&format!(
+        r#"
+lam = boto3.client("lambda", region_name="{region}")
+print(json.dumps(lam.get_function(FunctionName="{FUNCTION}")["Configuration"]["Role"]))
+"#
+    ))
+}
+
+#[test]
+fn each_region_has_its_own_role() {
+    let aws = Aws::start();
+    let binary = &release().helloworld;
+    let us = project("region-us");
+    let eu = project("region-eu");
+    let eu_role = "helloworld-dev-eu-west-1";
+    ok(aws.deploy(&us, binary, &[]));
+    ok(aws.goblet_in("eu-west-1", deploy_args(&eu, binary)));
+    let roles = aws.moto.snapshot()["roles"].clone();
+    assert_eq!(keys(&roles), [eu_role, ROLE], "{roles:#}");
+    assert_eq!(function_role_in(&aws, "us-east-1"), role_arn(ROLE).as_str());
+    assert_eq!(
+        function_role_in(&aws, "eu-west-1"),
+        role_arn(eu_role).as_str()
+    );
+    let tags = aws.moto.boto3(&format!(
+        r#"
+print(json.dumps({{n: {{t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=n)["Tags"]}}["goblet:region"]
+                  for n in ["{ROLE}", "{eu_role}"]}}))
+"#
+    ));
+    assert_eq!(tags, json!({ROLE: "us-east-1", eu_role: "eu-west-1"}));
+
+    // Deleting the stage in eu-west-1 leaves us-east-1's role alone.
+    ok(aws.goblet_in(
+        "eu-west-1",
+        ["delete", "--project", path(&eu), "--stage", "dev", "--yes"],
+    ));
+    let snap = aws.moto.snapshot();
+    assert_eq!(keys(&snap["roles"]), [ROLE], "{snap:#}");
+    assert_one_of_each(&snap);
+    aws.proxy.reset();
+    ok(aws.deploy(&us, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
+}
+
+#[test]
+fn a_role_recorded_before_roles_were_per_region_is_kept_in_its_region() {
+    let aws = Aws::start();
+    let binary = &release().helloworld;
+    let legacy = FUNCTION;
+    // What an earlier goblet made: the role named `{app}-{stage}`, with
+    // goblet's tags but no region, and recorded for the stage.
+    aws.moto.boto3(&format!(
+        r#"
+trust = json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+    "Principal": {{"Service": "lambda.amazonaws.com"}}, "Action": "sts:AssumeRole"}}]}})
+iam.create_role(RoleName="{legacy}", AssumeRolePolicyDocument=trust,
+                Tags=[{{"Key": "goblet:app", "Value": "helloworld"}}, {{"Key": "goblet:stage", "Value": "dev"}}])
+print("null")
+"#
+    ));
+    let old_record = |region: &str| {
+        json!({"version": 1, "app_name": "helloworld", "stage": "dev", "region": region,
+               "role": {"name": legacy, "arn": role_arn(legacy), "managed": true}})
+    };
+    let write_record = |dir: &Path, region: &str| {
+        std::fs::create_dir_all(record_path(dir).parent().unwrap()).unwrap();
+        std::fs::write(record_path(dir), old_record(region).to_string()).unwrap();
+    };
+    let us = project("legacy-us");
+    write_record(&us, "us-east-1");
+
+    // The stage keeps its role, now tagged with its region: nothing stranded.
+    ok(aws.deploy(&us, binary, &[]));
+    let snap = aws.moto.snapshot();
+    assert_eq!(keys(&snap["roles"]), [legacy], "{snap:#}");
+    assert_eq!(
+        function_role_in(&aws, "us-east-1"),
+        role_arn(legacy).as_str()
+    );
+    assert_eq!(record(&us)["role"]["name"], legacy);
+    let region_tag = || {
+        aws.moto.boto3(&format!(
+            r#"print(json.dumps({{t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName="{legacy}")["Tags"]}}.get("goblet:region")))"#
+        ))
+    };
+    assert_eq!(region_tag(), "us-east-1");
+    aws.proxy.reset();
+    ok(aws.deploy(&us, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
+
+    // The same stage's record in eu-west-1 naming that role too (an earlier
+    // goblet shared one role between regions): eu-west-1 gets a role of its
+    // own, and its delete leaves us-east-1's alone.
+    let eu = project("legacy-eu");
+    write_record(&eu, "eu-west-1");
+    let run = ok(aws.goblet_in("eu-west-1", deploy_args(&eu, binary)));
+    let eu_role = "helloworld-dev-eu-west-1";
+    assert_eq!(
+        function_role_in(&aws, "eu-west-1"),
+        role_arn(eu_role).as_str()
+    );
+    assert_eq!(record(&eu)["role"]["name"], eu_role, "{run:#?}");
+    assert!(!run.stderr.contains("Deleting role"), "{run:#?}");
+    ok(aws.goblet_in(
+        "eu-west-1",
+        ["delete", "--project", path(&eu), "--stage", "dev", "--yes"],
+    ));
+    let snap = aws.moto.snapshot();
+    assert_eq!(keys(&snap["roles"]), [legacy], "{snap:#}");
+    assert_eq!(region_tag(), "us-east-1");
+    assert_eq!(
+        function_role_in(&aws, "us-east-1"),
+        role_arn(legacy).as_str()
+    );
+
+    // A delete in eu-west-1 of a record that still names the shared role
+    // keeps it: it is us-east-1's.
+    let stale = project("legacy-eu-stale");
+    write_record(&stale, "eu-west-1");
+    let run = ok(aws.goblet_in(
+        "eu-west-1",
+        [
+            "delete",
+            "--project",
+            path(&stale),
+            "--stage",
+            "dev",
+            "--yes",
+        ],
+    ));
+    assert!(
+        run.stderr.contains(&format!(
+            "Keeping role {legacy}: it is also the role of this stage's deployment in us-east-1."
+        )),
+        "{run:#?}"
+    );
+    assert_eq!(keys(&aws.moto.snapshot()["roles"]), [legacy]);
+    assert!(!record_path(&stale).exists());
+}
+
+#[test]
+fn delete_asks_about_the_log_group_lambda_made() {
+    let aws = Aws::start();
+    let dir = project("lambda-log-group");
+    // No retention: goblet makes no log group, Lambda makes it on the
+    // function's first invocation (as here, through boto3).
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        CONFIG.replace("log_retention_days = 14\n", ""),
+    )
+    .unwrap();
+    ok(aws.deploy(&dir, &release().helloworld, &[]));
+    assert_eq!(aws.moto.snapshot()["log_groups"], json!({}));
+    aws.moto.boto3(&format!(
+        r#"
+logs.create_log_group(logGroupName="{LOG_GROUP}")
+print("null")
+"#
+    ));
+    let delete = ["delete", "--project", path(&dir), "--stage", "dev"];
+
+    // No terminal, no --yes: the log group is kept, as the role is, and said so.
+    let run = ok(aws.goblet(delete));
+    assert!(
+        run.stderr.contains(&format!(
+            "Keeping log group {LOG_GROUP}: no terminal to ask on (run with --yes to delete it)."
+        )),
+        "{run:#?}"
+    );
+    let kept = aws.moto.snapshot();
+    assert_eq!(keys(&kept["log_groups"]), [LOG_GROUP], "{kept:#}");
+    assert_eq!(keys(&kept["roles"]), [ROLE], "{kept:#}");
+    assert_eq!(kept["functions"], json!({}));
+    assert_eq!(record(&dir)["function_log_group"], LOG_GROUP);
+
+    // Again: asked about again, no AWS call.
+    aws.proxy.reset();
+    let run = ok(aws.goblet(delete));
+    assert!(run.stderr.contains("Keeping log group"), "{run:#?}");
+    assert_eq!(aws.proxy.calls(), []);
+
+    // --yes: it goes, with the role; nothing is left behind.
+    let run = ok(aws.goblet(delete.iter().chain(&["--yes"])));
+    assert!(
+        run.stderr
+            .contains(&format!("Deleting log group {LOG_GROUP}")),
+        "{run:#?}"
+    );
+    assert_eq!(aws.moto.snapshot(), empty(), "{run:#?}");
+    assert!(!record_path(&dir).exists());
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
@@ -208,12 +208,9 @@ impl Apply<'_> {
             .clone()
             .ok_or_else(|| DeployError::Inconsistent("the role's ARN is not known".into()))?;
         let upload = Upload::start(t.zip.len());
-        // A role IAM has just created can take seconds to be assumable by
-        // Lambda; it says so with this InvalidParameterValueException.
-        let mut delay = Duration::from_secs(2);
-        let out = loop {
-            let result = aws
-                .write_call(
+        let out = self
+            .while_role_propagates(&role, IAM_PROPAGATION, &upload, || {
+                aws.write_call(
                     "lambda:CreateFunction",
                     self.fname(),
                     aws.lambda
@@ -235,17 +232,8 @@ impl Apply<'_> {
                         .set_tags(Some(t.tags.clone().into_iter().collect()))
                         .send(),
                 )
-                .await;
-            match result {
-                Err(AwsError::Call { ref message, .. })
-                    if message.contains("cannot be assumed") && delay < Duration::from_secs(40) =>
-                {
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
-                }
-                other => break other,
-            }
-        };
+            })
+            .await;
         upload.finish();
         let out = out?;
         let arn = out.function_arn.unwrap_or_default();
@@ -286,19 +274,27 @@ impl Apply<'_> {
     pub(crate) async fn update_function_configuration(&mut self) -> Result<(), DeployError> {
         let (aws, t) = (self.aws, self.target);
         self.wait_function().await?;
-        aws.write_call(
-            "lambda:UpdateFunctionConfiguration",
-            format!("function {}", t.function_name),
-            aws.lambda
-                .update_function_configuration()
-                .function_name(&t.function_name)
-                .runtime(Runtime::Providedal2023)
-                .handler(HANDLER)
-                .set_role(self.role_arn.clone())
-                .memory_size(t.function.memory_mb)
-                .timeout(t.function.timeout_secs)
-                .environment(environment(t))
-                .send(),
+        let role = self.role_arn.clone();
+        self.while_role_propagates(
+            role.as_deref().unwrap_or("(unchanged)"),
+            IAM_PROPAGATION,
+            &Upload(None),
+            || {
+                aws.write_call(
+                    "lambda:UpdateFunctionConfiguration",
+                    format!("function {}", t.function_name),
+                    aws.lambda
+                        .update_function_configuration()
+                        .function_name(&t.function_name)
+                        .runtime(Runtime::Providedal2023)
+                        .handler(HANDLER)
+                        .set_role(role.clone())
+                        .memory_size(t.function.memory_mb)
+                        .timeout(t.function.timeout_secs)
+                        .environment(environment(t))
+                        .send(),
+                )
+            },
         )
         .await?;
         self.function_updating = true;
@@ -369,6 +365,48 @@ impl Apply<'_> {
         Ok(())
     }
 
+    /// Runs `call` (a CreateFunction or UpdateFunctionConfiguration naming
+    /// `role`) again while Lambda says it cannot assume the role, as it does
+    /// for a while after IAM has created or changed it, waiting as
+    /// [`propagation_waits`] says for up to `patience` and saying so on
+    /// stderr; then fails, saying what to do.
+    pub(crate) async fn while_role_propagates<T, F, Fut>(
+        &self,
+        role: &str,
+        patience: Duration,
+        upload: &Upload,
+        mut call: F,
+    ) -> Result<T, DeployError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let started = Instant::now();
+        let mut waits = propagation_waits(patience).into_iter();
+        loop {
+            let error = match call().await {
+                Err(e) if role_not_assumable(&e) => e,
+                other => return other.map_err(DeployError::from),
+            };
+            let Some(wait) = waits.next() else {
+                return Err(DeployError::App(format!(
+                    "{error}\nLambda still cannot assume role {role} after {} s of waiting for IAM. \
+                     A new or changed role can take minutes to be usable everywhere (IAM is \
+                     eventually consistent): run the deploy again in a few minutes. If it keeps \
+                     failing, check that the role's trust policy lets lambda.amazonaws.com \
+                     assume it (sts:AssumeRole).",
+                    started.elapsed().as_secs()
+                )));
+            };
+            upload.say(&format!(
+                "Waiting for IAM: Lambda cannot assume role {role} yet ({} s so far, retrying in {} s)",
+                started.elapsed().as_secs(),
+                wait.as_secs()
+            ));
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     /// Lambda refuses an update while the last one is in progress
     /// (ResourceConflictException): wait until it is done.
     pub async fn wait_function(&mut self) -> Result<(), DeployError> {
@@ -419,6 +457,37 @@ impl Apply<'_> {
     }
 }
 
+/// How long a deploy waits for Lambda to be able to assume a role. IAM
+/// documents no upper bound for propagation, only that changes are
+/// eventually consistent and take time to become visible everywhere; 150 s
+/// is what Chalice waits for a new role (30 attempts 5 s apart) before
+/// giving up.
+pub const IAM_PROPAGATION: Duration = Duration::from_secs(150);
+
+/// The waits between attempts while a role propagates: 1, 2, 4 and 8 s,
+/// then every 10 s, until `patience` has been waited in all (the last wait
+/// cut to fit). Quick for the usual few seconds, and at most 10 s late.
+pub fn propagation_waits(patience: Duration) -> Vec<Duration> {
+    let mut waits = Vec::new();
+    let mut waited = Duration::ZERO;
+    let mut next = Duration::from_secs(1);
+    while waited < patience {
+        let wait = next.min(patience - waited);
+        waits.push(wait);
+        waited += wait;
+        next = (next * 2).min(Duration::from_secs(10));
+    }
+    waits
+}
+
+/// Lambda's answer while a role it is given is not (yet) assumable:
+/// InvalidParameterValueException "The role defined for the function cannot
+/// be assumed by Lambda."
+pub fn role_not_assumable(error: &AwsError) -> bool {
+    matches!(error, AwsError::Call { code: Some(code), message, .. }
+        if code == "InvalidParameterValueException" && message.contains("cannot be assumed"))
+}
+
 fn environment(t: &Target) -> Environment {
     Environment::builder()
         .set_variables(Some(t.function.environment.clone().into_iter().collect()))
@@ -426,9 +495,17 @@ fn environment(t: &Target) -> Environment {
 }
 
 /// A spinner while the code uploads, when stderr is a terminal.
-struct Upload(Option<indicatif::ProgressBar>);
+pub(crate) struct Upload(Option<indicatif::ProgressBar>);
 
 impl Upload {
+    /// A line on stderr, above the spinner if there is one.
+    fn say(&self, line: &str) {
+        match &self.0 {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
     fn start(bytes: usize) -> Upload {
         if !std::io::stderr().is_terminal() {
             return Upload(None);
@@ -446,5 +523,45 @@ impl Upload {
         if let Some(bar) = self.0 {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_propagation_waits_are_quick_first_then_every_ten_seconds() {
+        let secs = |waits: Vec<Duration>| waits.iter().map(Duration::as_secs).collect::<Vec<_>>();
+        let waits = propagation_waits(IAM_PROPAGATION);
+        assert_eq!(waits.iter().sum::<Duration>(), IAM_PROPAGATION);
+        assert_eq!(secs(waits[..6].to_vec()), [1, 2, 4, 8, 10, 10]);
+        assert!(waits.iter().all(|w| *w <= Duration::from_secs(10)));
+        // 1+2+4+8 = 15 s, then 13 waits of 10 s and a last one of 5 s.
+        assert_eq!(waits.len(), 4 + 13 + 1, "{waits:?}");
+        assert_eq!(secs(propagation_waits(Duration::from_secs(5))), [1, 2, 2]);
+        assert!(propagation_waits(Duration::ZERO).is_empty());
+    }
+
+    #[test]
+    fn only_lambdas_role_error_is_retried() {
+        let call = |code: &str, message: &str| AwsError::Call {
+            action: "lambda:CreateFunction",
+            what: "function f".into(),
+            code: Some(code.into()),
+            message: message.into(),
+        };
+        assert!(role_not_assumable(&call(
+            "InvalidParameterValueException",
+            "The role defined for the function cannot be assumed by Lambda."
+        )));
+        assert!(!role_not_assumable(&call(
+            "InvalidParameterValueException",
+            "Reserved keys used in this request: AWS_REGION"
+        )));
+        assert!(!role_not_assumable(&call(
+            "ResourceConflictException",
+            "The role defined for the function cannot be assumed by Lambda."
+        )));
     }
 }

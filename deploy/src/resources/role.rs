@@ -12,7 +12,7 @@ use crate::aws::{Aws, AwsError, found};
 use crate::plan::Action;
 use crate::resources::tag_changes;
 use crate::state::{Deployed, RoleRecord};
-use crate::target::{ROLE_POLICY_NAME, RoleTarget, Target, account_of};
+use crate::target::{ROLE_POLICY_NAME, RoleTarget, TAG_REGION, Target, account_of, role_arn_in};
 
 // Observe.
 
@@ -81,6 +81,73 @@ pub fn role_arn(target: &Target, observed: Option<&RoleObs>) -> Option<String> {
     }
 }
 
+/// The ARN the function should run as, when it can be known before the role
+/// exists: [`role_arn`], else the ARN goblet's role will have once created
+/// in `account`. This is what lets one deploy create the managed role and
+/// move the function onto it (back from `iam_role_arn`, say).
+pub fn planned_arn(
+    target: &Target,
+    observed: Option<&RoleObs>,
+    account: Option<&str>,
+    region: &str,
+) -> Option<String> {
+    role_arn(target, observed).or_else(|| match &target.role {
+        RoleTarget::Managed { name, .. } => account.map(|a| role_arn_in(region, a, name)),
+        RoleTarget::Existing { .. } => None,
+    })
+}
+
+/// Keeps using the managed role the record names, in the record's region,
+/// when its name is not the one [`crate::target::managed_role_name`] gives
+/// (a goblet before roles were per region named it `{function}`): a deploy
+/// of an existing stage must not strand it for a new one. Says whether it
+/// did.
+pub fn adopt_recorded(target: &mut Target, state: &Deployed) -> bool {
+    let (RoleTarget::Managed { name, .. }, Some(recorded)) = (&mut target.role, &state.role) else {
+        return false;
+    };
+    if !recorded.managed || recorded.name == *name {
+        return false;
+    }
+    *name = recorded.name.clone();
+    true
+}
+
+/// The tags of goblet's role: the stage's, and the region it is for.
+pub fn role_tags(target: &Target, region: &str) -> BTreeMap<String, String> {
+    let mut tags = target.tags.clone();
+    tags.insert(TAG_REGION.to_owned(), region.to_owned());
+    tags
+}
+
+/// The region another deployment's role is tagged for, when `tags` name a
+/// region other than `region`. A role without the tag (made by a goblet
+/// before roles were per region) names none.
+pub fn other_region<'t>(tags: &'t BTreeMap<String, String>, region: &str) -> Option<&'t str> {
+    tags.get(TAG_REGION)
+        .map(String::as_str)
+        .filter(|r| *r != region)
+}
+
+/// The region tag of role `name`: `Ok(None)` when the role does not exist.
+pub async fn role_region(aws: &Aws, name: &str) -> Result<Option<Option<String>>, AwsError> {
+    let role = found(
+        aws.read_call(
+            "iam:GetRole",
+            format!("role {name}"),
+            aws.iam.get_role().role_name(name).send(),
+        )
+        .await,
+    )?;
+    Ok(role.and_then(|r| r.role).map(|r| {
+        r.tags
+            .unwrap_or_default()
+            .into_iter()
+            .find(|t| t.key == TAG_REGION)
+            .map(|t| t.value)
+    }))
+}
+
 /// The record of the role the stage runs as (`arn`, found or created).
 pub fn record(target: &Target, state: &Deployed, arn: &str) -> RoleRecord {
     let (name, managed) = match &target.role {
@@ -105,8 +172,9 @@ pub fn record(target: &Target, state: &Deployed, arn: &str) -> RoleRecord {
 // Plan.
 
 /// goblet's role: created with its policy, or its trust policy, policy and
-/// tags brought in line. Nothing when the role is the user's.
-pub fn plan(target: &Target, observed: Option<&RoleObs>) -> Vec<Action> {
+/// tags (with the `region` it is for) brought in line. Nothing when the role
+/// is the user's.
+pub fn plan(target: &Target, observed: Option<&RoleObs>, region: &str) -> Vec<Action> {
     let RoleTarget::Managed {
         trust_policy,
         policy,
@@ -127,7 +195,7 @@ pub fn plan(target: &Target, observed: Option<&RoleObs>) -> Vec<Action> {
         Some(p) if p != policy => actions.push(Action::PutRolePolicy { create: false }),
         Some(_) => {}
     }
-    let (tags, keys) = tag_changes(&role.tags, &target.tags);
+    let (tags, keys) = tag_changes(&role.tags, &role_tags(target, region));
     if !tags.is_empty() {
         actions.push(Action::TagRole { tags });
     }
@@ -184,7 +252,7 @@ impl Apply<'_> {
                     .role_name(name)
                     .assume_role_policy_document(trust_policy.to_string())
                     .description(format!("goblet: {} stage {}", t.app_name, t.stage))
-                    .set_tags(Some(iam_tags(&t.tags)))
+                    .set_tags(Some(iam_tags(&role_tags(t, &aws.region))))
                     .send(),
             )
             .await?;
