@@ -5,10 +5,10 @@
 //! ```toml
 //! [package.metadata.goblet]
 //! memory = 256                # MB, 128–10240 (default 128)
-//! timeout = 30                # seconds, 1–900 (default 60)
+//! timeout = 20                # seconds, 1–900 (default 29, API Gateway's limit)
 //! architecture = "arm64"      # "x86_64" (default) or "arm64"
 //! api_gateway_stage = "api"   # the first path segment of the invoke URL
-//! endpoint_type = "REGIONAL"  # "EDGE" (default), "REGIONAL" or "PRIVATE"
+//! endpoint_type = "REGIONAL"  # "EDGE" (default; "REGIONAL" in aws-cn and aws-us-gov), "REGIONAL" or "PRIVATE"
 //! # A PRIVATE API needs a resource policy: goblet writes one allowing
 //! # `execute-api:Invoke` through these VPC endpoints (`aws:SourceVpce`) ...
 //! vpc_endpoint_ids = ["vpce-0123456789abcdef0"]
@@ -45,6 +45,17 @@
 //! are merged name by name. Every key and value is checked, and an error names
 //! the table and key (`[package.metadata.goblet.stages.prod] memory = 64: must
 //! be between 128 and 10240 MB`). No section at all means every default.
+//!
+//! Lambda's own rules for the environment are checked here, before any AWS
+//! call: names match `[a-zA-Z]([a-zA-Z0-9_])+`, the names Lambda reserves are
+//! refused, and each stage's variables together fit Lambda's 4 KB, measured
+//! as Lambda measures them (see [`environment_size`]).
+//!
+//! Two defaults depend on where and how the stage is served:
+//! [`StageConfig::for_region`] makes the endpoint type `REGIONAL` in the
+//! partitions that have no edge-optimized APIs (and refuses an explicit
+//! `EDGE` there), and [`StageConfig::warnings`] says when the function's
+//! timeout is longer than API Gateway waits for it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -169,6 +180,36 @@ pub struct UsagePlanConfig {
     pub quota_period: Option<String>,
 }
 
+/// Where a setting was given, for messages about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A key of the table `[table]` (`package.metadata.goblet.stages.prod`)
+    /// of the `Cargo.toml` at `path`.
+    Key { path: PathBuf, table: String },
+    /// A command-line flag (`--timeout`).
+    Flag(&'static str),
+}
+
+impl Origin {
+    /// `Cargo.toml: [package.metadata.goblet] timeout = 60` or `--timeout 60`.
+    pub fn describe(&self, key: &str, value: &str) -> String {
+        match self {
+            Origin::Key { path, table } => {
+                format!("{}: [{table}] {key} = {value}", path.display())
+            }
+            Origin::Flag(flag) => format!("{flag} {value}"),
+        }
+    }
+}
+
+/// Where the settings whose defaults depend on the region or on API Gateway
+/// were given; `None`: the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins {
+    pub timeout: Option<Origin>,
+    pub endpoint_type: Option<Origin>,
+}
+
 /// Everything a deploy or a package of one stage needs besides the binary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageConfig {
@@ -186,6 +227,9 @@ pub struct StageConfig {
     pub tags: BTreeMap<String, String>,
     pub reserved_concurrency: Option<u32>,
     pub log_retention_days: Option<u32>,
+    /// As configured, else [`EndpointType::Edge`]; in a region of a
+    /// partition without edge-optimized APIs, [`StageConfig::for_region`]
+    /// makes the default [`EndpointType::Regional`].
     pub endpoint_type: EndpointType,
     /// The VPC endpoints a PRIVATE API is reached through (`vpc_endpoint_ids`).
     pub vpc_endpoint_ids: Vec<String>,
@@ -200,6 +244,8 @@ pub struct StageConfig {
     /// (`api_resource_quota`; 300 unless AWS raised it on request).
     pub api_resource_quota: u32,
     pub role: RoleConfig,
+    /// Where `timeout` and `endpoint_type` were set.
+    pub origins: Origins,
 }
 
 impl StageConfig {
@@ -226,6 +272,7 @@ impl StageConfig {
             role: RoleConfig::Managed {
                 extra_statements: Vec::new(),
             },
+            origins: Origins::default(),
         }
     }
 
@@ -233,6 +280,90 @@ impl StageConfig {
     pub fn log_group_name(&self) -> String {
         format!("/aws/lambda/{}", self.function_name)
     }
+
+    /// The configuration as it applies in `region`: API Gateway has no
+    /// edge-optimized APIs in the `aws-cn` and `aws-us-gov` partitions
+    /// (the API Gateway sections of "Getting Started with AWS in China" and
+    /// of the AWS GovCloud (US) User Guide), so there the endpoint type
+    /// defaults to `REGIONAL`, and an `EDGE` the configuration asks for is
+    /// refused before any AWS call.
+    pub fn for_region(&mut self, region: &str) -> Result<(), ConfigError> {
+        let partition = partition(region);
+        if has_edge_endpoints(partition) {
+            return Ok(());
+        }
+        match (&self.origins.endpoint_type, self.endpoint_type) {
+            (None, _) => {
+                self.endpoint_type = EndpointType::Regional;
+                Ok(())
+            }
+            (Some(origin), EndpointType::Edge) => {
+                let message = format!(
+                    "edge-optimized APIs do not exist in the {partition} partition (region {region}): \
+                     use \"REGIONAL\" (the default there) or \"PRIVATE\""
+                );
+                Err(match origin {
+                    Origin::Key { path, table } => ConfigError::Key {
+                        path: path.clone(),
+                        table: table.clone(),
+                        key: "endpoint_type".into(),
+                        value: Some("\"EDGE\"".into()),
+                        message,
+                    },
+                    Origin::Flag(flag) => ConfigError::Flag {
+                        flag: (*flag).into(),
+                        value: "EDGE".into(),
+                        message,
+                    },
+                })
+            }
+            (Some(_), _) => Ok(()),
+        }
+    }
+
+    /// What is allowed but will not work as the user likely expects, one
+    /// sentence each, for `deploy` and `package` to print as warnings.
+    ///
+    /// A timeout above [`API_GATEWAY_TIMEOUT_S`]: API Gateway answers 504
+    /// once the integration has run 29 s, while the function runs on. (API
+    /// Gateway's REST API quotas: integration timeout 50 ms – 29 s; since
+    /// June 2024 it can be raised for Regional and private REST APIs, with a
+    /// quota increase and a per-integration `timeoutInMillis`, which goblet
+    /// does not set.)
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.timeout_s > API_GATEWAY_TIMEOUT_S {
+            let setting = match &self.origins.timeout {
+                Some(origin) => origin.describe("timeout", &self.timeout_s.to_string()),
+                None => format!("timeout {}", self.timeout_s),
+            };
+            out.push(format!(
+                "stage {}: {setting}: API Gateway waits at most {API_GATEWAY_TIMEOUT_S} s for the function \
+                 (its REST API integration timeout), then answers 504 while the function runs on; \
+                 set timeout to {API_GATEWAY_TIMEOUT_S} or less (a longer integration timeout needs a \
+                 Regional or private API and an API Gateway quota increase, which goblet does not configure)",
+                self.stage
+            ));
+        }
+        out
+    }
+}
+
+/// The AWS partition of a region: the second word of its ARNs.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// Whether API Gateway has edge-optimized APIs in `partition`: not in China
+/// nor in GovCloud (US).
+pub fn has_edge_endpoints(partition: &str) -> bool {
+    !matches!(partition, "aws-cn" | "aws-us-gov")
 }
 
 /// Command-line flags that override the file.
@@ -251,7 +382,11 @@ pub const DEFAULT_API_GATEWAY_STAGE: &str = "api";
 pub const DEFAULT_MEMORY_MB: u32 = 128;
 /// API Gateway's default quota of resources per REST API.
 pub const DEFAULT_API_RESOURCE_QUOTA: u32 = 300;
-pub const DEFAULT_TIMEOUT_S: u32 = 60;
+/// At most what API Gateway waits for the function ([`API_GATEWAY_TIMEOUT_S`]).
+pub const DEFAULT_TIMEOUT_S: u32 = API_GATEWAY_TIMEOUT_S;
+/// How long a REST API's integration waits for the function by default, and
+/// at most unless a quota increase raises it (Regional and private APIs only).
+pub const API_GATEWAY_TIMEOUT_S: u32 = 29;
 pub const MEMORY_RANGE_MB: (u32, u32) = (128, 10240);
 pub const TIMEOUT_RANGE_S: (u32, u32) = (1, 900);
 
@@ -261,8 +396,17 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
     3288, 3653,
 ];
 
-/// Environment variable names Lambda reserves for itself.
-const RESERVED_ENVIRONMENT: [&str; 18] = [
+/// Lambda's limit on all of a function's environment variables together, in
+/// bytes ("4 KB, for all environment variables associated with the function,
+/// in aggregate": Lambda quotas).
+pub const MAX_ENVIRONMENT_BYTES: usize = 4096;
+
+/// Environment variable names Lambda reserves for itself: the "reserved"
+/// defined runtime environment variables of the Lambda Developer Guide
+/// ("Using Lambda environment variables"). Lambda refuses a function
+/// configuration that sets one. `TZ`, `LANG`, `PATH` and
+/// `AWS_LAMBDA_EXEC_WRAPPER`, say, are not reserved.
+pub const RESERVED_ENVIRONMENT: [&str; 18] = [
     "_HANDLER",
     "_X_AMZN_TRACE_ID",
     "AWS_ACCESS_KEY",
@@ -323,6 +467,21 @@ pub enum ConfigError {
         value: Option<String>,
         message: String,
     },
+    /// A stage's environment variables together are over Lambda's limit.
+    #[error(
+        "{}: stage {stage}: the environment variables take {size} bytes as Lambda measures them \
+         (one JSON object, {{\"NAME\":\"value\",…}}), over Lambda's 4 KB ({limit} bytes) for all of a \
+         function's variables together; the largest: {largest}",
+        path.display(),
+        limit = MAX_ENVIRONMENT_BYTES
+    )]
+    EnvironmentTooLarge {
+        path: PathBuf,
+        stage: String,
+        size: usize,
+        /// The biggest variables, `NAME (n bytes)`, for the message.
+        largest: String,
+    },
     /// A command-line flag (`--memory`).
     #[error("{flag} {value}: {message}")]
     Flag {
@@ -338,6 +497,7 @@ impl ConfigError {
         match self {
             ConfigError::Key { key, .. } => Some(key),
             ConfigError::Flag { flag, .. } => Some(flag),
+            ConfigError::EnvironmentTooLarge { .. } => Some("environment"),
             _ => None,
         }
     }
@@ -435,6 +595,7 @@ pub fn from_str(
                         &mut scratch
                     };
                     reader.apply(&at, table, target, false)?;
+                    check_environment_size(&target.environment, name, path)?;
                 }
             }
         }
@@ -442,6 +603,7 @@ pub fn from_str(
 
     apply_overrides(&mut config, overrides)?;
     check_private(&config, path)?;
+    check_environment_size(&config.environment, stage, path)?;
     Ok(config)
 }
 
@@ -560,6 +722,50 @@ fn read_policy(file: &Path) -> Result<Json, String> {
     Ok(policy)
 }
 
+/// The size Lambda gives a function's environment variables: the bytes of
+/// the `Variables` map as one compact JSON object, `{"NAME":"value",…}`.
+/// Lambda's quota is "4 KB, for all environment variables associated with
+/// the function, in aggregate", and the error it answers when they are over
+/// shows what it counted ("exceeded the 4KB limit. String measured:
+/// {\"NAME\":\"value\",…}"): names, values, quotes, separators and JSON
+/// escapes all count.
+pub fn environment_size(environment: &BTreeMap<String, String>) -> usize {
+    serde_json::to_string(environment).map_or(0, |json| json.len())
+}
+
+/// The stage's variables must fit [`MAX_ENVIRONMENT_BYTES`].
+fn check_environment_size(
+    environment: &BTreeMap<String, String>,
+    stage: &str,
+    path: &Path,
+) -> Result<(), ConfigError> {
+    let size = environment_size(environment);
+    if size <= MAX_ENVIRONMENT_BYTES {
+        return Ok(());
+    }
+    let mut by_size: Vec<(usize, &str)> = environment
+        .iter()
+        .map(|(k, v)| {
+            (
+                environment_size(&BTreeMap::from([(k.clone(), v.clone())])) - 2,
+                k.as_str(),
+            )
+        })
+        .collect();
+    by_size.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let largest: Vec<String> = by_size
+        .iter()
+        .take(3)
+        .map(|(n, k)| format!("{k} ({n} bytes)"))
+        .collect();
+    Err(ConfigError::EnvironmentTooLarge {
+        path: path.to_owned(),
+        stage: stage.to_owned(),
+        size,
+        largest: largest.join(", "),
+    })
+}
+
 fn apply_overrides(config: &mut StageConfig, o: &Overrides) -> Result<(), ConfigError> {
     let flag = |flag: &str, value: String, message: String| ConfigError::Flag {
         flag: flag.into(),
@@ -573,6 +779,7 @@ fn apply_overrides(config: &mut StageConfig, o: &Overrides) -> Result<(), Config
     if let Some(timeout) = o.timeout_s {
         check_timeout(i64::from(timeout)).map_err(|m| flag("--timeout", timeout.to_string(), m))?;
         config.timeout_s = timeout;
+        config.origins.timeout = Some(Origin::Flag("--timeout"));
     }
     if let Some(arch) = o.architecture {
         config.architecture = arch;
@@ -584,6 +791,7 @@ fn apply_overrides(config: &mut StageConfig, o: &Overrides) -> Result<(), Config
     }
     if let Some(endpoint) = o.endpoint_type {
         config.endpoint_type = endpoint;
+        config.origins.endpoint_type = Some(Origin::Flag("--endpoint-type"));
     }
     Ok(())
 }
@@ -611,6 +819,10 @@ impl Reader<'_> {
         config: &mut StageConfig,
         top: bool,
     ) -> Result<(), ConfigError> {
+        let origin = || Origin::Key {
+            path: self.path.to_owned(),
+            table: at.to_owned(),
+        };
         for (key, value) in table {
             let bad = |message: &str| self.err(at, key, Some(value), message);
             match key.as_str() {
@@ -624,6 +836,7 @@ impl Reader<'_> {
                         integer(value).ok_or_else(|| bad("must be a whole number of seconds"))?;
                     check_timeout(n).map_err(|m| bad(&m))?;
                     config.timeout_s = n as u32;
+                    config.origins.timeout = Some(origin());
                 }
                 "architecture" => {
                     config.architecture = value
@@ -636,6 +849,7 @@ impl Reader<'_> {
                         .as_str()
                         .and_then(EndpointType::parse)
                         .ok_or_else(|| bad("must be \"EDGE\", \"REGIONAL\" or \"PRIVATE\""))?;
+                    config.origins.endpoint_type = Some(origin());
                 }
                 "vpc_endpoint_ids" => {
                     let ids = value
@@ -843,11 +1057,15 @@ fn check_api_gateway_stage(stage: &str) -> Result<(), String> {
     }
 }
 
+/// Lambda's pattern for a variable's name (API reference, `Environment`):
+/// `[a-zA-Z]([a-zA-Z0-9_])+`, so at least two characters.
 fn check_environment_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
-    if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err("Lambda environment variable names start with a letter and hold only letters, digits and `_`".to_owned());
+    let rest: Vec<char> = chars.collect();
+    if !first_ok || rest.is_empty() || !rest.iter().all(|c| c.is_ascii_alphanumeric() || *c == '_')
+    {
+        return Err("Lambda environment variable names are a letter then one or more letters, digits and `_` ([a-zA-Z]([a-zA-Z0-9_])+)".to_owned());
     }
     if RESERVED_ENVIRONMENT.contains(&name) {
         return Err("reserved by Lambda; choose another name".to_owned());

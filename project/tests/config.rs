@@ -1,5 +1,6 @@
 //! `config::load`: `[package.metadata.goblet]`, stage tables, flags, and the errors.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use goblet_project::config::{
@@ -39,7 +40,9 @@ fn no_section_or_no_file_means_defaults() {
     assert_eq!(config, StageConfig::defaults("app", "dev"));
     assert_eq!(config.function_name, "app-dev");
     assert_eq!(config.api_gateway_stage, "api");
-    assert_eq!((config.memory_mb, config.timeout_s), (128, 60));
+    assert_eq!((config.memory_mb, config.timeout_s), (128, 29));
+    assert!(config.timeout_s <= config::API_GATEWAY_TIMEOUT_S);
+    assert_eq!(config.warnings(), Vec::<String>::new());
     assert_eq!(config.architecture, Architecture::X86_64);
     assert_eq!(config.endpoint_type, EndpointType::Edge);
     assert_eq!(
@@ -283,4 +286,218 @@ fn flags_are_checked_too() {
 fn toml_syntax_errors_name_the_file() {
     let message = error("syntax", "[package.metadata.goblet\n", Overrides::default());
     assert!(message.contains("Cargo.toml: not valid TOML"), "{message}");
+}
+
+/// A `[package.metadata.goblet]` with `environment = { ... }` of these pairs.
+fn environment_toml(table: &str, vars: &[(&str, String)]) -> String {
+    let pairs: Vec<String> = vars.iter().map(|(k, v)| format!("{k} = {v:?}")).collect();
+    format!("[{table}]\nenvironment = {{ {} }}\n", pairs.join(", "))
+}
+
+#[test]
+fn environment_names_follow_lambdas_pattern_and_avoid_its_reserved_names() {
+    // Lambda's Environment.Variables key pattern is [a-zA-Z]([a-zA-Z0-9_])+.
+    let cases: &[(&str, Option<&str>)] = &[
+        ("GREETING", None),
+        ("g1_x", None),
+        ("Ab", None),
+        ("TZ", None),
+        ("AWS_LAMBDA_EXEC_WRAPPER", None),
+        ("A", Some("a letter then one or more letters")),
+        ("_X", Some("a letter then one or more letters")),
+        ("1X", Some("a letter then one or more letters")),
+        ("A-B", Some("a letter then one or more letters")),
+        ("\"A.B\"", Some("a letter then one or more letters")),
+        ("\"Ä1\"", Some("a letter then one or more letters")),
+    ];
+    for (i, (name, expected)) in cases.iter().enumerate() {
+        let toml = format!("[package.metadata.goblet]\nenvironment = {{ {name} = \"v\" }}\n");
+        let result = load(&format!("env-name-{i}"), &toml, Overrides::default());
+        match (expected, result) {
+            (None, Ok(_)) => {}
+            (Some(words), Err(e)) => {
+                let message = e.to_string();
+                let bare = name.trim_matches('"');
+                assert!(
+                    message.contains(words)
+                        && message.contains(&format!(
+                            "[package.metadata.goblet] environment.{bare} = \"v\""
+                        )),
+                    "{name}: {message}"
+                );
+            }
+            (expected, result) => panic!("{name}: expected {expected:?}, got {result:?}"),
+        }
+    }
+    for reserved in config::RESERVED_ENVIRONMENT {
+        let toml = format!(
+            "[package.metadata.goblet.stages.prod]\nenvironment = {{ {reserved} = \"v\" }}\n"
+        );
+        let message = error(&format!("env-reserved-{reserved}"), &toml, stage("prod"));
+        // `_HANDLER` and `_X_AMZN_TRACE_ID` fail the pattern already.
+        let why = if reserved.starts_with('_') {
+            "a letter then one or more"
+        } else {
+            "reserved by Lambda"
+        };
+        assert!(
+            message.contains(&format!(
+                "[package.metadata.goblet.stages.prod] environment.{reserved} = \"v\": "
+            )) && message.contains(why),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_stages_environment_fits_lambdas_4_kb_as_lambda_measures_it() {
+    // {"BIG":"…"} is 10 bytes around the value: 4086 of value fill 4096 exactly.
+    let fits = [("BIG", "x".repeat(4086))];
+    let toml = environment_toml("package.metadata.goblet", &fits);
+    let config = load("env-size-fits", &toml, Overrides::default()).unwrap();
+    assert_eq!(config::environment_size(&config.environment), 4096);
+
+    let over = [("BIG", "x".repeat(4087))];
+    let toml = environment_toml("package.metadata.goblet", &over);
+    let err = load("env-size-over", &toml, Overrides::default()).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("stage dev: the environment variables take 4097 bytes")
+            && message.contains("4 KB (4096 bytes)")
+            && message.contains("the largest: BIG (4095 bytes)")
+            && message.contains("Cargo.toml: "),
+        "{message}"
+    );
+    assert_eq!(err.key(), Some("environment"));
+
+    // Names, quotes, separators and escapes count, as in the JSON Lambda measures.
+    let escaped = BTreeMap::from([("Q".repeat(2), "\"\\".to_owned())]);
+    assert_eq!(config::environment_size(&escaped), r#"{"QQ":"\"\\"}"#.len());
+    assert_eq!(config::environment_size(&BTreeMap::new()), 2);
+
+    // A stage's table adds to the top level's: the merged set is measured,
+    // and a stage other than the one deployed is checked too.
+    let half = "y".repeat(2100);
+    let toml = format!(
+        "{}\n{}",
+        environment_toml("package.metadata.goblet", &[("ONE", half.clone())]),
+        environment_toml("package.metadata.goblet.stages.prod", &[("TWO", half)])
+    );
+    assert!(load("env-size-merged", &toml, stage("dev")).is_err());
+    let message = error("env-size-merged", &toml, stage("staging"));
+    assert!(
+        message.contains("stage prod: the environment variables take 4219 bytes")
+            && message.contains("the largest: ONE (2108 bytes), TWO (2108 bytes)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn no_edge_endpoints_in_china_and_govcloud() {
+    let configured = |name: &str, toml: &str, flag: Option<EndpointType>| {
+        load(
+            name,
+            toml,
+            Overrides {
+                endpoint_type: flag,
+                ..Overrides::default()
+            },
+        )
+        .unwrap()
+    };
+    let edge_toml = "[package.metadata.goblet]\nendpoint_type = \"EDGE\"\n";
+    let private_toml = "[package.metadata.goblet]\nendpoint_type = \"PRIVATE\"\n";
+    // (region, configuration, flag, the endpoint type, or the error's words)
+    type Case = (
+        &'static str,
+        &'static str,
+        Option<EndpointType>,
+        Result<EndpointType, &'static [&'static str]>,
+    );
+    let cases: &[Case] = &[
+        ("us-east-1", "", None, Ok(EndpointType::Edge)),
+        ("eu-west-1", edge_toml, None, Ok(EndpointType::Edge)),
+        ("cn-north-1", "", None, Ok(EndpointType::Regional)),
+        ("cn-northwest-1", "", None, Ok(EndpointType::Regional)),
+        ("us-gov-west-1", "", None, Ok(EndpointType::Regional)),
+        (
+            "us-gov-east-1",
+            private_toml,
+            None,
+            Ok(EndpointType::Private),
+        ),
+        (
+            "cn-north-1",
+            "",
+            Some(EndpointType::Private),
+            Ok(EndpointType::Private),
+        ),
+        (
+            "cn-north-1",
+            edge_toml,
+            None,
+            Err(&[
+                "Cargo.toml: [package.metadata.goblet] endpoint_type = \"EDGE\"",
+                "edge-optimized APIs do not exist in the aws-cn partition (region cn-north-1)",
+                "\"REGIONAL\"",
+            ]),
+        ),
+        (
+            "us-gov-west-1",
+            "",
+            Some(EndpointType::Edge),
+            Err(&[
+                "--endpoint-type EDGE",
+                "aws-us-gov partition (region us-gov-west-1)",
+            ]),
+        ),
+    ];
+    for (i, (region, toml, flag, expected)) in cases.iter().enumerate() {
+        let mut config = configured(&format!("partition-{i}"), toml, *flag);
+        match (config.for_region(region), expected) {
+            (Ok(()), Ok(endpoint)) => assert_eq!(config.endpoint_type, *endpoint, "case {i}"),
+            (Err(e), Err(words)) => {
+                let message = e.to_string();
+                for word in *words {
+                    assert!(message.contains(word), "case {i}: no {word:?} in {message}");
+                }
+            }
+            (got, expected) => panic!("case {i}: expected {expected:?}, got {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_timeout_past_api_gateways_29_s_is_warned_about_naming_the_key_and_stage() {
+    let toml = "[package.metadata.goblet]\ntimeout = 29\n\n[package.metadata.goblet.stages.prod]\ntimeout = 60\n";
+    assert_eq!(
+        load("timeout-warn", toml, stage("dev")).unwrap().warnings(),
+        Vec::<String>::new()
+    );
+    let warnings = load("timeout-warn", toml, stage("prod"))
+        .unwrap()
+        .warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("stage prod: ")
+            && warnings[0]
+                .contains("Cargo.toml: [package.metadata.goblet.stages.prod] timeout = 60")
+            && warnings[0].contains("API Gateway waits at most 29 s")
+            && warnings[0].contains("Regional or private API"),
+        "{warnings:?}"
+    );
+    let flagged = load(
+        "timeout-warn",
+        toml,
+        Overrides {
+            timeout_s: Some(30),
+            ..Overrides::default()
+        },
+    )
+    .unwrap()
+    .warnings();
+    assert!(
+        flagged[0].starts_with("stage dev: --timeout 30: "),
+        "{flagged:?}"
+    );
 }
