@@ -116,6 +116,13 @@ impl AwsSettings {
     }
 }
 
+/// The region of the AWS configuration alone (the chain [`AwsSettings::load`]
+/// uses), for `goblet package`, which needs no credentials: the region a
+/// deploy with the same configuration would go to.
+pub async fn configured_region() -> Option<String> {
+    region_chain().region().await.map(|r| r.to_string())
+}
+
 /// Environment, then the active profile.
 fn region_chain() -> RegionProviderChain {
     RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())

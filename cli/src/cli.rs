@@ -98,7 +98,10 @@ pub enum Command {
     /// Describes what `goblet deploy` creates for the stage: the role (unless
     /// iam_role_arn), the function, its log group (with log_retention_days), the
     /// REST API with one method per route, its deployment and stage, and the
-    /// invoke permission. The binary is checked first, as by a deploy.
+    /// invoke permission. The binary is checked first, as by a deploy. The
+    /// region of the AWS configuration (AWS_REGION, AWS_DEFAULT_REGION, the
+    /// profile's region), when there is one, is the template's: in aws-cn and
+    /// aws-us-gov the endpoint type defaults to REGIONAL and EDGE is refused.
     Package(PackageArgs),
 
     /// Create a new goblet app crate in NAME/ that builds as it is.
@@ -471,6 +474,9 @@ fn package(args: PackageArgs) -> Result<(), CliError> {
         binary: args.binary,
         overrides: args.config.overrides(),
         out_dir: args.out_dir,
+        // The region of the AWS configuration, as a deploy would use it:
+        // in aws-cn and aws-us-gov the endpoint type defaults to REGIONAL.
+        region: block_on(crate::aws::configured_region())?,
     })?;
     print(&format!(
         "Wrote {} and {}\n",

@@ -135,6 +135,7 @@ async fn deploy_async(
     };
     refuse_foreign(&target, &observed, &state, &aws.region)?;
     rest_api::check_endpoint_change(&target, observed.api.as_ref()).map_err(DeployError::App)?;
+    crate::plan::check(&target, &observed)?;
     let the_plan = plan(&target, &observed, &state, &aws.region);
     let lines: Vec<ActionLine> = the_plan
         .actions
@@ -817,10 +818,20 @@ pub fn deploy_app(sdk: &SdkConfig, request: DeployRequest) -> Result<(), DeployE
     let resolved = goblet_project::resolve(&source, &request.overrides)
         .and_then(goblet_project::ResolvedApp::configured)
         .map_err(|e| DeployError::App(e.to_string()))?;
-    let config = resolved.config;
+    let mut config = resolved.config;
+    // The region decides the endpoint type's default (and whether EDGE
+    // exists there); without one, Aws::new refuses before any call.
+    if let Some(region) = sdk.region() {
+        config
+            .for_region(region.as_ref())
+            .map_err(|e| DeployError::App(e.to_string()))?;
+    }
     let checked = goblet_project::preflight::check(&resolved.binary, &config)
         .map_err(|e| DeployError::App(e.to_string()))?;
     crate::package::check_api_quotas(&checked.manifest, &config).map_err(DeployError::App)?;
+    for warning in config.warnings() {
+        eprintln!("warning: {warning}");
+    }
     let stage = config.stage.clone();
     let region = sdk
         .region()

@@ -22,6 +22,9 @@ pub struct Observed {
     pub usage_plan: Option<usage_plan::UsagePlanObs>,
     /// goblet's own API key's id.
     pub api_key: Option<String>,
+    /// The account's concurrency, read when the plan raises the function's
+    /// reserved concurrency.
+    pub account_concurrency: Option<function::AccountConcurrency>,
 }
 
 /// Looks at everything the target may already have on AWS.
@@ -31,6 +34,9 @@ pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Obs
         out.role = role::observe_role(aws, name).await?;
     }
     out.function = function::observe_function(aws, &target.function_name).await?;
+    if function::raises_reservation(target, out.function.as_ref()) {
+        out.account_concurrency = Some(function::observe_account_concurrency(aws).await?);
+    }
     if out.function.is_some() {
         out.permission = Some(permission::observe_permission(aws, &target.function_name).await?);
     }

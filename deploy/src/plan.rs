@@ -340,6 +340,17 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
     Plan { actions, account }
 }
 
+/// What AWS would refuse of the plan, found from what was observed, before
+/// any change is made (and in a dry run): a reserved concurrency the
+/// account cannot spare.
+pub fn check(target: &Target, observed: &Observed) -> Result<(), crate::DeployError> {
+    if let Some(account) = &observed.account_concurrency {
+        function::check_concurrency(target, observed.function.as_ref(), account)
+            .map_err(crate::DeployError::App)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,6 +522,7 @@ mod tests {
             }),
             usage_plan: None,
             api_key: None,
+            account_concurrency: None,
         }
     }
 
@@ -1069,5 +1081,92 @@ mod tests {
             }]
         );
         assert_eq!(run(&t, &deployed(&t, MANAGED_ROLE), &state), []);
+    }
+
+    #[test]
+    fn a_reservation_the_account_cannot_spare_is_refused_before_any_change() {
+        use crate::resources::function::{AccountConcurrency, raises_reservation};
+        // (wanted, reserved by the function now (None: no function yet),
+        // the account's unreserved concurrency, refused with these words)
+        type Case = (
+            Option<i32>,
+            Option<Option<i32>>,
+            i32,
+            &'static [&'static str],
+        );
+        let refused = &[] as &[&str];
+        let cases: &[Case] = &[
+            (None, None, 100, refused),
+            (Some(0), None, 100, refused),
+            (Some(5), None, 105, refused),
+            (
+                Some(6),
+                None,
+                105,
+                &[
+                    "reserved_concurrency = 6 (stage dev)",
+                    "quota here is 1000 with 105 unreserved",
+                    "leave 99 unreserved",
+                    "at least 100",
+                    "reserve at most 5",
+                ],
+            ),
+            (
+                Some(10),
+                Some(None),
+                105,
+                &["leave 95 unreserved", "reserve at most 5"],
+            ),
+            // What the function reserves now comes back to the account.
+            (Some(10), Some(Some(5)), 105, refused),
+            (
+                Some(11),
+                Some(Some(5)),
+                105,
+                &[
+                    "105 unreserved, 5 of them reserved by function app-dev now",
+                    "leave 99 unreserved",
+                    "reserve at most 10",
+                ],
+            ),
+            // Lowering or keeping a reservation never takes concurrency away.
+            (Some(5), Some(Some(5)), 0, refused),
+            (Some(3), Some(Some(5)), 0, refused),
+            (
+                Some(1),
+                None,
+                90,
+                &["leave 89 unreserved", "remove reserved_concurrency"],
+            ),
+        ];
+        for (i, &(wanted, current, unreserved, words)) in cases.iter().enumerate() {
+            let mut t = target(managed(), USERS_ID);
+            t.reserved_concurrency = wanted;
+            let mut observed = deployed(&t, MANAGED_ROLE);
+            match current {
+                None => observed.function = None,
+                Some(reserved) => {
+                    observed.function.as_mut().unwrap().reserved_concurrency = reserved
+                }
+            }
+            let raises = raises_reservation(&t, observed.function.as_ref());
+            // The account is read only when the reservation grows.
+            let grows = wanted.unwrap_or(0) > current.flatten().unwrap_or(0);
+            assert_eq!(raises, grows, "case {i}");
+            observed.account_concurrency = raises.then_some(AccountConcurrency {
+                limit: 1000,
+                unreserved,
+            });
+            match (check(&t, &observed), words.is_empty()) {
+                (Ok(()), true) => {}
+                (Err(e), false) => {
+                    let message = e.to_string();
+                    for word in words {
+                        assert!(message.contains(word), "case {i}: no {word:?} in {message}");
+                    }
+                }
+                (got, _) => panic!("case {i}: expected {words:?}, got {got:?}"),
+            }
+        }
     }
 }

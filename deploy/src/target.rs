@@ -150,16 +150,9 @@ pub fn function_description(app: &str, stage: &str) -> String {
     format!("goblet app {app} stage {stage}")
 }
 
-/// The AWS partition a region belongs to: the first word of its ARNs.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
+/// The AWS partition a region belongs to: the second word of its ARNs (one
+/// definition, the configuration's, which also decides the endpoint type by it).
+pub use goblet_project::config::partition;
 
 /// The DNS suffix of a region's service endpoints.
 pub fn dns_suffix(region: &str) -> &'static str {

@@ -460,6 +460,9 @@ pub struct PackageOptions {
     pub binary: Option<PathBuf>,
     pub overrides: goblet_project::config::Overrides,
     pub out_dir: PathBuf,
+    /// The region the template is for, when the AWS configuration names one:
+    /// it decides the endpoint type's default ([`StageConfig::for_region`]).
+    pub region: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -474,17 +477,26 @@ pub enum PackageError {
     Write { path: PathBuf, error: io::Error },
 }
 
-/// `goblet package`: reads the configuration, checks the binary, writes the
-/// template and `bootstrap.zip`.
+/// `goblet package`: reads the configuration (as it applies in the region
+/// given, if any), checks the binary, warns about what would not work as
+/// configured (on stderr), writes the template and `bootstrap.zip`.
 pub fn run(options: &PackageOptions) -> Result<Written, PackageError> {
     let source = goblet_project::AppSource {
         project: Some(options.project.clone()),
         binary: options.binary.clone(),
     };
     let resolved = goblet_project::resolve(&source, &options.overrides)?.configured()?;
-    let config = resolved.config;
+    let mut config = resolved.config;
+    if let Some(region) = &options.region {
+        config
+            .for_region(region)
+            .map_err(goblet_project::ResolveError::Config)?;
+    }
     let checked = goblet_project::preflight::check(&resolved.binary, &config)?;
     check_api_quotas(&checked.manifest, &config).map_err(PackageError::Quota)?;
+    for warning in config.warnings() {
+        eprintln!("warning: {warning}");
+    }
     write(&options.out_dir, options.format, &checked, &config).map_err(|error| {
         PackageError::Write {
             path: options.out_dir.clone(),

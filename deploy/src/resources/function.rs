@@ -81,6 +81,91 @@ pub async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionOb
     }))
 }
 
+/// The account's concurrency in the region (`lambda:GetAccountSettings`,
+/// `AccountLimit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountConcurrency {
+    /// `ConcurrentExecutions`: the region's concurrency quota.
+    pub limit: i32,
+    /// `UnreservedConcurrentExecutions`: the quota minus what functions
+    /// reserve with PutFunctionConcurrency.
+    pub unreserved: i32,
+}
+
+/// What Lambda keeps unreserved for the functions without a reservation:
+/// "you can reserve concurrency for as many functions as you like, as long
+/// as you leave at least 100 simultaneous executions unreserved" (Lambda API
+/// reference, PutFunctionConcurrency).
+pub const MIN_UNRESERVED_CONCURRENCY: i32 = 100;
+
+/// Whether the plan raises the function's reservation (so the account's
+/// unreserved concurrency must be checked): a new function with one, or a
+/// larger one than it has.
+pub fn raises_reservation(target: &Target, observed: Option<&FunctionObs>) -> bool {
+    let current = observed.and_then(|f| f.reserved_concurrency).unwrap_or(0);
+    target.reserved_concurrency.is_some_and(|n| n > current)
+}
+
+pub async fn observe_account_concurrency(aws: &Aws) -> Result<AccountConcurrency, AwsError> {
+    let out = aws
+        .read_call(
+            "lambda:GetAccountSettings",
+            "the account's concurrency",
+            aws.lambda.get_account_settings().send(),
+        )
+        .await?;
+    let limit = out
+        .account_limit
+        .unwrap_or_else(|| aws_sdk_lambda::types::AccountLimit::builder().build());
+    Ok(AccountConcurrency {
+        limit: limit.concurrent_executions,
+        unreserved: limit.unreserved_concurrent_executions.unwrap_or(0),
+    })
+}
+
+/// A reservation Lambda would refuse: one that leaves the account less than
+/// [`MIN_UNRESERVED_CONCURRENCY`] unreserved. What the function reserves now
+/// is unreserved again once the new reservation replaces it.
+pub fn check_concurrency(
+    target: &Target,
+    observed: Option<&FunctionObs>,
+    account: &AccountConcurrency,
+) -> Result<(), String> {
+    let Some(wanted) = target.reserved_concurrency else {
+        return Ok(());
+    };
+    let current = observed.and_then(|f| f.reserved_concurrency).unwrap_or(0);
+    if wanted <= current {
+        return Ok(());
+    }
+    let available = account.unreserved.saturating_add(current);
+    let left = available.saturating_sub(wanted);
+    if left >= MIN_UNRESERVED_CONCURRENCY {
+        return Ok(());
+    }
+    let now = if current > 0 {
+        format!(
+            ", {current} of them reserved by function {} now",
+            target.function_name
+        )
+    } else {
+        String::new()
+    };
+    let most = available - MIN_UNRESERVED_CONCURRENCY;
+    let way_out = if most > 0 {
+        format!("reserve at most {most}")
+    } else {
+        "remove reserved_concurrency".to_owned()
+    };
+    Err(format!(
+        "reserved_concurrency = {wanted} (stage {}): the account's concurrency quota here is {} \
+         with {} unreserved{now}; reserving {wanted} would leave {left} unreserved, and Lambda \
+         keeps at least {MIN_UNRESERVED_CONCURRENCY} unreserved for functions without a \
+         reservation: {way_out}, or ask AWS for a higher Lambda concurrent executions quota",
+        target.stage, account.limit, account.unreserved
+    ))
+}
+
 /// Lambda is still creating the function or applying an update to it, and
 /// refuses another update until it is done (ResourceConflictException).
 pub fn function_busy(
