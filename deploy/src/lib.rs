@@ -3,8 +3,11 @@
 //! model written as CloudFormation, SAM or Terraform).
 //!
 //! A deploy reads the app binary and the configuration, checks them
-//! (`preflight`, before any AWS call), looks at what exists ([`observe`]),
-//! plans the difference ([`plan`]) and applies it ([`apply`]), each AWS resource
+//! (`preflight` and the configuration's AWS rules as they apply in the
+//! region, before any AWS call), looks at what exists ([`observe`], reads
+//! only: with a growing `reserved_concurrency`, the account's concurrency
+//! too), refuses what AWS would refuse ([`plan::check`]), plans the
+//! difference ([`plan`]) and applies it ([`apply`]), each AWS resource
 //! in its own module of [`resources`] (observe, plan, apply), recording what
 //! exists in `.goblet/deployed/<stage>.json` ([`state`]) after every step that
 //! created something. Everything goblet creates has a deterministic name:

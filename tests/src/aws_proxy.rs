@@ -172,6 +172,191 @@ impl<F: FnMut(&Seen, &mut Answer) + Send> Rule for After<F> {
     }
 }
 
+/// Lambda's account concurrency, which moto does not serve (its Lambda has no
+/// `GET /2016-08-19/account-settings/`): answers GetAccountSettings as
+/// Lambda does, its `UnreservedConcurrentExecutions` the account's quota
+/// minus what the functions reserve, kept up to date from the
+/// PutFunctionConcurrency, DeleteFunctionConcurrency and DeleteFunction calls
+/// moto carries out.
+#[derive(Debug, Clone)]
+pub struct LambdaAccount {
+    /// `ConcurrentExecutions`: the region's quota (1,000 by default on AWS).
+    pub limit: i64,
+    /// Each function's reservation, by name.
+    pub reserved: std::collections::BTreeMap<String, i64>,
+}
+
+impl LambdaAccount {
+    pub fn new(limit: i64) -> LambdaAccount {
+        LambdaAccount {
+            limit,
+            reserved: Default::default(),
+        }
+    }
+
+    /// The function named by a `/2017-10-31/functions/{name}/concurrency` or
+    /// `/2015-03-31/functions/{name}` path.
+    fn function_in(path: &str, suffix: &str) -> Option<String> {
+        let rest = path.strip_prefix('/')?;
+        let (_version, rest) = rest.split_once('/')?;
+        let name = rest.strip_prefix("functions/")?.strip_suffix(suffix)?;
+        (!name.is_empty() && !name.contains('/')).then(|| name.to_owned())
+    }
+}
+
+impl Rule for LambdaAccount {
+    fn before(&mut self, request: &Seen) -> Option<Answer> {
+        let path = request.uri.split('?').next().unwrap_or_default();
+        if request.method != "GET" || path.trim_end_matches('/') != "/2016-08-19/account-settings" {
+            return None;
+        }
+        let reserved: i64 = self.reserved.values().sum();
+        let body = serde_json::json!({
+            "AccountLimit": {
+                "TotalCodeSize": 80_530_636_800_i64,
+                "CodeSizeUnzipped": 262_144_000,
+                "CodeSizeZipped": 52_428_800,
+                "ConcurrentExecutions": self.limit,
+                "UnreservedConcurrentExecutions": self.limit - reserved,
+            },
+            "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": self.reserved.len()},
+        });
+        Some(Answer {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        })
+    }
+
+    fn after(&mut self, request: &Seen, response: &mut Answer) {
+        if !(200..300).contains(&response.status) {
+            return;
+        }
+        let path = request.uri.split('?').next().unwrap_or_default();
+        let path = path.trim_end_matches('/');
+        if let Some(name) = LambdaAccount::function_in(path, "/concurrency") {
+            match request.method {
+                "PUT" => {
+                    if let Some(n) = request.json()["ReservedConcurrentExecutions"].as_i64() {
+                        self.reserved.insert(name, n);
+                    }
+                }
+                "DELETE" => {
+                    self.reserved.remove(&name);
+                }
+                _ => {}
+            }
+        } else if request.method == "DELETE"
+            && let Some(name) = LambdaAccount::function_in(path, "")
+        {
+            self.reserved.remove(&name);
+        }
+    }
+}
+
+/// Lambda's validation of a function's environment variables, which moto
+/// skips: on CreateFunction and UpdateFunctionConfiguration, a name that does
+/// not match `[a-zA-Z]([a-zA-Z0-9_])+` (Lambda API reference, `Environment`),
+/// a reserved name (Lambda Developer Guide, defined runtime environment
+/// variables), or variables over 4 KB measured as Lambda measures them (the
+/// compact JSON of the map, which its error shows as "String measured")
+/// are refused as Lambda refuses them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LambdaEnvironment;
+
+impl LambdaEnvironment {
+    const RESERVED: [&'static str; 18] = [
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    ];
+
+    fn key_ok(key: &str) -> bool {
+        let bytes = key.as_bytes();
+        bytes.len() >= 2
+            && bytes[0].is_ascii_alphabetic()
+            && bytes[1..]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    }
+
+    /// Lambda's answer to these variables, if it refuses them.
+    pub fn refusal(variables: &serde_json::Map<String, serde_json::Value>) -> Option<Answer> {
+        if variables.keys().any(|k| !LambdaEnvironment::key_ok(k)) {
+            return Some(Answer::json_error(
+                400,
+                "ValidationException",
+                "1 validation error detected: Value at 'environment.variables' failed to satisfy \
+                 constraint: Map keys must satisfy constraint: [Member must satisfy regular \
+                 expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]",
+            ));
+        }
+        let reserved: Vec<&str> = variables
+            .keys()
+            .map(String::as_str)
+            .filter(|k| LambdaEnvironment::RESERVED.contains(k))
+            .collect();
+        if !reserved.is_empty() {
+            return Some(Answer::json_error(
+                400,
+                "InvalidParameterValueException",
+                &format!(
+                    "Lambda was unable to configure your environment variables because the \
+                     environment variables you have provided contains reserved keys that are \
+                     currently not supported for modification. Reserved keys used in this \
+                     request: {}",
+                    reserved.join(", ")
+                ),
+            ));
+        }
+        let measured = serde_json::Value::Object(variables.clone()).to_string();
+        if measured.len() > 4096 {
+            return Some(Answer::json_error(
+                400,
+                "InvalidParameterValueException",
+                &format!(
+                    "Lambda was unable to configure your environment variables because the \
+                     environment variables you have provided exceeded the 4KB limit. String \
+                     measured: {measured}"
+                ),
+            ));
+        }
+        None
+    }
+}
+
+impl Rule for LambdaEnvironment {
+    fn before(&mut self, request: &Seen) -> Option<Answer> {
+        let path = request.uri.split('?').next().unwrap_or_default();
+        let path = path.trim_end_matches('/');
+        let create = request.method == "POST" && path == "/2015-03-31/functions";
+        let configure = request.method == "PUT"
+            && path.starts_with("/2015-03-31/functions/")
+            && path.ends_with("/configuration");
+        if !(create || configure) {
+            return None;
+        }
+        let body = request.json();
+        let variables = body["Environment"]["Variables"].as_object()?;
+        LambdaEnvironment::refusal(variables)
+    }
+}
+
 struct Shared {
     calls: Mutex<Vec<Call>>,
     /// The request body of each call, by operation.
@@ -484,5 +669,113 @@ mod tests {
             Some(("eu-west-1".to_owned(), "lambda".to_owned()))
         );
         assert_eq!(credential_scope("Bearer x"), None);
+    }
+
+    fn seen<'a>(method: &'a str, uri: &'a str, body: &'a [u8]) -> Seen<'a> {
+        Seen {
+            method,
+            uri,
+            operation: "",
+            headers: &[],
+            body,
+        }
+    }
+
+    #[test]
+    fn lambda_environment_refuses_what_lambda_refuses() {
+        let mut rule = LambdaEnvironment;
+        let create = |vars: serde_json::Value| {
+            serde_json::json!({"FunctionName": "f", "Environment": {"Variables": vars}}).to_string()
+        };
+        let answer = |rule: &mut LambdaEnvironment, method, uri, body: &str| {
+            rule.before(&seen(method, uri, body.as_bytes()))
+                .map(|a| a.json()["__type"].as_str().unwrap_or_default().to_owned())
+        };
+        let ok = create(serde_json::json!({"GREETING": "hi", "TZ": "UTC"}));
+        assert_eq!(
+            answer(&mut rule, "POST", "/2015-03-31/functions", &ok),
+            None
+        );
+        for (vars, error) in [
+            (serde_json::json!({"A": "x"}), "ValidationException"),
+            (serde_json::json!({"1X": "x"}), "ValidationException"),
+            (serde_json::json!({"A-B": "x"}), "ValidationException"),
+            (
+                serde_json::json!({"AWS_REGION": "x"}),
+                "InvalidParameterValueException",
+            ),
+            (
+                serde_json::json!({"BIG": "x".repeat(4087)}),
+                "InvalidParameterValueException",
+            ),
+        ] {
+            let body = create(vars.clone());
+            for (method, uri) in [
+                ("POST", "/2015-03-31/functions"),
+                ("PUT", "/2015-03-31/functions/f/configuration"),
+            ] {
+                assert_eq!(
+                    answer(&mut rule, method, uri, &body).as_deref(),
+                    Some(error),
+                    "{method} {uri} {vars}"
+                );
+            }
+            assert_eq!(
+                answer(&mut rule, "GET", "/2015-03-31/functions/f", &body),
+                None
+            );
+        }
+        let fits = create(serde_json::json!({"BIG": "x".repeat(4086)}));
+        assert_eq!(
+            answer(&mut rule, "POST", "/2015-03-31/functions", &fits),
+            None
+        );
+    }
+
+    #[test]
+    fn lambda_account_counts_what_functions_reserve() {
+        let mut account = LambdaAccount::new(105);
+        let unreserved = |account: &mut LambdaAccount| {
+            account
+                .before(&seen("GET", "/2016-08-19/account-settings/", b""))
+                .expect("answered")
+                .json()["AccountLimit"]["UnreservedConcurrentExecutions"]
+                .as_i64()
+        };
+        assert_eq!(unreserved(&mut account), Some(105));
+        let ok = |status| Answer {
+            status,
+            headers: vec![],
+            body: vec![],
+        };
+        let put = br#"{"ReservedConcurrentExecutions": 5}"#;
+        account.after(
+            &seen("PUT", "/2017-10-31/functions/f/concurrency", put),
+            &mut ok(200),
+        );
+        account.after(
+            &seen("PUT", "/2017-10-31/functions/g/concurrency", put),
+            &mut ok(400),
+        );
+        assert_eq!(unreserved(&mut account), Some(100));
+        account.after(
+            &seen("DELETE", "/2015-03-31/functions/f", b""),
+            &mut ok(204),
+        );
+        assert_eq!(unreserved(&mut account), Some(105));
+        account.after(
+            &seen("PUT", "/2017-10-31/functions/f/concurrency", put),
+            &mut ok(200),
+        );
+        account.after(
+            &seen("DELETE", "/2017-10-31/functions/f/concurrency", b""),
+            &mut ok(204),
+        );
+        assert_eq!(unreserved(&mut account), Some(105));
+        assert!(
+            account
+                .before(&seen("GET", "/2015-03-31/functions/f", b""))
+                .is_none()
+        );
     }
 }

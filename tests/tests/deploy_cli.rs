@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use goblet_tests::apigateway::Quota;
-use goblet_tests::aws_proxy::{Answer, Before, Proxy, Seen};
+use goblet_tests::aws_proxy::{Answer, Before, LambdaAccount, LambdaEnvironment, Proxy, Seen};
 use goblet_tests::build::{release, scratch_dir};
 use goblet_tests::cli::{self, Run};
 use goblet_tests::moto::{Moto, credentials};
@@ -51,9 +51,19 @@ struct Aws {
 }
 
 impl Aws {
+    /// With AWS's default Lambda concurrency quota, 1,000.
     fn start() -> Aws {
+        Aws::with_concurrency_quota(1000)
+    }
+
+    /// The proxy plays what moto lacks or lets through: Lambda's account
+    /// concurrency (GetAccountSettings) with this quota, and Lambda's
+    /// validation of environment variables.
+    fn with_concurrency_quota(quota: i64) -> Aws {
         let moto = Moto::start();
         let proxy = Proxy::start(moto.port);
+        proxy.rule(LambdaAccount::new(quota));
+        proxy.rule(LambdaEnvironment);
         Aws { moto, proxy }
     }
 
@@ -410,7 +420,32 @@ fn preflight_rejections_make_no_aws_call() {
     )
     .expect("write Cargo.toml");
 
-    let cases: [(&str, &Path, &Path, &[&str]); 6] = [
+    // Lambda's environment rules. The proxy answers CreateFunction and
+    // UpdateFunctionConfiguration with Lambda's own errors for these, so a
+    // deploy that got that far would fail there, after creating the role.
+    let with_env = |name: &str, environment: &str| {
+        let dir = project(name);
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            CONFIG.replace(r#"environment = { GREETING = "hello" }"#, environment),
+        )
+        .expect("write Cargo.toml");
+        dir
+    };
+    let short_name = with_env("preflight-env-name", r#"environment = { G = "hello" }"#);
+    let reserved = with_env(
+        "preflight-env-reserved",
+        r#"environment = { AWS_LAMBDA_FUNCTION_NAME = "x" }"#,
+    );
+    let too_big = with_env(
+        "preflight-env-size",
+        &format!(
+            "environment = {{ GREETING = \"hello\" }}\n\n[package.metadata.goblet.stages.dev]\nenvironment = {{ BIG = \"{}\" }}\n",
+            "x".repeat(4080)
+        ),
+    );
+
+    let cases: [(&str, &Path, &Path, &[&str]); 9] = [
         (
             "not ELF",
             &script,
@@ -451,6 +486,34 @@ fn preflight_rejections_make_no_aws_call() {
             &unknown_key,
             &["Cargo.toml", "memroy", "unknown key", "memory"],
         ),
+        (
+            "a one-letter environment variable",
+            helloworld,
+            &short_name,
+            &[
+                "[package.metadata.goblet] environment.G = \"hello\"",
+                "[a-zA-Z]([a-zA-Z0-9_])+",
+            ],
+        ),
+        (
+            "a reserved environment variable",
+            helloworld,
+            &reserved,
+            &[
+                "environment.AWS_LAMBDA_FUNCTION_NAME = \"x\"",
+                "reserved by Lambda",
+            ],
+        ),
+        (
+            "environment variables over 4 KB",
+            helloworld,
+            &too_big,
+            &[
+                "stage dev: the environment variables take 4109 bytes",
+                "4 KB (4096 bytes)",
+                "the largest: BIG (4088 bytes)",
+            ],
+        ),
     ];
     for (case, binary, project, words) in cases {
         aws.proxy.reset();
@@ -462,7 +525,208 @@ fn preflight_rejections_make_no_aws_call() {
         assert_eq!(aws.proxy.calls(), [], "{case}: {run:#?}");
         assert!(!project.join(".goblet").exists(), "{case}");
     }
+
+    // No edge-optimized APIs in China or GovCloud: an explicit EDGE is
+    // refused there, by deploy and by package alike.
+    let edge = project("preflight-edge");
+    std::fs::write(
+        edge.join("Cargo.toml"),
+        format!("{CONFIG}endpoint_type = \"EDGE\"\n"),
+    )
+    .expect("write Cargo.toml");
+    for region in ["cn-north-1", "us-gov-west-1"] {
+        aws.proxy.reset();
+        let mut command = cli::command();
+        aws.configure(&mut command)
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region)
+            .args(deploy_args(&edge, helloworld));
+        let run = cli::run(&mut command);
+        let message = run.expect_user_error();
+        assert!(
+            message.contains("[package.metadata.goblet] endpoint_type = \"EDGE\"")
+                && message.contains(&format!("edge-optimized APIs do not exist in the aws-"))
+                && message.contains(&format!("(region {region})")),
+            "{message}"
+        );
+        assert_eq!(aws.proxy.calls(), [], "{region}: {run:#?}");
+        let out = scratch_dir("deploy-cli").join("preflight-edge-package");
+        let mut command = cli::command();
+        aws.configure(&mut command)
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region)
+            .args(["package", "--format", "sam", "--binary"])
+            .arg(helloworld)
+            .arg("--project")
+            .arg(&edge)
+            .arg(&out);
+        let run = cli::run(&mut command);
+        assert!(
+            run.expect_user_error()
+                .contains("edge-optimized APIs do not exist"),
+            "{run:#?}"
+        );
+    }
     assert_eq!(aws.moto.snapshot(), empty());
+}
+
+#[test]
+fn a_reservation_the_account_cannot_spare_is_refused_before_any_change() {
+    // An account whose Lambda concurrency quota is 105: 5 can be reserved.
+    let aws = Aws::with_concurrency_quota(105);
+    let binary = &release().helloworld;
+    let dir = project("concurrency");
+    let reserve = |n: u32| {
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            CONFIG.replace(
+                "reserved_concurrency = 2",
+                &format!("reserved_concurrency = {n}"),
+            ),
+        )
+        .expect("write Cargo.toml");
+    };
+    let account_reads = |aws: &Aws| {
+        aws.proxy
+            .calls()
+            .iter()
+            .filter(|c| c.operation.starts_with("GET /2016-08-19/account-settings"))
+            .count()
+    };
+
+    // (--output json: no progress on stderr, only the error line.)
+    reserve(10);
+    for extra in [
+        &["--dry-run", "--output", "json"][..],
+        &["--output", "json"],
+    ] {
+        aws.proxy.reset();
+        let run = aws.deploy(&dir, binary, extra);
+        let message = run.expect_user_error();
+        for words in [
+            "reserved_concurrency = 10 (stage dev)",
+            "quota here is 105 with 105 unreserved",
+            "would leave 95 unreserved",
+            "at least 100 unreserved",
+            "reserve at most 5",
+        ] {
+            assert!(
+                message.contains(words),
+                "{extra:?}: no {words:?} in {message}"
+            );
+        }
+        assert_eq!(account_reads(&aws), 1, "{:#?}", aws.proxy.calls());
+        assert_eq!(
+            aws.proxy.mutating(),
+            [],
+            "{extra:?}: {:#?}",
+            aws.proxy.calls()
+        );
+    }
+    assert_eq!(aws.moto.snapshot(), empty());
+
+    // 5 leaves the 100 Lambda keeps.
+    reserve(5);
+    ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(aws.moto.snapshot()["functions"][FUNCTION]["reserved"], 5);
+
+    // Now the account has 100 unreserved; the function's own 5 count for it,
+    // so 5 is all it may hold: 6 is refused, naming what it holds.
+    reserve(6);
+    aws.proxy.reset();
+    let message = aws
+        .deploy(&dir, binary, &["--output", "json"])
+        .expect_user_error()
+        .to_owned();
+    assert!(
+        message.contains("with 100 unreserved, 5 of them reserved by function helloworld-dev now")
+            && message.contains("would leave 99 unreserved")
+            && message.contains("reserve at most 5"),
+        "{message}"
+    );
+    assert_eq!(aws.proxy.mutating(), []);
+
+    // Lowering it needs no look at the account.
+    reserve(3);
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(account_reads(&aws), 0, "{:#?}", aws.proxy.calls());
+    assert_eq!(aws.moto.snapshot()["functions"][FUNCTION]["reserved"], 3);
+}
+
+#[test]
+fn the_region_and_api_gateways_timeout_shape_deploy_and_package() {
+    let aws = Aws::start();
+    let binary = &release().helloworld;
+    let dir = project("region");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        CONFIG.replace("memory = 256\n", "memory = 256\ntimeout = 60\n"),
+    )
+    .expect("write Cargo.toml");
+    let in_region = |region: &str, args: &[&std::ffi::OsStr]| {
+        let mut command = cli::command();
+        aws.configure(&mut command)
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region)
+            .args(args);
+        cli::run(&mut command)
+    };
+    let warning = "warning: stage dev: ";
+    let timeout_words =
+        "Cargo.toml: [package.metadata.goblet] timeout = 60: API Gateway waits at most 29 s";
+
+    // package: the region of the AWS configuration is the template's.
+    for (region, endpoint) in [("us-east-1", "EDGE"), ("cn-northwest-1", "REGIONAL")] {
+        let out = scratch_dir("deploy-cli").join(format!("region-package-{region}"));
+        let run = in_region(
+            region,
+            &[
+                "package".as_ref(),
+                "--format".as_ref(),
+                "cloudformation".as_ref(),
+                "--binary".as_ref(),
+                binary.as_os_str(),
+                "--project".as_ref(),
+                dir.as_os_str(),
+                out.as_os_str(),
+            ],
+        );
+        let run = ok(run);
+        assert!(
+            run.stderr.starts_with(warning) && run.stderr.contains(timeout_words),
+            "{run:#?}"
+        );
+        let template: Value = serde_json::from_slice(
+            &std::fs::read(out.join("template.json")).expect("the template"),
+        )
+        .expect("JSON");
+        let types = template["Resources"]
+            .as_object()
+            .expect("resources")
+            .values()
+            .find(|r| r["Type"] == "AWS::ApiGateway::RestApi")
+            .map(|r| r["Properties"]["EndpointConfiguration"]["Types"].clone());
+        assert_eq!(types, Some(json!([endpoint])), "{region}");
+    }
+
+    // deploy in China: the REST API is regional, and the warning is printed.
+    let mut args = vec!["--output".into(), "json".into()];
+    args.splice(0..0, deploy_args(&dir, binary));
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let run = ok(in_region("cn-north-1", &args));
+    assert!(
+        run.stderr.starts_with(warning) && run.stderr.contains(timeout_words),
+        "{run:#?}"
+    );
+    let types = aws.moto.boto3(
+        r#"
+cn = boto3.client("apigateway", region_name="cn-north-1")
+api = [a for a in cn.get_rest_apis()["items"] if a["name"] == "helloworld-dev"][0]
+print(json.dumps(api["endpointConfiguration"]["types"]))
+"#,
+    );
+    assert_eq!(types, json!(["REGIONAL"]));
 }
 
 #[test]
