@@ -545,7 +545,7 @@ fn preflight_rejections_make_no_aws_call() {
         let message = run.expect_user_error();
         assert!(
             message.contains("[package.metadata.goblet] endpoint_type = \"EDGE\"")
-                && message.contains(&format!("edge-optimized APIs do not exist in the aws-"))
+                && message.contains("edge-optimized APIs do not exist in the aws-")
                 && message.contains(&format!("(region {region})")),
             "{message}"
         );
