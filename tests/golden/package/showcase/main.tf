@@ -61,7 +61,7 @@ resource "aws_lambda_function" "function" {
   handler          = "bootstrap"
   architectures    = ["x86_64"]
   memory_size      = 128
-  timeout          = 60
+  timeout          = 29
   filename         = "${path.module}/bootstrap.zip"
   source_code_hash = "<source_code_hash>"
   tags             = {
