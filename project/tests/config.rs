@@ -78,6 +78,7 @@ memory = 1024
 environment = { MODE = "prod" }
 tags = { cost = "p" }
 iam_role_arn = "arn:aws:iam::123456789012:role/prod-role"
+vpc_endpoint_ids = ["vpce-0123456789abcdef0"]
 "#;
 
 #[test]
@@ -406,7 +407,9 @@ fn no_edge_endpoints_in_china_and_govcloud() {
         .unwrap()
     };
     let edge_toml = "[package.metadata.goblet]\nendpoint_type = \"EDGE\"\n";
-    let private_toml = "[package.metadata.goblet]\nendpoint_type = \"PRIVATE\"\n";
+    // (A PRIVATE API needs its VPC endpoints, or a policy, configured.)
+    let vpce_toml = "[package.metadata.goblet]\nvpc_endpoint_ids = [\"vpce-0123456789abcdef0\"]\n";
+    let private_toml = "[package.metadata.goblet]\nendpoint_type = \"PRIVATE\"\nvpc_endpoint_ids = [\"vpce-0123456789abcdef0\"]\n";
     // (region, configuration, flag, the endpoint type, or the error's words)
     type Case = (
         &'static str,
@@ -428,7 +431,7 @@ fn no_edge_endpoints_in_china_and_govcloud() {
         ),
         (
             "cn-north-1",
-            "",
+            vpce_toml,
             Some(EndpointType::Private),
             Ok(EndpointType::Private),
         ),
