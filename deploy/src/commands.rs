@@ -372,14 +372,7 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
     }
     if let Some(group) = state.log_group.clone() {
         eprintln!("Deleting log group {group}");
-        found(
-            aws.write_call(
-                "logs:DeleteLogGroup",
-                format!("log group {group}"),
-                aws.logs.delete_log_group().log_group_name(&group).send(),
-            )
-            .await,
-        )?;
+        log_group::delete_log_group(&aws, &group).await?;
         state.log_group = None;
         save(&state)?;
     }
@@ -391,14 +384,7 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
         )?
     {
         eprintln!("Deleting log group {group}");
-        found(
-            aws.write_call(
-                "logs:DeleteLogGroup",
-                format!("log group {group}"),
-                aws.logs.delete_log_group().log_group_name(&group).send(),
-            )
-            .await,
-        )?;
+        log_group::delete_log_group(&aws, &group).await?;
         state.function_log_group = None;
         save(&state)?;
     }

@@ -32,6 +32,19 @@ pub async fn observe_log_group(aws: &Aws, name: &str) -> Result<Option<Option<i3
         .map(|g| g.retention_in_days))
 }
 
+/// Deletes log group `name`; one already gone is fine (`goblet delete`).
+pub async fn delete_log_group(aws: &Aws, name: &str) -> Result<(), AwsError> {
+    crate::aws::found(
+        aws.write_call(
+            "logs:DeleteLogGroup",
+            format!("log group {name}"),
+            aws.logs.delete_log_group().log_group_name(name).send(),
+        )
+        .await,
+    )?;
+    Ok(())
+}
+
 // Plan.
 
 /// The log group and its retention: created with the configured retention,
