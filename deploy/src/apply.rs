@@ -28,6 +28,8 @@ pub struct Apply<'a> {
     pub(crate) permission_found: bool,
     /// A function update is under way: wait before the next one.
     pub(crate) function_updating: bool,
+    /// The version this deploy published, for the alias.
+    pub(crate) published_version: Option<String>,
     /// Print one line per action on stderr.
     pub progress: bool,
 }
@@ -58,6 +60,7 @@ impl<'a> Apply<'a> {
             api_key_id: observed.api_key.clone(),
             permission_found: matches!(observed.permission, Some(Some(_))),
             function_updating: observed.function.as_ref().is_some_and(|f| f.busy),
+            published_version: None,
             progress: true,
         }
     }
@@ -131,6 +134,9 @@ impl<'a> Apply<'a> {
             Action::UpdateFunctionConfiguration { .. } => {
                 self.update_function_configuration().await
             }
+            Action::PublishVersion => self.publish_version().await,
+            Action::CreateAlias => self.create_alias().await,
+            Action::UpdateAlias { .. } => self.update_alias().await,
             Action::TagFunction { tags } => self.tag_function(tags).await,
             Action::UntagFunction { keys } => self.untag_function(keys).await,
             Action::PutConcurrency(n) => self.put_concurrency(*n).await,
@@ -147,6 +153,7 @@ impl<'a> Apply<'a> {
             Action::DeleteStage { name } => self.delete_stage(name).await,
             // resources/permission.rs
             Action::AddPermission { replace } => self.add_permission(*replace).await,
+            Action::RemoveUnqualifiedPermission => self.remove_unqualified_permission().await,
             // resources/usage_plan.rs
             Action::CreateApiKey => self.create_api_key().await,
             Action::CreateUsagePlan => self.create_usage_plan().await,

@@ -16,9 +16,9 @@ use crate::observe::{Observed, observe};
 use crate::plan::{Kind, Names, plan};
 use crate::resources::function::{self, function_is_ours};
 use crate::resources::log_group::{self, log_group_name};
-use crate::resources::{goblet_tags, rest_api, role, tagged_for, usage_plan};
+use crate::resources::{goblet_tags, permission, rest_api, role, tagged_for, usage_plan};
 use crate::state::{Deployed, state_path};
-use crate::target::{RoleTarget, Target, managed_role_name};
+use crate::target::{ALIAS, RoleTarget, Target, managed_role_name};
 
 /// `goblet deploy`.
 #[derive(Debug, Clone)]
@@ -330,18 +330,7 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
     }
     if let (Some(sid), Some(function)) = (state.permission.clone(), state.function.clone()) {
         eprintln!("Deleting permission {sid} of function {}", function.name);
-        found(
-            aws.write_call(
-                "lambda:RemovePermission",
-                format!("function {}", function.name),
-                aws.lambda
-                    .remove_permission()
-                    .function_name(&function.name)
-                    .statement_id(&sid)
-                    .send(),
-            )
-            .await,
-        )?;
+        permission::remove_permission(&aws, &function.name, &sid).await?;
     }
     state.permission = None;
     if let Some(function) = state.function.clone() {
@@ -669,9 +658,11 @@ pub fn invoke(sdk: &SdkConfig, options: InvokeOptions) -> Result<(), DeployError
             .write_call(
                 "lambda:InvokeFunction",
                 format!("function {}", function.name),
+                // What API Gateway invokes.
                 aws.lambda
                     .invoke()
                     .function_name(&function.name)
+                    .qualifier(ALIAS)
                     .payload(Blob::new(payload))
                     .send(),
             )

@@ -14,10 +14,15 @@ use crate::target::{RoleTarget, Target};
 pub struct Observed {
     pub role: Option<RoleObs>,
     pub function: Option<FunctionObs>,
+    /// The version the alias `live` points to (what API Gateway invokes).
+    pub live: Option<FunctionObs>,
     /// The function's log group and its retention, when looked at.
     pub log_group: Option<Option<i32>>,
-    /// goblet's invoke permission: its `SourceArn`.
+    /// goblet's invoke permission on the alias: its `SourceArn`.
     pub permission: Option<Option<String>>,
+    /// The invoke permission an older goblet put on the unqualified
+    /// function is still there.
+    pub unqualified_permission: bool,
     pub api: Option<ApiObs>,
     pub usage_plan: Option<usage_plan::UsagePlanObs>,
     /// goblet's own API key's id.
@@ -38,7 +43,13 @@ pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Obs
         out.account_concurrency = Some(function::observe_account_concurrency(aws).await?);
     }
     if out.function.is_some() {
-        out.permission = Some(permission::observe_permission(aws, &target.function_name).await?);
+        out.live = function::observe_live(aws, &target.function_name).await?;
+        out.unqualified_permission =
+            permission::observe_unqualified_permission(aws, &target.function_name).await?;
+        out.permission = Some(match out.live {
+            Some(_) => permission::observe_permission(aws, &target.function_name).await?,
+            None => None,
+        });
     }
     if target.log_retention_days.is_some() || state.log_group.is_some() {
         out.log_group =

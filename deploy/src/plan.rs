@@ -13,7 +13,9 @@ use crate::resources::usage_plan;
 pub use crate::resources::usage_plan::{KeyRef, PlanChange};
 use crate::resources::{function, log_group, permission, rest_api, role, tag_list};
 use crate::state::Deployed;
-use crate::target::{Target, account_of, api_arn, proxy_uri};
+use crate::target::{
+    ALIAS, Target, UNQUALIFIED_PERMISSION_SID, account_of, alias_arn, api_arn, proxy_uri,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,6 +37,14 @@ pub enum Action {
     UpdateFunctionCode,
     UpdateFunctionConfiguration {
         changes: Vec<String>,
+    },
+    /// A version of the function as it now is: code and configuration.
+    PublishVersion,
+    /// The alias API Gateway invokes, on the version just published.
+    CreateAlias,
+    /// The alias moved from version `from` to the one just published.
+    UpdateAlias {
+        from: String,
     },
     TagRole {
         tags: BTreeMap<String, String>,
@@ -81,6 +91,9 @@ pub enum Action {
     AddPermission {
         replace: bool,
     },
+    /// The permission an older goblet put on the unqualified function,
+    /// once the API invokes the alias.
+    RemoveUnqualifiedPermission,
     /// goblet's own API key for the stage's `api_key` routes.
     CreateApiKey,
     CreateUsagePlan,
@@ -107,6 +120,8 @@ impl Action {
             Action::CreateRole
             | Action::PutRolePolicy { create: true }
             | Action::CreateFunction
+            | Action::PublishVersion
+            | Action::CreateAlias
             | Action::CreateLogGroup
             | Action::CreateRestApi
             | Action::AddPermission { replace: false }
@@ -118,6 +133,7 @@ impl Action {
             | Action::RemoveUsagePlanKey { .. }
             | Action::DeleteUsagePlan { .. }
             | Action::DeleteApiKey
+            | Action::RemoveUnqualifiedPermission
             | Action::DeleteStage { .. } => Kind::Delete,
             _ => Kind::Change,
         }
@@ -173,6 +189,23 @@ impl fmt::Display for Described<'_> {
             Action::UpdateFunctionConfiguration { changes } => {
                 write!(f, "change function {} {}", n.function, changes.join(", "))
             }
+            Action::PublishVersion => write!(
+                f,
+                "create function {} version (its code and configuration, together)",
+                n.function
+            ),
+            Action::CreateAlias => write!(f, "create alias {}:{ALIAS}", n.function),
+            Action::UpdateAlias { from } => write!(
+                f,
+                "change alias {}:{ALIAS} version {from} → the new version",
+                n.function
+            ),
+            Action::RemoveUnqualifiedPermission => write!(
+                f,
+                "delete permission {UNQUALIFIED_PERMISSION_SID} of function {} (the API invokes \
+                 alias {ALIAS} now)",
+                n.function
+            ),
             Action::TagRole { tags } => {
                 write!(f, "change role {} tags {}", n.role, tag_list(tags))
             }
@@ -293,7 +326,10 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         account.as_deref(),
         region,
     );
-    let uri = function_arn.as_deref().map(|arn| proxy_uri(region, arn));
+    // API Gateway invokes the alias, never `$LATEST`.
+    let uri = function_arn
+        .as_deref()
+        .map(|arn| proxy_uri(region, &alias_arn(arn)));
     let api = observed.api.as_ref();
     // The role the function should run as, even when this plan creates it.
     let function_role =
@@ -303,6 +339,7 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
     actions.extend(function::plan(
         target,
         observed.function.as_ref(),
+        observed.live.as_ref(),
         function_role.as_deref(),
     ));
     actions.extend(log_group::plan(target, observed.log_group));
@@ -325,6 +362,10 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
     // After every API change, so that it publishes them all.
     let deployment = rest_api::plan_deployment(api, state, &actions);
     actions.extend(deployment);
+    // Once the deployed API invokes the alias.
+    if observed.unqualified_permission {
+        actions.push(Action::RemoveUnqualifiedPermission);
+    }
     // After the deployment (a plan's stage must exist), before stale stages
     // go (API Gateway refuses to delete a stage that is in a usage plan).
     actions.extend(usage_plan::plan(
@@ -379,6 +420,8 @@ mod tests {
 
     const MANAGED_ROLE: &str = "arn:aws:iam::123456789012:role/app-dev";
     const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:app-dev";
+    /// The version the alias serves in [`deployed`].
+    const LIVE_VERSION: &str = "3";
 
     fn managed() -> RoleTarget {
         RoleTarget::Managed {
@@ -439,7 +482,7 @@ mod tests {
     /// What AWS holds once `target` has been deployed, the function running as
     /// `function_role`.
     fn deployed(target: &Target, function_role: &str) -> Observed {
-        let uri = proxy_uri(REGION, FUNCTION_ARN);
+        let uri = proxy_uri(REGION, &alias_arn(FUNCTION_ARN));
         let mut resources: BTreeMap<String, ResourceObs> = target
             .resource_paths()
             .into_iter()
@@ -489,20 +532,24 @@ mod tests {
             }),
             RoleTarget::Existing { .. } => None,
         };
+        let function = |version: &str| FunctionObs {
+            arn: FUNCTION_ARN.into(),
+            version: version.into(),
+            description: String::new(),
+            code_sha256: target.zip_sha256.clone(),
+            runtime: RUNTIME.into(),
+            handler: HANDLER.into(),
+            role: function_role.into(),
+            settings: target.function.clone(),
+            tags: target.tags.clone(),
+            reserved_concurrency: target.reserved_concurrency,
+            busy: false,
+        };
         Observed {
             role,
-            function: Some(FunctionObs {
-                arn: FUNCTION_ARN.into(),
-                description: String::new(),
-                code_sha256: target.zip_sha256.clone(),
-                runtime: RUNTIME.into(),
-                handler: HANDLER.into(),
-                role: function_role.into(),
-                settings: target.function.clone(),
-                tags: target.tags.clone(),
-                reserved_concurrency: target.reserved_concurrency,
-                busy: false,
-            }),
+            function: Some(function("$LATEST")),
+            live: Some(function(LIVE_VERSION)),
+            unqualified_permission: false,
             log_group: target.log_retention_days.map(Some),
             permission: Some(Some(source_arn(REGION, ACCOUNT, API_ID))),
             api: Some(ApiObs {
@@ -640,6 +687,8 @@ mod tests {
                 Action::CreateRole,
                 Action::PutRolePolicy { create: true },
                 Action::CreateFunction,
+                Action::PublishVersion,
+                Action::CreateAlias,
                 Action::CreateRestApi,
                 Action::PutRestApi {
                     changes: vec![
@@ -661,6 +710,128 @@ mod tests {
                 },
                 Action::AddPermission { replace: false },
                 Action::CreateDeployment,
+            ]
+        );
+    }
+
+    #[test]
+    fn code_and_configuration_go_live_together_through_a_version() {
+        let t = target(managed(), USERS_ID);
+        let state = record(Some((MANAGED_ROLE, true)));
+        let publish = || {
+            vec![
+                Action::PublishVersion,
+                Action::UpdateAlias {
+                    from: LIVE_VERSION.into(),
+                },
+            ]
+        };
+        let memory = || Action::UpdateFunctionConfiguration {
+            changes: vec!["memory 64 → 128".into()],
+        };
+        type Edit = fn(&mut Observed);
+        let rows: Vec<(&str, Edit, Vec<Action>)> = vec![
+            (
+                "new code",
+                |o| o.function.as_mut().unwrap().code_sha256 = "old".into(),
+                [vec![Action::UpdateFunctionCode], publish()].concat(),
+            ),
+            (
+                "new configuration",
+                |o| o.function.as_mut().unwrap().settings.memory_mb = 64,
+                [vec![memory()], publish()].concat(),
+            ),
+            (
+                "both: published once both are applied",
+                |o| {
+                    let f = o.function.as_mut().unwrap();
+                    f.code_sha256 = "old".into();
+                    f.settings.memory_mb = 64;
+                },
+                [vec![Action::UpdateFunctionCode, memory()], publish()].concat(),
+            ),
+            (
+                "updated, killed before the alias moved",
+                |o| o.live.as_mut().unwrap().settings.memory_mb = 64,
+                publish(),
+            ),
+            (
+                "the alias moved by hand to other code",
+                |o| o.live.as_mut().unwrap().code_sha256 = "other".into(),
+                publish(),
+            ),
+            (
+                "killed before the alias was created",
+                |o| {
+                    o.live = None;
+                    o.permission = Some(None);
+                },
+                vec![
+                    Action::PublishVersion,
+                    Action::CreateAlias,
+                    Action::AddPermission { replace: false },
+                ],
+            ),
+            (
+                "only tags: the version is unchanged",
+                |o| {
+                    o.function
+                        .as_mut()
+                        .unwrap()
+                        .tags
+                        .insert("k".into(), "v".into());
+                },
+                vec![Action::UntagFunction {
+                    keys: vec!["k".into()],
+                }],
+            ),
+        ];
+        for (name, edit, expected) in rows {
+            let mut observed = deployed(&t, MANAGED_ROLE);
+            edit(&mut observed);
+            assert_eq!(run(&t, &observed, &state), expected, "{name}");
+        }
+    }
+
+    /// A stage an older goblet deployed: the API invoked the unqualified
+    /// function, whose policy held the permission.
+    #[test]
+    fn a_stage_deployed_without_the_alias_moves_onto_it() {
+        let t = target(managed(), USERS_ID);
+        let mut observed = deployed(&t, MANAGED_ROLE);
+        observed.live = None;
+        observed.permission = Some(None);
+        observed.unqualified_permission = true;
+        let unqualified = proxy_uri(REGION, FUNCTION_ARN);
+        for resource in observed.api.as_mut().unwrap().resources.values_mut() {
+            for method in resource.methods.values_mut() {
+                if let IntegrationObs::Proxy { uri, .. } = &mut method.integration {
+                    *uri = unqualified.clone();
+                }
+            }
+        }
+        let actions = run(&t, &observed, &record(Some((MANAGED_ROLE, true))));
+        let kinds: Vec<&str> = actions
+            .iter()
+            .map(|a| match a {
+                Action::PublishVersion => "publish",
+                Action::CreateAlias => "alias",
+                Action::PutRestApi { .. } => "api",
+                Action::AddPermission { replace: false } => "permission",
+                Action::CreateDeployment => "deployment",
+                Action::RemoveUnqualifiedPermission => "old permission",
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "publish",
+                "alias",
+                "api",
+                "permission",
+                "deployment",
+                "old permission"
             ]
         );
     }
@@ -998,6 +1169,10 @@ mod tests {
             run(&t, &observed, &state),
             [
                 Action::UpdateFunctionCode,
+                Action::PublishVersion,
+                Action::UpdateAlias {
+                    from: LIVE_VERSION.into()
+                },
                 Action::DeleteRole {
                     name: "app-dev".into()
                 }

@@ -10,8 +10,8 @@ use serde_json::Value;
 // The names and the resource model are `package`'s: a deploy creates what
 // `goblet package` describes.
 pub use crate::package::{
-    HANDLER, MOCK_REQUEST_TEMPLATE, MethodIntegration as Integration, PERMISSION_SID,
-    ROLE_POLICY_NAME, RUNTIME, TAG_APP, TAG_STAGE, cors_mock_headers,
+    ALIAS, HANDLER, MOCK_REQUEST_TEMPLATE, MethodIntegration as Integration, PERMISSION_SID,
+    ROLE_POLICY_NAME, RUNTIME, TAG_APP, TAG_STAGE, UNQUALIFIED_PERMISSION_SID, cors_mock_headers,
 };
 
 /// The tag that says which region's deployment a role goblet manages is
@@ -161,6 +161,17 @@ pub fn dns_suffix(region: &str) -> &'static str {
     } else {
         "amazonaws.com"
     }
+}
+
+/// The ARN of [`ALIAS`] of a function, from the function's ARN (qualified
+/// or not).
+pub fn alias_arn(function_arn: &str) -> String {
+    // `arn:partition:lambda:region:account:function:name[:qualifier]`
+    let unqualified = match function_arn.splitn(8, ':').nth(7) {
+        Some(qualifier) => &function_arn[..function_arn.len() - qualifier.len() - 1],
+        None => function_arn,
+    };
+    format!("{unqualified}:{ALIAS}")
 }
 
 /// The integration URI of an `AWS_PROXY` integration with a function.
@@ -359,5 +370,13 @@ mod tests {
             proxy_uri("us-east-1", "arn:aws:lambda:us-east-1:1:function:f"),
             "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:f/invocations"
         );
+        for arn in [
+            "arn:aws:lambda:us-east-1:1:function:f",
+            "arn:aws:lambda:us-east-1:1:function:f:7",
+            "arn:aws:lambda:us-east-1:1:function:f:live",
+            "arn:aws:lambda:us-east-1:1:function:f:$LATEST",
+        ] {
+            assert_eq!(alias_arn(arn), "arn:aws:lambda:us-east-1:1:function:f:live");
+        }
     }
 }

@@ -149,10 +149,14 @@ fn deploy_redeploy_change_remove_delete() {
     let fn_arn = "arn:aws:lambda:us-east-1:123456789012:function:showcase-dev";
     assert_eq!(
         function["permissions"],
-        json!([{"sid": "goblet-apigateway-invoke", "principal": {"Service": "apigateway.amazonaws.com"},
-                "action": "lambda:InvokeFunction",
+        json!([{"sid": "goblet-apigateway-invoke-live", "principal": {"Service": "apigateway.amazonaws.com"},
+                "action": "lambda:InvokeFunction", "qualified": true,
                 "condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:us-east-1:123456789012:<api>/*"}}}])
     );
+    // API Gateway invokes the alias, on a version of exactly this code.
+    assert_eq!(function["aliases"], json!({"live": "1"}));
+    assert_eq!(function["live"]["code_sha256"], sha256_b64(&zip));
+    assert_eq!(function["live"]["memory"], 128);
     let api = &snap["apis"]["showcase-dev"];
     assert_eq!(
         api["tags"],
@@ -160,7 +164,7 @@ fn deploy_redeploy_change_remove_delete() {
     );
     assert_eq!(api["stages"], json!({"dev": true}));
     let uri = format!(
-        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}/invocations"
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{fn_arn}:live/invocations"
     );
     let resources = &api["resources"];
     assert_eq!(
@@ -193,6 +197,8 @@ fn deploy_redeploy_change_remove_delete() {
             "CreateRole".to_owned(),
             "PutRolePolicy".into(),
             "POST /2015-03-31/functions".into(),
+            "POST /2015-03-31/functions/showcase-dev/versions".into(),
+            "POST /2015-03-31/functions/showcase-dev/aliases".into(),
             "CreateLogGroup".into(),
             "PutRetentionPolicy".into(),
             "POST /restapis".into(),
@@ -281,6 +287,38 @@ fn deploy_redeploy_change_remove_delete() {
     assert_eq!(resources["/keyed"]["GET"]["apiKey"], true);
     assert_eq!(snap["roles"], first["roles"]);
     assert_eq!(snap["functions"], first["functions"]);
+
+    // New code and a new environment: both applied to the function, then
+    // one version of both, then the alias moves to it. Until then the alias
+    // serves the old code with the old environment.
+    let mut binary2 = binary.clone();
+    binary2.extend_from_slice(b"another build");
+    let zip2 = goblet_project::zip::bootstrap_zip(&binary2).expect("bootstrap.zip");
+    let mut changed = open.clone();
+    changed.zip = zip2.clone();
+    changed.zip_sha256 = sha256_b64(&zip2);
+    changed.function.environment = BTreeMap::from([("GREETING".into(), "hi".into())]);
+    proxy.reset();
+    let t0 = Instant::now();
+    deploy::deploy(sdk, changed.clone(), options(&base, false)).unwrap();
+    bench.push(("code and environment change", proxy.calls(), t0.elapsed()));
+    let ops: Vec<String> = proxy.mutating().into_iter().map(|c| c.operation).collect();
+    assert_eq!(
+        ops,
+        [
+            "PUT /2015-03-31/functions/showcase-dev/code",
+            "PUT /2015-03-31/functions/showcase-dev/configuration",
+            "POST /2015-03-31/functions/showcase-dev/versions",
+            "PUT /2015-03-31/functions/showcase-dev/aliases/live",
+        ]
+    );
+    let function = &moto.normalized_snapshot()["functions"]["showcase-dev"];
+    assert_eq!(function["aliases"], json!({"live": "2"}));
+    assert_eq!(function["live"]["code_sha256"], sha256_b64(&zip2));
+    assert_eq!(function["live"]["env"], json!({"GREETING": "hi"}));
+    proxy.reset();
+    deploy::deploy(sdk, changed, options(&base, false)).unwrap();
+    assert_eq!(proxy.mutating(), [], "{:#?}", proxy.calls());
 
     // A route added under a new path, then removed: resources follow.
     let mut more = open.clone();
@@ -382,6 +420,17 @@ fn same_api_as_package(api: &Value, target: &Target) {
                 if let Some(c) = integration.get("ContentHandling") {
                     method["contentHandling"] = c.clone();
                 }
+                // What the integration invokes: the function's alias, by name.
+                if let Some(uri) = integration["Uri"]["Fn::Sub"].as_str() {
+                    let alias = uri
+                        .split("${")
+                        .filter_map(|part| part.split_once('}'))
+                        .map(|(id, _)| id)
+                        .find(|id| resources.get(*id).is_some())
+                        .expect("the URI names a resource");
+                    assert_eq!(resources[alias]["Type"], "AWS::Lambda::Alias", "{uri}");
+                    method["invokes"] = resources[alias]["Properties"]["Name"].clone();
+                }
                 packaged.insert(
                     (
                         path_of(&p["ResourceId"]),
@@ -407,6 +456,12 @@ fn same_api_as_package(api: &Value, target: &Target) {
             });
             if let Some(c) = m.get("contentHandling") {
                 method_json["contentHandling"] = c.clone();
+            }
+            if let Some(uri) = m["uri"].as_str() {
+                // `…/functions/arn:aws:lambda:region:account:function:name:live/invocations`
+                let function = uri.split("/functions/").nth(1).unwrap_or_default();
+                let qualifier = function.trim_end_matches("/invocations").split(':').nth(7);
+                method_json["invokes"] = json!(qualifier);
             }
             deployed.insert((path.clone(), method.clone()), method_json);
         }

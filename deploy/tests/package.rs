@@ -294,7 +294,26 @@ fn cloudformation_describes_the_deployed_resources() {
     assert_eq!(get["Integration"]["IntegrationHttpMethod"], "POST");
     assert_eq!(
         get["Integration"]["Uri"],
-        json!({"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function.Arn}/invocations"})
+        json!({"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${FunctionAliaslive}/invocations"})
+    );
+    // The API invokes the alias `live`, on a version of this code and
+    // configuration.
+    let alias = &r["FunctionAliaslive"];
+    assert_eq!(alias["Type"], "AWS::Lambda::Alias");
+    assert_eq!(alias["Properties"]["Name"], "live");
+    let version_id = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+        .as_str()
+        .unwrap();
+    assert!(version_id.starts_with("FunctionVersion"), "{version_id}");
+    assert_eq!(r[version_id]["Type"], "AWS::Lambda::Version");
+    assert_eq!(r[version_id]["Properties"]["CodeSha256"], "hash");
+    assert_eq!(
+        r[version_id]["Properties"]["FunctionName"],
+        json!({"Ref": "Function"})
+    );
+    assert_eq!(
+        r["ApiInvokePermission"]["Properties"]["FunctionName"],
+        json!({"Ref": "FunctionAliaslive"})
     );
     assert_eq!(r["MethodUsersPost"]["Properties"]["ApiKeyRequired"], true);
     assert_eq!(
@@ -359,6 +378,47 @@ fn cloudformation_describes_the_deployed_resources() {
         t["Outputs"]["InvokeUrl"]["Value"],
         json!({"Fn::Sub": "https://${RestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/v1/"})
     );
+}
+
+/// A CloudFormation version is immutable: a new one, under a new logical
+/// id, whenever the code or a setting a version keeps changes, and the same
+/// one otherwise.
+#[test]
+fn the_function_version_changes_with_the_code_and_configuration() {
+    let version_of = |config: &StageConfig, sha: &str| -> String {
+        let t: Value = serde_json::from_str(&package::render(
+            Format::CloudFormation,
+            &manifest(),
+            config,
+            sha,
+        ))
+        .unwrap();
+        t["Resources"]["FunctionAliaslive"]["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let base = full_config();
+    let same = version_of(&base, "hash");
+    assert_eq!(version_of(&base, "hash"), same);
+    let mut tagged = base.clone();
+    tagged.tags.insert("owner".into(), "me".into());
+    assert_eq!(version_of(&tagged, "hash"), same, "tags are not versioned");
+    type Edit = fn(&mut StageConfig);
+    let rows: &[(&str, Edit)] = &[
+        ("memory", |c| c.memory_mb = 1024),
+        ("timeout", |c| c.timeout_s = 5),
+        ("environment", |c| {
+            c.environment.insert("NEW".into(), "1".into());
+        }),
+        ("architecture", |c| c.architecture = Architecture::X86_64),
+    ];
+    for (what, edit) in rows {
+        let mut changed = base.clone();
+        edit(&mut changed);
+        assert_ne!(version_of(&changed, "hash"), same, "{what}");
+    }
+    assert_ne!(version_of(&base, "other code"), same, "code");
 }
 
 #[test]
@@ -488,7 +548,10 @@ fn terraform_parses_and_names_every_resource() {
         assert!(attr("filename").contains("bootstrap.zip"));
         assert_eq!(attr("memory_size"), config.memory_mb.to_string());
         assert!(attr("architectures").contains(config.architecture.as_str()));
-        assert!(text.contains("uri                     = aws_lambda_function.function.invoke_arn"));
+        assert!(text.contains("uri                     = aws_lambda_alias.live.invoke_arn"));
+        assert_eq!(attr("publish"), "true");
+        assert!(text.contains("qualifier     = aws_lambda_alias.live.name"));
+        assert!(text.contains("function_version = aws_lambda_function.function.version"));
         assert!(
             text.contains("source_arn    = \"${aws_api_gateway_rest_api.api.execution_arn}/*\"")
         );

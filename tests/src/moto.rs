@@ -212,7 +212,9 @@ for f in lam.list_functions()["Functions"]:
     try:
         policy = json.loads(lam.get_policy(FunctionName=name)["Policy"])
         stmts = sorted([{"sid": s["Sid"], "principal": s["Principal"], "action": s["Action"],
-                         "condition": s.get("Condition")} for s in policy["Statement"]],
+                         "condition": s.get("Condition"),
+                         "qualified": s.get("Resource", "").endswith(":live")}
+                        for s in policy["Statement"]],
                        key=lambda s: s["sid"])
     except lam.exceptions.ResourceNotFoundException:
         stmts = []
@@ -222,7 +224,18 @@ for f in lam.list_functions()["Functions"]:
         "env": c.get("Environment", {}).get("Variables", {}), "code_sha256": c.get("CodeSha256"),
         "tags": got.get("Tags", {}), "permissions": stmts,
         "reserved": got.get("Concurrency", {}).get("ReservedConcurrentExecutions"),
+        "aliases": {a["Name"]: a["FunctionVersion"]
+                    for a in lam.list_aliases(FunctionName=name)["Aliases"]},
+        "versions": [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]],
     }
+    try:
+        v = lam.get_function(FunctionName=name, Qualifier="live")["Configuration"]
+        out["functions"][name]["live"] = {
+            "version": v.get("Version"), "code_sha256": v.get("CodeSha256"), "role": v.get("Role"),
+            "memory": v.get("MemorySize"), "timeout": v.get("Timeout"),
+            "env": v.get("Environment", {}).get("Variables", {})}
+    except lam.exceptions.ResourceNotFoundException:
+        pass
 for api in apigw.get_rest_apis()["items"]:
     aid = api["id"]
     resources = {}

@@ -244,7 +244,13 @@ fn assert_one_of_each(snap: &Value) {
     );
     let permissions = function["permissions"].as_array().expect("a list");
     assert_eq!(permissions.len(), 1, "{permissions:#?}");
-    assert_eq!(permissions[0]["sid"], "goblet-apigateway-invoke");
+    assert_eq!(permissions[0]["sid"], "goblet-apigateway-invoke-live");
+    assert_eq!(permissions[0]["qualified"], true, "on the alias");
+    assert_eq!(function["aliases"], json!({"live": "1"}));
+    assert_eq!(function["versions"], json!(["$LATEST", "1"]));
+    assert_eq!(function["live"]["code_sha256"], function["code_sha256"]);
+    assert_eq!(function["live"]["env"], json!({"GREETING": "hello"}));
+    assert_eq!(function["live"]["memory"], 256);
     assert_eq!(keys(&snap["log_groups"]), [LOG_GROUP], "{snap:#}");
     assert_eq!(snap["log_groups"][LOG_GROUP], 14);
     assert_eq!(keys(&snap["apis"]), [FUNCTION], "{snap:#}");
@@ -1246,17 +1252,34 @@ fn a_private_api_is_deployed_with_its_resource_policy() {
     assert_eq!(api["policy"], Value::Null);
 }
 
-/// An update (new code and a route's authorization changed) killed right
-/// after any of its changes converges when run again, as a first deploy does.
+/// An update (new code, a route's authorization and the environment
+/// changed) killed right after any of its changes converges when run again,
+/// as a first deploy does; and at every point the alias API Gateway invokes
+/// serves the old code with the old environment or the new code with the
+/// new one, never a mix.
 #[test]
 fn an_update_killed_after_any_change_converges_when_run_again() {
     let binary = &release().helloworld;
+    // What the alias serves: (code, environment).
+    let live = |aws: &Aws| -> (Value, Value) {
+        let f = &aws.moto.snapshot()["functions"][FUNCTION]["live"];
+        (f["code_sha256"].clone(), f["env"].clone())
+    };
+    let update = |dir: &Path| -> PathBuf {
+        let config = CONFIG.replace(r#"GREETING = "hello""#, r#"GREETING = "bonjour""#);
+        std::fs::write(dir.join("Cargo.toml"), config).expect("write Cargo.toml");
+        route_opened(dir)
+    };
     let aws = Aws::start();
     let dir = project("update-uninterrupted");
     ok(aws.deploy(&dir, binary, &[]));
-    let opened = route_opened(&dir);
+    let old = live(&aws);
+    let opened = update(&dir);
     aws.proxy.reset();
     ok(aws.deploy(&dir, &opened, &[]));
+    let new = live(&aws);
+    assert_ne!(old.0, new.0, "new code");
+    assert_eq!(new.1, json!({"GREETING": "bonjour"}));
     let changes: Vec<String> = aws
         .proxy
         .mutating()
@@ -1264,8 +1287,8 @@ fn an_update_killed_after_any_change_converges_when_run_again() {
         .map(|c| c.operation)
         .collect();
     assert!(
-        changes.len() >= 3,
-        "code, definition, deployment: {changes:#?}"
+        changes.len() >= 6,
+        "code, configuration, version, alias, definition, deployment: {changes:#?}"
     );
     let reference = aws.moto.normalized_snapshot();
     assert_eq!(
@@ -1278,10 +1301,15 @@ fn an_update_killed_after_any_change_converges_when_run_again() {
         let aws = Aws::start();
         let dir = project(&format!("update-killed-after-{n}"));
         ok(aws.deploy(&dir, binary, &[]));
-        let opened = route_opened(&dir);
+        let opened = update(&dir);
         aws.proxy.reset();
         let context = format!("update killed after change {n} ({})", changes[n - 1]);
         let printed = aws.deploy_killed_after(n as u32, &dir, &opened);
+        let serving = live(&aws);
+        assert!(
+            serving == old || serving == new,
+            "{context}: the alias serves {serving:?}, neither {old:?} nor {new:?}"
+        );
         aws.proxy.reset();
         let run = ok(aws.deploy(&dir, &opened, &[]));
         assert_eq!(
@@ -1293,6 +1321,54 @@ fn an_update_killed_after_any_change_converges_when_run_again() {
         let run = ok(aws.deploy(&dir, &opened, &[]));
         assert_eq!(aws.proxy.mutating(), [], "{context}: {run:#?}");
     }
+}
+
+/// A stage an earlier goblet deployed (the API invoking the function itself,
+/// the permission on the function, no alias) moves onto the alias with the
+/// next deploy, and the old permission goes once the API has moved.
+#[test]
+fn a_stage_deployed_before_the_alias_moves_onto_it() {
+    let binary = &release().helloworld;
+    let aws = Aws::start();
+    let dir = project("before-the-alias");
+    ok(aws.deploy(&dir, binary, &[]));
+    let reference = aws.moto.normalized_snapshot();
+    aws.moto.boto3(&format!(
+        r#"
+fn = lam.get_function(FunctionName="{FUNCTION}")["Configuration"]["FunctionArn"]
+lam.remove_permission(FunctionName="{FUNCTION}", Qualifier="live",
+                      StatementId="goblet-apigateway-invoke-live")
+lam.delete_alias(FunctionName="{FUNCTION}", Name="live")
+api = [a for a in apigw.get_rest_apis()["items"] if a["name"] == "{FUNCTION}"][0]
+account = fn.split(":")[4]
+lam.add_permission(FunctionName="{FUNCTION}", StatementId="goblet-apigateway-invoke",
+                   Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",
+                   SourceArn=f"arn:aws:execute-api:us-east-1:{{account}}:{{api['id']}}/*")
+root = [r for r in apigw.get_resources(restApiId=api["id"])["items"] if r["path"] == "/"][0]
+apigw.put_integration(restApiId=api["id"], resourceId=root["id"], httpMethod="GET",
+    type="AWS_PROXY", integrationHttpMethod="POST",
+    uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{{fn}}/invocations")
+print(json.dumps({{}}))
+"#
+    ));
+    let before = aws.moto.normalized_snapshot();
+    let function = &before["functions"][FUNCTION];
+    assert_eq!(function["aliases"], json!({}), "{function:#}");
+    assert_eq!(
+        function["permissions"][0]["sid"],
+        "goblet-apigateway-invoke"
+    );
+    aws.proxy.reset();
+    let run = ok(aws.deploy(&dir, binary, &[]));
+    assert!(
+        run.stderr
+            .contains("Deleting permission goblet-apigateway-invoke of function"),
+        "{run:#?}"
+    );
+    assert_eq!(aws.moto.normalized_snapshot(), reference, "{run:#?}");
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), []);
 }
 
 /// A route with `api_key = true` gets what it needs on AWS: a usage plan on

@@ -6,10 +6,10 @@ use goblet_core::Manifest;
 use serde_json::{Map, Value, json};
 
 use super::{
-    ApiMethod, BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE,
+    ALIAS, ApiMethod, BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE,
     MethodIntegration, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods, api_resources,
     cors_mock_headers, gateway_responses, needs_usage_plan, pascal, resource_ids, resource_policy,
-    role_policy, role_trust_policy, tags, usage_plan_quota, usage_plan_throttle, verb,
+    role_policy, role_trust_policy, short_hash, tags, usage_plan_quota, usage_plan_throttle, verb,
 };
 use goblet_project::config::{RoleConfig, StageConfig};
 
@@ -21,8 +21,16 @@ const STAGE: &str = "ApiStage";
 const USAGE_PLAN: &str = "UsagePlan";
 const API_KEY: &str = "ApiKey";
 const PERMISSION: &str = "ApiInvokePermission";
+/// The alias's logical id: SAM's name for the alias `AutoPublishAlias` makes
+/// (`{function}Alias{alias}`), and the CloudFormation template's too.
+const ALIAS_ID: &str = "FunctionAliaslive";
 
-pub(super) fn render(manifest: &Manifest, config: &StageConfig, sam: bool) -> String {
+pub(super) fn render(
+    manifest: &Manifest,
+    config: &StageConfig,
+    sam: bool,
+    zip_sha256_b64: &str,
+) -> String {
     let mut resources = Map::new();
     let description = format!("goblet app {} stage {}", config.app_name, config.stage);
 
@@ -72,6 +80,10 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, sam: bool) -> St
     if sam {
         function.insert("CodeUri".into(), json!(ZIP_FILE));
         function.insert("Tags".into(), json!(tags(config)));
+        // A version of code and configuration together, behind the alias
+        // API Gateway invokes, as `goblet deploy` does.
+        function.insert("AutoPublishAlias".into(), json!(ALIAS));
+        function.insert("AutoPublishAliasAllProperties".into(), json!(true));
     } else {
         function.insert(
             "Code".into(),
@@ -102,6 +114,35 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, sam: bool) -> St
     }
     function_resource.insert("Properties".into(), Value::Object(function));
     resources.insert(FUNCTION.into(), Value::Object(function_resource));
+    if !sam {
+        // A version is immutable, so a new one needs a new logical id: one
+        // named by the code and configuration it publishes. CloudFormation
+        // creates it after the function's update, moves the alias, then
+        // deletes the old version.
+        let version = format!("FunctionVersion{}", version_hash(config, zip_sha256_b64));
+        resources.insert(
+            version.clone(),
+            json!({
+                "Type": "AWS::Lambda::Version",
+                "Properties": {
+                    "FunctionName": {"Ref": FUNCTION},
+                    "CodeSha256": zip_sha256_b64,
+                    "Description": format!("goblet deploy of stage {}", config.stage),
+                }
+            }),
+        );
+        resources.insert(
+            ALIAS_ID.into(),
+            json!({
+                "Type": "AWS::Lambda::Alias",
+                "Properties": {
+                    "Name": ALIAS,
+                    "FunctionName": {"Ref": FUNCTION},
+                    "FunctionVersion": {"Fn::GetAtt": [version, "Version"]},
+                }
+            }),
+        );
+    }
 
     let mut api = json!({
         "Type": "AWS::ApiGateway::RestApi",
@@ -248,7 +289,7 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, sam: bool) -> St
             "Type": "AWS::Lambda::Permission",
             "Properties": {
                 "Action": "lambda:InvokeFunction",
-                "FunctionName": {"Ref": FUNCTION},
+                "FunctionName": {"Ref": ALIAS_ID},
                 "Principal": "apigateway.amazonaws.com",
                 "SourceArn": {"Fn::Sub": format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{API}}}/*")},
             }
@@ -291,6 +332,22 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, sam: bool) -> St
     out
 }
 
+/// What names a version of the function: its code and every setting a
+/// version keeps.
+fn version_hash(config: &StageConfig, zip_sha256_b64: &str) -> String {
+    let role = match &config.role {
+        RoleConfig::Managed { .. } => "managed".to_owned(),
+        RoleConfig::Existing { arn } => arn.clone(),
+    };
+    short_hash(&format!(
+        "{zip_sha256_b64}\n{RUNTIME}\n{HANDLER}\n{}\n{}\n{}\n{role}\n{:?}\n",
+        config.architecture.as_str(),
+        config.memory_mb,
+        config.timeout_s,
+        config.environment
+    ))
+}
+
 /// `Method{ResourceId}{Verb}`: `MethodUsersIdGet`, `MethodGet` for the root.
 pub(super) fn method_id(resource_id: &str, m: &ApiMethod) -> String {
     format!("Method{resource_id}{}", verb(&m.http_method))
@@ -311,7 +368,7 @@ fn method(m: &ApiMethod, resource: Value) -> Value {
                     "Type": "AWS_PROXY",
                     "IntegrationHttpMethod": "POST",
                     "Uri": {"Fn::Sub": format!(
-                        "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{FUNCTION}.Arn}}/invocations"
+                        "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{ALIAS_ID}}}/invocations"
                     )},
                 }),
             );

@@ -39,8 +39,18 @@ pub const RUNTIME: &str = "provided.al2023";
 pub const HANDLER: &str = "bootstrap";
 /// The inline policy on the role goblet manages.
 pub const ROLE_POLICY_NAME: &str = "goblet";
-/// The statement id of the API's `lambda:InvokeFunction` permission.
-pub const PERMISSION_SID: &str = "goblet-apigateway-invoke";
+/// The alias API Gateway invokes. Each deploy that changes the function
+/// publishes a version (code and configuration together) and then moves
+/// this alias to it, so a request is served either wholly by the old
+/// version or wholly by the new one, never new code with the old
+/// environment, memory or timeout.
+pub const ALIAS: &str = "live";
+/// The statement id of the API's `lambda:InvokeFunction` permission on
+/// [`ALIAS`].
+pub const PERMISSION_SID: &str = "goblet-apigateway-invoke-live";
+/// The statement id goblet gave the permission on the unqualified function
+/// before it deployed through [`ALIAS`]: removed once the API has moved.
+pub const UNQUALIFIED_PERMISSION_SID: &str = "goblet-apigateway-invoke";
 /// The tags goblet puts on what it creates (besides the configured ones).
 pub const TAG_APP: &str = "goblet:app";
 pub const TAG_STAGE: &str = "goblet:stage";
@@ -353,7 +363,7 @@ fn snake(text: &str) -> String {
 }
 
 /// 8 lowercase hex digits of the SHA-256 of `text`.
-fn short_hash(text: &str) -> String {
+pub(super) fn short_hash(text: &str) -> String {
     Sha256::digest(text.as_bytes())[..4]
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -410,7 +420,8 @@ impl fmt::Display for Format {
 }
 
 /// The template of `format` for `manifest` under `config`; `zip_sha256_b64`
-/// is the code's hash ([`goblet_project::zip::code_sha256_base64`]), which Terraform records.
+/// is the code's hash ([`goblet_project::zip::code_sha256_base64`]), which
+/// Terraform records and CloudFormation's function version names.
 pub fn render(
     format: Format,
     manifest: &Manifest,
@@ -418,8 +429,8 @@ pub fn render(
     zip_sha256_b64: &str,
 ) -> String {
     match format {
-        Format::CloudFormation => cloudformation::render(manifest, config, false),
-        Format::Sam => cloudformation::render(manifest, config, true),
+        Format::CloudFormation => cloudformation::render(manifest, config, false, zip_sha256_b64),
+        Format::Sam => cloudformation::render(manifest, config, true, zip_sha256_b64),
         Format::Terraform => terraform::render(manifest, config, zip_sha256_b64),
     }
 }

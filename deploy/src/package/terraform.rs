@@ -8,10 +8,11 @@ use goblet_core::Manifest;
 use serde_json::Value;
 
 use super::{
-    BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE, MethodIntegration,
-    PERMISSION_SID, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods, api_resources,
-    cors_mock_headers, gateway_responses, needs_usage_plan, resource_ids, resource_policy,
-    role_policy, role_trust_policy, snake, tags, usage_plan_quota, usage_plan_throttle, verb,
+    ALIAS, BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE,
+    MethodIntegration, PERMISSION_SID, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods,
+    api_resources, cors_mock_headers, gateway_responses, needs_usage_plan, resource_ids,
+    resource_policy, role_policy, role_trust_policy, snake, tags, usage_plan_quota,
+    usage_plan_throttle, verb,
 };
 use goblet_project::config::{RoleConfig, StageConfig};
 
@@ -80,6 +81,9 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
     let _ = writeln!(o, "  timeout          = {}", config.timeout_s);
     let _ = writeln!(o, "  filename         = \"${{path.module}}/{ZIP_FILE}\"");
     let _ = writeln!(o, "  source_code_hash = {}", string(zip_sha256_b64));
+    // Code and configuration become a version together, behind the alias
+    // API Gateway invokes, as `goblet deploy` does.
+    let _ = writeln!(o, "  publish          = true");
     if let Some(n) = config.reserved_concurrency {
         let _ = writeln!(o, "  reserved_concurrent_executions = {n}");
     }
@@ -95,6 +99,11 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
         let _ = writeln!(o, "\n  depends_on = [{}]", function_depends.join(", "));
     }
     o.push_str("}\n\n");
+    let _ = writeln!(
+        o,
+        "resource \"aws_lambda_alias\" \"live\" {{\n  name             = {}\n  function_name    = aws_lambda_function.function.function_name\n  function_version = aws_lambda_function.function.version\n}}\n",
+        string(ALIAS)
+    );
 
     let binary_types: Vec<String> = BINARY_MEDIA_TYPES.iter().map(|t| string(t)).collect();
     let policy = resource_policy(config, "execute-api:/*")
@@ -159,7 +168,7 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
             MethodIntegration::Proxy => {
                 let _ = writeln!(
                     o,
-                    "resource \"aws_api_gateway_integration\" \"{id}\" {{\n{common}  type                    = \"AWS_PROXY\"\n  integration_http_method = \"POST\"\n  uri                     = aws_lambda_function.function.invoke_arn\n}}\n"
+                    "resource \"aws_api_gateway_integration\" \"{id}\" {{\n{common}  type                    = \"AWS_PROXY\"\n  integration_http_method = \"POST\"\n  uri                     = aws_lambda_alias.live.invoke_arn\n}}\n"
                 );
             }
             MethodIntegration::CorsMock { allow_methods } => {
@@ -255,7 +264,7 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
     }
     let _ = writeln!(
         o,
-        "resource \"aws_lambda_permission\" \"api\" {{\n  statement_id  = {}\n  action        = \"lambda:InvokeFunction\"\n  function_name = aws_lambda_function.function.function_name\n  principal     = \"apigateway.amazonaws.com\"\n  source_arn    = \"${{aws_api_gateway_rest_api.api.execution_arn}}/*\"\n}}\n",
+        "resource \"aws_lambda_permission\" \"api\" {{\n  statement_id  = {}\n  action        = \"lambda:InvokeFunction\"\n  function_name = aws_lambda_function.function.function_name\n  qualifier     = aws_lambda_alias.live.name\n  principal     = \"apigateway.amazonaws.com\"\n  source_arn    = \"${{aws_api_gateway_rest_api.api.execution_arn}}/*\"\n}}\n",
         string(PERMISSION_SID),
     );
     let _ = writeln!(

@@ -1,5 +1,5 @@
 //! The Lambda function: its code, configuration, tags and reserved
-//! concurrency.
+//! concurrency, and the version its alias [`ALIAS`] serves.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -14,13 +14,17 @@ use crate::aws::{Aws, AwsError, found};
 use crate::plan::Action;
 use crate::resources::{goblet_tags, tag_changes};
 use crate::state::FunctionRecord;
-use crate::target::{FunctionSettings, HANDLER, RUNTIME, Target, account_of, function_description};
+use crate::target::{
+    ALIAS, FunctionSettings, HANDLER, RUNTIME, Target, account_of, function_description,
+};
 
 // Observe.
 
 #[derive(Debug)]
 pub struct FunctionObs {
     pub arn: String,
+    /// `$LATEST`, or the published version's number.
+    pub version: String,
     pub description: String,
     pub code_sha256: String,
     pub runtime: String,
@@ -34,12 +38,34 @@ pub struct FunctionObs {
     pub busy: bool,
 }
 
+/// The function as it is (`$LATEST`, where updates go).
 pub async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionObs>, AwsError> {
+    get_function(aws, name, None).await
+}
+
+/// The version [`ALIAS`] points to: what API Gateway invokes.
+pub async fn observe_live(aws: &Aws, name: &str) -> Result<Option<FunctionObs>, AwsError> {
+    get_function(aws, name, Some(ALIAS)).await
+}
+
+async fn get_function(
+    aws: &Aws,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Result<Option<FunctionObs>, AwsError> {
+    let what = match qualifier {
+        Some(q) => format!("function {name}:{q}"),
+        None => format!("function {name}"),
+    };
     let got = found(
         aws.read_call(
             "lambda:GetFunction",
-            format!("function {name}"),
-            aws.lambda.get_function().function_name(name).send(),
+            what,
+            aws.lambda
+                .get_function()
+                .function_name(name)
+                .set_qualifier(qualifier.map(str::to_owned))
+                .send(),
         )
         .await,
     )?;
@@ -51,6 +77,7 @@ pub async fn observe_function(aws: &Aws, name: &str) -> Result<Option<FunctionOb
         description: config.description.clone().unwrap_or_default(),
         busy: function_busy(config.state.as_ref(), config.last_update_status.as_ref()),
         arn: config.function_arn.unwrap_or_default(),
+        version: config.version.unwrap_or_else(|| "$LATEST".to_owned()),
         code_sha256: config.code_sha256.unwrap_or_default(),
         runtime: config
             .runtime
@@ -198,28 +225,46 @@ pub fn expected_arn(
 // Plan.
 
 /// The function: created (with its reserved concurrency), or its code,
-/// configuration, tags and reserved concurrency brought in line. `role_arn`
-/// is the role it should run as, when known.
+/// configuration, tags and reserved concurrency brought in line; then,
+/// whenever the version [`ALIAS`] serves (`live`) is not what the target
+/// asks for, a version published from both and the alias moved to it.
+/// `role_arn` is the role it should run as, when known.
 pub fn plan(
     target: &Target,
     observed: Option<&FunctionObs>,
+    live: Option<&FunctionObs>,
     role_arn: Option<&str>,
 ) -> Vec<Action> {
     let Some(function) = observed else {
-        let mut actions = vec![Action::CreateFunction];
+        let mut actions = vec![
+            Action::CreateFunction,
+            Action::PublishVersion,
+            Action::CreateAlias,
+        ];
         actions.extend(target.reserved_concurrency.map(Action::PutConcurrency));
         return actions;
     };
     let mut actions = Vec::new();
-    let code_changed = function.code_sha256 != target.zip_sha256
-        // The architecture is set with the code (UpdateFunctionCode).
-        || function.settings.architecture != target.function.architecture;
-    if code_changed {
+    if code_differs(target, function) {
         actions.push(Action::UpdateFunctionCode);
     }
     let changes = configuration_changes(target, function, role_arn);
     if !changes.is_empty() {
         actions.push(Action::UpdateFunctionConfiguration { changes });
+    }
+    // Also when `$LATEST` is already right: a deploy killed between its
+    // updates and the alias, or an alias moved by hand.
+    let serves_target = live.is_some_and(|v| {
+        !code_differs(target, v) && configuration_changes(target, v, role_arn).is_empty()
+    });
+    if !actions.is_empty() || !serves_target {
+        actions.push(Action::PublishVersion);
+        actions.push(match live {
+            Some(v) => Action::UpdateAlias {
+                from: v.version.clone(),
+            },
+            None => Action::CreateAlias,
+        });
     }
     let (tags, keys) = tag_changes(&function.tags, &target.tags);
     if !tags.is_empty() {
@@ -233,6 +278,13 @@ pub fn plan(
         target.reserved_concurrency,
     ));
     actions
+}
+
+/// The code differs (the architecture is set with the code, by
+/// UpdateFunctionCode).
+fn code_differs(target: &Target, function: &FunctionObs) -> bool {
+    function.code_sha256 != target.zip_sha256
+        || function.settings.architecture != target.function.architecture
 }
 
 /// What UpdateFunctionConfiguration would change ("memory 128 → 256").
@@ -386,6 +438,79 @@ impl Apply<'_> {
         Ok(())
     }
 
+    /// Publishes `$LATEST` (code and configuration as they are now, once
+    /// every update has finished) as a version. Lambda publishes nothing
+    /// new when neither changed since the last version, and returns that
+    /// one: a deploy killed after this step publishes the same version
+    /// again. `CodeSha256` makes Lambda refuse if other code was uploaded
+    /// meanwhile.
+    pub(crate) async fn publish_version(&mut self) -> Result<(), DeployError> {
+        let (aws, t) = (self.aws, self.target);
+        self.wait_function().await?;
+        let out = aws
+            .write_call(
+                "lambda:PublishVersion",
+                self.fname(),
+                aws.lambda
+                    .publish_version()
+                    .function_name(&t.function_name)
+                    .code_sha256(&t.zip_sha256)
+                    .description(format!("goblet deploy of stage {}", t.stage))
+                    .send(),
+            )
+            .await?;
+        let version = out.version.ok_or_else(|| {
+            DeployError::Inconsistent("PublishVersion answered without a version".into())
+        })?;
+        // The alias must not point at a version Lambda cannot run yet.
+        self.wait_ready(Some(&version)).await?;
+        self.published_version = Some(version);
+        Ok(())
+    }
+
+    pub(crate) async fn create_alias(&mut self) -> Result<(), DeployError> {
+        let (aws, t) = (self.aws, self.target);
+        let version = self.published_version()?;
+        aws.write_call(
+            "lambda:CreateAlias",
+            format!("alias {}:{ALIAS}", t.function_name),
+            aws.lambda
+                .create_alias()
+                .function_name(&t.function_name)
+                .name(ALIAS)
+                .function_version(version)
+                .description(format!("what API Gateway invokes for stage {}", t.stage))
+                .send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Moves the alias to the new version: from here on every invocation
+    /// runs the new code with the new configuration.
+    pub(crate) async fn update_alias(&mut self) -> Result<(), DeployError> {
+        let (aws, t) = (self.aws, self.target);
+        let version = self.published_version()?;
+        aws.write_call(
+            "lambda:UpdateAlias",
+            format!("alias {}:{ALIAS}", t.function_name),
+            aws.lambda
+                .update_alias()
+                .function_name(&t.function_name)
+                .name(ALIAS)
+                .function_version(version)
+                .send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn published_version(&self) -> Result<String, DeployError> {
+        self.published_version.clone().ok_or_else(|| {
+            DeployError::Inconsistent("no version of the function was published".into())
+        })
+    }
+
     pub(crate) async fn tag_function(
         &mut self,
         tags: &BTreeMap<String, String>,
@@ -498,16 +623,30 @@ impl Apply<'_> {
         if !self.function_updating {
             return Ok(());
         }
+        self.wait_ready(None).await?;
+        self.function_updating = false;
+        Ok(())
+    }
+
+    /// Waits (up to a minute) until Lambda has finished creating or updating
+    /// the function (`$LATEST`), or the published `version`.
+    async fn wait_ready(&self, version: Option<&str>) -> Result<(), DeployError> {
+        let name = &self.target.function_name;
+        let what = match version {
+            Some(v) => format!("version {v} of function {name}"),
+            None => format!("function {name}"),
+        };
         for _ in 0..60 {
             let config = self
                 .aws
                 .read_call(
                     "lambda:GetFunctionConfiguration",
-                    self.fname(),
+                    what.clone(),
                     self.aws
                         .lambda
                         .get_function_configuration()
-                        .function_name(&self.target.function_name)
+                        .function_name(name)
+                        .set_qualifier(version.map(str::to_owned))
                         .send(),
                 )
                 .await?;
@@ -525,19 +664,16 @@ impl Apply<'_> {
                     .or(config.state_reason)
                     .unwrap_or_else(|| "no reason given".into());
                 return Err(DeployError::Inconsistent(format!(
-                    "Lambda could not make function {} ready: {reason}",
-                    self.target.function_name
+                    "Lambda could not make {what} ready: {reason}"
                 )));
             }
             if !function_busy(config.state.as_ref(), config.last_update_status.as_ref()) {
-                self.function_updating = false;
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
         Err(DeployError::Inconsistent(format!(
-            "function {} is still updating after a minute",
-            self.target.function_name
+            "{what} is still updating after a minute"
         )))
     }
 }

@@ -18,7 +18,8 @@ use crate::plan::{Action, Kind};
 use crate::resources::goblet_tags;
 use crate::state::{Deployed, RestApiRecord};
 use crate::target::{
-    Integration, MethodTarget, Target, account_of, api_arn, function_description, proxy_uri,
+    Integration, MethodTarget, Target, account_of, alias_arn, api_arn, function_description,
+    proxy_uri,
 };
 
 // Observe.
@@ -743,7 +744,7 @@ impl Apply<'_> {
         let (aws, t) = (self.aws, self.target);
         let api = self.api_id()?;
         let function_arn = self.function_arn()?;
-        let uri = proxy_uri(&aws.region, &function_arn);
+        let uri = proxy_uri(&aws.region, &alias_arn(&function_arn));
         let policy = match (&t.resource_policy, account_of(&function_arn)) {
             (Some(policy), Some(account)) => Some(openapi::expand_policy(
                 policy,

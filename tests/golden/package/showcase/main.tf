@@ -64,12 +64,19 @@ resource "aws_lambda_function" "function" {
   timeout          = 29
   filename         = "${path.module}/bootstrap.zip"
   source_code_hash = "<source_code_hash>"
+  publish          = true
   tags             = {
     "goblet:app" = "showcase"
     "goblet:stage" = "dev"
   }
 
   depends_on = [aws_iam_role_policy.function]
+}
+
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  function_name    = aws_lambda_function.function.function_name
+  function_version = aws_lambda_function.function.version
 }
 
 resource "aws_api_gateway_rest_api" "api" {
@@ -268,7 +275,7 @@ resource "aws_api_gateway_integration" "get" {
   http_method = aws_api_gateway_method.get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "cookies_get" {
@@ -285,7 +292,7 @@ resource "aws_api_gateway_integration" "cookies_get" {
   http_method = aws_api_gateway_method.cookies_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "cors_get" {
@@ -302,7 +309,7 @@ resource "aws_api_gateway_integration" "cors_get" {
   http_method = aws_api_gateway_method.cors_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "cors_options" {
@@ -364,7 +371,7 @@ resource "aws_api_gateway_integration" "cors_post" {
   http_method = aws_api_gateway_method.cors_post.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "crash_get" {
@@ -381,7 +388,7 @@ resource "aws_api_gateway_integration" "crash_get" {
   http_method = aws_api_gateway_method.crash_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "echo_any" {
@@ -398,7 +405,7 @@ resource "aws_api_gateway_integration" "echo_any" {
   http_method = aws_api_gateway_method.echo_any.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "errors_kind_get" {
@@ -415,7 +422,7 @@ resource "aws_api_gateway_integration" "errors_kind_get" {
   http_method = aws_api_gateway_method.errors_kind_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "files_path_get" {
@@ -432,7 +439,7 @@ resource "aws_api_gateway_integration" "files_path_get" {
   http_method = aws_api_gateway_method.files_path_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "items_id_delete" {
@@ -449,7 +456,7 @@ resource "aws_api_gateway_integration" "items_id_delete" {
   http_method = aws_api_gateway_method.items_id_delete.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "items_id_get" {
@@ -466,7 +473,7 @@ resource "aws_api_gateway_integration" "items_id_get" {
   http_method = aws_api_gateway_method.items_id_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "items_id_put" {
@@ -483,7 +490,7 @@ resource "aws_api_gateway_integration" "items_id_put" {
   http_method = aws_api_gateway_method.items_id_put.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "keyed_get" {
@@ -500,7 +507,7 @@ resource "aws_api_gateway_integration" "keyed_get" {
   http_method = aws_api_gateway_method.keyed_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "panic_get" {
@@ -517,7 +524,7 @@ resource "aws_api_gateway_integration" "panic_get" {
   http_method = aws_api_gateway_method.panic_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "pixel_png_get" {
@@ -534,7 +541,7 @@ resource "aws_api_gateway_integration" "pixel_png_get" {
   http_method = aws_api_gateway_method.pixel_png_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "search_get" {
@@ -551,7 +558,7 @@ resource "aws_api_gateway_integration" "search_get" {
   http_method = aws_api_gateway_method.search_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "sleep_ms_get" {
@@ -568,7 +575,7 @@ resource "aws_api_gateway_integration" "sleep_ms_get" {
   http_method = aws_api_gateway_method.sleep_ms_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "stage_get" {
@@ -585,7 +592,7 @@ resource "aws_api_gateway_integration" "stage_get" {
   http_method = aws_api_gateway_method.stage_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "teams_team_members_member_get" {
@@ -602,7 +609,7 @@ resource "aws_api_gateway_integration" "teams_team_members_member_get" {
   http_method = aws_api_gateway_method.teams_team_members_member_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "upload_post" {
@@ -619,7 +626,7 @@ resource "aws_api_gateway_integration" "upload_post" {
   http_method = aws_api_gateway_method.upload_post.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "users_post" {
@@ -636,7 +643,7 @@ resource "aws_api_gateway_integration" "users_post" {
   http_method = aws_api_gateway_method.users_post.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "users_id_get" {
@@ -653,7 +660,7 @@ resource "aws_api_gateway_integration" "users_id_get" {
   http_method = aws_api_gateway_method.users_id_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_method" "whoami_get" {
@@ -670,7 +677,7 @@ resource "aws_api_gateway_integration" "whoami_get" {
   http_method = aws_api_gateway_method.whoami_get.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.function.invoke_arn
+  uri                     = aws_lambda_alias.live.invoke_arn
 }
 
 resource "aws_api_gateway_deployment" "api" {
@@ -756,9 +763,10 @@ resource "aws_api_gateway_usage_plan_key" "api_1" {
 }
 
 resource "aws_lambda_permission" "api" {
-  statement_id  = "goblet-apigateway-invoke"
+  statement_id  = "goblet-apigateway-invoke-live"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.function.function_name
+  qualifier     = aws_lambda_alias.live.name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_api_gateway_rest_api.api.execution_arn}/*"
 }
