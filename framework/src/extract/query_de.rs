@@ -75,10 +75,7 @@ impl<'de> Deserializer<'de> for QueryDeserializer<'_> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        let mut seq = SeqDeserializer::new(self.pairs.iter().map(|(k, v)| Pair(k, v)));
-        let value = visitor.visit_seq(&mut seq)?;
-        seq.end()?;
-        Ok(value)
+        visit_each(self.pairs.iter().map(|(k, v)| Pair(k, v)), visitor)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -103,6 +100,19 @@ impl<'de> Deserializer<'de> for QueryDeserializer<'_> {
     }
 }
 
+/// `visitor` over a sequence of `items`, all of which it must take.
+fn visit_each<'de, I, V>(items: I, visitor: V) -> Result<V::Value, E>
+where
+    I: Iterator,
+    I::Item: IntoDeserializer<'de, E>,
+    V: Visitor<'de>,
+{
+    let mut seq = SeqDeserializer::new(items);
+    let value = visitor.visit_seq(&mut seq)?;
+    seq.end()?;
+    Ok(value)
+}
+
 /// Every value of one key (at least one).
 #[derive(Clone, Copy)]
 struct Values<'a>(&'a [&'a str]);
@@ -110,10 +120,6 @@ struct Values<'a>(&'a [&'a str]);
 impl<'a> Values<'a> {
     fn last(self) -> Value<'a> {
         Value(self.0.last().copied().unwrap_or_default())
-    }
-
-    fn all(self) -> SeqDeserializer<impl Iterator<Item = Value<'a>>, E> {
-        SeqDeserializer::new(self.0.iter().map(|v| Value(v)))
     }
 }
 
@@ -145,10 +151,7 @@ impl<'de> Deserializer<'de> for Values<'_> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        let mut seq = self.all();
-        let value = visitor.visit_seq(&mut seq)?;
-        seq.end()?;
-        Ok(value)
+        visit_each(self.0.iter().map(|v| Value(v)), visitor)
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, E> {
@@ -212,10 +215,7 @@ impl<'de> Deserializer<'de> for Pair<'_> {
     type Error = E;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
-        let mut seq = SeqDeserializer::new([Value(self.0), Value(self.1)].into_iter());
-        let value = visitor.visit_seq(&mut seq)?;
-        seq.end()?;
-        Ok(value)
+        visit_each([Value(self.0), Value(self.1)].into_iter(), visitor)
     }
 
     forward_to_deserialize_any! {
