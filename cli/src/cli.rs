@@ -235,6 +235,12 @@ pub struct LocalArgs {
     /// An API key accepted in `x-api-key` on api_key routes; repeatable.
     #[arg(long = "api-key", value_name = "KEY")]
     pub api_keys: Vec<String>,
+    /// The region of the API and the function: SigV4 signatures must be
+    /// scoped to it (default: the AWS configuration's, as for `goblet curl`
+    /// and `goblet deploy`: AWS_REGION, then the profile's `region`; else
+    /// us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 /// `--format rest|http`: the API types `goblet local` serves.
@@ -437,10 +443,10 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
     };
     // The function as a deploy would configure it: memory and environment
     // from the project's `[package.metadata.goblet]` (its `dev` stage), the
-    // region of the AWS configuration.
+    // region: `--region`, else the AWS configuration's.
     let mut function = FunctionConfig::new(resolved.app.manifest.app_name.clone());
     function.timeout = Duration::from_secs_f64(args.timeout);
-    function.region = aws.region_or_fallback();
+    function.region = args.region.unwrap_or_else(|| aws.region_or_fallback());
     if let Some(config) = resolved.config {
         function.memory_mb = config.memory_mb;
         function.environment = config.environment.into_iter().collect();
@@ -555,6 +561,8 @@ mod tests {
             "b",
             "--timeout",
             "1.5",
+            "--region",
+            "eu-west-3",
         ])
         .unwrap();
         let Command::Local(args) = cli.command else {
@@ -565,6 +573,7 @@ mod tests {
         assert_eq!(args.format, EventFormat::HttpV2);
         assert_eq!(args.api_keys, ["a", "b"]);
         assert_eq!(args.stage, "api");
+        assert_eq!(args.region.as_deref(), Some("eu-west-3"));
         assert!(
             Cli::try_parse_from(["goblet", "local", "--binary", "a", "--project", "."]).is_err()
         );

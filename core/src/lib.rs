@@ -16,6 +16,7 @@ pub mod media;
 mod method;
 mod path;
 pub mod record;
+pub mod request_path;
 
 pub use auth::{AuthorizationType, ParseAuthError};
 pub use event_format::{EventFormat, EventShape};

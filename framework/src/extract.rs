@@ -83,7 +83,11 @@ wrapper!(
     Path
 );
 wrapper!(
-    /// The query string, into a `Deserialize` type; repeated keys fill a `Vec`.
+    /// The query string, into a `Deserialize` type. A repeated key fills a
+    /// `Vec` field with every value, in order; any single-valued field (and a
+    /// `HashMap<String, String>`) gets the last one, as API Gateway's
+    /// `queryStringParameters` and Chalice's `query_params` do. An empty
+    /// value is `None` for an `Option` field.
     Query
 );
 wrapper!(
@@ -101,7 +105,7 @@ impl<T: DeserializeOwned> FromRequestParts for Path<T> {
 
 impl<T: DeserializeOwned> FromRequestParts for Query<T> {
     fn from_request_parts(req: &Request) -> Result<Self, Error> {
-        serde_html_form::from_str(req.query_string())
+        query_de::from_query(req.query_string())
             .map(Query)
             .map_err(|e| Error::BadRequest(format!("Invalid query string: {e}")))
     }
@@ -196,12 +200,15 @@ impl<T: FromRequestParts> FromRequestParts for Option<T> {
     }
 }
 
+mod query_de;
+
 mod path_de {
     //! Path parameters are strings; this deserializer parses them into whatever
     //! the handler asked for.
     use serde::de::value::{MapDeserializer, SeqDeserializer};
-    use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
-    use serde::forward_to_deserialize_any;
+    use serde::de::{self, Deserializer, Visitor};
+
+    use super::text_de::Value;
 
     type E = de::value::Error;
 
@@ -326,10 +333,19 @@ mod path_de {
             visitor.visit_unit()
         }
     }
+}
+
+mod text_de {
+    //! One parameter's text (a path parameter, a query value), parsed into
+    //! whatever the handler asked for.
+    use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
+    use serde::forward_to_deserialize_any;
+
+    type E = de::value::Error;
 
     /// One parameter's text.
     #[derive(Clone, Copy)]
-    struct Value<'a>(&'a str);
+    pub(super) struct Value<'a>(pub(super) &'a str);
 
     impl<'de, 'a> IntoDeserializer<'de, E> for Value<'a> {
         type Deserializer = Self;

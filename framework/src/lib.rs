@@ -17,7 +17,7 @@ pub mod testing;
 pub use app::AppDef;
 pub use error::Error;
 pub use extract::{Context, Json, Path, Query, StageVariables};
-pub use goblet_core::{AuthorizationType, Method};
+pub use goblet_core::{AuthorizationType, EventShape, Method};
 pub use goblet_macros::{main, route};
 pub use request::{EventFormat, Identity, Request, RequestContext};
 pub use response::{Body, IntoResponse, Response};

@@ -27,6 +27,7 @@ use crate::dispatch::{self, RouteTable};
 use crate::event::RawEvent;
 use crate::request::{EventFormat, Identity};
 use crate::route;
+use goblet_core::EventShape;
 
 /// Account id used for the test API and the default IAM caller.
 pub const TEST_ACCOUNT_ID: &str = "123456789012";
@@ -72,6 +73,7 @@ impl Client {
             body: None,
             base64: false,
             format: EventFormat::RestV1,
+            alb_multi_value: true,
             identity: Identity {
                 source_ip: Some("127.0.0.1".into()),
                 user_agent: Some("goblet-test".into()),
@@ -115,6 +117,8 @@ pub struct RequestBuilder {
     body: Option<Vec<u8>>,
     base64: bool,
     format: EventFormat,
+    /// For ALB events: the target group's multi-value headers setting.
+    alb_multi_value: bool,
     identity: Identity,
     stage_variables: Vec<(String, String)>,
 }
@@ -146,8 +150,18 @@ impl RequestBuilder {
         self
     }
 
+    /// The kind of event to send (ALB events carry multi-value headers).
     pub fn format(mut self, format: EventFormat) -> Self {
         self.format = format;
+        self.alb_multi_value = true;
+        self
+    }
+
+    /// The kind of event to send, ALB's multi-value setting included (see
+    /// [`EventShape::ALL`](goblet_core::EventShape::ALL)).
+    pub fn shape(mut self, shape: EventShape) -> Self {
+        self.format = shape.format;
+        self.alb_multi_value = shape.multi_value_headers;
         self
     }
 
@@ -385,23 +399,41 @@ impl RequestBuilder {
     }
 
     fn alb_event(&self) -> Value {
-        let (_, multi_headers) = header_maps(&self.headers);
-        // ALB hands query parameters over exactly as the client sent them.
-        let mut multi_query = Map::new();
-        for part in self.query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = part.split_once('=').unwrap_or((part, ""));
-            match multi_query.entry(k.to_owned()).or_insert_with(|| json!([])) {
-                Value::Array(values) => values.push(json!(v)),
-                _ => unreachable!("entries are arrays"),
-            }
-        }
+        let (single_headers, multi_headers) = header_maps(&self.headers);
+        // ALB hands query parameters over exactly as the client sent them;
+        // without multi-value headers, only a repeated key's last value.
+        let raw_pairs: Vec<(String, String)> = self
+            .query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|part| {
+                let (k, v) = part.split_once('=').unwrap_or((part, ""));
+                (k.to_owned(), v.to_owned())
+            })
+            .collect();
+        let (single_query, multi_query) = header_maps(&raw_pairs);
+        let (headers_key, headers, query_key, query) = if self.alb_multi_value {
+            (
+                "multiValueHeaders",
+                multi_headers,
+                "multiValueQueryStringParameters",
+                multi_query,
+            )
+        } else {
+            (
+                "headers",
+                single_headers,
+                "queryStringParameters",
+                single_query,
+            )
+        };
         let mut event = json!({
             "requestContext": {"elb": {"targetGroupArn":
                 "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/goblet/6d0ecf831eec9f09"}},
             "httpMethod": self.method,
             "path": self.path,
-            "multiValueQueryStringParameters": multi_query,
-            "multiValueHeaders": multi_headers,
+            query_key: query,
+            headers_key: headers,
         });
         self.body_fields(event.as_object_mut().expect("an object"));
         event

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -21,8 +21,8 @@ use super::event::{self, ApiInfo, Routed};
 use super::pool::{Failure, Logger, Pool};
 use super::proxy;
 use super::routes::RouteTable;
-use super::sigv4::{RequestParts, Verifier};
-use goblet_core::api::Resolved;
+use super::sigv4::{Rejection, RequestParts, VerifiedCaller, Verifier};
+use goblet_core::api::{ApiMethod, Found, Resolved};
 use goblet_core::{AuthorizationType, EventFormat, cors};
 use subtle::ConstantTimeEq as _;
 
@@ -85,6 +85,15 @@ fn missing_token() -> Reply {
     )
 }
 
+/// A signature refused, in API Gateway's words.
+fn refused(rejection: &Rejection) -> Reply {
+    json_message(
+        rejection.status,
+        &rejection.message,
+        Some(rejection.error_type.as_str()),
+    )
+}
+
 fn internal_error() -> Reply {
     json_message(StatusCode::BAD_GATEWAY, "Internal server error", None)
 }
@@ -130,50 +139,83 @@ impl Gateway {
         response
     }
 
-    async fn respond(&self, req: Request<Incoming>, peer: SocketAddr, request_id: &str) -> Reply {
-        let (parts, body) = req.into_parts();
-        let full_path = parts.uri.path();
+    /// The stage's resource and method for a (normalised) request path.
+    fn route<'g, 'p>(&'g self, full_path: &'p str, method: &str) -> Routing<'g, 'p> {
         let Some(path) = self.strip_stage(full_path) else {
-            return missing_token();
+            return Routing::Missing;
         };
         let Some(found) = self.routes.find(path) else {
-            return missing_token();
+            return Routing::Missing;
         };
-        let method = parts.method.as_str();
         // The preflight mock is an OPTIONS method of its own: it wins over ANY.
-        let def = match found.resource.resolve(method) {
-            Resolved::Method(def) => def,
-            Resolved::Preflight(allow) => return preflight(allow),
-            Resolved::NotAllowed => return missing_token(),
+        match found.resource.resolve(method) {
+            Resolved::Method(def) => Routing::Method { path, found, def },
+            Resolved::Preflight(allow) => Routing::Preflight(allow),
+            Resolved::NotAllowed => Routing::Missing,
+        }
+    }
+
+    /// A path or method the API does not have. API Gateway still reads an
+    /// `Authorization` header there as a SigV4 one, and answers a malformed
+    /// or wrong one with its signature error ("Invalid key=value pair ..."
+    /// for a bearer token); only then, or with no such header, `Missing
+    /// Authentication Token`.
+    async fn missing(&self, parts: &http::request::Parts, body: Incoming) -> Reply {
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return missing_token();
+        }
+        let body = match read_body(body).await {
+            Ok(body) => body,
+            Err(reply) => return reply,
         };
-        let body = match Limited::new(body, MAX_BODY).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                return json_message(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long", None);
-            }
-            Err(_) => return json_message(StatusCode::BAD_REQUEST, "Bad Request", None),
+        match self.verify(parts, &body, SystemTime::now()) {
+            Ok(_) => missing_token(),
+            Err(rejection) => refused(&rejection),
+        }
+    }
+
+    /// Checks the request's SigV4 signature.
+    fn verify(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<VerifiedCaller, Rejection> {
+        let target = parts
+            .uri
+            .path_and_query()
+            .map_or(parts.uri.path(), |pq| pq.as_str());
+        let request = RequestParts {
+            method: parts.method.as_str(),
+            uri: target,
+            headers: &parts.headers,
+            body,
+        };
+        self.verifier.verify(&request, now)
+    }
+
+    async fn respond(&self, req: Request<Incoming>, peer: SocketAddr, request_id: &str) -> Reply {
+        let (parts, body) = req.into_parts();
+        // Routed on the path the signature covers: SigV4 signs the path with
+        // its dot segments resolved, so `/api/admin/x/../../reports/1` signed
+        // as `/api/reports/1` must run `/reports/{id}` and nothing else.
+        let full_path = goblet_core::request_path::normalize(parts.uri.path());
+        let full_path = full_path.as_ref();
+        let method = parts.method.as_str();
+        let (path, found, def) = match self.route(full_path, method) {
+            Routing::Method { path, found, def } => (path, found, def),
+            Routing::Preflight(allow) => return preflight(allow),
+            Routing::Missing => return self.missing(&parts, body).await,
+        };
+        let body = match read_body(body).await {
+            Ok(body) => body,
+            Err(reply) => return reply,
         };
         let now = SystemTime::now();
         let caller = if def.authorization_type == AuthorizationType::AwsIam {
-            let target = parts
-                .uri
-                .path_and_query()
-                .map_or(full_path, |pq| pq.as_str());
-            let request = RequestParts {
-                method,
-                uri: target,
-                headers: &parts.headers,
-                body: &body,
-            };
-            match self.verifier.verify(&request, now) {
+            match self.verify(&parts, &body, now) {
                 Ok(caller) => Some(caller),
-                Err(rejection) => {
-                    return json_message(
-                        rejection.status,
-                        &rejection.message,
-                        Some(rejection.error_type.as_str()),
-                    );
-                }
+                Err(rejection) => return refused(&rejection),
             }
         } else {
             None
@@ -261,6 +303,31 @@ impl Gateway {
             add_cors(&mut response);
         }
         response
+    }
+}
+
+/// Where a request goes: a method of a resource of the stage (`path` is
+/// relative to the stage), the CORS preflight mock, or nowhere.
+enum Routing<'g, 'p> {
+    Method {
+        path: &'p str,
+        found: Found<'g>,
+        def: &'g ApiMethod,
+    },
+    Preflight(&'g str),
+    Missing,
+}
+
+/// The whole body, within API Gateway's payload limit.
+async fn read_body(body: Incoming) -> Result<Bytes, Reply> {
+    match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(json_message(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request Too Long",
+            None,
+        )),
+        Err(_) => Err(json_message(StatusCode::BAD_REQUEST, "Bad Request", None)),
     }
 }
 

@@ -46,6 +46,7 @@ pub struct LocalOptions {
     pub manifest: Manifest,
     /// The function as a deploy would configure it (memory, environment,
     /// region, timeout); the user's credentials are added to its environment.
+    /// Its region is the API's too: SigV4 credential scopes must name it.
     pub function: FunctionConfig,
     pub host: String,
     pub port: u16,
@@ -182,7 +183,9 @@ async fn serve(options: LocalOptions, identities: Vec<sigv4::Identity>) -> Resul
         format: options.format,
         api,
         stage_prefix: format!("/{}", options.stage),
-        verifier: sigv4::Verifier::new(identities),
+        // The API's region is the function's: a signature scoped to another
+        // is refused, as API Gateway refuses it.
+        verifier: sigv4::Verifier::new(identities).require_region(function.region.clone()),
         api_keys: options.api_keys.clone(),
         integration_timeout: function.timeout.min(gateway::INTEGRATION_TIMEOUT),
         pool: Arc::new(pool::Pool::new(
@@ -241,6 +244,10 @@ fn print_banner(
         options.function.timeout.as_secs_f64()
     ));
     logger.line(format!("Invoke URL: {url}"));
+    logger.line(format!(
+        "Region: {} (SigV4 signatures must be scoped to it)",
+        options.function.region
+    ));
     logger.line("");
     let listing = routes.listing();
     let width = listing

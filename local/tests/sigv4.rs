@@ -221,6 +221,12 @@ fn assert_rejected(
     assert_eq!(rejection.error_type, error_type, "{message}");
 }
 
+/// How API Gateway names an `Authorization` header without echoing it.
+fn hashed(header: &str) -> String {
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(header.as_bytes()))
+}
+
 #[track_caller]
 fn assert_mismatch(result: Result<VerifiedCaller, Rejection>) {
     assert_rejected(result, ErrorType::InvalidSignature, SIGNATURE_MISMATCH);
@@ -606,7 +612,10 @@ fn missing_authorization_parts() {
         assert_rejected(
             f.check(&req),
             ErrorType::IncompleteSignature,
-            &format!("{expected}Authorization={value}"),
+            &format!(
+                "{expected}(Hashed with SHA-256 and encoded with Base64) Authorization={}",
+                hashed(&value)
+            ),
         );
     }
 
@@ -617,7 +626,10 @@ fn missing_authorization_parts() {
     assert_rejected(
         f.check(&req),
         ErrorType::IncompleteSignature,
-        "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256",
+        &format!(
+            "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. (Hashed with SHA-256 and encoded with Base64) Authorization={}",
+            hashed("AWS4-HMAC-SHA256")
+        ),
     );
 }
 
@@ -625,11 +637,16 @@ fn missing_authorization_parts() {
 fn not_a_sigv4_authorization_header() {
     let f = fixture("botocore_get_plain");
     let mut req = f.request();
-    req.set_header("authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig");
+    let bearer = "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig";
+    req.set_header("authorization", bearer);
+    // The token is named by its hash, never echoed.
     assert_rejected(
         f.check(&req),
         ErrorType::IncompleteSignature,
-        "'eyJhbGciOiJIUzI1NiJ9.e30.sig' not a valid key=value pair (missing equal-sign) in Authorization header: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig'.",
+        &format!(
+            "Invalid key=value pair (missing equal-sign) in Authorization header (hashed with SHA-256 and encoded with Base64): '{}'.",
+            hashed(bearer)
+        ),
     );
 
     let mut req = f.request();
@@ -1150,6 +1167,49 @@ fn user_agent_and_repeated_headers_can_be_signed() {
     let mut third = req.clone();
     third.headers.push(("X-Tag".into(), "three".into()));
     assert_mismatch(f.check(&third));
+}
+
+#[test]
+fn repeated_auth_headers_are_joined_and_refused() {
+    // API Gateway joins a repeated header's values with `,`: a second
+    // X-Amz-Date, X-Amz-Security-Token or X-Amz-Content-Sha256 (or
+    // Authorization) spoils the signature instead of being ignored.
+    let f = fixture("awscurl_post_session_token");
+    let req = f.request();
+    f.check(&req).unwrap();
+
+    let date = req.header("x-amz-date").to_owned();
+    let mut twice = req.clone();
+    twice.headers.push(("X-Amz-Date".into(), date.clone()));
+    assert_rejected(
+        f.check(&twice),
+        ErrorType::IncompleteSignature,
+        &format!(
+            "Date must be in ISO-8601 'basic format'. Got '{date},{date}'. See http://en.wikipedia.org/wiki/ISO_8601"
+        ),
+    );
+
+    let token = req.header("x-amz-security-token").to_owned();
+    let mut twice = req.clone();
+    twice.headers.push(("X-Amz-Security-Token".into(), token));
+    assert_invalid_token(f.check(&twice));
+
+    let hash = req.header("x-amz-content-sha256").to_owned();
+    let mut twice = req.clone();
+    twice.headers.push(("X-Amz-Content-Sha256".into(), hash));
+    assert_mismatch(f.check(&twice));
+
+    let auth = req.header("authorization").to_owned();
+    let mut twice = req.clone();
+    twice.headers.push(("Authorization".into(), auth.clone()));
+    assert_rejected(
+        f.check(&twice),
+        ErrorType::IncompleteSignature,
+        &format!(
+            "Invalid key=value pair (missing equal-sign) in Authorization header (hashed with SHA-256 and encoded with Base64): '{}'.",
+            hashed(&format!("{auth},{auth}"))
+        ),
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -22,11 +22,24 @@ Scenarios:
   expired             signed ten minutes ago
   future              signed for ten minutes from now
   wrong_token         temporary credentials sent with another session token
+  dot_segments_header     signs URL + "whoami", sends URL + "files/../whoami" byte for byte
+  dot_segments_presigned  presigns URL + "whoami", sends it as URL + "files/../whoami"
+  repeated_date       signed GET sent with a second, identical X-Amz-Date line
+  repeated_token      signed GET (temporary credentials) with a second X-Amz-Security-Token line
+  repeated_sha256     GET signing X-Amz-Content-Sha256, sent with a second line of it
+  region_mars         signed with the credential scope's region mars-north-1
+  bearer              GET with `Authorization: Bearer <token>` (reports its SHA-256, base64)
+  bearer_post         the same, as a POST
+
+The dot-segment and repeated-header scenarios send exactly the bytes they
+say: http.client neither resolves dot segments nor merges header lines.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -51,15 +64,16 @@ def env_credentials(key=None, secret=None) -> Credentials:
     )
 
 
-def send_raw(method: str, url: str, headers: dict, body: bytes | None = None) -> dict:
-    """Sends exactly these headers with http.client (Host included in headers)."""
+def send_raw(method: str, url: str, headers, body: bytes | None = None) -> dict:
+    """Sends exactly these headers (a dict, or a list of pairs where a name
+    may repeat) with http.client (Host included in headers)."""
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
     conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-    for name, value in headers.items():
+    for name, value in headers.items() if isinstance(headers, dict) else headers:
         conn.putheader(name, value)
     if body is not None:
         conn.putheader("Content-Length", str(len(body)))
@@ -74,10 +88,27 @@ def send_raw(method: str, url: str, headers: dict, body: bytes | None = None) ->
     return out
 
 
-def signed(method: str, url: str, headers=None, body=None, creds=None) -> AWSRequest:
+def signed(method: str, url: str, headers=None, body=None, creds=None, region=REGION) -> AWSRequest:
     request = AWSRequest(method=method, url=url, headers=headers or {}, data=body)
-    SigV4Auth(creds or env_credentials(), SERVICE, REGION).add_auth(request)
+    SigV4Auth(creds or env_credentials(), SERVICE, region).add_auth(request)
     return request
+
+
+def send_with_extra_line(request: AWSRequest, name: str) -> dict:
+    """Sends the signed request with a second, identical `name` header line."""
+    headers = list(request.headers.items())
+    headers.insert(0, ("Host", urllib.parse.urlsplit(request.url).netloc))
+    headers += [(n, v) for n, v in headers if n.lower() == name.lower()]
+    return send_raw(request.method, request.url, headers)
+
+
+def bearer(method: str, url: str) -> dict:
+    token = "Bearer secret-token-do-not-echo"
+    headers = {"Host": urllib.parse.urlsplit(url).netloc, "Authorization": token}
+    result = send_raw(method, url, headers, b"" if method == "POST" else None)
+    result["sent_authorization"] = token
+    result["authorization_hash"] = base64.b64encode(hashlib.sha256(token.encode()).digest()).decode()
+    return result
 
 
 def send_signed(request: AWSRequest, url=None, headers=None, body=None) -> dict:
@@ -134,6 +165,7 @@ def main() -> None:
         host = urllib.parse.urlsplit(url).netloc
         result = send_raw("GET", url, {"Host": host, "X-Amz-Date": now, "Authorization": auth})
         result["sent_authorization"] = auth
+        result["authorization_hash"] = base64.b64encode(hashlib.sha256(auth.encode()).digest()).decode()
     elif scenario == "expired":
         past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=10)
         with mock.patch.object(botocore.auth, "get_current_datetime", lambda: past):
@@ -149,6 +181,31 @@ def main() -> None:
     elif scenario == "wrong_token":
         creds = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"], "not-the-token")
         result = send_signed(signed("GET", url, creds=creds))
+    elif scenario == "dot_segments_header":
+        result = send_signed(signed("GET", url + "whoami"), url=url + "files/../whoami")
+    elif scenario == "dot_segments_presigned":
+        request = AWSRequest(method="GET", url=url + "whoami")
+        SigV4QueryAuth(env_credentials(), SERVICE, REGION, expires=300).add_auth(request)
+        query = urllib.parse.urlsplit(request.url).query
+        sent = url + "files/../whoami?" + query
+        result = send_raw("GET", sent, {"Host": urllib.parse.urlsplit(url).netloc})
+    elif scenario == "repeated_date":
+        request = signed("GET", url)
+        result = send_with_extra_line(request, "X-Amz-Date")
+        result["sent_date"] = request.headers["X-Amz-Date"]
+    elif scenario == "repeated_token":
+        result = send_with_extra_line(signed("GET", url), "X-Amz-Security-Token")
+    elif scenario == "repeated_sha256":
+        empty = hashlib.sha256(b"").hexdigest()
+        request = signed("GET", url, headers={"X-Amz-Content-Sha256": empty})
+        assert "x-amz-content-sha256" in request.headers["Authorization"]
+        result = send_with_extra_line(request, "X-Amz-Content-Sha256")
+    elif scenario == "region_mars":
+        result = send_signed(signed("GET", url, region="mars-north-1"))
+    elif scenario == "bearer":
+        result = bearer("GET", url)
+    elif scenario == "bearer_post":
+        result = bearer("POST", url)
     else:
         raise SystemExit(f"unknown scenario {scenario}")
     print(json.dumps(result))

@@ -624,9 +624,13 @@ fn every_rejection_has_api_gateways_message_and_type() {
     let r = local.python(ALICE_KEY, "malformed", &local.url);
     let auth = r["sent_authorization"].as_str().unwrap();
     assert_eq!(r["status"], 403);
+    // The header is named by its SHA-256 (base64), as API Gateway does now.
+    let hash = r["authorization_hash"].as_str().unwrap();
+    assert!(!r["body"].as_str().unwrap().contains(auth));
     let expected = format!(
         "Authorization header requires 'Signature' parameter. \
-         Authorization header requires 'SignedHeaders' parameter. Authorization={auth}"
+         Authorization header requires 'SignedHeaders' parameter. \
+         (Hashed with SHA-256 and encoded with Base64) Authorization={hash}"
     );
     assert_eq!(r["body"], json!({ "message": expected }).to_string());
     assert_eq!(
@@ -663,6 +667,125 @@ fn every_rejection_has_api_gateways_message_and_type() {
     }
 }
 
+/// A bearer token on an AWS_IAM route, an unknown path and an unknown
+/// method: API Gateway reads it as a SigV4 header and refuses it, naming it
+/// by its hash and never echoing it.
+#[test]
+fn a_bearer_token_is_refused_by_its_hash_on_iam_and_unknown_routes() {
+    let local = Local::helloworld(&[]);
+    for (scenario, target) in [
+        ("bearer", local.url.clone()),
+        ("bearer", format!("{}nowhere", local.url)),
+        ("bearer_post", local.url.clone()),
+    ] {
+        let r = local.python(ALICE_KEY, scenario, &target);
+        let hash = r["authorization_hash"].as_str().unwrap();
+        let expected = format!(
+            "Invalid key=value pair (missing equal-sign) in Authorization header \
+             (hashed with SHA-256 and encoded with Base64): '{hash}'."
+        );
+        assert_eq!(r["status"], 403, "{scenario} {target}: {r}");
+        assert_eq!(
+            r["body"],
+            json!({ "message": expected }).to_string(),
+            "{scenario} {target}"
+        );
+        assert_eq!(
+            r["headers"]["x-amzn-errortype"], "IncompleteSignatureException",
+            "{scenario} {target}"
+        );
+        assert!(!r["body"].as_str().unwrap().contains("secret-token"));
+    }
+    // Unknown path, no Authorization header: still the missing token.
+    local.get("/api/nowhere").assert_gateway_error(
+        403,
+        "Missing Authentication Token",
+        Some("MissingAuthenticationTokenException"),
+    );
+    // A valid signature for a path that does not exist.
+    let out = local.curl(ALICE_KEY, &[&format!("{}nowhere", local.url)]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), MISSING_TOKEN);
+}
+
+/// A second X-Amz-Date, X-Amz-Security-Token or X-Amz-Content-Sha256 line:
+/// API Gateway joins the values, so the signature no longer holds.
+#[test]
+fn repeated_signature_headers_are_refused() {
+    let local = Local::helloworld(&[]);
+    let r = local.python(ALICE_KEY, "repeated_date", &local.url);
+    let date = r["sent_date"].as_str().unwrap();
+    let expected = format!(
+        "Date must be in ISO-8601 'basic format'. Got '{date},{date}'. \
+         See http://en.wikipedia.org/wiki/ISO_8601"
+    );
+    assert_eq!(r["status"], 403, "{r}");
+    assert_eq!(r["body"], json!({ "message": expected }).to_string());
+    assert_eq!(
+        r["headers"]["x-amzn-errortype"],
+        "IncompleteSignatureException"
+    );
+    let r = local.python(TEMP_KEY, "repeated_token", &local.url);
+    assert_eq!(r["status"], 403, "{r}");
+    assert_eq!(
+        r["body"],
+        r#"{"message":"The security token included in the request is invalid."}"#
+    );
+    assert_eq!(
+        r["headers"]["x-amzn-errortype"],
+        "UnrecognizedClientException"
+    );
+    let r = local.python(ALICE_KEY, "repeated_sha256", &local.url);
+    assert_eq!(r["status"], 403, "{r}");
+    assert_eq!(
+        r["headers"]["x-amzn-errortype"],
+        "InvalidSignatureException"
+    );
+    assert!(
+        r["body"]
+            .as_str()
+            .unwrap()
+            .contains("does not match the signature you provided"),
+        "{r}"
+    );
+}
+
+/// The credential scope names the gateway's region: `--region`, else the
+/// AWS configuration's (here none: us-east-1).
+#[test]
+fn the_credential_scope_must_name_the_gateways_region() {
+    let local = Local::helloworld(&[]);
+    let r = local.python(ALICE_KEY, "region_mars", &local.url);
+    assert_eq!(r["status"], 403, "{r}");
+    assert_eq!(
+        r["body"],
+        json!({"message": "Credential should be scoped to a valid region, not 'mars-north-1'. "})
+            .to_string()
+    );
+    assert_eq!(
+        r["headers"]["x-amzn-errortype"],
+        "InvalidSignatureException"
+    );
+    assert_hello_world(&local.curl(ALICE_KEY, &[&local.url]), "us-east-1");
+
+    let local = Local::helloworld(&["--region", "eu-west-3"]);
+    assert!(
+        local
+            .output()
+            .iter()
+            .any(|l| l.starts_with("Region: eu-west-3")),
+        "{:#?}",
+        local.output()
+    );
+    let r = local.python(ALICE_KEY, "botocore", &local.url);
+    assert_eq!(
+        r["body"],
+        json!({"message": "Credential should be scoped to a valid region, not 'us-east-1'. "})
+            .to_string()
+    );
+    let out = local.curl(ALICE_KEY, &["--region", "eu-west-3", &local.url]);
+    assert_hello_world(&out, "eu-west-3");
+}
+
 // ---------------------------------------------------------------------------
 // showcase: every feature
 // ---------------------------------------------------------------------------
@@ -696,6 +819,45 @@ fn iam_identity_reaches_the_function_in_both_formats() {
         );
         // A NONE route ignores the (absent) signature.
         assert_eq!(local.get("/api/users/42").json(), json!({"id": 42}));
+    }
+}
+
+/// A request signed for `/api/whoami` (an AWS_IAM route), sent as
+/// `/api/files/../whoami`: routed on the path the signature covers, it runs
+/// `/whoami` and never `/files/{path+}` (a NONE route) with whoami's
+/// signature.
+#[test]
+fn the_signed_path_is_the_routed_path() {
+    let local = Local::showcase(&[]);
+    for scenario in ["dot_segments_header", "dot_segments_presigned"] {
+        let r = local.python(ALICE_KEY, scenario, &local.url);
+        assert_eq!(r["status"], 200, "{scenario}: {r}");
+        let body: Value = serde_json::from_str(r["body"].as_str().unwrap())
+            .unwrap_or_else(|_| panic!("{scenario}: {r}"));
+        assert_eq!(body["userArn"], ALICE_ARN, "{scenario}: {body}");
+    }
+    // Unsigned, the same spelling is whoami's: refused.
+    local.get("/api/files/../whoami").assert_gateway_error(
+        403,
+        "Missing Authentication Token",
+        Some("MissingAuthenticationTokenException"),
+    );
+    // Dot segments out of the stage leave it.
+    local.get("/api/../users/1").assert_gateway_error(
+        403,
+        "Missing Authentication Token",
+        Some("MissingAuthenticationTokenException"),
+    );
+    assert_eq!(local.get("/api/files/a/./b/../c").text(), "file: a/c");
+}
+
+#[test]
+fn a_repeated_query_key_gives_a_single_value_its_last_value() {
+    for format in ["rest", "http"] {
+        let local = Local::showcase(&["--format", format]);
+        let r = local.get("/api/search?q=a&lang=fr&q=b");
+        assert_eq!(r.status, 200, "{format}: {}", r.text());
+        assert_eq!(r.json(), json!({"q": "b", "lang": "fr"}), "{format}");
     }
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn parse_authorization(header: &str) -> Result<HeaderAuth<'_>, Reject
             continue;
         }
         let Some((key, value)) = piece.split_once('=') else {
-            return Err(Rejection::not_key_value_pair(piece, header));
+            return Err(Rejection::not_key_value_pair(header));
         };
         let value = (!value.is_empty()).then_some(value);
         match key {
@@ -91,15 +91,7 @@ pub(crate) fn missing_header_parts(
         has_date,
         "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ",
     );
-    if message.is_empty() {
-        return None;
-    }
-    message.push_str("Authorization=");
-    message.push_str(header);
-    Some(Rejection::new(
-        super::rejection::ErrorType::IncompleteSignature,
-        message,
-    ))
+    (!message.is_empty()).then(|| Rejection::missing_header_parts(&message, header))
 }
 
 /// The auth parameters of a presigned URL, decoded, and the rest of the
@@ -248,26 +240,32 @@ mod tests {
     #[test]
     fn authorization_header_without_equal_sign() {
         let err = parse_authorization("Bearer sometoken").unwrap_err();
+        let hash = super::super::rejection::hashed_header("Bearer sometoken");
         assert_eq!(
             err.message,
-            "'sometoken' not a valid key=value pair (missing equal-sign) in Authorization header: 'Bearer sometoken'."
+            format!(
+                "Invalid key=value pair (missing equal-sign) in Authorization header (hashed with SHA-256 and encoded with Base64): '{hash}'."
+            )
         );
+        assert!(!err.message.contains("sometoken"));
         assert_eq!(err.error_type.as_str(), "IncompleteSignatureException");
-        let err = parse_authorization("AWS4-HMAC-SHA256 Credential= AKID/x/y/z/w, Signature=a")
-            .unwrap_err();
-        assert!(
-            err.message
-                .starts_with("'AKID/x/y/z/w' not a valid key=value pair")
-        );
+        let header = "AWS4-HMAC-SHA256 Credential= AKID/x/y/z/w, Signature=a";
+        let err = parse_authorization(header).unwrap_err();
+        assert!(err.message.starts_with("Invalid key=value pair"));
+        assert!(!err.message.contains("AKID"));
     }
 
     #[test]
     fn missing_parts_message() {
+        let hashed = super::super::rejection::hashed_header;
         let auth = parse_authorization("AWS4-HMAC-SHA256").unwrap();
         let err = missing_header_parts(&auth, false, "AWS4-HMAC-SHA256").unwrap();
         assert_eq!(
             err.message,
-            "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256"
+            format!(
+                "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. (Hashed with SHA-256 and encoded with Base64) Authorization={}",
+                hashed("AWS4-HMAC-SHA256")
+            )
         );
         let h = "AWS4-HMAC-SHA256 Credential=K/d/r/s/t, Signature=";
         let auth = parse_authorization(h).unwrap();
@@ -275,7 +273,8 @@ mod tests {
         assert_eq!(
             err.message,
             format!(
-                "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization={h}"
+                "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. (Hashed with SHA-256 and encoded with Base64) Authorization={}",
+                hashed(h)
             )
         );
     }

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
+use base64::Engine as _;
 use http::StatusCode;
+use sha2::{Digest, Sha256};
 
 use super::time::AmzTime;
 
@@ -98,11 +100,29 @@ impl Rejection {
         )
     }
 
-    pub(crate) fn not_key_value_pair(pair: &str, header: &str) -> Self {
+    /// A piece of the `Authorization` header without `=` (a bearer token,
+    /// say). API Gateway no longer echoes the header, which may be a secret:
+    /// it names its SHA-256, base64-encoded.
+    pub(crate) fn not_key_value_pair(header: &str) -> Self {
         Self::new(
             ErrorType::IncompleteSignature,
             format!(
-                "'{pair}' not a valid key=value pair (missing equal-sign) in Authorization header: '{header}'."
+                "Invalid key=value pair (missing equal-sign) in Authorization header \
+                 (hashed with SHA-256 and encoded with Base64): '{}'.",
+                hashed_header(header)
+            ),
+        )
+    }
+
+    /// `sentences` (each ending in `. `) name the parts the `Authorization`
+    /// header lacks; the header itself is named by its hash, as in
+    /// [`Rejection::not_key_value_pair`].
+    pub(crate) fn missing_header_parts(sentences: &str, header: &str) -> Self {
+        Self::new(
+            ErrorType::IncompleteSignature,
+            format!(
+                "{sentences}(Hashed with SHA-256 and encoded with Base64) Authorization={}",
+                hashed_header(header)
             ),
         )
     }
@@ -195,6 +215,12 @@ impl Rejection {
     }
 }
 
+/// How API Gateway names an `Authorization` header in its messages without
+/// revealing it: the base64 of its SHA-256.
+pub(crate) fn hashed_header(header: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(header.as_bytes()))
+}
+
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -208,3 +234,20 @@ impl fmt::Display for Rejection {
 }
 
 impl std::error::Error for Rejection {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_named_by_their_hash() {
+        // A real API Gateway answer, for
+        // `Authorization: x-api-key 1XVOAZHZ87fuDLuWzKAQmG_0RRGYO_eo8YhJHmugf68`.
+        let header = "x-api-key 1XVOAZHZ87fuDLuWzKAQmG_0RRGYO_eo8YhJHmugf68";
+        assert_eq!(
+            Rejection::not_key_value_pair(header).message,
+            "Invalid key=value pair (missing equal-sign) in Authorization header (hashed with \
+             SHA-256 and encoded with Base64): 'Qqm1lWKN0Dm4/4GF/mKO4XIJ4s5tpXme/lz40NVd3ZQ='."
+        );
+    }
+}

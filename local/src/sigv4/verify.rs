@@ -4,6 +4,7 @@
 //! re-signing the request exactly as the client described it (see
 //! [`Verifier::verify`]), and compared in constant time.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -179,12 +180,12 @@ impl Verifier {
             None => (target, None),
         };
         let presigned = query.is_some_and(parse::is_presigned);
-        match (req.headers.get(AUTHORIZATION), presigned) {
+        match (joined(req.headers, AUTHORIZATION.as_str()), presigned) {
             (Some(_), true) => Err(Rejection::both_header_and_query()),
             (None, false) => Err(Rejection::missing_authentication_token()),
             (Some(header), false) => {
-                let header = std::str::from_utf8(header.as_bytes())
-                    .map_err(|_| Rejection::signature_mismatch())?;
+                let header =
+                    std::str::from_utf8(&header).map_err(|_| Rejection::signature_mismatch())?;
                 self.verify_header(req, target, header, AmzTime::from_system(now))
             }
             (None, true) => self.verify_presigned(
@@ -204,8 +205,8 @@ impl Verifier {
         now: AmzTime,
     ) -> Result<VerifiedCaller, Rejection> {
         let auth = parse::parse_authorization(header)?;
-        let amz_date = req.headers.get(X_AMZ_DATE);
-        let date = req.headers.get(DATE);
+        let amz_date = joined(req.headers, X_AMZ_DATE);
+        let date = joined(req.headers, DATE.as_str());
         if let Some(rejection) =
             parse::missing_header_parts(&auth, amz_date.is_some() || date.is_some(), header)
         {
@@ -218,16 +219,14 @@ impl Verifier {
         };
 
         // X-Amz-Date wins over Date.
-        let time = match (amz_date, date) {
+        let time = match (&amz_date, &date) {
             (Some(v), _) => header_str(v).and_then(AmzTime::parse_basic),
             (None, Some(v)) => header_str(v).and_then(AmzTime::parse_date_header),
             (None, None) => None,
         }
         .ok_or_else(|| {
-            let raw = amz_date
-                .or(date)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()));
-            Rejection::bad_date_format(raw.as_deref().unwrap_or_default())
+            let raw = amz_date.as_deref().or(date.as_deref());
+            Rejection::bad_date_format(&String::from_utf8_lossy(raw.unwrap_or_default()))
         })?;
         if time < now.minus(MAX_SKEW_SECS) {
             return Err(Rejection::expired(time, now));
@@ -249,14 +248,13 @@ impl Verifier {
             .known
             .get(scope.access_key)
             .ok_or_else(Rejection::unrecognized_client)?;
-        let token = req.headers.get(X_AMZ_SECURITY_TOKEN).map(|v| v.as_bytes());
-        check_session_token(known, token)?;
+        check_session_token(known, joined(req.headers, X_AMZ_SECURITY_TOKEN).as_deref())?;
 
         let checksum = signed.contains(X_AMZ_CONTENT_SHA256);
         let body = if checksum {
             let hash = sha256_hex(req.body);
-            let sent = req.headers.get(X_AMZ_CONTENT_SHA256).map(|v| v.as_bytes());
-            if sent != Some(hash.as_bytes()) {
+            let sent = joined(req.headers, X_AMZ_CONTENT_SHA256);
+            if sent.as_deref() != Some(hash.as_bytes()) {
                 return Err(Rejection::signature_mismatch());
             }
             SignableBody::Precomputed(hash)
@@ -507,8 +505,26 @@ fn signed_header_values<'a>(
     Ok(out)
 }
 
-fn header_str(value: &http::HeaderValue) -> Option<&str> {
-    std::str::from_utf8(value.as_bytes()).ok()
+fn header_str(value: &[u8]) -> Option<&str> {
+    std::str::from_utf8(value).ok()
+}
+
+/// A header as API Gateway reads it: repeated values joined with `,`. A
+/// second `X-Amz-Date`, `X-Amz-Security-Token` or `X-Amz-Content-Sha256`
+/// therefore spoils the first instead of being ignored (and reaching the
+/// function unchecked).
+fn joined<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, [u8]>> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    let Some(second) = values.next() else {
+        return Some(Cow::Borrowed(first.as_bytes()));
+    };
+    let mut all = first.as_bytes().to_vec();
+    for value in std::iter::once(second).chain(values) {
+        all.push(b',');
+        all.extend_from_slice(value.as_bytes());
+    }
+    Some(Cow::Owned(all))
 }
 
 /// The request's session token must be the identity's: both absent, or
