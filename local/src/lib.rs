@@ -20,8 +20,10 @@
 
 pub mod lambda;
 
+mod access_log;
 mod event;
 mod gateway;
+mod limits;
 mod pool;
 mod proxy;
 mod routes;
@@ -184,7 +186,8 @@ async fn serve(options: LocalOptions, identities: Vec<sigv4::Identity>) -> Resul
         stage_prefix: format!("/{}", options.stage),
         verifier: sigv4::Verifier::new(identities),
         api_keys: options.api_keys.clone(),
-        integration_timeout: function.timeout.min(gateway::INTEGRATION_TIMEOUT),
+        region: function.region.clone(),
+        integration_timeout: gateway::INTEGRATION_TIMEOUT,
         pool: Arc::new(pool::Pool::new(
             binary,
             function,
