@@ -5,29 +5,29 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use http::header::{AUTHORIZATION, CONNECTION, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
+use super::access_log;
 use super::event::{self, ApiInfo, Routed};
+use super::limits;
 use super::pool::{Failure, Logger, Pool};
 use super::proxy;
 use super::routes::RouteTable;
-use super::sigv4::{Rejection, RequestParts, VerifiedCaller, Verifier};
+use super::sigv4::{self, Rejection, RequestParts, VerifiedCaller, Verifier};
 use goblet_core::api::{ApiMethod, Found, Resolved};
 use goblet_core::{AuthorizationType, EventFormat, cors};
 use subtle::ConstantTimeEq as _;
-
-/// API Gateway's payload limit for REST APIs.
-const MAX_BODY: usize = 10 * 1024 * 1024;
 
 /// API Gateway's integration timeout: the client gets its 504 then, even when
 /// the function may run longer (it goes on until its own timeout, as on AWS).
@@ -44,13 +44,16 @@ pub(crate) struct Gateway {
     pub cors_on_errors: bool,
     pub format: EventFormat,
     pub api: ApiInfo,
+    /// The region in method ARNs (see [`limits::MAX_METHOD_ARN_BYTES`]).
+    pub region: String,
     /// `/api`: the stage as the first path segment.
     pub stage_prefix: String,
     pub verifier: Verifier,
     pub api_keys: Vec<String>,
     pub pool: Arc<Pool>,
-    /// How long the client waits for the function: the smaller of the
-    /// function's timeout and API Gateway's [`INTEGRATION_TIMEOUT`].
+    /// How long the client waits for the function: API Gateway's
+    /// [`INTEGRATION_TIMEOUT`]. The function's own timeout is the pool's:
+    /// it runs from the event's hand-over, after any cold start.
     pub integration_timeout: Duration,
     pub logger: Logger,
 }
@@ -94,6 +97,86 @@ fn refused(rejection: &Rejection) -> Reply {
     )
 }
 
+/// API Gateway's front door's answers (plain text, as it sends them) to a
+/// request over its quotas. The payload's is as captured from API Gateway
+/// ("HTTP content length exceeded 10485760 bytes.", 413); the header's
+/// wording is the one API Gateway users report, its status and the URL's
+/// answer are goblet's guess in the same style (unverified).
+fn front_door_refusal(status: StatusCode, message: &'static str) -> Reply {
+    let mut response = Response::new(Full::new(Bytes::from_static(message.as_bytes())));
+    *response.status_mut() = status;
+    response.extensions_mut().insert(GatewayMade);
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    // The rest of the request is not read: the connection cannot be reused.
+    headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+fn payload_too_large() -> Reply {
+    front_door_refusal(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "HTTP content length exceeded 10485760 bytes.",
+    )
+}
+
+/// A head over API Gateway's URL, header or payload quotas, refused before
+/// routing and before any of the body is read.
+fn oversized_head(parts: &http::request::Parts) -> Option<Reply> {
+    let target = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target > limits::MAX_URL_CHARS {
+        return Some(front_door_refusal(
+            StatusCode::URI_TOO_LONG,
+            "HTTP URI is larger than 10240 bytes.",
+        ));
+    }
+    if limits::header_bytes(&parts.headers) > limits::MAX_HEADER_BYTES {
+        return Some(front_door_refusal(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "HTTP header is larger than 10240 bytes.",
+        ));
+    }
+    if limits::declared_length_over(&parts.headers, limits::MAX_BODY_BYTES) {
+        return Some(payload_too_large());
+    }
+    None
+}
+
+/// The request body, up to API Gateway's payload limit, sent within
+/// [`limits::BODY_READ_TIMEOUT`]. An empty body (every GET) sets no timer.
+async fn read_body(body: Incoming) -> Result<Bytes, Reply> {
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
+    let collect = Limited::new(body, limits::MAX_BODY_BYTES).collect();
+    match tokio::time::timeout(limits::BODY_READ_TIMEOUT, collect).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(payload_too_large()),
+        Ok(Err(_)) => Err(json_message(StatusCode::BAD_REQUEST, "Bad Request", None)),
+        Err(_) => {
+            let mut response = json_message(StatusCode::REQUEST_TIMEOUT, "Request Timeout", None);
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            Err(response)
+        }
+    }
+}
+
+/// API Gateway's answer when the event would exceed Lambda's payload limit,
+/// as captured from API Gateway in front of Lambda (413,
+/// `BadRequestException`, "Request Too Long").
+fn request_too_long() -> Reply {
+    json_message(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Request Too Long",
+        Some("BadRequestException"),
+    )
+}
+
 fn internal_error() -> Reply {
     json_message(StatusCode::BAD_GATEWAY, "Internal server error", None)
 }
@@ -124,8 +207,13 @@ impl Gateway {
     }
 
     async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Reply {
+        let started = Instant::now();
+        let received = SystemTime::now();
         let request_id = crate::lambda::ids::request_id();
-        let mut response = self.respond(req, peer, &request_id).await;
+        // Cheap copies for the access log line: a standard method and a
+        // `Uri` (reference-counted) allocate nothing.
+        let (method, uri, version) = (req.method().clone(), req.uri().clone(), req.version());
+        let mut response = self.respond(req, peer, &request_id, received).await;
         if self.cors_on_errors && response.extensions().get::<GatewayMade>().is_some() {
             add_cors(&mut response);
         }
@@ -136,6 +224,17 @@ impl Gateway {
         if let Ok(v) = HeaderValue::from_str(&request_id[..8]) {
             headers.insert(X_AMZ_APIGW_ID, v);
         }
+        self.logger.line(access_log::line(&access_log::Entry {
+            source_ip: peer.ip(),
+            received,
+            method: &method,
+            path: uri.path(),
+            version,
+            status: response.status(),
+            response_bytes: response.body().size_hint().exact(),
+            request_id: &request_id,
+            duration: started.elapsed(),
+        }));
         response
     }
 
@@ -194,8 +293,18 @@ impl Gateway {
         self.verifier.verify(&request, now)
     }
 
-    async fn respond(&self, req: Request<Incoming>, peer: SocketAddr, request_id: &str) -> Reply {
+    async fn respond(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        request_id: &str,
+        now: SystemTime,
+    ) -> Reply {
         let (parts, body) = req.into_parts();
+        // API Gateway's front door refuses these before any routing.
+        if let Some(refused) = oversized_head(&parts) {
+            return refused;
+        }
         // Routed on the path the signature covers: SigV4 signs the path with
         // its dot segments resolved, so `/api/admin/x/../../reports/1` signed
         // as `/api/reports/1` must run `/reports/{id}` and nothing else.
@@ -207,12 +316,30 @@ impl Gateway {
             Routing::Preflight(allow) => return preflight(allow),
             Routing::Missing => return self.missing(&parts, body).await,
         };
+        let iam = def.authorization_type == AuthorizationType::AwsIam;
+        // What the head decides is decided before the body is read.
+        if iam {
+            let presigned = parts.uri.query().is_some_and(sigv4::is_presigned);
+            if !parts.headers.contains_key(AUTHORIZATION) && !presigned {
+                return missing_token();
+            }
+            let arn = limits::method_arn_len(
+                &self.region,
+                &self.api.account_id,
+                &self.api.api_id,
+                &self.api.stage,
+                method,
+                path,
+            );
+            if arn > limits::MAX_METHOD_ARN_BYTES {
+                return json_message(StatusCode::URI_TOO_LONG, "Request-URI Too Long", None);
+            }
+        }
         let body = match read_body(body).await {
             Ok(body) => body,
-            Err(reply) => return reply,
+            Err(refused) => return refused,
         };
-        let now = SystemTime::now();
-        let caller = if def.authorization_type == AuthorizationType::AwsIam {
+        let caller = if iam {
             match self.verify(&parts, &body, now) {
                 Ok(caller) => Some(caller),
                 Err(rejection) => return refused(&rejection),
@@ -232,36 +359,52 @@ impl Gateway {
                 );
             }
         }
-        let source_ip = peer.ip().to_string();
-        let routed = Routed {
-            request_id,
-            method,
-            path,
-            full_path,
-            query: parts.uri.query(),
-            headers: &parts.headers,
-            body: &body,
-            source_ip: &source_ip,
-            resource: &found.resource.path,
-            route_key: self.routes.route_key(def),
-            params: &found.params,
-            caller: caller.as_ref(),
-            api_key: if def.api_key_required {
-                parts.headers.get("x-api-key").and_then(|v| v.to_str().ok())
-            } else {
-                None
-            },
-            now,
-        };
-        let event = event::build(self.format, &self.api, &routed);
-        // The invocation is its own task: a client that hangs up does not
-        // cancel it (Lambda runs it to the end), and the worker it holds goes
-        // back to the pool or is replaced as usual.
-        // Waiting for a free execution environment counts towards the
-        // integration timeout; a request given up while waiting never runs.
+        // The event is built once an execution environment is free, so that
+        // events in memory are bounded by `--concurrency`, not by clients.
+        // Waiting for one counts towards the integration timeout; a request
+        // given up while waiting never runs.
         let deadline = tokio::time::Instant::now() + self.integration_timeout;
-        let outcome = match tokio::time::timeout_at(deadline, self.pool.permit()).await {
-            Ok(Ok(permit)) => {
+        let permit = match tokio::time::timeout_at(deadline, self.pool.permit()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(failure)) => Err(failure),
+            Err(_) => Err(Failure::TimedOut),
+        };
+        let outcome = match permit {
+            Ok(permit) => {
+                let source_ip = peer.ip().to_string();
+                let routed = Routed {
+                    request_id,
+                    method,
+                    path,
+                    full_path,
+                    query: parts.uri.query(),
+                    headers: &parts.headers,
+                    body: &body,
+                    source_ip: &source_ip,
+                    resource: &found.resource.path,
+                    route_key: self.routes.route_key(def),
+                    params: &found.params,
+                    caller: caller.as_ref(),
+                    api_key: if def.api_key_required {
+                        parts.headers.get("x-api-key").and_then(|v| v.to_str().ok())
+                    } else {
+                        None
+                    },
+                    now,
+                };
+                let event = event::build(self.format, &self.api, &routed);
+                drop(body);
+                if event.len() > limits::MAX_EVENT_BYTES {
+                    // Lambda refuses the invocation; API Gateway answers 413.
+                    let mut refused = request_too_long();
+                    if def.cors {
+                        add_cors(&mut refused);
+                    }
+                    return refused;
+                }
+                // The invocation is its own task: a client that hangs up
+                // does not cancel it (Lambda runs it to the end), and the
+                // worker it holds goes back to the pool or is replaced.
                 let pool = self.pool.clone();
                 let event = Bytes::from(event);
                 let invocation = tokio::spawn(async move { pool.invoke(permit, event).await });
@@ -271,8 +414,7 @@ impl Gateway {
                     Err(_) => Err(Failure::TimedOut),
                 }
             }
-            Ok(Err(failure)) => Err(failure),
-            Err(_) => Err(Failure::TimedOut),
+            Err(failure) => Err(failure),
         };
         let mut response = match outcome {
             Ok(answer) => match proxy::map(self.format, &answer) {
@@ -318,19 +460,6 @@ enum Routing<'g, 'p> {
     Missing,
 }
 
-/// The whole body, within API Gateway's payload limit.
-async fn read_body(body: Incoming) -> Result<Bytes, Reply> {
-    match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(json_message(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request Too Long",
-            None,
-        )),
-        Err(_) => Err(json_message(StatusCode::BAD_REQUEST, "Bad Request", None)),
-    }
-}
-
 /// The gateway's own answer to a CORS preflight (a mock integration).
 fn preflight(allow_methods: &str) -> Reply {
     let mut response = Response::new(Full::new(Bytes::new()));
@@ -343,14 +472,30 @@ fn preflight(allow_methods: &str) -> Reply {
     response
 }
 
-/// Accepts connections until `shutdown` completes.
+/// Accepts connections until `shutdown` completes, at most
+/// [`limits::MAX_CONNECTIONS`] at a time, each with hyper's head timeout
+/// (which also ends idle keep-alive connections) and head size bounds.
 pub(crate) async fn serve(
     gateway: Arc<Gateway>,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    let mut http = http1::Builder::new();
+    http.keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits::HEADER_READ_TIMEOUT)
+        .max_buf_size(limits::MAX_HEAD_BUFFER)
+        .max_headers(limits::MAX_HEADERS);
+    let connections = Arc::new(Semaphore::new(limits::MAX_CONNECTIONS));
     tokio::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            slot = connections.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return,
+            },
+            () = &mut shutdown => return,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -364,18 +509,18 @@ pub(crate) async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let gateway = gateway.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
+        let connection = http.serve_connection(
+            TokioIo::new(stream),
+            service_fn(move |req| {
                 let gateway = gateway.clone();
                 async move { Ok::<_, Infallible>(gateway.handle(req, peer).await) }
-            });
-            if let Err(e) = http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
+            }),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
                 tracing::debug!(%peer, "connection ended: {e}");
             }
+            drop(slot);
         });
     }
 }

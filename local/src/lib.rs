@@ -20,8 +20,10 @@
 
 pub mod lambda;
 
+mod access_log;
 mod event;
 mod gateway;
+mod limits;
 mod pool;
 mod proxy;
 mod routes;
@@ -187,7 +189,8 @@ async fn serve(options: LocalOptions, identities: Vec<sigv4::Identity>) -> Resul
         // is refused, as API Gateway refuses it.
         verifier: sigv4::Verifier::new(identities).require_region(function.region.clone()),
         api_keys: options.api_keys.clone(),
-        integration_timeout: function.timeout.min(gateway::INTEGRATION_TIMEOUT),
+        region: function.region.clone(),
+        integration_timeout: gateway::INTEGRATION_TIMEOUT,
         pool: Arc::new(pool::Pool::new(
             binary,
             function,

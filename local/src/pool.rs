@@ -19,6 +19,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Lambda's limit on an on-demand execution environment's Init phase, apart
+/// from the function's timeout. Past it, Lambda starts the Init again as
+/// part of the first invocation, which the function's timeout then covers
+/// ("The Init phase is limited to 10 seconds. If all three tasks do not
+/// complete within 10 seconds, Lambda retries the Init phase at the time of
+/// the first function invocation with the configured function timeout":
+/// the Lambda execution environment lifecycle, AWS Lambda Developer Guide).
+const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long the log thread waits after writing before it looks for more
 /// lines (see [`Logger::start`]): at most this much delay for a line.
 const LOG_BATCH_PAUSE: Duration = Duration::from_millis(5);
@@ -199,6 +208,27 @@ impl Pool {
         }
     }
 
+    /// A new execution environment whose Init phase is over (or failed), so
+    /// that the function's timeout counts from the event's hand-over. An Init
+    /// past [`INIT_TIMEOUT`] is logged as Lambda logs it and started again in
+    /// a fresh environment, whose Init then counts towards the invocation.
+    async fn cold_start(&self) -> Result<Slot, Failure> {
+        let slot = self.spawn().await?;
+        if tokio::time::timeout(INIT_TIMEOUT, slot.worker.ready())
+            .await
+            .is_ok()
+        {
+            return Ok(slot);
+        }
+        self.logger.line(format!(
+            "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: timeout",
+            INIT_TIMEOUT.as_secs_f64() * 1000.0
+        ));
+        lock(&self.live).remove(&slot.worker.id());
+        slot.worker.kill().await;
+        self.spawn().await
+    }
+
     /// A place among the `concurrency` execution environments: waits while
     /// all are busy. A request given up while it waits never runs.
     pub(crate) async fn permit(&self) -> Result<OwnedSemaphorePermit, Failure> {
@@ -228,7 +258,7 @@ impl Pool {
         let cold = reused.is_none();
         let slot = match reused {
             Some(slot) => slot,
-            None => self.spawn().await?,
+            None => self.cold_start().await?,
         };
         lock(&slot.log).busy = true;
         let result = slot.worker.invoke(event, self.timeout).await;

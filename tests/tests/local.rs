@@ -347,6 +347,11 @@ fn http(
     stream.write_all(body).unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
+    parse_reply(&raw)
+}
+
+/// A whole HTTP/1.1 response as read off the wire.
+fn parse_reply(raw: &[u8]) -> Reply {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -873,10 +878,9 @@ fn a_timeout_is_a_504_and_the_next_request_works() {
     );
     r.assert_gateway_error(504, "Endpoint request timed out", None);
     // The environment that timed out is killed; the next request starts a
-    // new one, and `goblet local` counts that cold start in the request's
-    // 1 s budget. On a loaded machine the start alone may take longer, so a
-    // request that times out again is retried (the replacement is killed
-    // and started anew each time), within a generous bound. Any other
+    // new one (its Init is not counted in the 1 s, as on Lambda). On a
+    // loaded machine the handler itself may still take longer, so a request
+    // that times out again is retried, within a generous bound. Any other
     // answer — a 502 from a dead worker, a hang — fails at once.
     let deadline = Instant::now() + Duration::from_secs(90);
     let mut timed_out_again = 0;
@@ -1278,4 +1282,302 @@ fn readme_quickstart() {
     assert!(signed.status.success(), "{signed:?}");
     let body: Value = serde_json::from_slice(&signed.stdout).unwrap();
     assert_eq!(body, json!({"hello": "world"}));
+}
+
+// ---------------------------------------------------------------------------
+// API Gateway's and Lambda's limits, connection hygiene, the access log
+// ---------------------------------------------------------------------------
+
+/// `goblet local`'s open-connection bound (`limits::MAX_CONNECTIONS`).
+const MAX_CONNECTIONS: usize = 512;
+
+/// Whether the server has closed `stream` (EOF or reset), without waiting.
+fn closed_by_server(stream: &TcpStream) -> bool {
+    stream.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let closed = match (&*stream).read(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    };
+    stream.set_nonblocking(false).unwrap();
+    closed
+}
+
+/// Waits (at most `within`) for the server to close `stream`.
+fn wait_closed(stream: &TcpStream, within: Duration) -> bool {
+    stream.set_read_timeout(Some(within)).unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match (&*stream).read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) => {
+                return !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                );
+            }
+        }
+    }
+}
+
+/// Reads one response with a `Content-Length` off a kept-alive connection.
+fn read_one_response(stream: &TcpStream) -> Vec<u8> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = (&*stream).read(&mut buf).unwrap();
+        assert!(n > 0, "closed mid-response: {raw:?}");
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if raw.len() >= end + 4 + length {
+                return raw;
+            }
+        }
+    }
+}
+
+/// Silent, slow and idle connections are closed after the head timeout, and
+/// no more than `MAX_CONNECTIONS` are open at once: a request past the bound
+/// waits for a free one and is then served.
+#[test]
+fn idle_and_slow_connections_are_bounded_and_closed() {
+    let local = Local::showcase(&["--concurrency", "1"]);
+    let authority = local.authority().to_owned();
+    // Kept alive, then idle.
+    let idle = TcpStream::connect(&authority).unwrap();
+    (&idle)
+        .write_all(format!("GET /api/users/1 HTTP/1.1\r\nHost: {authority}\r\n\r\n").as_bytes())
+        .unwrap();
+    let first = read_one_response(&idle);
+    assert!(first.starts_with(b"HTTP/1.1 200"), "{first:?}");
+    // Slowloris: a head that never ends, one byte a second.
+    let slow = TcpStream::connect(&authority).unwrap();
+    let trickle = {
+        let mut slow = slow.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let _ = slow.write_all(b"GET /api/users/1 HTTP/1.1\r\nX-Slow: ");
+            while started.elapsed() < Duration::from_secs(40) {
+                if slow.write_all(b"a").is_err() {
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(1000));
+            }
+            false
+        })
+    };
+    // Silent connections, past the bound.
+    let silent: Vec<TcpStream> = (0..MAX_CONNECTIONS + 8)
+        .map(|_| TcpStream::connect(&authority).unwrap())
+        .collect();
+    // Past the bound, a request waits for a free connection; it is served
+    // once the head timeout has closed the silent ones accepted first.
+    let r = local.get("/api/users/2");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        closed_by_server(&silent[0]),
+        "served while the first silent connection was still open: no bound"
+    );
+    for (n, stream) in silent.iter().enumerate() {
+        assert!(
+            wait_closed(stream, Duration::from_secs(30)),
+            "silent connection {n} still open"
+        );
+    }
+    assert!(
+        wait_closed(&idle, Duration::from_secs(30)),
+        "idle connection still open"
+    );
+    assert!(trickle.join().unwrap(), "the slow head was never cut off");
+    drop(slow);
+    // And the server goes on serving.
+    assert_eq!(local.get("/api/users/3").json(), json!({"id": 3}));
+}
+
+/// One request's head, sent without its body; the answer read back.
+fn head_only(authority: &str, head: &str) -> Reply {
+    let stream = TcpStream::connect(authority).unwrap();
+    (&stream).write_all(head.as_bytes()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    // The answer comes before any body, then the connection closes.
+    loop {
+        match (&stream).read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("no answer before the body ({e}): {raw:?}"),
+        }
+    }
+    parse_reply(&raw)
+}
+
+/// An unsigned request to an `AWS_IAM` route, and a declared body over API
+/// Gateway's 10 MB, are refused from the head: no body is waited for.
+#[test]
+fn what_the_head_decides_is_decided_before_the_body() {
+    let local = Local::helloworld(&[]);
+    let authority = local.authority().to_owned();
+    let r = head_only(
+        &authority,
+        &format!("GET /api/ HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 5000000\r\n\r\n"),
+    );
+    r.assert_gateway_error(
+        403,
+        "Missing Authentication Token",
+        Some("MissingAuthenticationTokenException"),
+    );
+    let r = head_only(
+        &authority,
+        &format!(
+            "POST /api/ HTTP/1.1\r\nHost: {authority}\r\nAuthorization: AWS4-HMAC-SHA256 x\r\n\
+             Content-Length: 10485761\r\n\r\n"
+        ),
+    );
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(r.text(), "HTTP content length exceeded 10485760 bytes.");
+}
+
+/// Lambda's 6 MB: an event over it never reaches the function (413, as API
+/// Gateway answers), a response over it is API Gateway's 502.
+#[test]
+fn lambdas_payload_limits() {
+    let local = Local::start(&bins().raw_proxy_function, &["--concurrency", "1"]);
+    // 7 MiB: under API Gateway's 10 MB, over Lambda's 6 MB once in the event.
+    let body = vec![b'a'; 7 * 1024 * 1024];
+    let r = local.request("POST", "/api/upload", &[], &body);
+    r.assert_gateway_error(413, "Request Too Long", Some("BadRequestException"));
+    let id = r.header("x-amzn-RequestId").unwrap().to_owned();
+    local.wait_for_line(|l| l.contains(&id) && l.contains("\"POST /api/upload HTTP/1.1\" 413"));
+    assert!(
+        !local.output().iter().any(|l| l.starts_with("START ")),
+        "the function got the event: {:#?}",
+        local.output()
+    );
+    local
+        .get("/api/big-response")
+        .assert_gateway_error(502, "Internal server error", None);
+    let r = local.get("/api/fine");
+    assert_eq!((r.status, r.text().as_str()), (200, "fine"));
+}
+
+/// API Gateway's quotas on the head: headers, URL, and an `AWS_IAM`
+/// method's ARN; many small headers within the quota pass.
+#[test]
+fn api_gateways_request_quotas() {
+    let local = Local::start(&bins().raw_proxy_function, &[]);
+    let big = "a".repeat(20_000);
+    let r = local.request("GET", "/api/fine", &[("X-Big", &big)], b"");
+    assert_eq!(r.status, 431, "{}", r.text());
+    assert_eq!(r.text(), "HTTP header is larger than 10240 bytes.");
+
+    let long_url = format!("/api/fine?q={}", "b".repeat(10_300));
+    let r = local.get(&long_url);
+    assert_eq!(r.status, 414, "{}", r.text());
+    assert_eq!(r.text(), "HTTP URI is larger than 10240 bytes.");
+
+    let names: Vec<String> = (0..300).map(|n| format!("X-Small-{n}")).collect();
+    let small: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+    let r = local.request("GET", "/api/fine", &small, b"");
+    assert_eq!((r.status, r.text().as_str()), (200, "fine"));
+
+    // A URL within its quota whose method ARN is over 1,600 bytes.
+    let arn_path = format!("/api/iam/{}", "c".repeat(1_600));
+    let signed = [("Authorization", "AWS4-HMAC-SHA256 Credential=x")];
+    let r = local.request("GET", &arn_path, &signed, b"");
+    r.assert_gateway_error(414, "Request-URI Too Long", None);
+    // Under it, the signature is checked as usual.
+    let r = local.request("GET", "/api/iam/short", &signed, b"");
+    assert_eq!(r.status, 403, "{}", r.text());
+}
+
+/// Every request gets a line in API Gateway's Common Log Format, with its
+/// request id and the time it took, after the invocation's REPORT.
+#[test]
+fn every_request_is_logged() {
+    let local = Local::showcase(&["--concurrency", "1"]);
+    let r = local.get("/api/users/1?secret=s3cr3t");
+    assert_eq!(r.status, 200);
+    let id = r.header("x-amzn-RequestId").unwrap().to_owned();
+    let line = local.wait_for_line(|l| l.contains(&id));
+    let (client, rest) = line.split_once(" - - [").unwrap();
+    assert_eq!(client, "127.0.0.1");
+    let (_, rest) = rest.split_once("] ").unwrap();
+    let len = r.body.len();
+    let expected = format!("\"GET /api/users/1 HTTP/1.1\" 200 {len} {id} ");
+    assert!(rest.starts_with(&expected), "{line}");
+    assert!(rest.ends_with(" ms"), "{line}");
+    assert!(!line.contains("s3cr3t"), "{line}");
+    let out = local.output();
+    let report = out.iter().position(|l| l.starts_with("REPORT ")).unwrap();
+    let logged = out.iter().position(|l| *l == line).unwrap();
+    assert!(report < logged, "{out:#?}");
+    // The gateway's own answers too.
+    let r = local.get("/api/nowhere");
+    let id = r.header("x-amzn-RequestId").unwrap().to_owned();
+    let line = local.wait_for_line(|l| l.contains(&id));
+    assert!(
+        line.contains("\"GET /api/nowhere HTTP/1.1\" 403 "),
+        "{line}"
+    );
+}
+
+/// raw-proxy-function copied into a folder of its own, with an Init phase of
+/// `ms` milliseconds (see its `init-sleep-ms`).
+fn slow_init_function(home: &Scratch, ms: u64) -> PathBuf {
+    let dir = home.0.join("task");
+    std::fs::create_dir_all(&dir).unwrap();
+    let binary = dir.join("bootstrap");
+    std::fs::copy(&bins().raw_proxy_function, &binary).unwrap();
+    std::fs::write(dir.join("init-sleep-ms"), ms.to_string()).unwrap();
+    binary
+}
+
+/// Lambda's Init phase has its own 10 s limit: a cold start is not counted
+/// in the function's timeout.
+#[test]
+fn a_cold_start_is_not_counted_in_the_function_timeout() {
+    let home = Scratch::new();
+    let binary = slow_init_function(&home, 2_500);
+    let local = Local::start_in(home, &binary, &["--timeout", "1"]);
+    let r = local.get("/api/fine");
+    assert_eq!((r.status, r.text().as_str()), (200, "fine"));
+    let report = local.wait_for_line(|l| l.starts_with("REPORT "));
+    let init: f64 = report
+        .split('\t')
+        .find_map(|f| f.strip_prefix("Init Duration: "))
+        .and_then(|v| v.strip_suffix(" ms"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(init >= 2_500.0, "{report}");
+}
+
+/// An Init past 10 s is logged as timed out and started again within the
+/// first invocation, which the function's timeout then covers.
+#[test]
+fn an_init_past_ten_seconds_is_retried_within_the_invocation() {
+    let home = Scratch::new();
+    let binary = slow_init_function(&home, 10_200);
+    let local = Local::start_in(home, &binary, &["--timeout", "25"]);
+    let r = local.get("/api/fine");
+    assert_eq!((r.status, r.text().as_str()), (200, "fine"));
+    let out = local.output();
+    let init = out
+        .iter()
+        .position(|l| l == "INIT_REPORT Init Duration: 10000.00 ms\tPhase: init\tStatus: timeout");
+    let start = out.iter().position(|l| l.starts_with("START "));
+    assert!(init.is_some() && init < start, "{out:#?}");
 }

@@ -38,5 +38,6 @@ mod verify;
 pub use identities::{
     DEFAULT_ACCOUNT_ID, Identity, IdentityError, load_identities_file, parse_identities,
 };
+pub(crate) use parse::is_presigned;
 pub use rejection::{ErrorType, Rejection};
 pub use verify::{RequestParts, SERVICE, VerifiedCaller, Verifier};
