@@ -785,6 +785,11 @@ fn json_summary_url_and_a_dry_run_that_changes_nothing() {
             "change",
             "change function helloworld-dev reserved concurrency → 2",
         ),
+        (
+            "create",
+            "create function helloworld-dev version (its code and configuration, together)",
+        ),
+        ("create", "create alias helloworld-dev:live"),
         ("create", "create log group /aws/lambda/helloworld-dev"),
         (
             "change",
@@ -806,7 +811,7 @@ fn json_summary_url_and_a_dry_run_that_changes_nothing() {
             "no {expected:?} in {actions:#?}"
         );
     }
-    assert_eq!(actions.len(), 10, "{actions:#?}");
+    assert_eq!(actions.len(), 12, "{actions:#?}");
     // goblet's own count of its calls is the proxy's.
     assert_eq!(
         summary["api_calls"],
@@ -833,8 +838,10 @@ fn json_summary_url_and_a_dry_run_that_changes_nothing() {
     let run = ok(aws.deploy(&dir, &open, &["--dry-run"]));
     assert_eq!(
         run.stdout,
-        "Plan (3 changes, dry run):\n\
+        "Plan (5 changes, dry run):\n\
          \x20 ~ change function helloworld-dev code\n\
+         \x20 + create function helloworld-dev version (its code and configuration, together)\n\
+         \x20 ~ change alias helloworld-dev:live version 1 → the new version\n\
          \x20 ~ change GET / authorizationType AWS_IAM → NONE\n\
          \x20 + create deployment to stage api\n",
         "{run:#?}"
