@@ -231,9 +231,11 @@ start_cargo_lambda() { # concurrency
     local port logfile="$OUT/cargo-lambda.server.log"
     port=$(free_port)
     # Its instances run `cargo run`: the cargo on PATH, this workspace and
-    # target dir, the release profile the binary was built with above.
+    # its target dir, the release profile the binary was built with above.
+    # (No --target-dir: cargo-lambda 1.9.2 passes it on to `cargo metadata`,
+    # which refuses it.)
     setsid env -u RUST_LOG PATH="$CARGO_LAMBDA_VENV/bin:$PATH" \
-        cargo lambda watch --release --package showcase --bin showcase --target-dir "$TARGET" \
+        cargo lambda watch --release --package showcase --bin showcase \
         --frozen --ignore-changes --concurrency "$1" \
         --invoke-address 127.0.0.1 --invoke-port "$port" >"$logfile" 2>&1 &
     SERVERS+=("$!")
