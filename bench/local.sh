@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks `goblet local` against `chalice local` in one run on this
-# machine: requests per second and p50/p99 latency of a hello-world GET with
+# Benchmarks `goblet local` against `chalice local` and `cargo lambda watch` in
+# one run on this machine: requests per second and p50/p99 latency of a hello-world GET with
 # wrk (8 connections, 2 threads), for
 #
 #   a. goblet local, an unauthenticated route: examples/showcase `GET /api/`
@@ -21,7 +21,16 @@
 #      the Runtime API exchange alone: worker processes each taking one event
 #      at a time (a long-polled `next`, then a `response`), running a bare
 #      hyper client loop or the showcase binary itself, for one fixed event,
-#      with 4 and with 2 workers. That is the floor under goblet local's (a).
+#      with 4 and with 2 workers. That is the floor under goblet local's (a);
+#   e. `cargo lambda watch --release --concurrency 4` (cargo-lambda from PyPI)
+#      serving the showcase's `GET /` as a function URL (one HTTP API payload
+#      2.0 event per request; the showcase answers any event shape). Each of
+#      its instances is a `cargo run --release -p showcase` in this target
+#      dir, which finds the binary built above fresh and runs it; the script
+#      checks that every instance runs a byte-identical copy of the binary
+#      goblet local runs, and starts measuring once all 4 instances serve.
+#      --ignore-changes: no reload on file changes; --frozen: cargo stays
+#      off the network.
 #
 # goblet local runs with its default --concurrency (4 worker processes) and
 # with --concurrency 2 (this machine's core count), its stdout/stderr (the
@@ -30,11 +39,13 @@
 # Usage: bash bench/local.sh
 #   BENCH_DURATION=10  seconds measured per setup (after BENCH_WARMUP=2 s of warm-up)
 #   BENCH_CHALICE_VERSION=1.34.0
+#   BENCH_CARGO_LAMBDA_VERSION=1.9.2
 # Besides req/s and latency, the summary gives the server's CPU time per
 # request (server process group, user + system), which other work on the
 # machine disturbs less than throughput.
 # Needs cargo and python3 (with venv); installs wrk with apt-get when missing
-# and chalice from PyPI into $TARGET/goblet-bench/chalice-venv. Writes the
+# chalice from PyPI into $TARGET/goblet-bench/chalice-venv and cargo-lambda
+# into $TARGET/goblet-bench/cargo-lambda-venv. Writes the
 # summary to $TARGET/goblet-bench/local-summary.md, everything else (server
 # logs, raw wrk output) to $TARGET/goblet-bench/local/.
 set -euo pipefail
@@ -43,6 +54,7 @@ cd "$(dirname "$0")/.."
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CHALICE_VERSION=${BENCH_CHALICE_VERSION:-1.34.0}
+CARGO_LAMBDA_VERSION=${BENCH_CARGO_LAMBDA_VERSION:-1.9.2}
 CONNECTIONS=8
 THREADS=2
 if ((WARMUP + DURATION >= 290)); then
@@ -56,6 +68,7 @@ TARGET=$(cargo metadata --format-version 1 --no-deps |
 BENCH="$TARGET/goblet-bench"
 OUT="$BENCH/local"
 VENV="$BENCH/chalice-venv"
+CARGO_LAMBDA_VENV="$BENCH/cargo-lambda-venv"
 SUMMARY="$BENCH/local-summary.md"
 mkdir -p "$OUT/bin"
 
@@ -63,18 +76,35 @@ log() { echo "== $*" >&2; }
 
 # --- servers: every one started here is stopped on exit ----------------------
 SERVERS=()
+# The processes of a server started with setsid: its process group (goblet
+# local's workers, a floor's other processes even when the leader is gone)
+# and the leader's descendants, which may lead groups of their own
+# (cargo lambda starts each function instance in a new session).
+server_pids() { # pid
+    local todo=("$1") p children
+    pgrep -g "$1" || true
+    while ((${#todo[@]})); do
+        p=${todo[-1]}
+        unset 'todo[-1]'
+        children=$(pgrep -P "$p" || true)
+        for p in $children; do
+            echo "$p"
+            todo+=("$p")
+        done
+    done
+}
 stop_server() { # pid
-    local pid=$1
+    local pid=$1 others
+    others=$(server_pids "$pid" | sort -u)
     if kill -TERM "$pid" 2>/dev/null; then
         for _ in $(seq 50); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
     fi
-    # The server leads its own process group (setsid): this also reaches
-    # goblet local's worker processes, and a floor's other processes even
-    # when the leader is gone.
     kill -KILL -- "-$pid" 2>/dev/null || true
+    # shellcheck disable=SC2086 # one pid a word
+    [[ -z "$others" ]] || kill -KILL $others 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
 cleanup() {
@@ -114,6 +144,14 @@ if [[ ! -x "$VENV/bin/chalice" ]] ||
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "chalice==$CHALICE_VERSION" >&2
 fi
 PY="$VENV/bin/python" # chalice depends on botocore: it also signs (b)
+
+CARGO_LAMBDA="$CARGO_LAMBDA_VENV/bin/cargo-lambda"
+if [[ "$("$CARGO_LAMBDA" lambda --version 2>/dev/null | cut -d' ' -f2)" != "$CARGO_LAMBDA_VERSION" ]]; then
+    log "Installing cargo-lambda==$CARGO_LAMBDA_VERSION into $CARGO_LAMBDA_VENV"
+    python3 -m venv "$CARGO_LAMBDA_VENV"
+    "$CARGO_LAMBDA_VENV/bin/pip" install --quiet --disable-pip-version-check \
+        "cargo-lambda==$CARGO_LAMBDA_VERSION" >&2
+fi
 
 # --- the chalice app ----------------------------------------------------------
 CHALICE_APP="$OUT/chalice-hello"
@@ -175,10 +213,10 @@ start_chalice() {
     await_server "chalice local" "$URL" "$logfile"
 }
 
-# Waits (20 s at most) until url answers 2xx while the last server started
-# runs; else shows its log and exits.
-await_server() { # name url logfile
-    local deadline=$((SECONDS + 20))
+# Waits (20 s, or the seconds given, at most) until url answers 2xx while
+# the last server started runs; else shows its log and exits.
+await_server() { # name url logfile [seconds]
+    local deadline=$((SECONDS + ${4:-20}))
     while ((SECONDS < deadline)) && kill -0 "${SERVERS[-1]}" 2>/dev/null; do
         curl -fsS --max-time 1 -o /dev/null "$2" 2>/dev/null && return 0
         sleep 0.1
@@ -186,6 +224,59 @@ await_server() { # name url logfile
     echo "$1 did not start:" >&2
     cat "$3" >&2
     exit 1
+}
+
+# (e): cargo lambda watch serving the showcase as a function URL; sets URL.
+start_cargo_lambda() { # concurrency
+    local port logfile="$OUT/cargo-lambda.server.log"
+    port=$(free_port)
+    # Its instances run `cargo run`: the cargo on PATH, this workspace and
+    # its target dir, the release profile the binary was built with above.
+    # (No --target-dir: cargo-lambda 1.9.2 passes it on to `cargo metadata`,
+    # which refuses it.)
+    setsid env -u RUST_LOG PATH="$CARGO_LAMBDA_VENV/bin:$PATH" \
+        cargo lambda watch --release --package showcase --bin showcase \
+        --frozen --ignore-changes --concurrency "$1" \
+        --invoke-address 127.0.0.1 --invoke-port "$port" >"$logfile" 2>&1 &
+    SERVERS+=("$!")
+    URL="http://127.0.0.1:$port/"
+    # The first instance is a `cargo run`, which waits for other cargo
+    # processes' locks on this machine: give it longer.
+    await_server "cargo lambda watch" "$URL" "$logfile" 120
+}
+
+# cargo lambda starts instances (up to --concurrency) only while requests
+# wait and none is idle: load it until all are up, so that the measured run
+# sees them all. Sets INSTANCES to the pids of the instances.
+INSTANCES=()
+await_cargo_lambda_instances() { # concurrency
+    local deadline=$((SECONDS + 120)) p
+    while :; do
+        INSTANCES=()
+        for p in $(server_pids "${SERVERS[-1]}" | sort -u); do
+            [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == showcase ]] && INSTANCES+=("$p")
+        done
+        ((${#INSTANCES[@]} >= $1)) && return 0
+        if ((SECONDS >= deadline)); then
+            echo "cargo lambda watch started ${#INSTANCES[@]} instances, not $1:" >&2
+            cat "$OUT/cargo-lambda.server.log" >&2
+            exit 1
+        fi
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d1s "$URL" >/dev/null
+    done
+}
+
+# Every instance must run the very binary goblet local and the floors run.
+check_same_binary() { # binary pid...
+    local binary=$1 pid exe
+    shift
+    for pid in "$@"; do
+        exe=$(readlink "/proc/$pid/exe")
+        if ! cmp -s "$exe" "$binary"; then
+            echo "instance $pid runs $exe, which differs from $binary" >&2
+            exit 1
+        fi
+    done
 }
 
 # (d): one of the floors; sets URL.
@@ -257,11 +348,11 @@ to_ms() {
 }
 
 # CPU time (user + system, in clock ticks) used so far by the server's
-# process group: the server and, for goblet local, its workers.
+# processes (server_pids): the server and its workers or function instances.
 TICK_HZ=$(getconf CLK_TCK)
-server_ticks() { # pgid
+server_ticks() { # pid
     local p sum=0
-    for p in $(pgrep -g "$1"); do
+    for p in $(server_pids "$1" | sort -u); do
         sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
     done
     echo "$sum"
@@ -308,6 +399,14 @@ for concurrency in 4 2; do
     stop_last
 done
 
+# (e), at goblet local's default concurrency.
+start_cargo_lambda 4
+check 200 "$URL"
+await_cargo_lambda_instances 4
+check_same_binary "$SHOWCASE" "${INSTANCES[@]}"
+measure cargo-lambda-c4 "$URL"
+stop_last
+
 # (c)
 start_chalice
 check 200 "$URL"
@@ -326,21 +425,24 @@ done
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- summary --------------------------------------------------------------------
-rps_of() { # name
+field_of() { # name field-number (2 req/s, 3 p50, 4 p99)
     local row
     for row in "${ROWS[@]}"; do
-        [[ "${row%%|*}" == "$1" ]] && { cut -d'|' -f2 <<<"$row"; return; }
+        [[ "${row%%|*}" == "$1" ]] && { cut -d'|' -f"$2" <<<"$row"; return; }
     done
 }
+rps_of() { field_of "$1" 2; }
 CHALICE_BEST=$(printf '%s\n%s\n' "$(rps_of chalice-keepalive)" "$(rps_of chalice-close)" |
     sort -g | tail -n1)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
+ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 describe() {
     case $1 in
         goblet-unsigned-c4) echo "(a) goblet local, no auth (showcase \`GET /api/\`), --concurrency 4 (default)" ;;
         goblet-unsigned-c2) echo "(a) goblet local, no auth (showcase \`GET /api/\`), --concurrency 2" ;;
         goblet-signed-c4) echo "(b) goblet local, AWS_IAM + SigV4 (helloworld \`GET /api/\`), --concurrency 4 (default)" ;;
         goblet-signed-c2) echo "(b) goblet local, AWS_IAM + SigV4 (helloworld \`GET /api/\`), --concurrency 2" ;;
+        cargo-lambda-c4) echo "(e) cargo lambda watch $CARGO_LAMBDA_VERSION, the same showcase binary (\`GET /\`, function URL), --concurrency 4" ;;
         chalice-keepalive) echo "(c) chalice local $CHALICE_VERSION \`GET /\`, keep-alive" ;;
         chalice-close) echo "(c) chalice local $CHALICE_VERSION \`GET /\`, Connection: close" ;;
         floor-hello) echo "(d) floor: bare hyper server, the body answered in-process" ;;
@@ -352,9 +454,9 @@ describe() {
 }
 
 {
-    echo "# goblet local vs chalice local"
+    echo "# goblet local vs cargo lambda watch and chalice local"
     echo
-    echo "Command: \`bash bench/local.sh\` (BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_CHALICE_VERSION=$CHALICE_VERSION)."
+    echo "Command: \`bash bench/local.sh\` (BENCH_DURATION=$DURATION BENCH_WARMUP=$WARMUP BENCH_CHALICE_VERSION=$CHALICE_VERSION BENCH_CARGO_LAMBDA_VERSION=$CARGO_LAMBDA_VERSION)."
     echo "Each setup: \`wrk -t$THREADS -c$CONNECTIONS -d${WARMUP}s\` warm-up, then \`wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency URL\`;"
     echo "wrk, the server and its workers share this machine's CPUs. All responses are \`{\"hello\":\"world\"}\`."
     echo
@@ -365,18 +467,18 @@ describe() {
         echo "| $(describe "$name") | $(printf '%.0f' "$rps") | $p50 | $p99 | $(ratio "$rps" "$CHALICE_BEST") | $cpu | ${errors:-none} |"
     done
     echo
-    echo "Server CPU per request: user + system time of the server's process group (goblet local and its"
-    echo "worker processes; chalice local) during the measured run, divided by the requests answered —"
+    echo "Server CPU per request: user + system time of the server's processes (goblet local and its"
+    echo "worker processes; cargo lambda and its function instances; chalice local) during the measured"
+    echo "run, divided by the requests answered —"
     echo "less sensitive than req/s to other work on the machine. With \`Connection: close\` wrk counts every"
     echo "connection the server closes as a socket read error; those requests were answered in full."
     echo
     for c in 4 2; do
         echo "- signed vs unsigned, --concurrency $c: unsigned/signed throughput = $(awk -v u="$(rps_of "goblet-unsigned-c$c")" -v s="$(rps_of "goblet-signed-c$c")" 'BEGIN { printf "%.2f", u / s }')× (goal ≤ 1.5×)"
     done
-    echo "- goblet local (default concurrency, unsigned) vs chalice local's best: $(ratio "$(rps_of goblet-unsigned-c4)" "$CHALICE_BEST")× (goal ≥ 10×)"
-    for c in 4 2; do
-        echo "- --concurrency $c: the Runtime API floor with the showcase binary (no API Gateway work) vs chalice local's best: $(ratio "$(rps_of "floor-runtime-showcase-c$c")" "$CHALICE_BEST")×; goblet local (a) reaches $(awk -v a="$(rps_of "goblet-unsigned-c$c")" -v f="$(rps_of "floor-runtime-showcase-c$c")" 'BEGIN { printf "%.0f", 100 * a / f }') % of it"
-    done
+    echo "- goblet local (a) vs cargo lambda watch (e), both --concurrency 4: $(ratio2 "$(rps_of goblet-unsigned-c4)" "$(rps_of cargo-lambda-c4)")× the requests/s (goal ≥ 1.5×)"
+    echo "- goblet local (a) vs the Runtime API floor with the same binary and workers, --concurrency 4: $(ratio2 "$(rps_of goblet-unsigned-c4)" "$(rps_of floor-runtime-showcase-c4)")× (goal ≥ 0.9×); --concurrency 2: $(ratio2 "$(rps_of goblet-unsigned-c2)" "$(rps_of floor-runtime-showcase-c2)")×"
+    echo "- goblet local's p99 at the default concurrency: (a) $(field_of goblet-unsigned-c4 4) ms, (b) $(field_of goblet-signed-c4 4) ms (goal ≤ 2 ms)"
     echo
     echo "Machine:"
     echo
@@ -389,6 +491,7 @@ describe() {
     echo "- load average (1, 5, 15 min) when measuring started: $LOAD_START; when it ended: $LOAD_END"
     echo "- $(rustc --version)"
     echo "- chalice $("$PY" -c 'import chalice; print(chalice.__version__)'), $("$PY" --version)"
+    echo "- $("$CARGO_LAMBDA" lambda --version)"
     echo "- $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)"
 } | tee "$SUMMARY"
 echo >&2
