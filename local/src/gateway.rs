@@ -21,7 +21,7 @@ use super::event::{self, ApiInfo, Routed};
 use super::pool::{Failure, Logger, Pool};
 use super::proxy;
 use super::routes::RouteTable;
-use super::sigv4::{RequestParts, Verifier};
+use super::sigv4::{Callers, RequestParts};
 use goblet_core::api::Resolved;
 use goblet_core::{AuthorizationType, EventFormat, cors};
 use subtle::ConstantTimeEq as _;
@@ -46,7 +46,7 @@ pub(crate) struct Gateway {
     pub api: ApiInfo,
     /// `/api`: the stage as the first path segment.
     pub stage_prefix: String,
-    pub verifier: Verifier,
+    pub verifier: Callers,
     pub api_keys: Vec<String>,
     pub pool: Arc<Pool>,
     /// How long the client waits for the function: the smaller of the
@@ -165,7 +165,7 @@ impl Gateway {
                 headers: &parts.headers,
                 body: &body,
             };
-            match self.verifier.verify(&request, now) {
+            match self.verifier.verify(&request, now).await {
                 Ok(caller) => Some(caller),
                 Err(rejection) => {
                     return json_message(

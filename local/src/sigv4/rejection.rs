@@ -22,6 +22,8 @@ pub enum ErrorType {
     InvalidSignature,
     /// The access key is not known.
     UnrecognizedClient,
+    /// The access key is known, but its temporary credentials have expired.
+    ExpiredToken,
 }
 
 impl ErrorType {
@@ -32,6 +34,7 @@ impl ErrorType {
             ErrorType::IncompleteSignature => "IncompleteSignatureException",
             ErrorType::InvalidSignature => "InvalidSignatureException",
             ErrorType::UnrecognizedClient => "UnrecognizedClientException",
+            ErrorType::ExpiredToken => "ExpiredTokenException",
         }
     }
 }
@@ -88,6 +91,15 @@ impl Rejection {
         Self::new(
             ErrorType::UnrecognizedClient,
             "The security token included in the request is invalid.",
+        )
+    }
+
+    /// Temporary credentials used past their expiration, worded as AWS's
+    /// JSON services word it (no final period, unlike the invalid token's).
+    pub(crate) fn expired_token() -> Self {
+        Self::new(
+            ErrorType::ExpiredToken,
+            "The security token included in the request is expired",
         )
     }
 
