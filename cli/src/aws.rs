@@ -27,7 +27,10 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials as _;
 use aws_credential_types::provider::error::CredentialsError;
-use goblet_local::sigv4::Identity;
+use goblet_local::sigv4::{CredentialRefresh, Identity};
+use std::time::SystemTime;
+
+use crate::credential_cache::CredentialCache;
 
 /// Attempts per call: throttling, timeouts and 5xx are retried with
 /// exponential backoff and jitter (the SDK's standard retry mode).
@@ -94,19 +97,46 @@ impl AwsSettings {
 
     /// The user's own credentials as an identity `goblet local` accepts and
     /// `goblet curl` signs with; `Ok(None)` when nothing is configured.
+    /// Temporary credentials of a profile go through the
+    /// [`CredentialCache`], so every goblet process signs with the same.
     pub async fn user_identity(&self) -> Result<Option<Identity>, String> {
+        self.user_identity_matching(None).await
+    }
+
+    /// [`AwsSettings::user_identity`], for a request signed with `wanted`:
+    /// when the cache holds other keys, the profile is resolved anew (its
+    /// helper may have handed out new ones).
+    pub async fn user_identity_matching(
+        &self,
+        wanted: Option<&str>,
+    ) -> Result<Option<Identity>, String> {
+        let cache = (!environment_has_keys())
+            .then(CredentialCache::for_active_profile)
+            .flatten();
+        if let Some(cached) = cache.as_ref().and_then(|c| c.load(SystemTime::now()))
+            && wanted.is_none_or(|key| key == cached.access_key_id)
+        {
+            return Ok(Some(cached));
+        }
         let Some(provider) = self.sdk.credentials_provider() else {
             return Ok(None);
         };
         match provider.provide_credentials().await {
-            Ok(c) => Ok(Some(Identity::new(
-                c.access_key_id(),
-                c.secret_access_key(),
-                c.session_token().map(str::to_owned),
-                None,
-                None,
-                "your AWS credentials",
-            ))),
+            Ok(c) => {
+                let identity = Identity::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    c.session_token().map(str::to_owned),
+                    None,
+                    None,
+                    "your AWS credentials",
+                )
+                .expiring(c.expiry());
+                if let Some(cache) = &cache {
+                    cache.store(&identity);
+                }
+                Ok(Some(identity))
+            }
             Err(CredentialsError::CredentialsNotLoaded(_)) => Ok(None),
             Err(e) => Err(format!(
                 "cannot load your AWS credentials: {}",
@@ -114,6 +144,31 @@ impl AwsSettings {
             )),
         }
     }
+}
+
+impl AwsSettings {
+    /// How `goblet local` resolves the user's credentials again, for a
+    /// request signed with keys it does not know: through the cache, or
+    /// the profile anew. `None` when the environment's keys are the user's
+    /// (they cannot change while goblet local runs).
+    pub fn credential_refresh(&self) -> Option<CredentialRefresh> {
+        if environment_has_keys() {
+            return None;
+        }
+        let aws = self.clone();
+        Some(CredentialRefresh::new(move |access_key| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            runtime.block_on(aws.user_identity_matching(Some(access_key)))
+        }))
+    }
+}
+
+/// Whether the environment names keys (which then win over any profile).
+fn environment_has_keys() -> bool {
+    std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty())
 }
 
 /// The region of the AWS configuration alone (the chain [`AwsSettings::load`]

@@ -312,6 +312,8 @@ pub enum CliError {
     #[error(transparent)]
     Curl(#[from] CurlError),
     #[error(transparent)]
+    LocalIdentity(#[from] crate::local_identity::LocalIdentityError),
+    #[error(transparent)]
     Deploy(#[from] DeployError),
     #[error(
         "--timeout must be a number of seconds above 0 and at most 900 (Lambda's limit), not {0}"
@@ -441,6 +443,14 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
             None
         }
     };
+    // A first run without any identity still works end to end.
+    let development = if user.is_none() && args.identities.is_none() {
+        let local = crate::local_identity::existing_or_new()?;
+        print(&crate::local_identity::notice(&local))?;
+        Some(local.identity)
+    } else {
+        None
+    };
     // The function as a deploy would configure it: memory and environment
     // from the project's `[package.metadata.goblet]` (its `dev` stage), the
     // region: `--region`, else the AWS configuration's.
@@ -462,6 +472,8 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         format: args.format,
         identities: args.identities,
         user,
+        refresh: aws.credential_refresh(),
+        development,
         api_keys: args.api_keys,
     })?;
     Ok(())

@@ -10,14 +10,26 @@
 //! `x-amz-security-token` with temporary credentials, and the other headers given
 //! with `-H`).
 //!
+//! With no credentials at all, a request to a loopback URL (`goblet
+//! local`'s: `127.0.0.0/8`, `::1`, `localhost`) is signed with goblet's
+//! local development identity ([`crate::local_identity`]), which `goblet
+//! local` accepts in that case; no other host ever gets those keys.
+//!
+//! The signing region: `--region`, else the region of an API Gateway host
+//! (`{api}.execute-api.{region}.amazonaws.com`: API Gateway refuses a
+//! credential scoped to any other), else the AWS configuration's, else
+//! us-east-1.
+//!
 //! The response body goes to stdout (`-i`: the status line and headers first).
 //! Any HTTP status, 4xx and 5xx included, exits 0: only a failed transport
-//! (cannot connect, bad URL, no credentials) is an error. Plain `http://`
-//! only: `goblet curl` is meant for `goblet local`.
+//! (cannot connect, bad URL, no credentials) is an error. `http://` and
+//! `https://` ([`transport`]: rustls, the system's roots or `--cacert`).
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::SystemTime;
+
+mod transport;
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
@@ -26,7 +38,7 @@ use aws_smithy_runtime_api::client::identity::Identity as SigningIdentity;
 use bytes::Bytes;
 use clap::Args;
 use http::{HeaderName, HeaderValue, Method, Uri};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 
 use goblet_local::sigv4;
 
@@ -48,15 +60,25 @@ pub struct CurlArgs {
     /// Print the status line and response headers before the body.
     #[arg(short = 'i', long = "include")]
     pub include: bool,
-    /// The signing region (default: the AWS configuration's, as for `goblet
-    /// local` and `goblet deploy`: AWS_REGION, then the profile's `region`;
-    /// else us-east-1).
+    /// The signing region (default: the region of an
+    /// `execute-api.{region}.amazonaws.com` host, else the AWS
+    /// configuration's, as for `goblet local` and `goblet deploy`:
+    /// AWS_REGION, then the profile's `region`; else us-east-1).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Verify an https server's certificate against the CA certificates of
+    /// this PEM file (instead of the system's), e.g. a private CA's.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Connect to ADDR for HOST:PORT, as curl's --resolve (the Host header,
+    /// the TLS name and the signature keep HOST); repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
     /// The signing service name.
     #[arg(long, default_value = sigv4::SERVICE, value_name = "SERVICE")]
     pub service: String,
-    /// The URL, e.g. http://127.0.0.1:8000/api/.
+    /// The URL, e.g. http://127.0.0.1:8000/api/ or
+    /// https://abc123.execute-api.eu-west-1.amazonaws.com/prod/.
     #[arg(value_name = "URL")]
     pub url: String,
 }
@@ -64,10 +86,18 @@ pub struct CurlArgs {
 /// Why `goblet curl` failed before getting a response.
 #[derive(Debug, thiserror::Error)]
 pub enum CurlError {
-    #[error("invalid URL {0:?}: expected http://host[:port]/path")]
+    #[error("invalid URL {0:?}: expected http(s)://host[:port]/path")]
     Url(String),
-    #[error("goblet curl speaks plain HTTP only (for goblet local), not {0}")]
+    #[error("goblet curl speaks http and https, not {0}")]
     Scheme(String),
+    #[error("invalid --resolve {0:?}: expected HOST:PORT:ADDR")]
+    Resolve(String),
+    #[error("cannot use the CA certificates of {path}: {message}", path = .0.display(), message = .1)]
+    CaCert(PathBuf, String),
+    #[error("cannot set up TLS: {0}")]
+    TlsSetup(String),
+    #[error("TLS with {host} failed: {error}")]
+    Tls { host: String, error: std::io::Error },
     #[error("invalid method {0:?}")]
     Method(String),
     #[error("invalid header {0:?}: expected `Name: value`")]
@@ -81,6 +111,8 @@ pub enum CurlError {
          (and AWS_SESSION_TOKEN for temporary ones), or configure a profile in ~/.aws/credentials"
     )]
     NoCredentials,
+    #[error(transparent)]
+    LocalIdentity(#[from] crate::local_identity::LocalIdentityError),
     #[error("cannot sign the request: {0}")]
     Sign(String),
     #[error("cannot connect to {addr}: {error}")]
@@ -99,11 +131,12 @@ pub fn run(args: CurlArgs, aws: &AwsSettings) -> Result<(), CurlError> {
         .url
         .parse()
         .map_err(|_| CurlError::Url(args.url.clone()))?;
-    match uri.scheme_str() {
-        Some("http") => {}
+    let tls = match uri.scheme_str() {
+        Some("http") => false,
+        Some("https") => true,
         Some(other) => return Err(CurlError::Scheme(other.to_owned())),
         None => return Err(CurlError::Url(args.url.clone())),
-    }
+    };
     let authority = uri
         .authority()
         .ok_or_else(|| CurlError::Url(args.url.clone()))?
@@ -162,13 +195,28 @@ pub fn run(args: CurlArgs, aws: &AwsSettings) -> Result<(), CurlError> {
         .enable_all()
         .build()
         .map_err(CurlError::Runtime)?;
-    let identity = runtime
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
+    let connect_to = connect_address(&args.resolve, authority.host(), port)?;
+    let identity = match runtime
         .block_on(aws.user_identity())
         .map_err(CurlError::Credentials)?
-        .ok_or(CurlError::NoCredentials)?;
+    {
+        Some(identity) => identity,
+        None if is_loopback(host) => {
+            crate::local_identity::existing()?
+                .ok_or(CurlError::NoCredentials)?
+                .identity
+        }
+        None => return Err(CurlError::NoCredentials),
+    };
     let region = args
         .region
         .clone()
+        .or_else(|| api_gateway_region(host).map(str::to_owned))
         .unwrap_or_else(|| aws.region_or_fallback());
     let signing: SigningIdentity = Credentials::new(
         identity.access_key_id,
@@ -216,12 +264,13 @@ pub fn run(args: CurlArgs, aws: &AwsSettings) -> Result<(), CurlError> {
     }
     instructions.apply_to_request_http1x(&mut request);
 
-    let addr = format!(
-        "{}:{}",
-        authority.host(),
-        authority.port_u16().unwrap_or(80)
-    );
-    let (status, response_headers, body) = runtime.block_on(send(addr, request))?;
+    let target = transport::Target {
+        tls,
+        host,
+        connect_to,
+        cacert: args.cacert.as_deref(),
+    };
+    let (status, response_headers, body) = runtime.block_on(transport::send(target, request))?;
 
     let mut out = std::io::stdout().lock();
     let mut text = Vec::new();
@@ -249,30 +298,113 @@ pub fn run(args: CurlArgs, aws: &AwsSettings) -> Result<(), CurlError> {
     }
 }
 
-async fn send(
-    addr: String,
-    request: http::Request<Full<Bytes>>,
-) -> Result<(http::StatusCode, http::HeaderMap, Bytes), CurlError> {
-    let stream = tokio::net::TcpStream::connect(&addr)
-        .await
-        .map_err(|error| CurlError::Connect {
-            addr: addr.clone(),
-            error,
-        })?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| CurlError::Http(e.to_string()))?;
-    tokio::spawn(connection);
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| CurlError::Http(e.to_string()))?;
-    let (parts, body) = response.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map_err(|e| CurlError::Http(e.to_string()))?
-        .to_bytes();
-    Ok((parts.status, parts.headers, body))
+/// `host:port`, or the address a matching `--resolve HOST:PORT:ADDR` gives.
+fn connect_address(resolve: &[String], host: &str, port: u16) -> Result<String, CurlError> {
+    let bare = |h: &str| h.trim_start_matches('[').trim_end_matches(']').to_owned();
+    for entry in resolve {
+        let bad = || CurlError::Resolve(entry.clone());
+        let (name, rest) = entry.split_once(':').ok_or_else(bad)?;
+        let (entry_port, addr) = rest.split_once(':').ok_or_else(bad)?;
+        let entry_port: u16 = entry_port.parse().map_err(|_| bad())?;
+        if addr.is_empty() {
+            return Err(bad());
+        }
+        if name.eq_ignore_ascii_case(&bare(host)) && entry_port == port {
+            let addr = bare(addr);
+            return Ok(if addr.contains(':') {
+                format!("[{addr}]:{port}")
+            } else {
+                format!("{addr}:{port}")
+            });
+        }
+    }
+    Ok(format!("{host}:{port}"))
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1`: where `goblet local` listens by default.
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The region of an API Gateway invoke host:
+/// `{api}.execute-api.{region}.amazonaws.com` (`.com.cn` in China), and the
+/// VPC endpoint form `{api}-{vpce}.execute-api.{region}.vpce.amazonaws.com`.
+fn api_gateway_region(host: &str) -> Option<&str> {
+    let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
+    let at = labels
+        .iter()
+        .position(|l| l.eq_ignore_ascii_case("execute-api"))?;
+    let region = labels.get(at + 1).filter(|r| !r.is_empty())?;
+    let domain: Vec<String> = labels[at + 2..]
+        .iter()
+        .map(|l| l.to_ascii_lowercase())
+        .collect();
+    let known = [
+        &["amazonaws", "com"][..],
+        &["amazonaws", "com", "cn"],
+        &["vpce", "amazonaws", "com"],
+    ];
+    (at > 0 && known.iter().any(|k| domain == *k)).then_some(*region)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_of_api_gateway_hosts() {
+        for (host, region) in [
+            (
+                "abc123.execute-api.eu-west-1.amazonaws.com",
+                Some("eu-west-1"),
+            ),
+            (
+                "abc123.execute-api.cn-north-1.amazonaws.com.cn",
+                Some("cn-north-1"),
+            ),
+            (
+                "abc-vpce-1.execute-api.us-east-2.vpce.amazonaws.com",
+                Some("us-east-2"),
+            ),
+            (
+                "ABC.EXECUTE-API.ap-south-1.AMAZONAWS.COM",
+                Some("ap-south-1"),
+            ),
+            ("execute-api.eu-west-1.amazonaws.com", None),
+            ("abc.execute-api.eu-west-1.example.com", None),
+            ("api.example.com", None),
+            ("127.0.0.1", None),
+        ] {
+            assert_eq!(api_gateway_region(host), region, "{host}");
+        }
+    }
+
+    #[test]
+    fn resolve_entries() {
+        let resolve = ["a.example:443:127.0.0.1".to_owned(), "b:80:::1".to_owned()];
+        assert_eq!(
+            connect_address(&resolve, "a.example", 443).unwrap(),
+            "127.0.0.1:443"
+        );
+        assert_eq!(
+            connect_address(&resolve, "a.example", 80).unwrap(),
+            "a.example:80"
+        );
+        assert_eq!(connect_address(&resolve, "b", 80).unwrap(), "[::1]:80");
+        assert!(connect_address(&["nope".to_owned()], "a", 1).is_err());
+        assert!(connect_address(&["a:x:1.2.3.4".to_owned()], "a", 1).is_err());
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in ["127.0.0.1", "127.1.2.3", "::1", "localhost", "LOCALHOST"] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in ["10.0.0.1", "example.com", "localhost.example.com"] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
 }

@@ -6,6 +6,9 @@
 //!   [`curl`] and the deploy engine (`goblet-deploy`).
 //! - [`curl`] is `goblet curl`, a SigV4-signing HTTP client.
 //! - [`new`] is `goblet new`.
+//! - [`dirs`] is where goblet keeps its own files; [`credential_cache`] the
+//!   temporary credentials of a profile, shared by goblet's processes;
+//!   [`local_identity`] the identity of a first run without credentials.
 //!
 //! The app project (manifest, configuration, build, pre-flight, zip) is
 //! `goblet-project`'s; the emulator is `goblet-local`'s; deploy and package
@@ -13,6 +16,9 @@
 
 pub mod aws;
 pub mod cli;
+pub mod credential_cache;
 pub mod curl;
+pub mod dirs;
+pub mod local_identity;
 mod logging;
 pub mod new;

@@ -24,7 +24,7 @@ use super::limits;
 use super::pool::{Failure, Logger, Pool};
 use super::proxy;
 use super::routes::RouteTable;
-use super::sigv4::{self, Rejection, RequestParts, VerifiedCaller, Verifier};
+use super::sigv4::{self, Callers, Rejection, RequestParts, VerifiedCaller};
 use goblet_core::api::{ApiMethod, Found, Resolved};
 use goblet_core::{AuthorizationType, EventFormat, cors};
 use subtle::ConstantTimeEq as _;
@@ -48,7 +48,7 @@ pub(crate) struct Gateway {
     pub region: String,
     /// `/api`: the stage as the first path segment.
     pub stage_prefix: String,
-    pub verifier: Verifier,
+    pub verifier: Callers,
     pub api_keys: Vec<String>,
     pub pool: Arc<Pool>,
     /// How long the client waits for the function: API Gateway's
@@ -267,14 +267,14 @@ impl Gateway {
             Ok(body) => body,
             Err(reply) => return reply,
         };
-        match self.verify(parts, &body, SystemTime::now()) {
+        match self.verify(parts, &body, SystemTime::now()).await {
             Ok(_) => missing_token(),
             Err(rejection) => refused(&rejection),
         }
     }
 
     /// Checks the request's SigV4 signature.
-    fn verify(
+    async fn verify(
         &self,
         parts: &http::request::Parts,
         body: &[u8],
@@ -290,7 +290,7 @@ impl Gateway {
             headers: &parts.headers,
             body,
         };
-        self.verifier.verify(&request, now)
+        self.verifier.verify(&request, now).await
     }
 
     async fn respond(
@@ -340,7 +340,7 @@ impl Gateway {
             Err(refused) => return refused,
         };
         let caller = if iam {
-            match self.verify(&parts, &body, now) {
+            match self.verify(&parts, &body, now).await {
                 Ok(caller) => Some(caller),
                 Err(rejection) => return refused(&rejection),
             }

@@ -61,6 +61,14 @@ pub struct LocalOptions {
     /// The user's own AWS credentials, accepted on `AWS_IAM` routes and
     /// standing in for the execution role's inside the function.
     pub user: Option<sigv4::Identity>,
+    /// Resolves the user's credentials again when a request is signed with
+    /// an access key goblet local does not know (a `credential_process` or
+    /// `role_arn` profile gives every process keys of its own).
+    pub refresh: Option<sigv4::CredentialRefresh>,
+    /// Accepted on `AWS_IAM` routes when no other identity is: goblet's
+    /// local development identity. Unlike `user`, never given to the
+    /// function (AWS does not know it).
+    pub development: Option<sigv4::Identity>,
     pub api_keys: Vec<String>,
 }
 
@@ -115,6 +123,13 @@ pub fn run(mut options: LocalOptions) -> Result<(), LocalError> {
             identities.push(own.clone());
         }
         add_credentials(&mut options.function, own);
+    }
+    if let Some(development) = &options.development
+        && !identities
+            .iter()
+            .any(|i| i.access_key_id == development.access_key_id)
+    {
+        identities.push(development.clone());
     }
     // One thread: the gateway's work per request is small next to the worker
     // processes', which need the other cores; a multi-threaded scheduler
@@ -187,7 +202,8 @@ async fn serve(options: LocalOptions, identities: Vec<sigv4::Identity>) -> Resul
         stage_prefix: format!("/{}", options.stage),
         // The API's region is the function's: a signature scoped to another
         // is refused, as API Gateway refuses it.
-        verifier: sigv4::Verifier::new(identities).require_region(function.region.clone()),
+        verifier: sigv4::Callers::new(identities, options.refresh.clone(), logger.clone())
+            .require_region(function.region.clone()),
         api_keys: options.api_keys.clone(),
         region: function.region.clone(),
         integration_timeout: gateway::INTEGRATION_TIMEOUT,
@@ -292,10 +308,10 @@ fn print_banner(
         } else {
             logger.line("IAM identities accepted on AWS_IAM routes:");
             for id in identities {
-                let temporary = if id.session_token.is_some() {
-                    ", temporary"
-                } else {
-                    ""
+                let temporary = match (&id.session_token, id.expires) {
+                    (_, Some(at)) => format!(", temporary, until {}", httpdate::fmt_http_date(at)),
+                    (Some(_), None) => ", temporary".to_owned(),
+                    (None, None) => String::new(),
                 };
                 logger.line(format!(
                     "  {}  {}  ({}{temporary})",

@@ -98,12 +98,21 @@ impl Local {
             {"access_key_id": TEMP_KEY, "secret_access_key": TEMP_SECRET, "session_token": TEMP_TOKEN},
         ]);
         std::fs::write(&identities, file.to_string()).unwrap();
-        let mut child = clean_command(&bins().goblet, &home.0)
+        let identities = identities.display().to_string();
+        let mut args = vec!["--identities", identities.as_str()];
+        args.extend_from_slice(extra);
+        let command = clean_command(&bins().goblet, &home.0);
+        Local::launch(home, command, app, &args)
+    }
+
+    /// Starts `command` (`goblet` with its environment and options) as
+    /// `goblet local --binary app --port 0 extra...`.
+    fn launch(home: Scratch, mut command: Command, app: &Path, extra: &[&str]) -> Local {
+        let mut child = command
             .arg("local")
             .arg("--binary")
             .arg(app)
-            .args(["--port", "0", "--identities"])
-            .arg(&identities)
+            .args(["--port", "0"])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -451,6 +460,14 @@ fn goblet_curl_signs_with_long_term_and_temporary_credentials() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no AWS credentials"));
 }
 
+/// An executable `/bin/sh` script at `path`.
+fn write_script(path: &Path, body: &str) {
+    std::fs::write(path, format!("#!/bin/sh\n{body}")).unwrap();
+    let mut mode = std::fs::metadata(path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
+    std::fs::set_permissions(path, mode).unwrap();
+}
+
 /// `home/.aws/credentials` and `home/.aws/config`: a static-key profile for
 /// alice, a `credential_process` profile for the temporary identity.
 fn write_aws_files(home: &Path) {
@@ -464,17 +481,13 @@ fn write_aws_files(home: &Path) {
     )
     .unwrap();
     let process = aws.join("credential-process.sh");
-    std::fs::write(
+    write_script(
         &process,
-        format!(
-            "#!/bin/sh\nprintf '%s' '{{\"Version\": 1, \"AccessKeyId\": \"{TEMP_KEY}\", \
+        &format!(
+            "printf '%s' '{{\"Version\": 1, \"AccessKeyId\": \"{TEMP_KEY}\", \
              \"SecretAccessKey\": \"{TEMP_SECRET}\", \"SessionToken\": \"{TEMP_TOKEN}\"}}'\n"
         ),
-    )
-    .unwrap();
-    let mut mode = std::fs::metadata(&process).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
-    std::fs::set_permissions(&process, mode).unwrap();
+    );
     std::fs::write(
         aws.join("config"),
         format!(
@@ -539,6 +552,231 @@ fn goblet_local_accepts_the_users_own_profile() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), r#"{"hello":"world"}"#);
+}
+
+/// `home/.aws/config` with one profile, `profile`, whose
+/// `credential_process` is the shell script `body` (in `home/.aws`).
+fn credential_process_profile(home: &Path, profile: &str, body: &str) {
+    let aws = home.join(".aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    let script = aws.join(format!("{profile}.sh"));
+    write_script(&script, &format!("set -e\n{body}"));
+    std::fs::write(
+        aws.join("config"),
+        format!(
+            "[profile {profile}]\ncredential_process = {}\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+}
+
+/// `goblet local` serving helloworld with `AWS_PROFILE=profile` and no
+/// identities file.
+fn start_with_profile(home: Scratch, profile: &str) -> Local {
+    let mut command = clean_command(&bins().goblet, &home.0);
+    command.env("AWS_PROFILE", profile);
+    Local::launch(home, command, &bins().helloworld, &[])
+}
+
+/// The shell lines printing one credential_process answer for key
+/// `ASIA{stem}{$n}`, secret `secret-$n`, token `token-$n`, expiring at
+/// `date -d {expires}`.
+fn print_minted_keys(stem: &str, expires: &str) -> String {
+    format!(
+        "expires=$(date -u -d '{expires}' +%Y-%m-%dT%H:%M:%SZ)\n\
+         printf '{{\"Version\": 1, \"AccessKeyId\": \"ASIA{stem}%010d\", \"SecretAccessKey\": \"secret-%s\", \
+         \"SessionToken\": \"token-%s\", \"Expiration\": \"%s\"}}' \"$n\" \"$n\" \"$n\" \"$expires\"\n"
+    )
+}
+
+/// A `credential_process` that mints new keys on every call, as a
+/// `role_arn` profile does through STS: goblet local, started with the
+/// profile, accepts what `goblet curl` signs with through the same profile
+/// (goblet's shared cache of the profile's temporary credentials), and
+/// keys the profile minted after goblet local started (looked up through
+/// the profile once).
+#[test]
+fn temporary_credentials_of_the_same_profile_are_accepted() {
+    let home = Scratch::new();
+    let counter = home.0.join(".aws/minted-count");
+    credential_process_profile(
+        &home.0,
+        "minting",
+        &format!(
+            "n=$(( $(cat {0} 2>/dev/null || echo 0) + 1 ))\necho $n > {0}\n{1}",
+            counter.display(),
+            print_minted_keys("MINTED", "+1 hour")
+        ),
+    );
+    let aws_before = std::fs::read_dir(home.0.join(".aws")).unwrap().count();
+    let local = start_with_profile(home, "minting");
+    let first_key = "ASIAMINTED0000000001";
+    let banner = local.output().join("\n");
+    assert!(
+        banner.contains(first_key) && banner.contains("temporary, until "),
+        "{banner}"
+    );
+    let curl = || {
+        clean_command(&bins().goblet, &local.home.0)
+            .env("AWS_PROFILE", "minting")
+            .args(["curl", &local.url])
+            .output()
+            .unwrap()
+    };
+    // Another process of the same profile signs with the keys goblet local has.
+    assert_hello_world(&curl(), "goblet curl with the minting profile");
+    let minted = || std::fs::read_to_string(&counter).unwrap().trim().to_owned();
+    assert_eq!(minted(), "1", "the profile was resolved again");
+
+    // The cache is shared through goblet's own folder, readable by the user alone.
+    let cache = local.home.0.join(".cache/goblet/credentials");
+    let entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let mode = std::fs::metadata(&entries[0]).unwrap().permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
+    let aws_after = std::fs::read_dir(local.home.0.join(".aws"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        aws_before + 1,
+        aws_after,
+        "only the script's counter is new in ~/.aws"
+    );
+
+    // Keys minted after goblet local started (its cache entry gone, as when
+    // it expires): goblet local resolves the unknown key through the
+    // profile once, and accepts it from then on.
+    std::fs::remove_dir_all(&cache).unwrap();
+    assert_hello_world(&curl(), "keys minted after goblet local started");
+    assert_eq!(minted(), "2");
+    local.wait_for_line(|l| l.contains("ASIAMINTED0000000002") && l.contains("accepted too"));
+    assert_hello_world(&curl(), "the same keys again");
+    assert_eq!(minted(), "2");
+}
+
+/// Temporary credentials past their expiration are refused as AWS refuses
+/// them, even when the signature is right.
+#[test]
+fn expired_temporary_credentials_are_refused() {
+    let home = Scratch::new();
+    credential_process_profile(
+        &home.0,
+        "short",
+        &format!("n=1\n{}", print_minted_keys("SHORT", "+2 seconds")),
+    );
+    let local = start_with_profile(home, "short");
+    let key = "ASIASHORT0000000001";
+    assert!(
+        local.output().join("\n").contains(key),
+        "{:#?}",
+        local.output()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    // Signed by a client that does not know they expired.
+    let out = clean_command(&bins().goblet, &local.home.0)
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", "secret-1")
+        .env("AWS_SESSION_TOKEN", "token-1")
+        .args(["curl", "-i", &local.url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
+    assert!(text.starts_with("http/1.1 403 forbidden\r\n"), "{text}");
+    assert!(
+        text.contains("\r\nx-amzn-errortype: expiredtokenexception\r\n"),
+        "{text}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .ends_with(r#"{"message":"The security token included in the request is expired"}"#),
+        "{text}"
+    );
+}
+
+/// A new user on a fresh machine, no AWS credentials anywhere: goblet local
+/// makes a local development identity (in goblet's own files, not
+/// `~/.aws`), says so with the keys for other clients, and `goblet curl`
+/// signs with it for goblet local's URL and for no other.
+#[test]
+fn a_first_run_without_credentials_uses_a_local_identity() {
+    let start = |home: Scratch| {
+        let command = clean_command(&bins().goblet, &home.0);
+        Local::launch(home, command, &bins().helloworld, &[])
+    };
+    let mut local = start(Scratch::new());
+    let out = local.output();
+    let printed = |name: &str| {
+        out.iter()
+            .find_map(|l| l.trim().strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("no {name} in {out:#?}"))
+            .to_owned()
+    };
+    let (key, secret) = (
+        printed("AWS_ACCESS_KEY_ID"),
+        printed("AWS_SECRET_ACCESS_KEY"),
+    );
+    let file = local.home.0.join(".local/share/goblet/local-identity.json");
+    let text = out.join("\n");
+    assert!(
+        text.contains("local development identity") && text.contains(&file.display().to_string()),
+        "{text}"
+    );
+    assert!(text.contains(&key), "the banner lists it: {text}");
+    let mode = std::fs::metadata(&file).unwrap().permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
+    assert!(!local.home.0.join(".aws").exists());
+
+    assert_eq!(local.get("/api/").text(), MISSING_TOKEN);
+    let curl = |url: &str| {
+        clean_command(&bins().goblet, &local.home.0)
+            .args(["curl", url])
+            .output()
+            .unwrap()
+    };
+    assert_hello_world(&curl(&local.url), "goblet curl with no credentials");
+    let localhost = local.url.replace("127.0.0.1", "localhost");
+    assert_hello_world(&curl(&localhost), "goblet curl to localhost");
+    // Never sent anywhere but loopback.
+    let out = curl("http://example.invalid/api/");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no AWS credentials"),
+        "{out:?}"
+    );
+    // The keys it printed work with botocore.
+    let mut python = clean_command(&root().join(".venv/bin/python"), &local.home.0);
+    let r = python
+        .env("AWS_ACCESS_KEY_ID", &key)
+        .env("AWS_SECRET_ACCESS_KEY", &secret)
+        .arg(root().join("tests/python/local_clients.py"))
+        .args(["botocore", &local.url])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(r["status"], 200, "{r}");
+
+    // The next run keeps the same identity.
+    let home = std::mem::replace(&mut local.home, Scratch::new());
+    drop(local);
+    let again = start(home);
+    assert!(
+        again
+            .output()
+            .join("\n")
+            .contains(&format!("export AWS_ACCESS_KEY_ID={key}")),
+        "{:#?}",
+        again.output()
+    );
 }
 
 #[test]
@@ -1205,7 +1443,8 @@ fn lambda_log_lines() {
 }
 
 /// The README's first command, run as written (plus `--port 0`), and the seed
-/// story it promises: unsigned → 403, `goblet curl` → hello world.
+/// story it promises: unsigned → 403, `goblet curl` → hello world, from a
+/// clean `HOME` with no AWS variables (goblet's local development identity).
 #[test]
 fn readme_quickstart() {
     const MAIN_JOB: &str =
@@ -1233,10 +1472,8 @@ fn readme_quickstart() {
         if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
             command.env("CARGO_TARGET_DIR", target);
         }
-        command
-            .env("AWS_ACCESS_KEY_ID", ALICE_KEY)
-            .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET)
-            .current_dir(root());
+        // A new user's machine: no AWS variables, no ~/.aws.
+        command.current_dir(root());
     };
     let args: Vec<&str> = MAIN_JOB
         .split(' ')

@@ -22,6 +22,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde::Deserialize;
 
@@ -45,6 +46,9 @@ pub struct Identity {
     /// Where the identity was found, for messages: `environment`,
     /// `profile "dev"`, `ids.json entry 2`.
     pub source: String,
+    /// When temporary credentials stop being valid; `None` for keys that
+    /// do not expire.
+    pub expires: Option<SystemTime>,
 }
 
 impl Identity {
@@ -70,7 +74,19 @@ impl Identity {
             user_arn,
             account_id,
             source: source.into(),
+            expires: None,
         }
+    }
+
+    /// The same identity, valid until `expires` (temporary credentials).
+    pub fn expiring(mut self, expires: Option<SystemTime>) -> Self {
+        self.expires = expires;
+        self
+    }
+
+    /// Whether the credentials have expired at `now`.
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        self.expires.is_some_and(|at| at <= now)
     }
 
     /// `requestContext.identity.user` / `caller`. Real API Gateway puts the
@@ -107,6 +123,7 @@ impl fmt::Debug for Identity {
             .field("user_arn", &self.user_arn)
             .field("account_id", &self.account_id)
             .field("source", &self.source)
+            .field("expires", &self.expires)
             .finish()
     }
 }

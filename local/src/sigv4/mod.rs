@@ -8,6 +8,8 @@
 //! * It answers who signed ([`VerifiedCaller`], for
 //!   `requestContext.identity`) or why not ([`Rejection`]: `403` with API
 //!   Gateway's `x-amzn-ErrorType` and message).
+//! * [`Callers`] adds what the user's AWS configuration hands out later
+//!   (through a [`CredentialRefresh`]) and refuses expired credentials.
 //! * [`load_identities_file`] reads `--identities FILE`; the user's own
 //!   credentials come from the `goblet` command, which owns the AWS
 //!   configuration.
@@ -29,12 +31,15 @@
 //! * `requestContext.identity.caller`/`user` are derived from the ARN, not
 //!   IAM's unique ids (see [`Identity::principal`]).
 
+mod callers;
 mod identities;
 mod parse;
 mod rejection;
 mod time;
 mod verify;
 
+pub(crate) use callers::Callers;
+pub use callers::CredentialRefresh;
 pub use identities::{
     DEFAULT_ACCOUNT_ID, Identity, IdentityError, load_identities_file, parse_identities,
 };

@@ -24,6 +24,8 @@ pub enum ErrorType {
     InvalidSignature,
     /// The access key is not known.
     UnrecognizedClient,
+    /// The access key is known, but its temporary credentials have expired.
+    ExpiredToken,
 }
 
 impl ErrorType {
@@ -34,6 +36,7 @@ impl ErrorType {
             ErrorType::IncompleteSignature => "IncompleteSignatureException",
             ErrorType::InvalidSignature => "InvalidSignatureException",
             ErrorType::UnrecognizedClient => "UnrecognizedClientException",
+            ErrorType::ExpiredToken => "ExpiredTokenException",
         }
     }
 }
@@ -90,6 +93,15 @@ impl Rejection {
         Self::new(
             ErrorType::UnrecognizedClient,
             "The security token included in the request is invalid.",
+        )
+    }
+
+    /// Temporary credentials used past their expiration, worded as AWS's
+    /// JSON services word it (no final period, unlike the invalid token's).
+    pub(crate) fn expired_token() -> Self {
+        Self::new(
+            ErrorType::ExpiredToken,
+            "The security token included in the request is expired",
         )
     }
 
