@@ -1811,6 +1811,8 @@ fn an_init_past_ten_seconds_is_retried_within_the_invocation() {
     let local = Local::start_in(home, &binary, &["--timeout", "25"]);
     let r = local.get("/api/fine");
     assert_eq!((r.status, r.text().as_str()), (200, "fine"));
+    // goblet local's output is read by another thread: wait for the line.
+    local.wait_for_line(|l| l.starts_with("START "));
     let out = local.output();
     let init = out
         .iter()
