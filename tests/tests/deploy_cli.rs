@@ -1330,6 +1330,165 @@ fn an_update_killed_after_any_change_converges_when_run_again() {
     }
 }
 
+/// The showcase's configuration: its routes bring a usage plan and key
+/// (`/keyed`), CORS gateway responses and a preflight (`/cors`), `ANY`, a
+/// greedy path, binary routes and an IAM route.
+const SHOWCASE_CONFIG: &str = r#"[package]
+name = "showcase"
+version = "0.1.0"
+edition = "2024"
+
+[package.metadata.goblet]
+memory = 256
+environment = { GREETING = "hello" }
+"#;
+
+/// The user's own role, for a switch from goblet's managed role.
+const OWN_ROLE: &str = "arn:aws:iam::123456789012:role/showcase-own";
+
+fn showcase_project(name: &str) -> PathBuf {
+    let dir = project(name);
+    std::fs::write(dir.join("Cargo.toml"), SHOWCASE_CONFIG).expect("write Cargo.toml");
+    dir
+}
+
+/// The multi-route app, killed right after each change of a first deploy
+/// and of an update (new code, `/whoami`'s authorization opened, a renamed
+/// `{param}`, the environment changed, the managed role given up for
+/// `iam_role_arn`): run again, it converges on what an uninterrupted deploy
+/// makes, then has nothing to do, and `delete` leaves nothing behind.
+#[test]
+fn the_showcase_killed_after_any_change_converges_when_run_again() {
+    let binary = &release().showcase;
+    let own_role = |aws: &Aws| {
+        aws.moto.boto3(
+            r#"
+iam.create_role(RoleName="showcase-own", AssumeRolePolicyDocument=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+print(json.dumps({}))
+"#,
+        );
+    };
+    let update = |dir: &Path| -> PathBuf {
+        let config = SHOWCASE_CONFIG
+            .replace(r#"GREETING = "hello""#, r#"GREETING = "bonjour""#)
+            .replace(
+                "memory = 256",
+                &format!("memory = 256\niam_role_arn = \"{OWN_ROLE}\""),
+            );
+        std::fs::write(dir.join("Cargo.toml"), config).expect("write Cargo.toml");
+        patched(binary, dir, "showcase-updated", |bytes| {
+            replace_once(
+                bytes,
+                br#""authorization_type":"AWS_IAM""#,
+                br#""authorization_type":"NONE"   "#,
+            );
+            replace_once(
+                bytes,
+                br#""path":"/teams/{team}/"#,
+                br#""path":"/teams/{tean}/"#,
+            );
+        })
+    };
+    let first_changes = |aws: &Aws| -> Vec<String> {
+        aws.proxy
+            .mutating()
+            .into_iter()
+            .map(|c| c.operation)
+            .collect()
+    };
+
+    // Uninterrupted: the references.
+    let aws = Aws::start();
+    own_role(&aws);
+    let dir = showcase_project("showcase-uninterrupted");
+    ok(aws.deploy(&dir, binary, &[]));
+    let first = aws.moto.normalized_snapshot();
+    let first_ops = first_changes(&aws);
+    let function = &first["functions"]["showcase-dev"];
+    assert_eq!(function["aliases"], json!({"live": "1"}), "{first:#}");
+    assert_eq!(
+        first["usage_plans"]["showcase-dev"]["keys"],
+        json!(["showcase-dev"])
+    );
+    assert!(
+        first["apis"]["showcase-dev"]["gatewayResponses"]
+            .as_object()
+            .is_some_and(|r| !r.is_empty()),
+        "{first:#}"
+    );
+    let updated = update(&dir);
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, &updated, &[]));
+    let second = aws.moto.normalized_snapshot();
+    let update_ops = first_changes(&aws);
+    let resources = &second["apis"]["showcase-dev"]["resources"];
+    assert!(
+        resources.get("/teams/{tean}/members/{member}").is_some(),
+        "{resources:#}"
+    );
+    assert_eq!(resources["/whoami"]["GET"]["auth"], "NONE");
+    assert_eq!(
+        second["functions"]["showcase-dev"]["live"]["role"],
+        OWN_ROLE
+    );
+    assert_eq!(
+        keys(&second["roles"]),
+        ["showcase-own"],
+        "goblet's role retired"
+    );
+    drop(aws);
+
+    let runs = first_ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (false, i + 1, op))
+        .chain(
+            update_ops
+                .iter()
+                .enumerate()
+                .map(|(i, op)| (true, i + 1, op)),
+        );
+    for (is_update, n, op) in runs {
+        let aws = Aws::start();
+        own_role(&aws);
+        let dir = showcase_project(&format!("showcase-killed-{is_update}-{n}"));
+        let (binary, reference) = if is_update {
+            ok(aws.deploy(&dir, binary, &[]));
+            (update(&dir), &second)
+        } else {
+            (binary.clone(), &first)
+        };
+        let context = format!(
+            "{} killed after change {n} ({op})",
+            if is_update { "update" } else { "first deploy" }
+        );
+        aws.proxy.reset();
+        let printed = aws.deploy_killed_after(n as u32, &dir, &binary);
+        aws.proxy.reset();
+        let run = ok(aws.deploy(&dir, &binary, &[]));
+        assert_eq!(
+            &aws.moto.normalized_snapshot(),
+            reference,
+            "{context}\nkilled run:\n{printed}\nsecond run: {run:#?}"
+        );
+        aws.proxy.reset();
+        let run = ok(aws.deploy(&dir, &binary, &[]));
+        assert_eq!(aws.proxy.mutating(), [], "{context}: {run:#?}");
+        let run = ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+        let left = aws.moto.snapshot();
+        assert_eq!(
+            keys(&left["roles"]),
+            ["showcase-own"],
+            "{context}: {run:#?}"
+        );
+        for kind in ["functions", "apis", "usage_plans", "api_keys", "log_groups"] {
+            assert_eq!(left[kind], json!({}), "{context}: {kind} left: {run:#?}");
+        }
+    }
+}
+
 /// A stage an earlier goblet deployed (the API invoking the function itself,
 /// the permission on the function, no alias) moves onto the alias with the
 /// next deploy, and the old permission goes once the API has moved.
