@@ -6,6 +6,7 @@
 //!   [`curl`] and the deploy engine (`goblet-deploy`).
 //! - [`curl`] is `goblet curl`, a SigV4-signing HTTP client.
 //! - [`new`] is `goblet new`.
+//! - [`watch`] is `goblet local --watch`: rebuild on changes, serve each good build.
 //!
 //! The app project (manifest, configuration, build, pre-flight, zip) is
 //! `goblet-project`'s; the emulator is `goblet-local`'s; deploy and package
@@ -16,3 +17,4 @@ pub mod cli;
 pub mod curl;
 mod logging;
 pub mod new;
+pub mod watch;

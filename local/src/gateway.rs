@@ -18,6 +18,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use super::event::{self, ApiInfo, Routed};
+use super::live::Live;
 use super::pool::{Failure, Logger, Pool};
 use super::proxy;
 use super::routes::RouteTable;
@@ -343,9 +344,10 @@ fn preflight(allow_methods: &str) -> Reply {
     response
 }
 
-/// Accepts connections until `shutdown` completes.
+/// Accepts connections until `shutdown` completes. Each request is served by
+/// the gateway current when it arrives (see [`Live`]).
 pub(crate) async fn serve(
-    gateway: Arc<Gateway>,
+    live: Arc<Live<Gateway>>,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
@@ -363,10 +365,10 @@ pub(crate) async fn serve(
             () = &mut shutdown => return,
         };
         let _ = stream.set_nodelay(true);
-        let gateway = gateway.clone();
+        let live = live.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
-                let gateway = gateway.clone();
+                let gateway = live.current();
                 async move { Ok::<_, Infallible>(gateway.handle(req, peer).await) }
             });
             if let Err(e) = http1::Builder::new()

@@ -98,30 +98,15 @@ impl Local {
             {"access_key_id": TEMP_KEY, "secret_access_key": TEMP_SECRET, "session_token": TEMP_TOKEN},
         ]);
         std::fs::write(&identities, file.to_string()).unwrap();
-        let mut child = clean_command(&bins().goblet, &home.0)
-            .arg("local")
-            .arg("--binary")
-            .arg(app)
-            .args(["--port", "0", "--identities"])
-            .arg(&identities)
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("cannot start goblet local");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        for pipe in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let lines = lines.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    lines.lock().unwrap().push(line);
-                }
-            });
-        }
+        let (mut child, lines) = goblet_tests::process::spawn(
+            clean_command(&bins().goblet, &home.0)
+                .arg("local")
+                .arg("--binary")
+                .arg(app)
+                .args(["--port", "0", "--identities"])
+                .arg(&identities)
+                .args(extra),
+        );
         let deadline = Instant::now() + Duration::from_secs(20);
         let url = loop {
             let found = lines
@@ -269,19 +254,7 @@ fn credentials(command: &mut Command, key: &str) {
 
 impl Drop for Local {
     fn drop(&mut self) {
-        // Ctrl-C: goblet local kills its workers and exits.
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        goblet_tests::process::interrupt(&mut self.child);
     }
 }
 
