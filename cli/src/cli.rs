@@ -241,6 +241,11 @@ pub struct LocalArgs {
     /// us-east-1).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Rebuild when the project's files change (not target/ or hidden ones),
+    /// and serve each build that succeeds; requests under way finish on the
+    /// previous one, and a failed build leaves it serving.
+    #[arg(long, conflicts_with = "binary")]
+    pub watch: bool,
 }
 
 /// `--format rest|http`: the API types `goblet local` serves.
@@ -325,6 +330,10 @@ pub enum CliError {
     New(#[from] crate::new::NewError),
     #[error("cannot write the output: {0}")]
     Output(io::Error),
+    #[error(transparent)]
+    Watch(#[from] crate::watch::WatchError),
+    #[error("cannot start a thread: {0}")]
+    Thread(io::Error),
 }
 
 /// Runs the `goblet` command with the process's arguments.
@@ -434,6 +443,11 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
             binary: None,
         },
     };
+    // Watching starts before the first build: an edit made during it counts.
+    let watch = match (&source.project, args.watch) {
+        (Some(project), true) => Some(crate::watch::Watch::start(project)?),
+        _ => None,
+    };
     let resolved = goblet_project::resolve(&source, &Default::default())?;
     let aws = load_aws()?;
     let user = match block_on(aws.user_identity())? {
@@ -461,7 +475,7 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         function.memory_mb = config.memory_mb;
         function.environment = config.environment.into_iter().collect();
     }
-    goblet_local::run(LocalOptions {
+    let mut options = LocalOptions {
         binary: resolved.binary,
         manifest: resolved.app.manifest,
         function,
@@ -475,7 +489,16 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         refresh: aws.credential_refresh(),
         development,
         api_keys: args.api_keys,
-    })?;
+    };
+    match watch {
+        None => goblet_local::run(options)?,
+        Some(mut watch) => {
+            options.binary = watch.keep(&options.binary)?;
+            let (reloader, reloads) = goblet_local::reload::channel();
+            let _kept = watch.spawn(reloader).map_err(CliError::Thread)?;
+            goblet_local::run_reloading(options, reloads)?;
+        }
+    }
     Ok(())
 }
 
@@ -590,6 +613,16 @@ mod tests {
             Cli::try_parse_from(["goblet", "local", "--binary", "a", "--project", "."]).is_err()
         );
         assert!(Cli::try_parse_from(["goblet", "local", "--concurrency", "0"]).is_err());
+        // --watch rebuilds a project: a binary alone cannot be rebuilt.
+        assert!(Cli::try_parse_from(["goblet", "local", "--watch", "--binary", "a"]).is_err());
+        assert!(!args.watch);
+        let Command::Local(watched) = Cli::try_parse_from(["goblet", "local", "--watch"])
+            .unwrap()
+            .command
+        else {
+            panic!("not local")
+        };
+        assert!(watched.watch);
 
         let cli = Cli::try_parse_from([
             "goblet",

@@ -9,6 +9,7 @@
 //! - [`dirs`] is where goblet keeps its own files; [`credential_cache`] the
 //!   temporary credentials of a profile, shared by goblet's processes;
 //!   [`local_identity`] the identity of a first run without credentials.
+//! - [`watch`] is `goblet local --watch`: rebuild on changes, serve each good build.
 //!
 //! The app project (manifest, configuration, build, pre-flight, zip) is
 //! `goblet-project`'s; the emulator is `goblet-local`'s; deploy and package
@@ -22,3 +23,4 @@ pub mod dirs;
 pub mod local_identity;
 mod logging;
 pub mod new;
+pub mod watch;

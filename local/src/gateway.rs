@@ -21,6 +21,7 @@ use tokio::sync::Semaphore;
 use super::access_log;
 use super::event::{self, ApiInfo, Routed};
 use super::limits;
+use super::live::Live;
 use super::pool::{Failure, Logger, Pool};
 use super::proxy;
 use super::routes::RouteTable;
@@ -474,9 +475,10 @@ fn preflight(allow_methods: &str) -> Reply {
 
 /// Accepts connections until `shutdown` completes, at most
 /// [`limits::MAX_CONNECTIONS`] at a time, each with hyper's head timeout
-/// (which also ends idle keep-alive connections) and head size bounds.
+/// (which also ends idle keep-alive connections) and head size bounds. Each
+/// request is served by the gateway current when it arrives (see [`Live`]).
 pub(crate) async fn serve(
-    gateway: Arc<Gateway>,
+    live: Arc<Live<Gateway>>,
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
@@ -508,11 +510,11 @@ pub(crate) async fn serve(
             () = &mut shutdown => return,
         };
         let _ = stream.set_nodelay(true);
-        let gateway = gateway.clone();
+        let live = live.clone();
         let connection = http.serve_connection(
             TokioIo::new(stream),
             service_fn(move |req| {
-                let gateway = gateway.clone();
+                let gateway = live.current();
                 async move { Ok::<_, Infallible>(gateway.handle(req, peer).await) }
             }),
         );

@@ -24,8 +24,10 @@ mod access_log;
 mod event;
 mod gateway;
 mod limits;
+mod live;
 mod pool;
 mod proxy;
+pub mod reload;
 mod routes;
 pub mod sigv4;
 
@@ -101,7 +103,20 @@ pub fn check_stage(stage: &str) -> Result<(), LocalError> {
 
 /// Prints the invoke URL and routes, and serves until Ctrl-C or SIGTERM;
 /// then kills the workers.
-pub fn run(mut options: LocalOptions) -> Result<(), LocalError> {
+pub fn run(options: LocalOptions) -> Result<(), LocalError> {
+    serve_until_stopped(options, None)
+}
+
+/// As [`run`], and serves every build `reloads` brings in place of the
+/// previous one (`goblet local --watch`).
+pub fn run_reloading(options: LocalOptions, reloads: reload::Reloads) -> Result<(), LocalError> {
+    serve_until_stopped(options, Some(reloads))
+}
+
+fn serve_until_stopped(
+    mut options: LocalOptions,
+    reloads: Option<reload::Reloads>,
+) -> Result<(), LocalError> {
     check_stage(&options.stage)?;
     if !matches!(options.format, EventFormat::RestV1 | EventFormat::HttpV2) {
         return Err(LocalError::Format(options.format));
@@ -138,7 +153,7 @@ pub fn run(mut options: LocalOptions) -> Result<(), LocalError> {
         .enable_all()
         .build()
         .map_err(LocalError::Runtime)?;
-    runtime.block_on(serve(options, identities))
+    runtime.block_on(serve(options, identities, reloads))
 }
 
 /// The user's own credentials stand in for the execution role's.
@@ -157,11 +172,14 @@ fn add_credentials(function: &mut FunctionConfig, own: &sigv4::Identity) {
     }
 }
 
-async fn serve(options: LocalOptions, identities: Vec<sigv4::Identity>) -> Result<(), LocalError> {
+async fn serve(
+    options: LocalOptions,
+    identities: Vec<sigv4::Identity>,
+    reloads: Option<reload::Reloads>,
+) -> Result<(), LocalError> {
     let binary = options.binary.clone();
     let manifest = &options.manifest;
     let function = options.function.clone();
-    let routes = routes::RouteTable::new(manifest);
     let addr = format!("{}:{}", options.host, options.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -176,48 +194,82 @@ async fn serve(options: LocalOptions, identities: Vec<sigv4::Identity>) -> Resul
 
     let logger = pool::Logger::start();
     let url = format!("http://{local}/{}/", options.stage);
-    print_banner(
-        &logger,
-        &options,
-        &binary,
-        manifest,
-        &routes,
-        &identities,
-        &url,
-    );
-    logger.flush();
 
     let api = event::ApiInfo {
         api_id: event::random_id(10),
         account_id: function.account_id.clone(),
         stage: options.stage.clone(),
     };
-    // As deployed: CORS gateway responses when any route has CORS.
-    let cors_on_errors = options.manifest.routes.iter().any(|r| r.cors);
-    let gateway = Arc::new(gateway::Gateway {
-        routes,
-        cors_on_errors,
-        format: options.format,
-        api,
-        stage_prefix: format!("/{}", options.stage),
-        // The API's region is the function's: a signature scoped to another
-        // is refused, as API Gateway refuses it.
-        verifier: sigv4::Callers::new(identities, options.refresh.clone(), logger.clone())
+    // One build's gateway: its routes and its own pool of workers; all
+    // else is the same for every build.
+    let gateway_for = |binary: PathBuf, manifest: &Manifest| {
+        Arc::new(gateway::Gateway {
+            routes: routes::RouteTable::new(manifest),
+            // As deployed: CORS gateway responses when any route has CORS.
+            cors_on_errors: manifest.routes.iter().any(|r| r.cors),
+            format: options.format,
+            api: api.clone(),
+            stage_prefix: format!("/{}", options.stage),
+            // The API's region is the function's: a signature scoped to another
+            // is refused, as API Gateway refuses it.
+            verifier: sigv4::Callers::new(
+                identities.clone(),
+                options.refresh.clone(),
+                logger.clone(),
+            )
             .require_region(function.region.clone()),
-        api_keys: options.api_keys.clone(),
-        region: function.region.clone(),
-        integration_timeout: gateway::INTEGRATION_TIMEOUT,
-        pool: Arc::new(pool::Pool::new(
-            binary,
-            function,
-            options.concurrency,
-            logger.clone(),
-        )),
-        logger: logger.clone(),
-    });
-    gateway::serve(gateway.clone(), listener, shutdown_signal()).await;
+            api_keys: options.api_keys.clone(),
+            region: function.region.clone(),
+            integration_timeout: gateway::INTEGRATION_TIMEOUT,
+            pool: Arc::new(pool::Pool::new(
+                binary,
+                function.clone(),
+                options.concurrency,
+                logger.clone(),
+            )),
+            logger: logger.clone(),
+        })
+    };
+    let live = Arc::new(live::Live::new(gateway_for(binary.clone(), manifest)));
+    print_banner(
+        &logger,
+        &options,
+        &binary,
+        manifest,
+        &live.current().routes,
+        &identities,
+        &url,
+    );
+    logger.flush();
+    let reloading = async {
+        let Some(mut reloads) = reloads else {
+            return std::future::pending().await;
+        };
+        while let Some(message) = reloads.0.recv().await {
+            match message {
+                reload::Message::Note(line) => logger.line(line),
+                reload::Message::Build(build) => {
+                    let binary = build.binary.canonicalize().unwrap_or(build.binary);
+                    // The old gateway drains: requests holding it finish
+                    // there, and its workers die with its last holder.
+                    drop(live.replace(gateway_for(binary, &build.manifest)));
+                    logger.line(format!(
+                        "Serving the new build ({} routes)",
+                        build.manifest.routes.len()
+                    ));
+                    print_routes(&logger, &live.current().routes);
+                }
+            }
+        }
+        // The watcher stopped: keep serving the last build.
+        std::future::pending().await
+    };
+    tokio::select! {
+        () = gateway::serve(live.clone(), listener, shutdown_signal()) => {}
+        () = reloading => {}
+    }
     logger.line("goblet local: shutting down");
-    gateway.pool.shutdown().await;
+    live.current().pool.shutdown().await;
     logger.flush();
     Ok(())
 }
@@ -268,34 +320,7 @@ fn print_banner(
         options.function.region
     ));
     logger.line("");
-    let listing = routes.listing();
-    let width = listing
-        .iter()
-        .map(|(p, _)| p.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    logger.line(format!(
-        "  {:<7} {:<width$}  {:<13} {}",
-        "METHOD", "PATH", "AUTHORIZATION", "OPTIONS"
-    ));
-    for (path, def) in listing {
-        let mut extra = Vec::new();
-        if def.api_key_required {
-            extra.push("api key");
-        }
-        if def.cors {
-            extra.push("cors");
-        }
-        logger.line(format!(
-            "  {:<7} {:<width$}  {:<13} {}",
-            def.method.as_str(),
-            path,
-            def.authorization_type.as_str(),
-            extra.join(", ")
-        ));
-    }
-    logger.line("");
+    print_routes(logger, routes);
     if routes.any(|d| d.authorization_type == AuthorizationType::AwsIam) || !identities.is_empty() {
         if identities.is_empty() {
             logger.line(
@@ -332,6 +357,38 @@ fn print_banner(
                 options.api_keys.len()
             ));
         }
+    }
+    logger.line("");
+}
+
+/// The table of methods, paths, authorization and options.
+fn print_routes(logger: &pool::Logger, routes: &routes::RouteTable) {
+    let listing = routes.listing();
+    let width = listing
+        .iter()
+        .map(|(p, _)| p.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    logger.line(format!(
+        "  {:<7} {:<width$}  {:<13} {}",
+        "METHOD", "PATH", "AUTHORIZATION", "OPTIONS"
+    ));
+    for (path, def) in listing {
+        let mut extra = Vec::new();
+        if def.api_key_required {
+            extra.push("api key");
+        }
+        if def.cors {
+            extra.push("cors");
+        }
+        logger.line(format!(
+            "  {:<7} {:<width$}  {:<13} {}",
+            def.method.as_str(),
+            path,
+            def.authorization_type.as_str(),
+            extra.join(", ")
+        ));
     }
     logger.line("");
 }

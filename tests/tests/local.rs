@@ -108,29 +108,14 @@ impl Local {
     /// Starts `command` (`goblet` with its environment and options) as
     /// `goblet local --binary app --port 0 extra...`.
     fn launch(home: Scratch, mut command: Command, app: &Path, extra: &[&str]) -> Local {
-        let mut child = command
-            .arg("local")
-            .arg("--binary")
-            .arg(app)
-            .args(["--port", "0"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("cannot start goblet local");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        for pipe in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let lines = lines.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    lines.lock().unwrap().push(line);
-                }
-            });
-        }
+        let (mut child, lines) = goblet_tests::process::spawn(
+            command
+                .arg("local")
+                .arg("--binary")
+                .arg(app)
+                .args(["--port", "0"])
+                .args(extra),
+        );
         let deadline = Instant::now() + Duration::from_secs(20);
         let url = loop {
             let found = lines
@@ -278,19 +263,7 @@ fn credentials(command: &mut Command, key: &str) {
 
 impl Drop for Local {
     fn drop(&mut self) {
-        // Ctrl-C: goblet local kills its workers and exits.
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        goblet_tests::process::interrupt(&mut self.child);
     }
 }
 
