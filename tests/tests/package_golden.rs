@@ -43,7 +43,16 @@ fn without_code_hash(text: &str) -> (String, Option<String>) {
                     let indent = &line[..line.len() - trimmed.len()];
                     format!("{indent}source_code_hash = \"{HASH_MARKER}\"")
                 }
-                None => line.to_owned(),
+                // CloudFormation's version: its `CodeSha256`, and the
+                // logical id hashed from the code (`FunctionVersion{hash8}`).
+                None if trimmed.starts_with("\"CodeSha256\": \"") => {
+                    let value = trimmed["\"CodeSha256\": ".len()..].trim_end_matches(',');
+                    hash = Some(value.trim_matches('"').to_owned());
+                    let indent = &line[..line.len() - trimmed.len()];
+                    let comma = if trimmed.ends_with(',') { "," } else { "" };
+                    format!("{indent}\"CodeSha256\": \"{HASH_MARKER}\"{comma}")
+                }
+                None => version_id_unhashed(line),
             }
         })
         .collect();
@@ -52,6 +61,21 @@ fn without_code_hash(text: &str) -> (String, Option<String>) {
         out.push('\n');
     }
     (out, hash)
+}
+
+/// `FunctionVersion9b1607d2` → `FunctionVersion<code hash>`: the id changes
+/// with every build of the binary.
+fn version_id_unhashed(line: &str) -> String {
+    const ID: &str = "FunctionVersion";
+    let Some(at) = line.find(ID) else {
+        return line.to_owned();
+    };
+    let hex = &line[at + ID.len()..];
+    let len = hex.bytes().take_while(u8::is_ascii_hexdigit).count();
+    if len != 8 {
+        return line.to_owned();
+    }
+    format!("{}{ID}{HASH_MARKER}{}", &line[..at], &hex[len..])
 }
 
 #[test]
@@ -78,7 +102,7 @@ fn package_output_is_byte_identical_to_the_golden_files() {
         );
         let written = std::fs::read_to_string(out.join(file)).expect("the template");
         let (text, hash) = without_code_hash(&written);
-        if format == "terraform" {
+        if format == "terraform" || format == "cloudformation" {
             let zip = std::fs::read(out.join("bootstrap.zip")).expect("bootstrap.zip");
             let sha = sha256(&zip);
             assert_eq!(
@@ -88,7 +112,7 @@ fn package_output_is_byte_identical_to_the_golden_files() {
                         .encode(sha)
                         .as_str()
                 ),
-                "main.tf's source_code_hash is the base64 SHA-256 of bootstrap.zip"
+                "{format}: the code hash is the base64 SHA-256 of bootstrap.zip"
             );
         }
         let golden = golden_dir().join(file);
