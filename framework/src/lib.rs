@@ -6,6 +6,7 @@ mod dispatch;
 mod embedded;
 mod error;
 mod event;
+mod invocation;
 pub mod extract;
 mod reply;
 mod request;

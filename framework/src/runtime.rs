@@ -12,6 +12,7 @@ use crate::app::AppDef;
 use crate::dispatch::{self, RouteTable};
 use crate::embedded;
 use crate::event::{RawEvent, UnknownEvent};
+use crate::invocation;
 use crate::route;
 
 /// Environment variables Lambda sets and `lambda_runtime` requires.
@@ -67,8 +68,13 @@ pub fn run(app: AppDef) -> ExitCode {
             error_type: unknown.error_type.to_owned(),
             error_message: unknown.message,
         };
-        let raw = RawEvent::parse(event.payload.get()).map_err(unknown)?;
-        dispatch::handle(table, raw).await.map_err(unknown)
+        invocation::begin(&event.context.request_id);
+        let reply = match RawEvent::parse(event.payload.get()) {
+            Ok(raw) => dispatch::handle(table, raw).await.map_err(unknown),
+            Err(e) => Err(unknown(e)),
+        };
+        invocation::end();
+        reply
     });
     match runtime.block_on(lambda_runtime::run(handler)) {
         Ok(()) => ExitCode::SUCCESS,
