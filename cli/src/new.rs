@@ -5,7 +5,7 @@
 //!   Cargo.toml     goblet dependency, a commented [package.metadata.goblet],
 //!                  a release profile that keeps panics unwinding
 //!   .gitignore
-//!   src/main.rs    goblet::main!()
+//!   src/main.rs    goblet::app!()
 //!   src/app.rs     the hello-world route
 //! ```
 

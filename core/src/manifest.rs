@@ -53,11 +53,11 @@ pub struct Route {
 pub enum ManifestError {
     /// The binary holds no goblet records at all.
     NotAGobletApp,
-    /// Routes are there but no `goblet::main!()`: the binary cannot serve them.
+    /// Routes are there but no `#[goblet::main]` / `goblet::app!()`: the binary cannot serve them.
     NoApp,
-    /// `goblet::main!()` is there but no `#[route]`: nothing to serve or deploy.
+    /// The app is declared but there is no `#[route]`: nothing to serve or deploy.
     NoRoutes { app_name: String },
-    /// More than one `goblet::main!()` record.
+    /// More than one app record.
     SeveralApps(Vec<String>),
     /// The records do not decode; `offset` is a byte position in the section.
     Corrupt { offset: usize, reason: String },
@@ -85,10 +85,11 @@ impl fmt::Display for ManifestError {
         match self {
             ManifestError::NotAGobletApp => f.write_str(
                 "no goblet route manifest in this binary: it was not built from a goblet app \
-                 (an app has `#[goblet::route]` handlers and calls `goblet::main!()`)",
+                 (an app has `#[goblet::route]` handlers and a `#[goblet::main]` or `goblet::app!()`)",
             ),
             ManifestError::NoApp => f.write_str(
-                "this binary has goblet routes but no `goblet::main!()`: add it to src/main.rs",
+                "this binary has goblet routes but no `#[goblet::main]` or `goblet::app!()`: add one to \
+                 src/main.rs",
             ),
             ManifestError::NoRoutes { app_name } => write!(
                 f,
@@ -97,7 +98,8 @@ impl fmt::Display for ManifestError {
             ),
             ManifestError::SeveralApps(names) => write!(
                 f,
-                "`goblet::main!()` appears more than once in this binary (apps {})",
+                "the app is declared more than once in this binary (apps {}): keep one \
+                 `#[goblet::main]` or `goblet::app!()`",
                 names.join(", ")
             ),
             ManifestError::Corrupt { offset, reason } => write!(

@@ -1,6 +1,6 @@
 //! The binary records that carry the manifest inside a release binary.
 //!
-//! Every `#[route]` method, the app's `goblet::main!()` and the goblet runtime
+//! Every `#[route]` method, the app's `#[goblet::main]` (or `goblet::app!()`) and the goblet runtime
 //! itself each place one record in the `goblet_routes` section of the binary.
 //! Records are byte arrays built in `const` context, so they exist without the
 //! binary ever running and survive LTO, `opt-level = "z"` and stripping; they

@@ -13,7 +13,7 @@ use syn::{
     Type,
 };
 
-use crate::model::{App, AppName, Handler, Location, Output, Route};
+use crate::model::{App, AppName, Handler, Location, MainFn, Output, Route};
 use crate::parse::{Arg, Args, NamedArg};
 use crate::symbol::{
     API_KEY, APP_NAME, AUTH, CONTENT_TYPES, CORS, DEFAULT_CONTENT_TYPES, DEFAULT_METHODS,
@@ -146,8 +146,9 @@ pub fn route(
     errors.finish(route)
 }
 
-/// Checks `goblet::main!(args)`.
-pub fn app(args: Args) -> syn::Result<App> {
+/// Checks the app's options: `goblet::app!(args)` or `#[goblet::main(args)]`;
+/// `shown` is how messages write the call, `{}` standing for the options.
+pub fn app(args: Args, shown: MacroCall) -> syn::Result<App> {
     let mut errors = Errors::default();
     let mut seen = Seen::default();
     let mut name = None;
@@ -157,11 +158,12 @@ pub fn app(args: Args) -> syn::Result<App> {
             Arg::Positional(expr) => {
                 let hint = match string_literal(&expr) {
                     Some(lit) => format!(
-                        "unexpected argument: name the option, as in `goblet::main!({APP_NAME} = {})`",
-                        lit.to_token_stream()
+                        "unexpected argument: name the option, as in `{}`",
+                        shown.with(&format!("{APP_NAME} = {}", lit.to_token_stream()))
                     ),
                     None => format!(
-                        "unexpected argument: `goblet::main!` takes `{APP_NAME} = \"...\"` or nothing"
+                        "unexpected argument: `{}` takes `{APP_NAME} = \"...\"` or nothing",
+                        shown.bare()
                     ),
                 };
                 errors.spanned(&expr, hint);
@@ -178,6 +180,73 @@ pub fn app(args: Args) -> syn::Result<App> {
     }
     errors.finish(App {
         name: name.map_or(AppName::Package, AppName::Custom),
+    })
+}
+
+/// Which macro the app's options were given to, for messages.
+#[derive(Debug, Clone, Copy)]
+pub enum MacroCall {
+    /// `goblet::app!(...)`
+    App,
+    /// `#[goblet::main(...)]`
+    Main,
+}
+
+impl MacroCall {
+    fn bare(self) -> &'static str {
+        match self {
+            MacroCall::App => "goblet::app!",
+            MacroCall::Main => "#[goblet::main]",
+        }
+    }
+
+    fn with(self, options: &str) -> String {
+        match self {
+            MacroCall::App => format!("goblet::app!({options})"),
+            MacroCall::Main => format!("#[goblet::main({options})]"),
+        }
+    }
+}
+
+/// Checks the function under `#[goblet::main]`: `async`, no arguments, a
+/// return type (the app, or a `Result` of it).
+pub fn main_fn(func: &ItemFn) -> syn::Result<MainFn> {
+    let mut errors = Errors::default();
+    let sig = &func.sig;
+    if sig.asyncness.is_none() {
+        errors.spanned(
+            sig.fn_token,
+            "`#[goblet::main]` goes on an `async fn`: write `async fn main() -> Result<goblet::App, goblet::BoxError>`",
+        );
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        errors.spanned(unsafety, "`#[goblet::main]` cannot be an `unsafe fn`");
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.spanned(&sig.generics, "`#[goblet::main]` cannot be generic");
+    }
+    if !sig.inputs.is_empty() {
+        errors.spanned(
+            &sig.inputs,
+            "`#[goblet::main]` takes no arguments: read configuration from the environment inside it",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.spanned(variadic, "`#[goblet::main]` cannot be variadic");
+    }
+    let output = match &sig.output {
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+        ReturnType::Default => {
+            errors.spanned(
+                &sig.ident,
+                "missing return type: `#[goblet::main]` returns the app, as in `async fn main() -> Result<goblet::App, goblet::BoxError>` or `-> goblet::App`",
+            );
+            None
+        }
+    };
+    errors.finish(MainFn {
+        ident: sig.ident.clone(),
+        output: output.filter(|ty| !contains_impl_trait(ty)),
     })
 }
 
@@ -936,20 +1005,51 @@ mod tests {
     }
 
     fn app_messages(tokens: TokenStream) -> Vec<String> {
-        match syn::parse2(tokens).and_then(app) {
+        match syn::parse2(tokens).and_then(|a| app(a, MacroCall::App)) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    fn main_messages(func: TokenStream) -> Vec<String> {
+        match syn::parse2(func).and_then(|f| main_fn(&f)) {
             Ok(_) => Vec::new(),
             Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
         }
     }
 
     #[test]
+    fn main_functions() {
+        assert!(
+            main_messages(quote!(
+                async fn main() -> Result<goblet::App, goblet::BoxError> {}
+            ))
+            .is_empty()
+        );
+        assert_eq!(
+            main_messages(quote!(
+                fn main<T>(x: u8) {}
+            )),
+            [
+                "`#[goblet::main]` goes on an `async fn`: write `async fn main() -> Result<goblet::App, goblet::BoxError>`",
+                "`#[goblet::main]` cannot be generic",
+                "`#[goblet::main]` takes no arguments: read configuration from the environment inside it",
+                "missing return type: `#[goblet::main]` returns the app, as in `async fn main() -> Result<goblet::App, goblet::BoxError>` or `-> goblet::App`",
+            ]
+        );
+    }
+
+    #[test]
     fn app_options() {
         assert!(matches!(
-            syn::parse2(quote!()).and_then(app).unwrap().name,
+            syn::parse2(quote!())
+                .and_then(|a| app(a, MacroCall::App))
+                .unwrap()
+                .name,
             AppName::Package
         ));
         match syn::parse2(quote!(app_name = "orders-api_2"))
-            .and_then(app)
+            .and_then(|a| app(a, MacroCall::Main))
             .unwrap()
             .name
         {
@@ -962,8 +1062,8 @@ mod tests {
                 "the app name must not be empty",
                 "`app_name` specified more than once",
                 "unknown option `name`; the only option is `app_name`",
-                "unexpected argument: name the option, as in `goblet::main!(app_name = \"z\")`",
-                "unexpected argument: `goblet::main!` takes `app_name = \"...\"` or nothing",
+                "unexpected argument: name the option, as in `goblet::app!(app_name = \"z\")`",
+                "unexpected argument: `goblet::app!` takes `app_name = \"...\"` or nothing",
             ]
         );
         assert_eq!(

@@ -8,7 +8,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::model::{App, AppName, Route};
+use crate::model::{App, AppName, MainFn, Route};
 
 /// The user's function, unchanged, followed by everything the route needs.
 pub fn route(route: &Route, item: TokenStream) -> TokenStream {
@@ -27,8 +27,47 @@ pub fn route(route: &Route, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The app record and `fn main`.
+/// `goblet::app!()`: the app record and a `fn main` serving the routes with
+/// no state and no middleware.
 pub fn app(app: &App) -> TokenStream {
+    let (name, record) = app_record(app);
+    quote! {
+        #record
+
+        // `impl Termination` keeps this independent of what `run` returns.
+        fn main() -> impl ::std::process::Termination {
+            ::goblet::__private::run(::goblet::__private::AppDef { name: #name })
+        }
+    }
+}
+
+/// `#[goblet::main]`: the app record and a `fn main` that runs the user's
+/// function (kept inside it, under its own name) in the init phase, then
+/// serves the app it returns.
+pub fn main(app: &App, func: &MainFn, item: TokenStream) -> TokenStream {
+    let (name, record) = app_record(app);
+    let ident = &func.ident;
+    // `into_app` is spanned on the return type, so "must return the app"
+    // points there.
+    let into_app = match &func.output {
+        Some(ty) => quote_spanned!(at(ty.span())=> ::goblet::__private::into_app::<#ty>),
+        None => quote!(::goblet::__private::into_app),
+    };
+    quote! {
+        #record
+
+        fn main() -> impl ::std::process::Termination {
+            #item
+            ::goblet::__private::run_main(
+                ::goblet::__private::AppDef { name: #name },
+                || async { #into_app(#ident().await) },
+            )
+        }
+    }
+}
+
+/// The app's name expression and its record in the `goblet_routes` section.
+fn app_record(app: &App) -> (TokenStream, TokenStream) {
     let (name, payload) = match &app.name {
         AppName::Package => (
             quote!(::core::env!("CARGO_PKG_NAME")),
@@ -49,17 +88,13 @@ pub fn app(app: &App) -> TokenStream {
         &format_ident!("__GOBLET_APP_PAYLOAD"),
         quote!(::goblet::__private::record::KIND_APP),
     );
-    quote! {
+    let record = quote! {
         const _: () = {
             #record
             const __GOBLET_APP_PAYLOAD: &str = #payload;
         };
-
-        // `impl Termination` keeps this independent of what `run` returns.
-        fn main() -> impl ::std::process::Termination {
-            ::goblet::__private::run(::goblet::__private::AppDef { name: #name })
-        }
-    }
+    };
+    (name, record)
 }
 
 /// Tokens that name goblet's generated locals (hygienic: user code cannot see
@@ -69,7 +104,8 @@ fn at(span: Span) -> Span {
 }
 
 /// `fn __goblet_handler(Request) -> BoxFuture`: extracts every argument, calls
-/// the user's function and converts what it returns into a response.
+/// the user's function and converts what it returns into a response; and
+/// `fn __goblet_state_needs`, the state types those extractors read.
 ///
 /// Each trait use is spanned on the user's type, so that "`u32` cannot be
 /// extracted" or "`Foo` is not a response" points at the argument or return
@@ -80,6 +116,8 @@ fn handler_fn(route: &Route) -> TokenStream {
     let vars: Vec<Ident> = (0..count)
         .map(|i| format_ident!("__arg{}", i, span = Span::mixed_site()))
         .collect();
+    // Every argument but the last borrows the request; the last may consume
+    // it (a `Request` argument, a body).
     let extractions = handler
         .args
         .iter()
@@ -87,8 +125,6 @@ fn handler_fn(route: &Route) -> TokenStream {
         .enumerate()
         .map(|(i, (ty, var))| {
             let span = at(ty.span());
-            // Every argument but the last borrows the request; the last may
-            // consume it (a `Request` argument, a body).
             let extract = if i + 1 < count {
                 quote_spanned! {span=>
                     <#ty as ::goblet::__private::FromRequestParts>::from_request_parts(&__req)
@@ -98,8 +134,8 @@ fn handler_fn(route: &Route) -> TokenStream {
                     <#ty as ::goblet::__private::FromRequest<_>>::from_request(__req)
                 }
             };
-            quote_spanned! {Span::mixed_site()=>
-                let #var = match #extract {
+            quote_spanned! {span=>
+                let #var = match #extract.await {
                     ::core::result::Result::Ok(value) => value,
                     ::core::result::Result::Err(rejection) => {
                         return ::goblet::__private::IntoResponse::into_response(rejection);
@@ -107,6 +143,13 @@ fn handler_fn(route: &Route) -> TokenStream {
                 };
             }
         });
+    // Through `needs_of`, which never fails to resolve: a type that is no
+    // extractor is reported once, above.
+    let needs = handler.args.iter().map(|ty| {
+        quote_spanned! {Span::mixed_site()=>
+            (&&&::goblet::__private::needs_of::NeedsOf::<#ty>::new()).state_needs(__needs);
+        }
+    });
     let ident = &handler.ident;
     let call = if handler.is_async {
         quote!(#ident(#(#vars),*).await)
@@ -125,6 +168,7 @@ fn handler_fn(route: &Route) -> TokenStream {
         },
     };
     let name = handler_name();
+    let needs_name = state_needs_name();
     quote_spanned! {Span::mixed_site()=>
         fn #name(__req: ::goblet::__private::Request) -> ::goblet::__private::BoxFuture {
             ::goblet::__private::boxed(async move {
@@ -134,7 +178,19 @@ fn handler_fn(route: &Route) -> TokenStream {
                 #respond
             })
         }
+
+        fn #needs_name(__needs: &mut ::goblet::__private::StateNeeds) {
+            #[allow(unused_imports)]
+            use ::goblet::__private::needs_of::{Nothing as _, ViaParts as _, ViaRequest as _};
+            let _ = &__needs;
+            #(#needs)*
+        }
     }
+}
+
+/// The state-needs function's name, shared by its definition and the `RouteDef`s.
+fn state_needs_name() -> Ident {
+    Ident::new("__goblet_state_needs", Span::call_site())
 }
 
 /// The wrapper's name, shared by its definition and the `RouteDef`s.
@@ -166,6 +222,7 @@ fn method_items(route: &Route, method: Method) -> TokenStream {
     );
     let marker = duplicate_marker(route, method);
     let handler_name = handler_name();
+    let needs_name = state_needs_name();
     quote! {
         ::goblet::__private::inventory::submit! {
             ::goblet::__private::RouteDef {
@@ -180,6 +237,7 @@ fn method_items(route: &Route, method: Method) -> TokenStream {
                 file: #file,
                 line: #line,
                 handler: #handler_name,
+                state_needs: #needs_name,
             }
         }
 
@@ -454,8 +512,10 @@ mod tests {
         assert!(tokens.contains("macro_rules ! __goblet_route_GET__users___lid_r"));
         assert!(tokens.contains("macro_rules ! __goblet_route_POST__users___lid_r"));
         assert!(tokens.contains("link_section = \"goblet_routes\""));
-        assert!(tokens.contains("FromRequestParts > :: from_request_parts"));
-        assert!(tokens.contains(":: FromRequest < _ >"));
+        assert!(tokens.contains("FromRequestParts > :: from_request_parts (& __req) . await"));
+        assert!(tokens.contains("NeedsOf :: < goblet :: Path < u64 > > :: new ()) . state_needs"));
+        assert!(tokens.contains("state_needs : __goblet_state_needs"));
+        assert!(tokens.contains(":: FromRequest < _ >> :: from_request (__req) . await"));
         assert!(tokens.contains("user_fn (__arg0 , __arg1) . await"));
         assert!(tokens.starts_with("async fn user_fn () { }"));
     }
@@ -471,6 +531,7 @@ mod tests {
             "{custom}"
         );
         assert!(custom.contains("fn main ()"));
+        assert!(custom.contains(":: goblet :: __private :: run ("));
         let package = app(&App {
             name: AppName::Package,
         })

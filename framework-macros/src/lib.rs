@@ -1,5 +1,6 @@
-//! The `#[route]` attribute and the `main!` macro of [goblet]. Use them through
-//! goblet (`goblet::route`, `goblet::main!`), never from this crate directly:
+//! The `#[route]` and `#[goblet::main]` attributes and the `app!` macro of
+//! [goblet]. Use them through goblet (`goblet::route`, `goblet::main`,
+//! `goblet::app!`), never from this crate directly:
 //! the code they generate refers to `::goblet`.
 //!
 //! The crate is laid out as serde_derive and axum-macros are: `parse` reads
@@ -101,13 +102,68 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
         .into()
 }
 
-/// Declares the app: expands, at the root of the app's `src/main.rs`, to the
-/// app's manifest record and to `fn main`, which runs the routes declared with
-/// [`route`](macro@route) (as a Lambda function, or locally under `goblet local`).
+/// Declares the app's `main`: the function runs once per execution
+/// environment, in Lambda's init phase, before the first event, and returns
+/// the [`App`](../goblet/struct.App.html) — its shared state and middleware.
+/// Every `#[route]` of the binary is served through it.
 ///
 /// ```text
-/// goblet::main!();                          // the app is named after the Cargo package
-/// goblet::main!(app_name = "orders-api");   // [A-Za-z0-9_-]+
+/// #[goblet::main]                           // the app is named after the Cargo package
+/// #[goblet::main(app_name = "orders-api")]  // [A-Za-z0-9_-]+
+/// ```
+///
+/// The function is an `async fn` without arguments returning `goblet::App`
+/// or `Result<goblet::App, E>` for any error `E` that converts into
+/// `goblet::BoxError`. An `Err` (or a panic) is the function's init error:
+/// Lambda logs its message and the function serves nothing.
+///
+/// # Example
+///
+/// A whole `src/main.rs`:
+///
+/// ```no_run
+/// use goblet::prelude::*;
+///
+/// #[derive(Clone)]
+/// struct Greeting(String);
+///
+/// #[route("/")]
+/// fn index(State(greeting): State<Greeting>) -> Json<Value> {
+///     Json(json!({ "hello": greeting.0 }))
+/// }
+///
+/// #[goblet::main]
+/// async fn main() -> Result<goblet::App, goblet::BoxError> {
+///     let greeting = std::env::var("GREETING").unwrap_or_else(|_| "world".into());
+///     Ok(goblet::App::new().state(Greeting(greeting)))
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = TokenStream2::from(item);
+    expand_main(attr.into(), item.clone())
+        .unwrap_or_else(|error| {
+            // Still define `fn main` (named after the package), or every
+            // error would come with "`main` function not found"; the user's
+            // function is left out, as its name is likely `main` too.
+            let mut out = error.into_compile_error();
+            out.extend(codegen::app(&model::App {
+                name: model::AppName::Package,
+            }));
+            let _ = item;
+            out
+        })
+        .into()
+}
+
+/// Declares an app with no state and no middleware: expands, at the root of
+/// the app's `src/main.rs`, to the app's manifest record and to `fn main`,
+/// which serves the routes declared with [`route`](macro@route). Apps that
+/// need shared state or middleware use [`#[goblet::main]`](macro@main).
+///
+/// ```text
+/// goblet::app!();                          // the app is named after the Cargo package
+/// goblet::app!(app_name = "orders-api");   // [A-Za-z0-9_-]+
 /// ```
 ///
 /// # Example
@@ -122,14 +178,12 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///     Json(json!({ "hello": "world" }))
 /// }
 ///
-/// goblet::main!(app_name = "helloworld");
+/// goblet::app!(app_name = "helloworld");
 /// ```
 #[proc_macro]
-pub fn main(input: TokenStream) -> TokenStream {
-    expand_main(input.into())
+pub fn app(input: TokenStream) -> TokenStream {
+    expand_app(input.into())
         .unwrap_or_else(|error| {
-            // Still define the app (named after the package), or every error
-            // would come with "`main` function not found".
             let mut out = error.into_compile_error();
             out.extend(codegen::app(&model::App {
                 name: model::AppName::Package,
@@ -155,10 +209,35 @@ fn expand_route(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStre
     Ok(codegen::route(&route, item))
 }
 
-fn expand_main(input: TokenStream2) -> syn::Result<TokenStream2> {
+fn expand_app(input: TokenStream2) -> syn::Result<TokenStream2> {
     let args: parse::Args = syn::parse2(input)?;
-    let app = check::app(args)?;
+    let app = check::app(args, check::MacroCall::App)?;
     Ok(codegen::app(&app))
+}
+
+fn expand_main(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let func: syn::ItemFn = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(func)) => func,
+        Ok(other) => {
+            return Err(syn::Error::new_spanned(
+                other,
+                "#[goblet::main] goes on the app's `async fn main`",
+            ));
+        }
+        Err(error) => return Err(error),
+    };
+    let args: parse::Args = syn::parse2(attr)?;
+    let app = check::app(args, check::MacroCall::Main);
+    let main_fn = check::main_fn(&func);
+    let (app, main_fn) = match (app, main_fn) {
+        (Ok(app), Ok(main_fn)) => (app, main_fn),
+        (Err(mut a), Err(b)) => {
+            a.combine(b);
+            return Err(a);
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    Ok(codegen::main(&app, &main_fn, item))
 }
 
 /// On error the user's item is still emitted, unchanged, so that the only

@@ -50,7 +50,7 @@ pub struct Location {
     pub line: u32,
 }
 
-/// `goblet::main!(...)`.
+/// `goblet::app!(...)` or `#[goblet::main(...)]`'s options.
 pub struct App {
     pub name: AppName,
 }
@@ -60,4 +60,11 @@ pub enum AppName {
     Package,
     /// `app_name = "..."`, already validated.
     Custom(String),
+}
+
+/// The function under `#[goblet::main]`, checked: `async`, no arguments.
+pub struct MainFn {
+    pub ident: Ident,
+    /// The return type, when generated code can name it (no `impl Trait`).
+    pub output: Option<Type>,
 }

@@ -1,5 +1,5 @@
 //! Syntax of the macros' arguments: `#[route("/path", name = value, ...)]` and
-//! `goblet::main!(name = value, ...)`.
+//! `goblet::app!(name = value, ...)` / `#[goblet::main(name = value, ...)]`.
 //!
 //! Parsing is deliberately loose: any expression is accepted as a value and any
 //! identifier as an option name, so that [`crate::check`] can report every
@@ -10,7 +10,8 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, Token};
 
-/// The comma-separated arguments of `#[route(...)]` or `goblet::main!(...)`.
+/// The comma-separated arguments of `#[route(...)]`, `goblet::app!(...)` or
+/// `#[goblet::main(...)]`.
 pub struct Args {
     pub items: Vec<Arg>,
 }

@@ -19,10 +19,10 @@ pub const NAME: &str = "name";
 /// The options of `#[route]`, in the order error messages list them.
 pub const ROUTE_OPTIONS: &[&str] = &[METHODS, AUTH, API_KEY, CORS, CONTENT_TYPES, NAME];
 
-/// `goblet::main!(app_name = "orders")`
+/// `goblet::app!(app_name = "orders")`, `#[goblet::main(app_name = "orders")]`
 pub const APP_NAME: &str = "app_name";
 
-/// The options of `goblet::main!`.
+/// The options of `goblet::app!` and `#[goblet::main]`.
 pub const MAIN_OPTIONS: &[&str] = &[APP_NAME];
 
 /// Methods a route serves when `methods` is not given.

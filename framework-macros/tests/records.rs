@@ -1,4 +1,4 @@
-//! The records `#[route]` and `goblet::main!` place in the binary's
+//! The records `#[route]` and `#[goblet::main]`, `goblet::app!` place in the binary's
 //! `goblet_routes` section, read back from this very test binary and decoded
 //! with goblet-core's reader: what `goblet manifest` sees.
 
@@ -31,7 +31,7 @@ mod nested {
 
 // Declares the app; its `main` is not the test's (the harness has its own).
 mod app {
-    goblet::main!(app_name = "macro-records");
+    goblet::app!(app_name = "macro-records");
 }
 
 #[cfg(any(

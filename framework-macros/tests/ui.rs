@@ -1,4 +1,4 @@
-//! Compile-time behaviour of `#[route]` and `goblet::main!`: what compiles (and
+//! Compile-time behaviour of `#[route]` and `#[goblet::main]`, `goblet::app!`: what compiles (and
 //! then serves requests), and the exact error for each mistake.
 //!
 //! Regenerate the expected output with `TRYBUILD=overwrite cargo test -p

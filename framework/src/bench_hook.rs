@@ -3,33 +3,53 @@
 
 use std::sync::OnceLock;
 
-use crate::dispatch::{self, RouteTable};
+use crate::app::App;
+use crate::dispatch::{self, Served};
 use crate::event::RawEvent;
 use crate::route;
 
-/// Handles one event as `runtime::run` does for each event `lambda_runtime`
-/// hands it: the event's JSON bytes are parsed into goblet's event type,
-/// routed and dispatched to the handler, and the reply serialized to the
-/// bytes posted back to the Runtime API.
-///
-/// The route table is built from the binary's `#[route]`s on the first call.
-/// `Err` for what the runtime would report on the Runtime API's error endpoint
-/// instead of answering: JSON that is no event goblet knows.
+/// An app ready to serve, as the runtime holds it after start-up.
+#[derive(Debug)]
+pub struct Prepared(Served);
+
+impl Prepared {
+    /// # Panics
+    /// When the app would not start (the runtime's init error).
+    pub fn new(app: App) -> Prepared {
+        match Served::new(app, route::registered()) {
+            Ok(served) => Prepared(served),
+            Err(e) => panic!("goblet: the app would not start: {e}"),
+        }
+    }
+
+    /// Handles one event as `runtime::run` does for each event it takes off
+    /// the Runtime API: the event's JSON bytes are parsed into goblet's event
+    /// type, routed and dispatched through the middleware to the handler, and
+    /// the reply serialized to the bytes posted back.
+    ///
+    /// `Err` for what the runtime would report on the Runtime API's error
+    /// endpoint instead of answering: JSON that is no event goblet knows.
+    pub async fn handle_event_json(&self, event: &[u8]) -> Result<Vec<u8>, String> {
+        // As lambda_runtime hands it over: checked to be JSON, copied.
+        let payload: Box<serde_json::value::RawValue> =
+            serde_json::from_slice(event).map_err(|e| e.to_string())?;
+        let raw = RawEvent::parse(payload.get()).map_err(|unknown| unknown.message)?;
+        let reply = dispatch::handle(&self.0, raw)
+            .await
+            .map_err(|unknown| unknown.message)?;
+        serde_json::to_vec(&reply).map_err(|e| e.to_string())
+    }
+}
+
+/// [`Prepared::handle_event_json`] for the app with no state and no
+/// middleware, prepared on the first call.
 ///
 /// # Panics
 /// When the registered routes are invalid (as `goblet manifest` would report).
 pub async fn handle_event_json(event: &[u8]) -> Result<Vec<u8>, String> {
-    static TABLE: OnceLock<RouteTable> = OnceLock::new();
-    let table = TABLE.get_or_init(|| match RouteTable::build(route::registered()) {
-        Ok(table) => table,
-        Err(e) => panic!("goblet: the app's routes are invalid: {e}"),
-    });
-    // As lambda_runtime hands it over: checked to be JSON, copied.
-    let payload: Box<serde_json::value::RawValue> =
-        serde_json::from_slice(event).map_err(|e| e.to_string())?;
-    let raw = RawEvent::parse(payload.get()).map_err(|unknown| unknown.message)?;
-    let reply = dispatch::handle(table, raw)
+    static PLAIN: OnceLock<Prepared> = OnceLock::new();
+    PLAIN
+        .get_or_init(|| Prepared::new(App::new()))
+        .handle_event_json(event)
         .await
-        .map_err(|unknown| unknown.message)?;
-    serde_json::to_vec(&reply).map_err(|e| e.to_string())
 }

@@ -10,12 +10,89 @@ use goblet_core::{Manifest, ManifestError, Method, Route, cors};
 use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderName, HeaderValue, StatusCode};
 
+use crate::app::App;
 use crate::error::{Error, INTERNAL_MESSAGE, error_response};
 use crate::event::{Incoming, RawEvent, UnknownEvent};
+use crate::middleware::Endpoint;
 use crate::reply::{ProxyReply, shape_reply};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::route::RouteDef;
+use crate::state::{AppState, StateNeeds};
+
+/// The app, ready to serve: its route table, each route's handler inside its
+/// middleware, and the state handlers share. Built once, at start-up.
+pub(crate) struct Served {
+    table: RouteTable,
+    /// By manifest route index, as [`RouteTable::handlers`].
+    endpoints: Vec<Endpoint>,
+    state: AppState,
+}
+
+impl std::fmt::Debug for Served {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Served")
+            .field("table", &self.table)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Served {
+    /// Every start-up check of an app: the routes (as `goblet manifest`
+    /// checks them), every state a handler takes registered once, every
+    /// route layer's path a route. The message says what to fix.
+    pub(crate) fn new(
+        mut app: App,
+        defs: impl IntoIterator<Item = &'static RouteDef>,
+    ) -> Result<Served, String> {
+        let table = RouteTable::build(defs).map_err(|e| e.to_string())?;
+        let state = app.take_state()?;
+        let mut missing = Vec::new();
+        for def in &table.handlers {
+            let mut needs = StateNeeds::default();
+            (def.state_needs)(&mut needs);
+            for needed in needs.iter().filter(|n| !state.contains(n)) {
+                missing.push(format!(
+                    "the route {} {} ({}) takes State<{needed}>, but no {needed} was registered: \
+                     add `.state(value)` to the App your #[goblet::main] returns",
+                    def.method, def.path, def.handler_path
+                ));
+            }
+        }
+        missing.dedup();
+        if !missing.is_empty() {
+            return Err(missing.join("; "));
+        }
+        let unknown: Vec<&str> = app
+            .unknown_route_layers(|path| table.handlers.iter().any(|d| d.path == path))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(format!(
+                "App::route_layer names no route: {} (a route layer takes a path template exactly \
+                 as a #[route] declares it, such as \"/users/{{id}}\")",
+                unknown.join(", ")
+            ));
+        }
+        let endpoints = table
+            .handlers
+            .iter()
+            .map(|&def| {
+                let handler: Endpoint = std::sync::Arc::new(def.handler);
+                app.wrap(def.path, handler)
+            })
+            .collect();
+        Ok(Served {
+            table,
+            endpoints,
+            state,
+        })
+    }
+
+    pub(crate) fn table(&self) -> &RouteTable {
+        &self.table
+    }
+}
 
 /// All routes of the binary: the API model of their manifest, and the
 /// handler of each of its methods.
@@ -31,7 +108,8 @@ pub(crate) struct RouteTable {
 
 /// How a request found (or did not find) its handler.
 enum Routed {
-    Handler(&'static RouteDef, bool),
+    /// The route's definition and index, and whether its resource has CORS.
+    Handler(&'static RouteDef, usize, bool),
     Preflight(String),
     MethodNotAllowed(String),
     NotFound,
@@ -106,8 +184,8 @@ impl RouteTable {
         let Some(resource) = self.resource_for(incoming) else {
             return Routed::NotFound;
         };
-        let handler = match resource.resolve(incoming.request.method.as_str()) {
-            Resolved::Method(method) => self.handlers[method.route],
+        let index = match resource.resolve(incoming.request.method.as_str()) {
+            Resolved::Method(method) => method.route,
             Resolved::Preflight(allow) => return Routed::Preflight(allow.to_owned()),
             Resolved::NotAllowed => {
                 let mut allowed: Vec<&str> =
@@ -116,9 +194,10 @@ impl RouteTable {
                 return Routed::MethodNotAllowed(allowed.join(", "));
             }
         };
+        let handler = self.handlers[index];
         // `Resource::path` is the handler's own `&'static` template.
         incoming.request.resource = Some(handler.path);
-        Routed::Handler(handler, resource.cors())
+        Routed::Handler(handler, index, resource.cors())
     }
 }
 
@@ -139,19 +218,21 @@ fn manifest_route(def: &RouteDef) -> Route {
 
 /// A raw event in, a shaped reply out. `Err` only for events that are not
 /// HTTP requests at all; everything else gets an HTTP answer.
-pub(crate) async fn handle(
-    table: &RouteTable,
-    event: RawEvent,
-) -> Result<ProxyReply, UnknownEvent> {
+pub(crate) async fn handle(served: &Served, event: RawEvent) -> Result<ProxyReply, UnknownEvent> {
+    let table = &served.table;
     let mut incoming = match event.into_incoming()? {
         Ok(incoming) => incoming,
         Err(bad) => return Ok(shape_reply(bad.shape, bad.error.into_response())),
     };
     let shape = incoming.shape;
     let response = match table.route(&mut incoming) {
-        Routed::Handler(def, cors) => {
+        Routed::Handler(def, index, cors) => {
             let mut response = match check_content_type(def, &incoming.request) {
-                Ok(()) => call(def, incoming.request).await,
+                Ok(()) => {
+                    let mut request = incoming.request;
+                    request.state = served.state.clone();
+                    call(def, &served.endpoints[index], request).await
+                }
                 Err(e) => e.into_response(),
             };
             if cors {
@@ -186,18 +267,15 @@ pub(crate) async fn handle(
     Ok(shape_reply(shape, response))
 }
 
-/// Runs the handler; a panic becomes a 500 and the process goes on serving.
-async fn call(def: &'static RouteDef, request: Request) -> Response {
-    let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| (def.handler)(request))) {
+/// Runs the route's middleware and handler; a panic in either becomes a 500
+/// and the process goes on serving.
+async fn call(def: &'static RouteDef, endpoint: &Endpoint, request: Request) -> Response {
+    let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| endpoint(request))) {
         Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
         Err(payload) => Err(payload),
     };
     outcome.unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "non-string panic payload".to_owned());
+        let message = crate::runtime::panic_message(payload.as_ref());
         tracing::error!(handler = def.handler_path, panic = %message, "handler panicked");
         error_response(
             StatusCode::INTERNAL_SERVER_ERROR,

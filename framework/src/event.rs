@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{Extensions, HeaderMap, HeaderName, HeaderValue, Method};
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -18,6 +18,7 @@ use crate::error::Error;
 use goblet_core::EventShape;
 
 use crate::request::{EventFormat, Identity, Request, RequestContext};
+use crate::state::AppState;
 
 /// A JSON object kept as its pairs, in order; `null` values are dropped.
 #[derive(Debug, Default)]
@@ -378,6 +379,8 @@ impl RawEvent {
                 headers,
                 body,
                 context: Arc::new(context),
+                state: AppState::default(),
+                extensions: Extensions::new(),
             },
             shape,
             routed_resource,

@@ -2,9 +2,50 @@
 //!
 //! Every argument but the last is extracted from a borrowed request
 //! ([`FromRequestParts`]); the last may consume it ([`FromRequest`]), which is
-//! how a handler takes the whole [`Request`].
+//! how a handler takes the whole [`Request`]. Extraction is async and may
+//! fail: the extractor's [`Rejection`](FromRequestParts::Rejection) is then
+//! the response, and the handler is not called.
+//!
+//! `Option<T>` is `None` when what `T` reads is absent (no body, an empty
+//! query string, a state nobody registered) and the rejection when it is
+//! present but invalid: a malformed JSON body is a 400, not a silent `None`.
+//! `Result<T, T::Rejection>` hands the rejection to the handler instead.
+//!
+//! # Your own extractors
+//!
+//! ```
+//! use goblet::extract::FromRequestParts;
+//! use goblet::prelude::*;
+//!
+//! /// The caller's tenant, from the `x-tenant` header.
+//! struct Tenant(String);
+//!
+//! impl FromRequestParts for Tenant {
+//!     type Rejection = Error;
+//!
+//!     async fn from_request_parts(req: &Request) -> Result<Self, Error> {
+//!         match req.header("x-tenant") {
+//!             Some(tenant) if !tenant.is_empty() => Ok(Tenant(tenant.to_owned())),
+//!             _ => Err(Error::BadRequest("Missing x-tenant header".into())),
+//!         }
+//!     }
+//! }
+//!
+//! #[route("/whoami")]
+//! fn whoami(Tenant(tenant): Tenant) -> String {
+//!     tenant
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! An extractor that reads the app's state through [`State`] says so in
+//! [`state_needs`](FromRequestParts::state_needs), so that a missing state
+//! stops the function at start-up rather than failing its first request.
 
+use std::any::type_name;
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
 use std::ops::{Deref, DerefMut};
 
 use bytes::Bytes;
@@ -13,17 +54,28 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::request::{Identity, Request, RequestContext};
+use crate::response::IntoResponse;
+pub use crate::state::{State, StateNeeds};
 
 /// Extracts a value from a borrowed request.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be extracted from a request",
     label = "not a goblet extractor",
-    note = "handler arguments are extractors: Path<T>, Query<T>, Json<T>, String, Bytes, Vec<u8>, \
-            HeaderMap, Method, Context, Identity, StageVariables, Option<extractor>, \
-            or Request (as the last argument only)"
+    note = "handler arguments are extractors: Path<T>, Query<T>, Json<T>, State<T>, String, Bytes, \
+            Vec<u8>, HeaderMap, Method, Context, Identity, StageVariables, Option<extractor>, \
+            Result<extractor, rejection>, or Request (as the last argument only)"
 )]
 pub trait FromRequestParts: Sized {
-    fn from_request_parts(req: &Request) -> Result<Self, Error>;
+    /// What the client gets when extraction fails.
+    type Rejection: IntoResponse;
+
+    fn from_request_parts(req: &Request) -> impl Future<Output = Result<Self, Self::Rejection>>;
+
+    /// Registers the state types this extractor reads ([`StateNeeds::state`]),
+    /// checked when the function starts. Nothing by default.
+    fn state_needs(needs: &mut StateNeeds) {
+        let _ = needs;
+    }
 }
 
 /// Extracts a value from the request, possibly consuming it. `M` only keeps
@@ -31,29 +83,108 @@ pub trait FromRequestParts: Sized {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be extracted from a request",
     label = "not a goblet extractor",
-    note = "handler arguments are extractors: Path<T>, Query<T>, Json<T>, String, Bytes, Vec<u8>, \
-            HeaderMap, Method, Context, Identity, StageVariables, Option<extractor>, or Request"
+    note = "handler arguments are extractors: Path<T>, Query<T>, Json<T>, State<T>, String, Bytes, \
+            Vec<u8>, HeaderMap, Method, Context, Identity, StageVariables, Option<extractor>, \
+            Result<extractor, rejection>, or Request"
 )]
-pub trait FromRequest<M>: Sized {
-    fn from_request(req: Request) -> Result<Self, Error>;
-}
+pub trait FromRequest<M = private::ViaRequest>: Sized {
+    /// What the client gets when extraction fails.
+    type Rejection: IntoResponse;
 
-#[doc(hidden)]
-#[derive(Debug)]
-pub enum ViaParts {}
-#[doc(hidden)]
-#[derive(Debug)]
-pub enum ViaRequest {}
+    fn from_request(req: Request) -> impl Future<Output = Result<Self, Self::Rejection>>;
 
-impl<T: FromRequestParts> FromRequest<ViaParts> for T {
-    fn from_request(req: Request) -> Result<Self, Error> {
-        T::from_request_parts(&req)
+    /// As [`FromRequestParts::state_needs`].
+    fn state_needs(needs: &mut StateNeeds) {
+        let _ = needs;
     }
 }
 
-impl FromRequest<ViaRequest> for Request {
-    fn from_request(req: Request) -> Result<Self, Error> {
+/// An extractor that can tell "absent" from "invalid": implementing it makes
+/// `Option<Self>` an extractor that is `None` only when the value is absent.
+pub trait OptionalFromRequestParts: Sized {
+    /// What the client gets when the value is present but invalid.
+    type Rejection: IntoResponse;
+
+    fn from_request_parts(
+        req: &Request,
+    ) -> impl Future<Output = Result<Option<Self>, Self::Rejection>>;
+}
+
+#[doc(hidden)]
+pub mod private {
+    #[derive(Debug)]
+    pub enum ViaParts {}
+    #[derive(Debug)]
+    pub enum ViaRequest {}
+}
+
+impl<T: FromRequestParts> FromRequest<private::ViaParts> for T {
+    type Rejection = T::Rejection;
+
+    async fn from_request(req: Request) -> Result<Self, Self::Rejection> {
+        T::from_request_parts(&req).await
+    }
+
+    fn state_needs(needs: &mut StateNeeds) {
+        T::state_needs(needs)
+    }
+}
+
+impl FromRequest<private::ViaRequest> for Request {
+    type Rejection = Infallible;
+
+    async fn from_request(req: Request) -> Result<Self, Infallible> {
         Ok(req)
+    }
+}
+
+impl<T: OptionalFromRequestParts> FromRequestParts for Option<T> {
+    type Rejection = T::Rejection;
+
+    async fn from_request_parts(req: &Request) -> Result<Self, Self::Rejection> {
+        T::from_request_parts(req).await
+    }
+}
+
+/// The extraction's outcome, rejection included, for the handler to decide.
+impl<T: FromRequestParts> FromRequestParts for Result<T, T::Rejection> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(req: &Request) -> Result<Self, Infallible> {
+        Ok(T::from_request_parts(req).await)
+    }
+
+    fn state_needs(needs: &mut StateNeeds) {
+        T::state_needs(needs)
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(req: &Request) -> Result<Self, Error> {
+        match req.state::<T>() {
+            Some(value) => Ok(State(value.clone())),
+            // Only an extractor that reads State<T> without declaring it in
+            // `state_needs` gets here: the start-up check catches the rest.
+            None => Err(Error::internal(format!(
+                "no state of type `{}` was registered with App::state",
+                type_name::<T>()
+            ))),
+        }
+    }
+
+    fn state_needs(needs: &mut StateNeeds) {
+        needs.state::<T>();
+    }
+}
+
+/// `None` when no state of that type was registered.
+impl<T: Clone + Send + Sync + 'static> OptionalFromRequestParts for State<T> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(req: &Request) -> Result<Option<Self>, Infallible> {
+        Ok(req.state::<T>().cloned().map(State))
     }
 }
 
@@ -96,23 +227,57 @@ wrapper!(
 );
 
 impl<T: DeserializeOwned> FromRequestParts for Path<T> {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
+    type Rejection = Error;
+
+    async fn from_request_parts(req: &Request) -> Result<Self, Error> {
         T::deserialize(path_de::PathDeserializer::new(req.path_params()))
             .map(Path)
             .map_err(|e| Error::BadRequest(format!("Invalid path parameters: {e}")))
     }
 }
 
+/// `None` for a route without path parameters.
+impl<T: DeserializeOwned> OptionalFromRequestParts for Path<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(req: &Request) -> Result<Option<Self>, Error> {
+        if req.path_params().is_empty() {
+            return Ok(None);
+        }
+        <Path<T> as FromRequestParts>::from_request_parts(req)
+            .await
+            .map(Some)
+    }
+}
+
 impl<T: DeserializeOwned> FromRequestParts for Query<T> {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
+    type Rejection = Error;
+
+    async fn from_request_parts(req: &Request) -> Result<Self, Error> {
         query_de::from_query(req.query_string())
             .map(Query)
             .map_err(|e| Error::BadRequest(format!("Invalid query string: {e}")))
     }
 }
 
+/// `None` for a request without a query string.
+impl<T: DeserializeOwned> OptionalFromRequestParts for Query<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(req: &Request) -> Result<Option<Self>, Error> {
+        if req.query_string().is_empty() {
+            return Ok(None);
+        }
+        <Query<T> as FromRequestParts>::from_request_parts(req)
+            .await
+            .map(Some)
+    }
+}
+
 impl<T: DeserializeOwned> FromRequestParts for Json<T> {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
+    type Rejection = Error;
+
+    async fn from_request_parts(req: &Request) -> Result<Self, Error> {
         if req.body().is_empty() {
             return Err(Error::BadRequest("Missing JSON body".into()));
         }
@@ -122,34 +287,86 @@ impl<T: DeserializeOwned> FromRequestParts for Json<T> {
     }
 }
 
-impl FromRequestParts for Bytes {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
-        Ok(req.body().clone())
+/// `None` for a request without a body; a body that is not valid JSON of
+/// that shape is still a 400.
+impl<T: DeserializeOwned> OptionalFromRequestParts for Json<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(req: &Request) -> Result<Option<Self>, Error> {
+        if req.body().is_empty() {
+            return Ok(None);
+        }
+        <Json<T> as FromRequestParts>::from_request_parts(req)
+            .await
+            .map(Some)
     }
 }
 
-impl FromRequestParts for Vec<u8> {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
-        Ok(req.body().to_vec())
+/// Extractors that cannot fail and read something every request has.
+macro_rules! infallible {
+    ($($(#[$doc:meta])* $ty:ty => |$req:ident| $value:expr;)*) => {$(
+        $(#[$doc])*
+        impl FromRequestParts for $ty {
+            type Rejection = Infallible;
+
+            async fn from_request_parts($req: &Request) -> Result<Self, Infallible> {
+                Ok($value)
+            }
+        }
+    )*};
+}
+
+infallible! {
+    /// The body, as received (empty when there is none).
+    Bytes => |req| req.body().clone();
+    /// The body, as received (empty when there is none).
+    Vec<u8> => |req| req.body().to_vec();
+    HeaderMap => |req| req.headers().clone();
+    Method => |req| req.method().clone();
+    Context => |req| Context(req.context().clone());
+    Identity => |req| req.identity().clone();
+    StageVariables => |req| StageVariables(req.context().stage_variables.clone());
+}
+
+/// `None` for a request without a body.
+impl OptionalFromRequestParts for Bytes {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(req: &Request) -> Result<Option<Self>, Infallible> {
+        Ok(Some(req.body().clone()).filter(|b| !b.is_empty()))
     }
 }
 
+/// `None` for a request without a body.
+impl OptionalFromRequestParts for Vec<u8> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(req: &Request) -> Result<Option<Self>, Infallible> {
+        Ok(Some(req.body().to_vec()).filter(|b| !b.is_empty()))
+    }
+}
+
+/// The body as text; a body that is not UTF-8 is a 400.
 impl FromRequestParts for String {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
+    type Rejection = Error;
+
+    async fn from_request_parts(req: &Request) -> Result<Self, Error> {
         String::from_utf8(req.body().to_vec())
             .map_err(|_| Error::BadRequest("The request body is not valid UTF-8".into()))
     }
 }
 
-impl FromRequestParts for HeaderMap {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
-        Ok(req.headers().clone())
-    }
-}
+/// `None` for a request without a body; a body that is not UTF-8 is a 400.
+impl OptionalFromRequestParts for String {
+    type Rejection = Error;
 
-impl FromRequestParts for Method {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
-        Ok(req.method().clone())
+    async fn from_request_parts(req: &Request) -> Result<Option<Self>, Error> {
+        if req.body().is_empty() {
+            return Ok(None);
+        }
+        <String as FromRequestParts>::from_request_parts(req)
+            .await
+            .map(Some)
     }
 }
 
@@ -164,18 +381,6 @@ impl Deref for Context {
     }
 }
 
-impl FromRequestParts for Context {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
-        Ok(Context(req.context().clone()))
-    }
-}
-
-impl FromRequestParts for Identity {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
-        Ok(req.identity().clone())
-    }
-}
-
 /// The stage's variables (API Gateway REST and HTTP APIs).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StageVariables(pub HashMap<String, String>);
@@ -184,19 +389,6 @@ impl Deref for StageVariables {
     type Target = HashMap<String, String>;
     fn deref(&self) -> &Self::Target {
         &self.0
-    }
-}
-
-impl FromRequestParts for StageVariables {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
-        Ok(StageVariables(req.context().stage_variables.clone()))
-    }
-}
-
-/// `None` where the inner extractor fails (no body, no parameters, ...).
-impl<T: FromRequestParts> FromRequestParts for Option<T> {
-    fn from_request_parts(req: &Request) -> Result<Self, Error> {
-        Ok(T::from_request_parts(req).ok())
     }
 }
 

@@ -6,22 +6,25 @@ mod dispatch;
 mod embedded;
 mod error;
 mod event;
-mod invocation;
 pub mod extract;
+mod invocation;
+pub mod middleware;
 mod reply;
 mod request;
 mod response;
 mod route;
 mod runtime;
+mod state;
 pub mod testing;
 
-pub use app::AppDef;
+pub use app::{App, AppDef, BoxError, IntoApp};
 pub use error::Error;
 pub use extract::{Context, Json, Path, Query, StageVariables};
 pub use goblet_core::{AuthorizationType, EventShape, Method};
-pub use goblet_macros::{main, route};
+pub use goblet_macros::{app, main, route};
 pub use request::{EventFormat, Identity, Request, RequestContext};
 pub use response::{Body, IntoResponse, Response};
+pub use state::State;
 
 pub use bytes::Bytes;
 /// `http` types that appear in goblet's API: status codes, headers, methods.
@@ -32,20 +35,21 @@ pub use serde_json::{Value, json};
 /// Everything an app usually needs: `use goblet::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Body, Bytes, Context, Error, HeaderMap, Identity, IntoResponse, Json, Path, Query, Request,
-        Response, StageVariables, StatusCode, Value, json, route,
+        Body, Bytes, Context, Error, HeaderMap, HeaderValue, Identity, IntoResponse, Json, Path,
+        Query, Request, Response, StageVariables, State, StatusCode, Value, json, route,
     };
 }
 
 /// What macro-generated code calls. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::app::AppDef;
+    pub use crate::app::{AppDef, IntoApp};
     pub use crate::extract::{FromRequest, FromRequestParts};
     pub use crate::request::Request;
     pub use crate::response::{IntoResponse, Response};
     pub use crate::route::{BoxFuture, HandlerFn, RouteDef};
-    pub use crate::runtime::run;
+    pub use crate::runtime::{run, run_main};
+    pub use crate::state::{StateNeeds, needs_of};
     pub use goblet_core::record;
     pub use goblet_core::{AuthorizationType, Method};
     pub use inventory;
@@ -53,7 +57,12 @@ pub mod __private {
     /// The runtime's per-event work, for the benchmarks in `bench/`.
     #[doc(hidden)]
     pub mod bench {
-        pub use crate::bench_hook::handle_event_json;
+        pub use crate::bench_hook::{Prepared, handle_event_json};
+    }
+
+    /// What `#[goblet::main]`'s function returned, as the app or the init error.
+    pub fn into_app<T: IntoApp>(made: T) -> Result<crate::App, crate::BoxError> {
+        made.into_app()
     }
 
     /// Boxes a handler's future; keeps generated code short.

@@ -2,7 +2,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{HeaderMap, Method};
+use http::{Extensions, HeaderMap, Method, Uri};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::response::Body;
+use crate::state::AppState;
 
 pub use goblet_core::EventFormat;
 
@@ -47,6 +51,10 @@ pub struct Request {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     pub(crate) context: Arc<RequestContext>,
+    /// The app's registered values ([`State`](crate::State)).
+    pub(crate) state: AppState,
+    /// What middleware attached (`http::Extensions`, as tower layers use them).
+    pub(crate) extensions: Extensions,
 }
 
 impl Request {
@@ -106,4 +114,113 @@ impl Request {
     pub fn identity(&self) -> &Identity {
         &self.context.identity
     }
+
+    /// A value registered with [`App::state`](crate::App::state), for
+    /// middleware (handlers take [`State<T>`](crate::State)).
+    pub fn state<T: 'static>(&self) -> Option<&T> {
+        self.state.get::<T>()
+    }
+
+    /// Values middleware attached to the request, by type.
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.extensions
+    }
+
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
+    }
+
+    /// The request as `http` sees it, for tower layers: what HTTP has no place
+    /// for (path parameters, context, state) travels in its extensions.
+    pub(crate) fn into_http(self) -> http::Request<Body> {
+        let uri = uri_of(&self.path, &self.query);
+        let carried = Carried {
+            uri: uri.clone(),
+            path: self.path,
+            resource: self.resource,
+            path_params: self.path_params,
+            query: self.query,
+            context: self.context,
+            state: self.state,
+        };
+        let mut request = http::Request::new(Body::from(self.body));
+        *request.method_mut() = self.method;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = self.headers;
+        *request.extensions_mut() = self.extensions;
+        request.extensions_mut().insert(carried);
+        request
+    }
+
+    /// Back from a tower layer, with whatever it changed: method, headers,
+    /// body, extensions, and the path and query if it rewrote the URI.
+    pub(crate) fn from_http(request: http::Request<Body>) -> Result<Request, MissingParts> {
+        let (mut parts, body) = request.into_parts();
+        let carried = parts.extensions.remove::<Carried>().ok_or(MissingParts)?;
+        let (path, query) = if parts.uri == carried.uri {
+            (carried.path, carried.query)
+        } else {
+            let path = percent_encoding::percent_decode_str(parts.uri.path())
+                .decode_utf8_lossy()
+                .into_owned();
+            (path, parts.uri.query().unwrap_or_default().to_owned())
+        };
+        Ok(Request {
+            method: parts.method,
+            path,
+            resource: carried.resource,
+            path_params: carried.path_params,
+            query,
+            headers: parts.headers,
+            body: body.into_bytes(),
+            context: carried.context,
+            state: carried.state,
+            extensions: parts.extensions,
+        })
+    }
+}
+
+/// A tower layer handed on a request without the extensions goblet put in it.
+#[derive(Debug)]
+pub(crate) struct MissingParts;
+
+/// The parts of a [`Request`] `http::Request` has no field for.
+#[derive(Clone)]
+struct Carried {
+    /// The URI goblet built, to tell whether a layer rewrote it.
+    uri: Uri,
+    path: String,
+    resource: Option<&'static str>,
+    path_params: Vec<(String, String)>,
+    query: String,
+    context: Arc<RequestContext>,
+    state: AppState,
+}
+
+/// Bytes that cannot stand in a URI's path or query as received.
+const NOT_IN_URI: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// The URI of an event's path and query. Events may carry a decoded path
+/// (HTTP APIs decode it), so what a URI cannot hold is percent-encoded.
+fn uri_of(path: &str, query: &str) -> Uri {
+    let mut text = utf8_percent_encode(path, NOT_IN_URI).to_string();
+    if !query.is_empty() {
+        text.push('?');
+        text.extend(utf8_percent_encode(query, NOT_IN_URI));
+    }
+    text.parse().unwrap_or_else(|_| Uri::from_static("/"))
 }

@@ -24,6 +24,28 @@ impl Body {
     }
 }
 
+/// Whole in one frame: what tower layers see of a request or response body.
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let bytes = std::mem::take(&mut self.get_mut().0);
+        std::task::Poll::Ready((!bytes.is_empty()).then(|| Ok(http_body::Frame::data(bytes))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.0.len() as u64)
+    }
+}
+
 impl From<Bytes> for Body {
     fn from(b: Bytes) -> Self {
         Body(b)
@@ -144,6 +166,13 @@ impl IntoResponse for &'static [u8] {
 impl IntoResponse for Body {
     fn into_response(self) -> Response {
         Response::new(self)
+    }
+}
+
+/// For extractors that cannot fail.
+impl IntoResponse for std::convert::Infallible {
+    fn into_response(self) -> Response {
+        match self {}
     }
 }
 

@@ -8,6 +8,7 @@ use goblet_core::{AuthorizationType, Method};
 
 use crate::request::Request;
 use crate::response::Response;
+use crate::state::StateNeeds;
 
 /// The future a type-erased handler returns.
 pub type BoxFuture = Pin<Box<dyn Future<Output = Response> + 'static>>;
@@ -33,6 +34,8 @@ pub struct RouteDef {
     pub file: &'static str,
     pub line: u32,
     pub handler: HandlerFn,
+    /// Registers the state types the handler's extractors read.
+    pub state_needs: fn(&mut StateNeeds),
 }
 
 inventory::collect!(RouteDef);

@@ -8,8 +8,13 @@ use std::process::ExitCode;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use serde_json::value::RawValue;
 
-use crate::app::AppDef;
-use crate::dispatch::{self, RouteTable};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt as _;
+
+use crate::app::{App, AppDef, BoxError};
+use crate::dispatch::{self, Served};
 use crate::embedded;
 use crate::event::{RawEvent, UnknownEvent};
 use crate::invocation;
@@ -23,8 +28,20 @@ const LAMBDA_ENV: [&str; 4] = [
     "AWS_LAMBDA_FUNCTION_VERSION",
 ];
 
-/// The body of `fn main` in a goblet app (`goblet::main!()` writes it).
+/// The body of `fn main` in an app declared with `goblet::app!()`: no state,
+/// no middleware.
 pub fn run(app: AppDef) -> ExitCode {
+    run_main(app, || async { Ok(App::new()) })
+}
+
+/// The body of `fn main` in an app declared with `#[goblet::main]`: the app's
+/// own `main` runs once, in Lambda's init phase, before the first event; its
+/// error (or panic) is the function's init error.
+pub fn run_main<F, Fut>(app: AppDef, main: F) -> ExitCode
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<App, BoxError>>,
+{
     init_logging();
     let missing: Vec<&str> = LAMBDA_ENV
         .iter()
@@ -51,15 +68,26 @@ pub fn run(app: AppDef) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let table = match startup() {
-        Ok(table) => table,
+    let built = runtime.block_on(async {
+        let made = match AssertUnwindSafe(main()).catch_unwind().await {
+            Ok(made) => made.map_err(|e| format!("the app's main failed: {e}")),
+            Err(payload) => Err(format!(
+                "the app's main panicked: {}",
+                panic_message(payload.as_ref())
+            )),
+        };
+        made.and_then(startup)
+    });
+    let served = match built {
+        Ok(served) => served,
         Err(message) => {
+            tracing::error!("{}: {message}", app.name);
             eprintln!("{}: {message}", app.name);
             runtime.block_on(report_init_error(&message));
             return ExitCode::FAILURE;
         }
     };
-    let table: &'static RouteTable = Box::leak(Box::new(table));
+    let served: &'static Served = Box::leak(Box::new(served));
     // lambda_runtime only checks that the event is JSON (and copies it):
     // goblet parses it in one pass of its own, without the per-field path
     // tracking lambda_runtime's deserializer adds to every event.
@@ -70,7 +98,7 @@ pub fn run(app: AppDef) -> ExitCode {
         };
         invocation::begin(&event.context.request_id);
         let reply = match RawEvent::parse(event.payload.get()) {
-            Ok(raw) => dispatch::handle(table, raw).await.map_err(unknown),
+            Ok(raw) => dispatch::handle(served, raw).await.map_err(unknown),
             Err(e) => Err(unknown(e)),
         };
         invocation::end();
@@ -85,22 +113,32 @@ pub fn run(app: AppDef) -> ExitCode {
     }
 }
 
-/// Builds the route table and checks it against the manifest embedded in the
-/// binary: they come from the same macro expansions and must agree.
-fn startup() -> Result<RouteTable, String> {
-    let table = RouteTable::build(route::registered()).map_err(|e| e.to_string())?;
+/// Builds the app's routes and checks them against the manifest embedded in
+/// the binary: they come from the same macro expansions and must agree.
+fn startup(app: App) -> Result<Served, String> {
+    let served = Served::new(app, route::registered())?;
     if let Some(embedded) = embedded::manifest() {
         let manifest = embedded.map_err(|e| e.to_string())?;
-        if manifest.routes != table.routes() {
+        let routes = served.table().routes();
+        if manifest.routes != routes {
             return Err(format!(
                 "the embedded route manifest ({} routes) does not describe the {} registered \
                  handlers; rebuild the app with one goblet version",
                 manifest.routes.len(),
-                table.routes().len()
+                routes.len()
             ));
         }
     }
-    Ok(table)
+    Ok(served)
+}
+
+/// A panic's message, when it has one.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_owned())
 }
 
 fn init_logging() {
@@ -132,11 +170,11 @@ async fn report_init_error(message: &str) {
     else {
         return;
     };
-    let body = serde_json::json!({"errorType": "goblet.InitError", "errorMessage": message});
+    let body = serde_json::json!({"errorType": "Runtime.InitError", "errorMessage": message});
     let request = lambda_runtime_api_client::build_request()
         .method("POST")
         .uri("/2018-06-01/runtime/init/error")
-        .header("Lambda-Runtime-Function-Error-Type", "goblet.InitError")
+        .header("Lambda-Runtime-Function-Error-Type", "Runtime.InitError")
         .header("Content-Type", "application/json")
         .body(lambda_runtime_api_client::body::Body::from(
             body.to_string(),

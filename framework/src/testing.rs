@@ -9,12 +9,16 @@
 //! let client = Client::new();
 //! let response = client.get("/users/42?verbose=1").iam_user("alice").send().await;
 //! assert_eq!(response.status(), 200);
+//! // The app as `main` builds it, with fakes for its state if you like:
+//! let client = Client::from_app(goblet::App::new().state(42_u32));
+//! let response = client.get("/users/42").send().await;
+//! assert_eq!(response.status(), 200);
 //! let response = client.post("/users").json(&serde_json::json!({"name": "bob"}))
 //!     .format(EventFormat::HttpV2).send().await;
 //! # }
 //! ```
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -23,7 +27,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::dispatch::{self, RouteTable};
+use crate::app::App;
+use crate::dispatch::{self, Served};
 use crate::event::RawEvent;
 use crate::request::{EventFormat, Identity};
 use crate::route;
@@ -32,10 +37,11 @@ use goblet_core::EventShape;
 /// Account id used for the test API and the default IAM caller.
 pub const TEST_ACCOUNT_ID: &str = "123456789012";
 
-/// Sends requests to the routes registered in this binary.
-#[derive(Debug, Clone, Copy)]
+/// Sends requests to the routes registered in this binary, through the app's
+/// middleware, with the app's state: as the deployed function would.
+#[derive(Debug, Clone)]
 pub struct Client {
-    table: &'static RouteTable,
+    served: Arc<Served>,
 }
 
 impl Default for Client {
@@ -45,18 +51,29 @@ impl Default for Client {
 }
 
 impl Client {
-    /// A client for every `#[route]` in the test binary.
+    /// A client for every `#[route]` in the test binary, with no state and no
+    /// middleware (`App::new()`).
     ///
     /// # Panics
-    /// When the routes themselves are invalid (two handlers for one method and
-    /// path, ...): the message is the one `goblet manifest` would print.
+    /// As [`from_app`](Client::from_app): when a route takes a `State<T>`, use
+    /// `from_app` with the state.
     pub fn new() -> Client {
-        static TABLE: OnceLock<RouteTable> = OnceLock::new();
-        let table = TABLE.get_or_init(|| match RouteTable::build(route::registered()) {
-            Ok(table) => table,
-            Err(e) => panic!("goblet: the app's routes are invalid: {e}"),
-        });
-        Client { table }
+        static PLAIN: OnceLock<Arc<Served>> = OnceLock::new();
+        let served = PLAIN.get_or_init(|| serve(App::new()));
+        Client {
+            served: Arc::clone(served),
+        }
+    }
+
+    /// A client for the app as built: its state (real values or fakes) and
+    /// its middleware, around every `#[route]` in the test binary.
+    ///
+    /// # Panics
+    /// When the function would not start: invalid routes (two handlers for
+    /// one method and path, ...), a `State<T>` no one registered, a route
+    /// layer for no route. The message is the init error Lambda would log.
+    pub fn from_app(app: App) -> Client {
+        Client { served: serve(app) }
     }
 
     pub fn request(&self, method: &str, path_and_query: &str) -> RequestBuilder {
@@ -65,7 +82,7 @@ impl Client {
             None => (path_and_query.to_owned(), String::new()),
         };
         RequestBuilder {
-            table: self.table,
+            served: Arc::clone(&self.served),
             method: method.to_owned(),
             path,
             query,
@@ -109,7 +126,7 @@ impl Client {
 /// One request being put together; [`send`](RequestBuilder::send) dispatches it.
 #[derive(Debug, Clone)]
 pub struct RequestBuilder {
-    table: &'static RouteTable,
+    served: Arc<Served>,
     method: String,
     path: String,
     query: String,
@@ -207,7 +224,7 @@ impl RequestBuilder {
             Ok(raw) => raw,
             Err(unknown) => panic!("{unknown}"),
         };
-        let reply = match dispatch::handle(self.table, raw).await {
+        let reply = match dispatch::handle(&self.served, raw).await {
             Ok(reply) => reply,
             Err(unknown) => panic!("{unknown}"),
         };
@@ -254,7 +271,7 @@ impl RequestBuilder {
 
     /// The route API Gateway would pick: template and parameters.
     fn matched(&self) -> Option<(String, Vec<(String, String)>)> {
-        let found = self.table.api().find(&self.path)?;
+        let found = self.served.table().api().find(&self.path)?;
         let params = found
             .params
             .into_iter()
@@ -437,6 +454,13 @@ impl RequestBuilder {
         });
         self.body_fields(event.as_object_mut().expect("an object"));
         event
+    }
+}
+
+fn serve(app: App) -> Arc<Served> {
+    match Served::new(app, route::registered()) {
+        Ok(served) => Arc::new(served),
+        Err(e) => panic!("goblet: the app would not start: {e}"),
     }
 }
 

@@ -71,7 +71,7 @@ fn two_handlers_for_one_route_are_rejected_naming_both() {
     let app = StandaloneApp::new("hello-dupes");
     app.write(
         "main.rs",
-        "mod app;\nmod admin;\nmod public;\ngoblet::main!();\n",
+        "mod app;\nmod admin;\nmod public;\ngoblet::app!();\n",
     );
     let handler = |name: &str| {
         format!(
@@ -169,7 +169,7 @@ async fn conflicting_parameter_names_fail_the_manifest_and_the_init() {
     let InvokeError::InitFailed { error_type, body } = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(error_type, "goblet.InitError");
+    assert_eq!(error_type, "Runtime.InitError");
     let doc: Value = serde_json::from_slice(body).unwrap();
     assert_eq!(doc["errorMessage"], CONFLICT, "{doc}");
     // Every invocation now fails the same way, at once.

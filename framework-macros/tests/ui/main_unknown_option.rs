@@ -1,1 +1,4 @@
-goblet::main!(name = "orders");
+#[goblet::main(name = "orders", "payments")]
+async fn main() -> goblet::App {
+    goblet::App::new()
+}

@@ -1,3 +1,3 @@
 //! An app of generated routes (see build.rs); its binary is `routes-app`.
 mod app;
-goblet::main!();
+goblet::app!();

@@ -1,0 +1,1 @@
+goblet::app!("orders");

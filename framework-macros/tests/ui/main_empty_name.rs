@@ -1,1 +1,0 @@
-goblet::main!(app_name = "");

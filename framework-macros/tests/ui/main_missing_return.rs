@@ -1,0 +1,4 @@
+#[goblet::main]
+async fn main() {
+    let _ = goblet::App::new();
+}

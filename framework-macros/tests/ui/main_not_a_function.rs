@@ -1,0 +1,2 @@
+#[goblet::main]
+struct App;
