@@ -235,6 +235,11 @@ pub struct LocalArgs {
     /// An API key accepted in `x-api-key` on api_key routes; repeatable.
     #[arg(long = "api-key", value_name = "KEY")]
     pub api_keys: Vec<String>,
+    /// An environment variable for the function, over the configuration's
+    /// `environment` (e.g. `--env AWS_ENDPOINT_URL=http://127.0.0.1:4566` to
+    /// point its AWS SDK clients at a local stand-in); repeatable.
+    #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_env_var)]
+    pub env: Vec<(String, String)>,
     /// The region of the API and the function: SigV4 signatures must be
     /// scoped to it (default: the AWS configuration's, as for `goblet curl`
     /// and `goblet deploy`: AWS_REGION, then the profile's `region`; else
@@ -249,6 +254,15 @@ pub struct LocalArgs {
 }
 
 /// `--format rest|http`: the API types `goblet local` serves.
+/// `NAME=VALUE`, with Lambda's rules for the name.
+fn parse_env_var(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got {text:?}"))?;
+    goblet_project::config::check_environment_name(name).map_err(|e| format!("{name}: {e}"))?;
+    Ok((name.to_owned(), value.to_owned()))
+}
+
 fn parse_api_format(word: &str) -> Result<EventFormat, String> {
     match word {
         "rest" => Ok(EventFormat::RestV1),
@@ -474,6 +488,10 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
     if let Some(config) = resolved.config {
         function.memory_mb = config.memory_mb;
         function.environment = config.environment.into_iter().collect();
+    }
+    for (name, value) in args.env {
+        function.environment.retain(|(n, _)| *n != name);
+        function.environment.push((name, value));
     }
     let mut options = LocalOptions {
         binary: resolved.binary,

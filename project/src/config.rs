@@ -1058,8 +1058,9 @@ fn check_api_gateway_stage(stage: &str) -> Result<(), String> {
 }
 
 /// Lambda's pattern for a variable's name (API reference, `Environment`):
-/// `[a-zA-Z]([a-zA-Z0-9_])+`, so at least two characters.
-fn check_environment_name(name: &str) -> Result<(), String> {
+/// `[a-zA-Z]([a-zA-Z0-9_])+`, so at least two characters, and not one of
+/// the names Lambda reserves.
+pub fn check_environment_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     let rest: Vec<char> = chars.collect();

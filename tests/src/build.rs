@@ -63,10 +63,12 @@ pub struct ReleaseBinaries {
     /// `tests/fixtures/raw-proxy-function`: a manifest, and proxy responses
     /// of its own making.
     pub raw_proxy_function: PathBuf,
+    /// `examples/todo`: the real app, over DynamoDB.
+    pub todo: PathBuf,
 }
 
-/// Builds `goblet`, `helloworld`, `showcase` and `raw-proxy-function` in
-/// release mode, once.
+/// Builds `goblet`, `helloworld`, `showcase`, `todo` and `raw-proxy-function`
+/// in release mode, once.
 pub fn release() -> &'static ReleaseBinaries {
     static BUILT: OnceLock<ReleaseBinaries> = OnceLock::new();
     BUILT.get_or_init(|| {
@@ -81,6 +83,8 @@ pub fn release() -> &'static ReleaseBinaries {
             "-p",
             "raw-proxy-function",
             "-p",
+            "todo",
+            "-p",
             "goblet-cli",
         ]);
         run_cargo(command).unwrap_or_else(|e| panic!("{e}"));
@@ -90,6 +94,7 @@ pub fn release() -> &'static ReleaseBinaries {
             helloworld: dir.join("helloworld"),
             showcase: dir.join("showcase"),
             raw_proxy_function: dir.join("raw-proxy-function"),
+            todo: dir.join("todo"),
         }
     })
 }
