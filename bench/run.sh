@@ -60,6 +60,8 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== Per-event dispatch: cargo bench -p goblet-bench --bench dispatch" >&2
 rm -rf "$TARGET/criterion/dispatch"
 cargo bench -p goblet-bench --bench dispatch >&2
+# The app model: State<T> through one from_fn middleware, and axum's same.
+cargo bench -p goblet-bench --bench dispatch_app >&2
 for routes in 10 100 400; do
     cargo bench -p goblet-bench --bench "dispatch_routes_$routes" >&2
 done
