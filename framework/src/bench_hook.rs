@@ -7,7 +7,7 @@ use crate::dispatch::{self, RouteTable};
 use crate::event::RawEvent;
 use crate::route;
 
-/// Handles one event as `runtime::run` does for each event `lambda_runtime`
+/// Handles one event as `runtime::run` does for each event the Runtime API
 /// hands it: the event's JSON bytes are parsed into goblet's event type,
 /// routed and dispatched to the handler, and the reply serialized to the
 /// bytes posted back to the Runtime API.
@@ -24,10 +24,7 @@ pub async fn handle_event_json(event: &[u8]) -> Result<Vec<u8>, String> {
         Ok(table) => table,
         Err(e) => panic!("goblet: the app's routes are invalid: {e}"),
     });
-    // As lambda_runtime hands it over: checked to be JSON, copied.
-    let payload: Box<serde_json::value::RawValue> =
-        serde_json::from_slice(event).map_err(|e| e.to_string())?;
-    let raw = RawEvent::parse(payload.get()).map_err(|unknown| unknown.message)?;
+    let raw = RawEvent::from_payload(event).map_err(|unknown| unknown.message)?;
     let reply = dispatch::handle(table, raw)
         .await
         .map_err(|unknown| unknown.message)?;

@@ -6,14 +6,16 @@ mod dispatch;
 mod embedded;
 mod error;
 mod event;
-mod invocation;
 pub mod extract;
+mod invocation;
 mod reply;
 mod request;
 mod response;
 mod route;
 mod runtime;
+mod runtime_api;
 pub mod testing;
+mod trace_env;
 
 pub use app::AppDef;
 pub use error::Error;
@@ -22,6 +24,11 @@ pub use goblet_core::{AuthorizationType, EventShape, Method};
 pub use goblet_macros::{main, route};
 pub use request::{EventFormat, Identity, Request, RequestContext};
 pub use response::{Body, IntoResponse, Response};
+
+/// Serializes the unit tests that change process-wide state: the
+/// environment (`trace_env`) and the current invocation (`invocation`).
+#[cfg(test)]
+static PROCESS_STATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 pub use bytes::Bytes;
 /// `http` types that appear in goblet's API: status codes, headers, methods.
