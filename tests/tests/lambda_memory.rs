@@ -22,11 +22,12 @@ const WARM_UP: usize = 10_000;
 /// 2 vCPUs: +0 kB with goblet's loop (every run so far), +14,064 kB with
 /// `lambda_runtime::run` (commit 544aaf8; see BENCHMARKS.md).
 const MAX_GROWTH_KB: u64 = 1024;
-/// The run takes 9 s on a quiet 2-vCPU machine (45 s under a load of 6);
+/// The run takes about 40 s on 2 vCPUs (the Runtime API, in this test
+/// process, is a debug build; `bench/memory.sh` serves the same in 9 s);
 /// the test gives up (and fails) rather than hang.
 const TIME_LIMIT: Duration = Duration::from_secs(300);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn a_function_serving_100_000_events_does_not_grow() {
     let binary = tokio::task::spawn_blocking(|| build::release().showcase.clone())
         .await
