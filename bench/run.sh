@@ -24,17 +24,8 @@ TARGET=$(cargo metadata --format-version 1 --no-deps |
 OUT="$TARGET/goblet-bench"
 mkdir -p "$OUT/bin"
 
-machine() {
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
-    echo "- cpus (nproc): $(nproc)"
-    echo "- cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
-    echo "- memory: $(free -h | awk '/^Mem:/ {print $2}')"
-    echo "- kernel: $(uname -sr)"
-    echo "- load average (1, 5, 15 min) when measuring started: $LOAD_START; when it ended: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- $(rustc --version)"
-    echo "- $(cargo --version)"
-}
+# shellcheck source=bench/machine.sh
+source bench/machine.sh
 
 echo "== Building (release profile of the root Cargo.toml)" >&2
 # One package per cargo invocation: features of shared dependencies are
