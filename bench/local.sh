@@ -63,8 +63,8 @@ if ((WARMUP + DURATION >= 290)); then
     exit 2
 fi
 
-TARGET=$(cargo metadata --format-version 1 --no-deps |
-    grep -o '"target_directory":"[^"]*"' | cut -d'"' -f4)
+# shellcheck source=bench/common.sh
+source bench/common.sh
 BENCH="$TARGET/goblet-bench"
 OUT="$BENCH/local"
 VENV="$BENCH/chalice-venv"
@@ -482,14 +482,7 @@ describe() {
     echo
     echo "Machine:"
     echo
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
-    echo "- cpus (nproc): $(nproc)"
-    echo "- cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
-    echo "- memory: $(free -h | awk '/^Mem:/ {print $2}')"
-    echo "- kernel: $(uname -sr)"
-    echo "- load average (1, 5, 15 min) when measuring started: $LOAD_START; when it ended: $LOAD_END"
-    echo "- $(rustc --version)"
+    machine
     echo "- chalice $("$PY" -c 'import chalice; print(chalice.__version__)'), $("$PY" --version)"
     echo "- $("$CARGO_LAMBDA" lambda --version)"
     echo "- $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)"

@@ -15,21 +15,12 @@ cd "$(dirname "$0")/.."
 EVENTS=${BENCH_EVENTS:-100000}
 EVERY=${BENCH_EVERY:-10000}
 
-TARGET=$(cargo metadata --format-version 1 --no-deps |
-    grep -o '"target_directory":"[^"]*"' | cut -d'"' -f4)
+# shellcheck source=bench/common.sh
+source bench/common.sh
 OUT="$TARGET/goblet-bench"
 mkdir -p "$OUT/bin"
 
-# shellcheck source=bench/machine.sh
-source bench/machine.sh
-
 echo "== Building (release profile of the root Cargo.toml)" >&2
-# One package per cargo invocation, as in bench/run.sh: features of shared
-# dependencies must not leak between the apps. Each binary is copied away.
-build_app() { # package binary name
-    cargo build --release -p "$1" >&2
-    cp "$TARGET/release/$2" "$OUT/bin/$3"
-}
 build_app helloworld helloworld goblet
 build_app lambda-runtime-hello lambda-runtime-hello lambda_runtime
 build_app lambda-http-hello lambda-http-hello lambda_http

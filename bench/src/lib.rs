@@ -16,6 +16,7 @@
 //! each benchmark or test binary defines its own (the same one as
 //! `examples/helloworld`).
 
+pub mod cli;
 pub mod function;
 
 use std::future::Future;

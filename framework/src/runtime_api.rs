@@ -313,7 +313,9 @@ mod tests {
     use std::sync::PoisonError;
     use std::time::Duration;
 
-    use goblet_local::lambda::{InvokeError, Outcome, RuntimeApi as LocalRuntimeApi};
+    use goblet_local::lambda::{
+        InvokeError, Outcome, RuntimeApi as LocalRuntimeApi, RuntimeHandle,
+    };
     use serde_json::{Value, json};
 
     use super::*;
@@ -342,6 +344,27 @@ mod tests {
             .block_on(test());
     }
 
+    /// goblet-local's Runtime API on loopback: its `host:port` and handle.
+    async fn local_runtime_api() -> (String, RuntimeHandle) {
+        let (addr, handle) = LocalRuntimeApi::new("arn:aws:lambda:us-east-1:1:function:t")
+            .bind()
+            .await
+            .expect("a Runtime API on loopback");
+        (addr.to_string(), handle)
+    }
+
+    /// Runs the loop with [`echo`] until `driver` is done; the loop must
+    /// not stop first.
+    async fn serve_during(api: &str, driver: impl Future<Output = ()>) {
+        tokio::select! {
+            stopped = serve_at(api, config(), echo) => {
+                let Err(e) = stopped;
+                panic!("the loop stopped: {e}")
+            }
+            () = driver => {}
+        }
+    }
+
     /// Answers with what the handler saw: the payload, its trace id in the
     /// environment and in the context, and the request id; fails or
     /// panics when asked to.
@@ -367,11 +390,7 @@ mod tests {
     #[test]
     fn every_event_is_answered_with_its_own_trace_id_in_the_environment() {
         run(|| async {
-            let (addr, api) = LocalRuntimeApi::new("arn:aws:lambda:us-east-1:1:function:t")
-                .bind()
-                .await
-                .expect("a Runtime API on loopback");
-            let addr = addr.to_string();
+            let (addr, api) = local_runtime_api().await;
             let driver = async {
                 let mut traces = std::collections::HashSet::new();
                 for i in 0..50 {
@@ -390,24 +409,14 @@ mod tests {
                     assert!(traces.insert(env.to_owned()), "trace id {env} again");
                 }
             };
-            tokio::select! {
-                stopped = serve_at(&addr, config(), echo) => {
-                    let Err(e) = stopped;
-                    panic!("the loop stopped: {e}")
-                }
-                () = driver => {}
-            }
+            serve_during(&addr, driver).await;
         });
     }
 
     #[test]
     fn errors_and_panics_are_posted_and_the_next_event_is_served() {
         run(|| async {
-            let (addr, api) = LocalRuntimeApi::new("arn:aws:lambda:us-east-1:1:function:t")
-                .bind()
-                .await
-                .expect("a Runtime API on loopback");
-            let addr = addr.to_string();
+            let (addr, api) = local_runtime_api().await;
             let driver = async {
                 for (payload, error_type, message) in [
                     ("fail", "Test.Failure", "asked to fail"),
@@ -438,13 +447,7 @@ mod tests {
                     );
                 }
             };
-            tokio::select! {
-                stopped = serve_at(&addr, config(), echo) => {
-                    let Err(e) = stopped;
-                    panic!("the loop stopped: {e}")
-                }
-                () = driver => {}
-            }
+            serve_during(&addr, driver).await;
         });
     }
 
@@ -470,11 +473,7 @@ mod tests {
             );
 
             // A Runtime API that shuts down while the loop waits for an event.
-            let (addr, handle) = LocalRuntimeApi::new("arn:aws:lambda:us-east-1:1:function:t")
-                .bind()
-                .await
-                .expect("a Runtime API on loopback");
-            let addr = addr.to_string();
+            let (addr, handle) = local_runtime_api().await;
             let serving = serve_at(&addr, config(), echo);
             let closing = async {
                 handle.ready().await.expect("the loop polls");

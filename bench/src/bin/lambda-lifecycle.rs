@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use goblet_bench::REST_V1_EVENT;
+use goblet_bench::cli::{self, Args};
 use goblet_bench::function::{self, failure, invoke_checked, log_sink};
 use goblet_local::lambda::Worker;
 use serde_json::{Value, json};
@@ -64,23 +65,16 @@ fn parse_options() -> Result<Options, String> {
         json: None,
         apps: Vec::new(),
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = Args::from_env();
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
-        let number = |text: String| text.parse::<usize>().map_err(|e| format!("{text}: {e}"));
         match arg.as_str() {
-            "--runs" => options.runs = number(value("--runs")?)?,
-            "--warmup" => options.warmup = number(value("--warmup")?)?,
-            "--events" => options.events = number(value("--events")?)?,
-            "--criterion" => options.criterion = Some(value("--criterion")?.into()),
-            "--json" => options.json = Some(value("--json")?.into()),
+            "--runs" => options.runs = args.number("--runs")?,
+            "--warmup" => options.warmup = args.number("--warmup")?,
+            "--events" => options.events = args.number("--events")?,
+            "--criterion" => options.criterion = Some(args.value("--criterion")?.into()),
+            "--json" => options.json = Some(args.value("--json")?.into()),
             "-h" | "--help" => return Err(usage()),
-            app => {
-                let (name, path) = app.split_once('=').ok_or_else(usage)?;
-                // Absolute: the worker starts the binary from its own folder.
-                let path = std::fs::canonicalize(path).map_err(|e| format!("{path}: {e}"))?;
-                options.apps.push((name.to_owned(), path));
-            }
+            app => options.apps.push(cli::app(app, usage)?),
         }
     }
     if options.apps.is_empty() || options.runs == 0 || options.events == 0 {
@@ -105,18 +99,11 @@ struct AppFigures {
 }
 
 fn main() -> ExitCode {
-    let options = match parse_options() {
+    let options = match cli::options(parse_options()) {
         Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
+        Err(status) => return status,
     };
-    // One thread here: the other core is the function's.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let runtime = cli::runtime();
     match runtime.block_on(measure(&options)) {
         Ok(figures) => {
             let dispatch = options

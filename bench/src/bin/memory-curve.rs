@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use goblet_bench::REST_V1_EVENT;
+use goblet_bench::cli::{self, Args};
 use goblet_bench::function::{self, invoke_checked, log_sink};
 use goblet_local::lambda::Worker;
 
@@ -46,20 +47,13 @@ fn parse_options() -> Result<Options, String> {
         every: 10_000,
         apps: Vec::new(),
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = Args::from_env();
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
-        let number = |text: String| text.parse::<usize>().map_err(|e| format!("{text}: {e}"));
         match arg.as_str() {
-            "--events" => options.events = number(value("--events")?)?,
-            "--every" => options.every = number(value("--every")?)?,
+            "--events" => options.events = args.number("--events")?,
+            "--every" => options.every = args.number("--every")?,
             "-h" | "--help" => return Err(usage()),
-            app => {
-                let (name, path) = app.split_once('=').ok_or_else(usage)?;
-                // Absolute: the worker starts the binary from its own folder.
-                let path = std::fs::canonicalize(path).map_err(|e| format!("{path}: {e}"))?;
-                options.apps.push((name.to_owned(), path));
-            }
+            app => options.apps.push(cli::app(app, usage)?),
         }
     }
     if options.apps.is_empty() || options.every == 0 || options.events < 2 * options.every {
@@ -72,18 +66,11 @@ fn parse_options() -> Result<Options, String> {
 }
 
 fn main() -> ExitCode {
-    let options = match parse_options() {
+    let options = match cli::options(parse_options()) {
         Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
+        Err(status) => return status,
     };
-    // One thread here: the other core is the function's.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let runtime = cli::runtime();
     let mut curves = Vec::new();
     for (name, binary) in &options.apps {
         eprintln!("{} events through {name}", options.events);
