@@ -1,6 +1,7 @@
 # Sourced by the benchmark scripts (bench/run.sh, bench/memory.sh,
 # bench/local.sh), from the repository root:
-# - TARGET: cargo's target directory;
+# - TARGET: cargo's target directory, and OUT, the benchmarks' folder in it
+#   (with bin/ for the binaries measured);
 # - build_app PACKAGE BINARY NAME: builds one package alone in release (features
 #   of shared dependencies are unified across the packages of one build, and
 #   one app's must not leak into another's) and copies its binary to
@@ -11,6 +12,8 @@
 
 TARGET=$(cargo metadata --format-version 1 --no-deps |
     grep -o '"target_directory":"[^"]*"' | cut -d'"' -f4)
+OUT="$TARGET/goblet-bench"
+mkdir -p "$OUT/bin"
 
 build_app() { # package binary name
     cargo build --release -p "$1" >&2

@@ -17,8 +17,6 @@ EVERY=${BENCH_EVERY:-10000}
 
 # shellcheck source=bench/common.sh
 source bench/common.sh
-OUT="$TARGET/goblet-bench"
-mkdir -p "$OUT/bin"
 
 echo "== Building (release profile of the root Cargo.toml)" >&2
 build_app helloworld helloworld goblet

@@ -21,8 +21,6 @@ EVENTS=${BENCH_EVENTS:-10000}
 
 # shellcheck source=bench/common.sh
 source bench/common.sh
-OUT="$TARGET/goblet-bench"
-mkdir -p "$OUT/bin"
 
 echo "== Building (release profile of the root Cargo.toml)" >&2
 build_app helloworld helloworld goblet
