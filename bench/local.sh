@@ -123,18 +123,12 @@ if ! command -v wrk >/dev/null; then
 fi
 
 log "Building (release profile)"
-# One package per cargo invocation, as a user builds them: features of shared
-# dependencies are unified across the packages of one build, and goblet-cli's
-# must not leak into the apps. Each binary is copied away at once, so another
-# build in the same target dir cannot swap it mid-run.
-build() { # package binary
-    cargo build --release -p "$1" >&2
-    cp "$TARGET/release/$2" "$OUT/bin/$2"
-}
-build goblet-cli goblet
-build helloworld helloworld
-build showcase showcase
-build goblet-bench loopback-floor
+# One package per cargo invocation, as a user builds them (build_app,
+# bench/common.sh): goblet-cli's features must not leak into the apps.
+build_app goblet-cli goblet goblet
+build_app helloworld helloworld helloworld
+build_app showcase showcase showcase
+build_app goblet-bench loopback-floor loopback-floor
 GOBLET="$OUT/bin/goblet"
 
 if [[ ! -x "$VENV/bin/chalice" ]] ||
