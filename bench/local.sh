@@ -63,8 +63,8 @@ if ((WARMUP + DURATION >= 290)); then
     exit 2
 fi
 
-TARGET=$(cargo metadata --format-version 1 --no-deps |
-    grep -o '"target_directory":"[^"]*"' | cut -d'"' -f4)
+# shellcheck source=bench/common.sh
+source bench/common.sh
 BENCH="$TARGET/goblet-bench"
 OUT="$BENCH/local"
 VENV="$BENCH/chalice-venv"
@@ -123,18 +123,12 @@ if ! command -v wrk >/dev/null; then
 fi
 
 log "Building (release profile)"
-# One package per cargo invocation, as a user builds them: features of shared
-# dependencies are unified across the packages of one build, and goblet-cli's
-# must not leak into the apps. Each binary is copied away at once, so another
-# build in the same target dir cannot swap it mid-run.
-build() { # package binary
-    cargo build --release -p "$1" >&2
-    cp "$TARGET/release/$2" "$OUT/bin/$2"
-}
-build goblet-cli goblet
-build helloworld helloworld
-build showcase showcase
-build goblet-bench loopback-floor
+# One package per cargo invocation, as a user builds them (build_app,
+# bench/common.sh): goblet-cli's features must not leak into the apps.
+build_app goblet-cli goblet goblet
+build_app helloworld helloworld helloworld
+build_app showcase showcase showcase
+build_app goblet-bench loopback-floor loopback-floor
 GOBLET="$OUT/bin/goblet"
 
 if [[ ! -x "$VENV/bin/chalice" ]] ||
@@ -482,14 +476,7 @@ describe() {
     echo
     echo "Machine:"
     echo
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
-    echo "- cpus (nproc): $(nproc)"
-    echo "- cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
-    echo "- memory: $(free -h | awk '/^Mem:/ {print $2}')"
-    echo "- kernel: $(uname -sr)"
-    echo "- load average (1, 5, 15 min) when measuring started: $LOAD_START; when it ended: $LOAD_END"
-    echo "- $(rustc --version)"
+    machine
     echo "- chalice $("$PY" -c 'import chalice; print(chalice.__version__)'), $("$PY" --version)"
     echo "- $("$CARGO_LAMBDA" lambda --version)"
     echo "- $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)"

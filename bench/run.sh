@@ -19,32 +19,10 @@ RUNS=${BENCH_RUNS:-50}
 WARMUP=${BENCH_WARMUP:-3}
 EVENTS=${BENCH_EVENTS:-10000}
 
-TARGET=$(cargo metadata --format-version 1 --no-deps |
-    grep -o '"target_directory":"[^"]*"' | cut -d'"' -f4)
-OUT="$TARGET/goblet-bench"
-mkdir -p "$OUT/bin"
-
-machine() {
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
-    echo "- cpus (nproc): $(nproc)"
-    echo "- cpu: $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
-    echo "- memory: $(free -h | awk '/^Mem:/ {print $2}')"
-    echo "- kernel: $(uname -sr)"
-    echo "- load average (1, 5, 15 min) when measuring started: $LOAD_START; when it ended: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- $(rustc --version)"
-    echo "- $(cargo --version)"
-}
+# shellcheck source=bench/common.sh
+source bench/common.sh
 
 echo "== Building (release profile of the root Cargo.toml)" >&2
-# One package per cargo invocation: features of shared dependencies are
-# unified across the packages of one build, and the benchmark tool's
-# dependencies (goblet-cli's tokio, hyper, ...) must not leak into the apps.
-# Each binary is copied away at once, so another build cannot swap it mid-run.
-build_app() { # package binary name
-    cargo build --release -p "$1" >&2
-    cp "$TARGET/release/$2" "$OUT/bin/$3"
-}
 build_app helloworld helloworld goblet
 build_app lambda-http-hello lambda-http-hello lambda_http
 build_app axum-hello axum-hello lambda_http_axum

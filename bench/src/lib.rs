@@ -16,6 +16,9 @@
 //! each benchmark or test binary defines its own (the same one as
 //! `examples/helloworld`).
 
+pub mod cli;
+pub mod function;
+
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context as TaskContext, Poll, Waker};

@@ -30,10 +30,7 @@ impl Prepared {
     /// `Err` for what the runtime would report on the Runtime API's error
     /// endpoint instead of answering: JSON that is no event goblet knows.
     pub async fn handle_event_json(&self, event: &[u8]) -> Result<Vec<u8>, String> {
-        // As lambda_runtime hands it over: checked to be JSON, copied.
-        let payload: Box<serde_json::value::RawValue> =
-            serde_json::from_slice(event).map_err(|e| e.to_string())?;
-        let raw = RawEvent::parse(payload.get()).map_err(|unknown| unknown.message)?;
+        let raw = RawEvent::from_payload(event).map_err(|unknown| unknown.message)?;
         let reply = dispatch::handle(&self.0, raw)
             .await
             .map_err(|unknown| unknown.message)?;

@@ -152,7 +152,9 @@ struct Maps {
 /// error endpoint, not answered.
 #[derive(Debug)]
 pub(crate) struct UnknownEvent {
-    /// `goblet.UnknownEvent` (no known shape) or `goblet.InvalidEvent`.
+    /// `goblet.UnknownEvent` (no known shape), `goblet.InvalidEvent` (the
+    /// wrong fields), or `Runtime.UnmarshalError` (not JSON at all: the
+    /// error type Lambda's own runtimes report for it).
     pub error_type: &'static str,
     pub message: String,
 }
@@ -169,6 +171,13 @@ impl UnknownEvent {
         UnknownEvent {
             error_type: "goblet.InvalidEvent",
             message,
+        }
+    }
+
+    fn not_json(reason: impl fmt::Display) -> UnknownEvent {
+        UnknownEvent {
+            error_type: "Runtime.UnmarshalError",
+            message: format!("Unable to unmarshal input: {reason}"),
         }
     }
 }
@@ -225,9 +234,20 @@ fn single_values(
 }
 
 impl RawEvent {
+    /// Parses an event as the Runtime API hands it over: bytes, JSON unless
+    /// whoever invoked the function sent something else.
+    pub(crate) fn from_payload(payload: &[u8]) -> Result<RawEvent, UnknownEvent> {
+        let json = std::str::from_utf8(payload)
+            .map_err(|e| UnknownEvent::not_json(format_args!("the event is not UTF-8: {e}")))?;
+        RawEvent::parse(json)
+    }
+
     /// Parses an event's JSON.
     pub(crate) fn parse(json: &str) -> Result<RawEvent, UnknownEvent> {
         serde_json::from_str(json).map_err(|error| {
+            if error.is_syntax() || error.is_eof() {
+                return UnknownEvent::not_json(error);
+            }
             // Parse again to say where: only a malformed event pays for that.
             let mut tracked = serde_json::Deserializer::from_str(json);
             let at = match serde_path_to_error::deserialize::<_, RawEvent>(&mut tracked) {
@@ -508,6 +528,35 @@ mod tests {
     }
 
     const CONTEXT: &str = r#""requestContext": {"requestId": "r"}"#;
+
+    #[test]
+    fn a_payload_that_is_not_json_is_an_unmarshal_error_as_on_lambda() {
+        for payload in [
+            &b"not json"[..],
+            b"{\"httpMethod\": \"GET\"",
+            b"",
+            b"\xff\xfe",
+            b"{\"path\": \"/\xff\"}",
+        ] {
+            let Err(e) = RawEvent::from_payload(payload) else {
+                panic!("accepted: {payload:?}")
+            };
+            assert_eq!(e.error_type, "Runtime.UnmarshalError", "{payload:?}");
+            assert!(
+                e.message.starts_with("Unable to unmarshal input: "),
+                "{payload:?}: {e}"
+            );
+        }
+        let Err(e) = RawEvent::from_payload(b"\xff") else {
+            panic!("accepted")
+        };
+        assert!(e.message.contains("not UTF-8"), "{e}");
+        // JSON of the wrong shape is goblet's to describe.
+        let Err(e) = RawEvent::from_payload(b"[1]") else {
+            panic!("accepted")
+        };
+        assert_eq!(e.error_type, "goblet.InvalidEvent");
+    }
 
     #[test]
     fn a_malformed_event_is_reported_with_where() {

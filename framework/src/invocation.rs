@@ -39,6 +39,9 @@ mod tests {
 
     #[test]
     fn the_request_id_is_known_between_begin_and_end_only() {
+        let _serial = crate::PROCESS_STATE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         assert_eq!(with_request_id(|id| id.map(str::to_owned)), None);
         begin("8476a536-e9f4-11e8-9739-2dfe598c3fcd");
         assert_eq!(

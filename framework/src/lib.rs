@@ -14,8 +14,10 @@ mod request;
 mod response;
 mod route;
 mod runtime;
+mod runtime_api;
 mod state;
 pub mod testing;
+mod trace_env;
 
 pub use app::{App, AppDef, BoxError, IntoApp};
 pub use error::Error;
@@ -25,6 +27,11 @@ pub use goblet_macros::{app, main, route};
 pub use request::{EventFormat, Identity, Request, RequestContext};
 pub use response::{Body, IntoResponse, Response};
 pub use state::State;
+
+/// Serializes the unit tests that change process-wide state: the
+/// environment (`trace_env`) and the current invocation (`invocation`).
+#[cfg(test)]
+static PROCESS_STATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 pub use bytes::Bytes;
 /// `http` types that appear in goblet's API: status codes, headers, methods.

@@ -1,12 +1,12 @@
 //! The Lambda side: start-up checks, then events from the Runtime API through
-//! `lambda_runtime`, one at a time, on a single-threaded tokio runtime (a Lambda
-//! sandbox serves one event at a time; one thread starts faster).
+//! goblet's own loop (`runtime_api`), one at a time, on a single-threaded tokio
+//! runtime (a Lambda sandbox serves one event at a time; one thread starts faster).
 
 use std::env;
 use std::process::ExitCode;
 
-use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
-use serde_json::value::RawValue;
+use bytes::Bytes;
+use lambda_runtime::{Diagnostic, LambdaEvent};
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -17,8 +17,8 @@ use crate::app::{App, AppDef, BoxError};
 use crate::dispatch::{self, Served};
 use crate::embedded;
 use crate::event::{RawEvent, UnknownEvent};
-use crate::invocation;
 use crate::route;
+use crate::runtime_api;
 
 /// Environment variables Lambda sets and `lambda_runtime` requires.
 const LAMBDA_ENV: [&str; 4] = [
@@ -88,29 +88,24 @@ where
         }
     };
     let served: &'static Served = Box::leak(Box::new(served));
-    // lambda_runtime only checks that the event is JSON (and copies it):
-    // goblet parses it in one pass of its own, without the per-field path
-    // tracking lambda_runtime's deserializer adds to every event.
-    let handler = service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+    // Not `lambda_runtime::run`: its loop grows the process by every trace
+    // id it is given (see `runtime_api`). The event arrives as bytes and
+    // goblet parses it in one pass of its own.
+    let handler = move |event: LambdaEvent<Bytes>| async move {
         let unknown = |unknown: UnknownEvent| Diagnostic {
             error_type: unknown.error_type.to_owned(),
             error_message: unknown.message,
         };
-        invocation::begin(&event.context.request_id);
-        let reply = match RawEvent::parse(event.payload.get()) {
-            Ok(raw) => dispatch::handle(served, raw).await.map_err(unknown),
-            Err(e) => Err(unknown(e)),
-        };
-        invocation::end();
-        reply
-    });
-    match runtime.block_on(lambda_runtime::run(handler)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{}: the Lambda runtime stopped: {e}", app.name);
-            ExitCode::FAILURE
-        }
-    }
+        let raw = RawEvent::from_payload(&event.payload).map_err(unknown)?;
+        let reply = dispatch::handle(served, raw).await.map_err(unknown)?;
+        serde_json::to_vec(&reply).map_err(|e| Diagnostic {
+            error_type: "Runtime.MarshalError".to_owned(),
+            error_message: format!("goblet: cannot serialize the reply: {e}"),
+        })
+    };
+    let Err(e) = runtime.block_on(runtime_api::serve(handler));
+    eprintln!("{}: the Lambda runtime stopped: {e}", app.name);
+    ExitCode::FAILURE
 }
 
 /// Builds the app's routes and checks them against the manifest embedded in

@@ -482,22 +482,13 @@ fn max_memory_mb(status: Option<&std::fs::File>) -> u64 {
         let Ok(n) = file.read_at(&mut buf, 0) else {
             return 0;
         };
-        vm_hwm_kb(&buf[..n]).map_or(0, |kb| kb.div_ceil(1024))
+        crate::lambda::memory::status_kb(&buf[..n], b"VmHWM:").map_or(0, |kb| kb.div_ceil(1024))
     }
     #[cfg(not(unix))]
     {
         let _ = status;
         0
     }
-}
-
-/// The `VmHWM:   1234 kB` line of a `/proc/<pid>/status`, in kB.
-fn vm_hwm_kb(status: &[u8]) -> Option<u64> {
-    const KEY: &[u8] = b"VmHWM:";
-    let at = status.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
-    let value = status[at..].trim_ascii_start();
-    let digits = value.iter().take_while(|b| b.is_ascii_digit()).count();
-    std::str::from_utf8(&value[..digits]).ok()?.parse().ok()
 }
 
 /// `2026-11-25T09:00:00.123Z`, the timestamp Lambda puts on its own lines.
@@ -522,12 +513,6 @@ mod tests {
         assert!(max_memory_mb(status.as_ref()) > 0);
         assert!(open_status(u32::MAX).is_none());
         assert_eq!(max_memory_mb(None), 0);
-        assert_eq!(
-            vm_hwm_kb(b"VmPeak:\t  9 kB\nVmHWM:\t    2049 kB\n"),
-            Some(2049)
-        );
-        assert_eq!(vm_hwm_kb(b"VmHWM: kB\n"), None);
-        assert_eq!(vm_hwm_kb(b""), None);
         #[cfg(unix)]
         {
             use std::os::unix::process::ExitStatusExt;

@@ -470,6 +470,35 @@ async fn a_malformed_event_is_a_function_error_and_the_next_is_served() {
         let r = s.send(EventShape::HTTP_V2, &users_5).await;
         assert_eq!(r.json(), json!({"id": 5}));
     }
+    // Not JSON at all (Lambda's Invoke refuses such payloads, but a Runtime
+    // API may hand them over): refused as Lambda's own runtimes refuse them.
+    for bad in [
+        &b"not json"[..],
+        b"{\"httpMethod\": ",
+        b"\xff\xfe",
+        b"{\"path\": \"/\xff\"}",
+    ] {
+        let invoked = s
+            .app
+            .worker
+            .invoke(bytes::Bytes::copy_from_slice(bad), s.app.function.timeout)
+            .await
+            .expect("the runtime answers");
+        let Outcome::FunctionError { error_type, body } = invoked.outcome else {
+            panic!("{bad:?}: not an error: {:?}", invoked.outcome)
+        };
+        assert_eq!(error_type, "Runtime.UnmarshalError", "{bad:?}");
+        let doc: Value = serde_json::from_slice(&body).expect("an error document");
+        assert!(
+            doc["errorMessage"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Unable to unmarshal input: ")),
+            "{bad:?}: {doc}"
+        );
+        let users_5 = HttpRequest::get("/users/5").routed("/users/{id}", &[("id", "5")]);
+        let r = s.send(EventShape::HTTP_V2, &users_5).await;
+        assert_eq!(r.json(), json!({"id": 5}));
+    }
     assert!(s.app.worker.is_alive());
     // The very process that started (same pid and start time) still runs.
     assert_eq!(s.app.worker_process(), process);

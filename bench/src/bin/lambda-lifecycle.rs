@@ -24,15 +24,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use goblet_bench::{IGNORE_STAGE_IN_PATH, REST_V1_EVENT, expected_summary, reply_summary};
-use goblet_local::lambda::{FunctionConfig, LogSink, Outcome, Worker};
+use goblet_bench::REST_V1_EVENT;
+use goblet_bench::cli::{self, Args};
+use goblet_bench::function::{self, failure, invoke_checked, log_sink};
+use goblet_local::lambda::Worker;
 use serde_json::{Value, json};
 
-const INVOKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The subject; every other app is a baseline.
 const GOBLET: &str = "goblet";
 /// The baseline of the cold start and size goals.
@@ -64,23 +65,16 @@ fn parse_options() -> Result<Options, String> {
         json: None,
         apps: Vec::new(),
     };
-    let mut args = std::env::args().skip(1);
+    let mut args = Args::from_env();
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
-        let number = |text: String| text.parse::<usize>().map_err(|e| format!("{text}: {e}"));
         match arg.as_str() {
-            "--runs" => options.runs = number(value("--runs")?)?,
-            "--warmup" => options.warmup = number(value("--warmup")?)?,
-            "--events" => options.events = number(value("--events")?)?,
-            "--criterion" => options.criterion = Some(value("--criterion")?.into()),
-            "--json" => options.json = Some(value("--json")?.into()),
+            "--runs" => options.runs = args.number("--runs")?,
+            "--warmup" => options.warmup = args.number("--warmup")?,
+            "--events" => options.events = args.number("--events")?,
+            "--criterion" => options.criterion = Some(args.value("--criterion")?.into()),
+            "--json" => options.json = Some(args.value("--json")?.into()),
             "-h" | "--help" => return Err(usage()),
-            app => {
-                let (name, path) = app.split_once('=').ok_or_else(usage)?;
-                // Absolute: the worker starts the binary from its own folder.
-                let path = std::fs::canonicalize(path).map_err(|e| format!("{path}: {e}"))?;
-                options.apps.push((name.to_owned(), path));
-            }
+            app => options.apps.push(cli::app(app, usage)?),
         }
     }
     if options.apps.is_empty() || options.runs == 0 || options.events == 0 {
@@ -105,18 +99,11 @@ struct AppFigures {
 }
 
 fn main() -> ExitCode {
-    let options = match parse_options() {
+    let options = match cli::options(parse_options()) {
         Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
+        Err(status) => return status,
     };
-    // One thread here: the other core is the function's.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    let runtime = cli::runtime();
     match runtime.block_on(measure(&options)) {
         Ok(figures) => {
             let dispatch = options
@@ -142,79 +129,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn function(name: &str) -> FunctionConfig {
-    let mut function = FunctionConfig::new(name);
-    function.timeout = INVOKE_TIMEOUT;
-    // Same environment for all: only the axum baseline reads it.
-    function
-        .environment
-        .push((IGNORE_STAGE_IN_PATH.into(), "true".into()));
-    function
-}
-
-/// A log sink keeping the worker's lines, to show when it misbehaves.
-fn log_sink() -> (LogSink, Arc<Mutex<Vec<String>>>) {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = {
-        let lines = lines.clone();
-        Arc::new(move |line: goblet_local::lambda::LogLine| {
-            lines
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(line.text)
-        }) as LogSink
-    };
-    (sink, lines)
-}
-
-fn failure(name: &str, what: impl std::fmt::Display, logs: &Mutex<Vec<String>>) -> String {
-    let logs = logs.lock().unwrap_or_else(|e| e.into_inner());
-    let tail: Vec<&str> = logs
-        .iter()
-        .rev()
-        .take(20)
-        .rev()
-        .map(String::as_str)
-        .collect();
-    format!(
-        "{name}: {what}\n  its last output lines:\n    {}",
-        tail.join("\n    ")
-    )
-}
-
-/// Invokes the worker once and checks the reply.
-async fn invoke_checked(
-    name: &str,
-    worker: &Worker,
-    event: &Bytes,
-    logs: &Mutex<Vec<String>>,
-) -> Result<(), String> {
-    let invoked = worker
-        .invoke(event.clone(), INVOKE_TIMEOUT)
-        .await
-        .map_err(|e| failure(name, e, logs))?;
-    match invoked.outcome {
-        Outcome::Response(body) if reply_summary_ok(&body) => Ok(()),
-        Outcome::Response(body) => Err(failure(
-            name,
-            format_args!("unexpected reply {}", String::from_utf8_lossy(&body)),
-            logs,
-        )),
-        Outcome::FunctionError { error_type, body } => Err(failure(
-            name,
-            format_args!(
-                "function error {error_type}: {}",
-                String::from_utf8_lossy(&body)
-            ),
-            logs,
-        )),
-    }
-}
-
-fn reply_summary_ok(body: &[u8]) -> bool {
-    serde_json::from_slice::<Value>(body).is_ok() && reply_summary(body) == expected_summary()
-}
-
 /// One cold start: spawn, first event, kill. Returns (spawn → reply, init).
 async fn cold_start(
     name: &str,
@@ -222,7 +136,7 @@ async fn cold_start(
     event: &Bytes,
 ) -> Result<(Duration, Duration), String> {
     let (sink, logs) = log_sink();
-    let function = function(name);
+    let function = function::config(name);
     let started = Instant::now();
     let worker = Worker::spawn(binary, &function, sink)
         .await
@@ -236,26 +150,6 @@ async fn cold_start(
     Ok((cold, init))
 }
 
-/// `VmHWM` and `VmRSS` of a process, in kB.
-fn memory_kb(pid: u32) -> Result<(u64, u64), String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map_err(|e| format!("cannot read /proc/{pid}/status: {e}"))?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .ok_or_else(|| format!("no {name} in /proc/{pid}/status"))
-    };
-    Ok((field("VmHWM:")?, field("VmRSS:")?))
-}
-
 /// `events` events through one worker; fills the memory and warm figures.
 async fn many_events(
     name: &str,
@@ -265,7 +159,7 @@ async fn many_events(
     figures: &mut AppFigures,
 ) -> Result<(), String> {
     let (sink, logs) = log_sink();
-    let worker = Worker::spawn(binary, &function(name), sink)
+    let worker = Worker::spawn(binary, &function::config(name), sink)
         .await
         .map_err(|e| e.to_string())?;
     let result = drive(name, &worker, event, events, figures, &logs).await;
@@ -284,15 +178,21 @@ async fn drive(
     let pid = worker
         .pid()
         .ok_or_else(|| format!("{name}: no process id"))?;
+    let memory = || {
+        worker
+            .memory()
+            .ok_or_else(|| format!("{name}: cannot read /proc/{pid}/status"))
+    };
     invoke_checked(name, worker, event, logs).await?;
-    figures.hwm_first_kb = memory_kb(pid)?.0;
+    figures.hwm_first_kb = memory()?.peak_kb;
     figures.warm.reserve(events);
     for _ in 1..events {
         let started = Instant::now();
         invoke_checked(name, worker, event, logs).await?;
         figures.warm.push(started.elapsed());
     }
-    (figures.hwm_kb, figures.rss_kb) = memory_kb(pid)?;
+    let last = memory()?;
+    (figures.hwm_kb, figures.rss_kb) = (last.peak_kb, last.rss_kb);
     Ok(())
 }
 

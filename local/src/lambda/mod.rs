@@ -25,11 +25,13 @@ mod function;
 pub(crate) mod ids;
 mod invocations;
 mod logs;
+pub(crate) mod memory;
 mod runtime_api;
 mod worker;
 
 pub use function::FunctionConfig;
 pub use invocations::{Interrupted, InvokeError, Invoked, Outcome};
 pub use logs::{LogLine, LogSink, LogStream};
+pub use memory::ProcessMemory;
 pub use runtime_api::{MAX_RESPONSE_BYTES, RuntimeApi, RuntimeHandle};
 pub use worker::{SpawnError, Worker};

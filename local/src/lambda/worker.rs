@@ -16,6 +16,7 @@ use super::function::FunctionConfig;
 use super::ids;
 use super::invocations::{Interrupted, InvokeError, Invoked};
 use super::logs::{LogLine, LogSink, LogStream, forward_lines};
+use super::memory::ProcessMemory;
 use super::runtime_api::{RuntimeApi, RuntimeHandle};
 
 /// Host variables a local run passes on, when set: logging and backtraces,
@@ -192,6 +193,12 @@ impl Worker {
     /// The process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.pid
+    }
+
+    /// The process's resident memory now and at its peak; `None` once it
+    /// has exited (or where there is no procfs).
+    pub fn memory(&self) -> Option<ProcessMemory> {
+        ProcessMemory::of(self.pid?)
     }
 
     pub fn binary(&self) -> &Path {
