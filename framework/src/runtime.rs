@@ -13,6 +13,7 @@ use crate::dispatch::{self, RouteTable};
 use crate::embedded;
 use crate::event::{RawEvent, UnknownEvent};
 use crate::invocation;
+use crate::logging;
 use crate::route;
 
 /// Environment variables Lambda sets and `lambda_runtime` requires.
@@ -25,7 +26,7 @@ const LAMBDA_ENV: [&str; 4] = [
 
 /// The body of `fn main` in a goblet app (`goblet::main!()` writes it).
 pub fn run(app: AppDef) -> ExitCode {
-    init_logging();
+    logging::install(logging::from_env());
     let missing: Vec<&str> = LAMBDA_ENV
         .iter()
         .copied()
@@ -101,20 +102,6 @@ fn startup() -> Result<RouteTable, String> {
         }
     }
     Ok(table)
-}
-
-fn init_logging() {
-    let level = env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| env::var("RUST_LOG"))
-        .ok()
-        .and_then(|v| v.parse::<tracing::Level>().ok())
-        .unwrap_or(tracing::Level::INFO);
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_ansi(false)
-        .without_time()
-        .with_target(false)
-        .try_init();
 }
 
 /// Tells Lambda the function cannot start (`/runtime/init/error`), so the
