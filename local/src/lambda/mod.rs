@@ -30,6 +30,6 @@ mod worker;
 
 pub use function::FunctionConfig;
 pub use invocations::{Interrupted, InvokeError, Invoked, Outcome};
-pub use logs::{LogLine, LogSink, LogStream};
+pub use logs::{LogLine, LogSink, LogStream, passes_level};
 pub use runtime_api::{MAX_RESPONSE_BYTES, RuntimeApi, RuntimeHandle};
 pub use worker::{SpawnError, Worker};
