@@ -479,8 +479,8 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
     } else {
         None
     };
-    // The function as a deploy would configure it: memory and environment
-    // from the project's `[package.metadata.goblet]` (its `dev` stage), the
+    // The function as a deploy would configure it: memory, environment and
+    // logging from the project's `[package.metadata.goblet]` (its `dev` stage), the
     // region: `--region`, else the AWS configuration's.
     let mut function = FunctionConfig::new(resolved.app.manifest.app_name.clone());
     function.timeout = Duration::from_secs_f64(args.timeout);
@@ -488,6 +488,7 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
     if let Some(config) = resolved.config {
         function.memory_mb = config.memory_mb;
         function.environment = config.environment.into_iter().collect();
+        function.logging = config.logging;
     }
     for (name, value) in args.env {
         function.environment.retain(|(n, _)| *n != name);

@@ -10,6 +10,7 @@ pub mod api;
 mod auth;
 pub mod cors;
 mod event_format;
+pub mod logging;
 pub mod manifest;
 mod matcher;
 pub mod media;

@@ -835,7 +835,7 @@ pub fn target_from(
     checked: goblet_project::preflight::Checked,
     region: &str,
 ) -> Target {
-    use crate::target::{FunctionSettings, RoleTarget};
+    use crate::target::{FunctionSettings, LoggingSettings, RoleTarget};
     let role = match &config.role {
         goblet_project::config::RoleConfig::Managed { .. } => RoleTarget::Managed {
             name: managed_role_name(&config.function_name, region),
@@ -857,6 +857,7 @@ pub fn target_from(
             memory_mb: clamp(config.memory_mb),
             timeout_secs: clamp(config.timeout_s),
             environment: config.environment.clone(),
+            logging: LoggingSettings::new(&config.logging, config.log_group_name()),
         },
         tags: crate::package::tags(config),
         reserved_concurrency: config.reserved_concurrency.map(clamp),

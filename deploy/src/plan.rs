@@ -398,8 +398,9 @@ mod tests {
     use crate::observe::{ApiObs, FunctionObs, IntegrationObs, MethodObs, ResourceObs, RoleObs};
     use crate::resources::rest_api::method_changes;
     use crate::state::RoleRecord;
-    use crate::target::FunctionSettings;
+    use crate::target::{FunctionSettings, LoggingSettings};
     use crate::target::{HANDLER, Integration, MethodTarget, RUNTIME, RoleTarget, source_arn};
+    use goblet_core::logging::{LogFormat, LogLevel, Logging};
     use goblet_core::{AuthorizationType, Manifest, Method, Route};
     use serde_json::json;
 
@@ -461,6 +462,7 @@ mod tests {
                 memory_mb: 128,
                 timeout_secs: 30,
                 environment: BTreeMap::new(),
+                logging: LoggingSettings::new(&Default::default(), "/aws/lambda/app-dev".into()),
             },
             tags: BTreeMap::from([
                 ("goblet:app".to_owned(), "app".to_owned()),
@@ -574,6 +576,16 @@ mod tests {
     }
 
     /// The record goblet keeps for a stage whose function runs as `role`.
+    /// The function's logging with the JSON format, at `level` (Lambda's
+    /// default, INFO, when `None`).
+    fn json_logging(level: Option<LogLevel>) -> LoggingSettings {
+        let logging = Logging {
+            format: LogFormat::Json,
+            level,
+        };
+        LoggingSettings::new(&logging, "/aws/lambda/app-dev".into())
+    }
+
     fn record(role: Option<(&str, bool)>) -> Deployed {
         Deployed {
             role: role.map(|(arn, managed)| RoleRecord {
@@ -638,6 +650,10 @@ mod tests {
             t.log_retention_days = Some(14);
             t
         };
+        let json_debug = |mut t: Target| {
+            t.function.logging = json_logging(Some(LogLevel::Debug));
+            t
+        };
         let rows: Vec<(&str, Target, &str, Deployed)> = vec![
             (
                 "managed role",
@@ -667,6 +683,12 @@ mod tests {
             (
                 "concurrency and log retention",
                 with_settings(target(managed(), USERS_ID)),
+                MANAGED_ROLE,
+                record(Some((MANAGED_ROLE, true))),
+            ),
+            (
+                "JSON logs at DEBUG",
+                json_debug(target(managed(), USERS_ID)),
                 MANAGED_ROLE,
                 record(Some((MANAGED_ROLE, true))),
             ),
@@ -749,6 +771,38 @@ mod tests {
                     f.settings.memory_mb = 64;
                 },
                 [vec![Action::UpdateFunctionCode, memory()], publish()].concat(),
+            ),
+            (
+                "logs turned back to text",
+                |o| o.function.as_mut().unwrap().settings.logging = json_logging(None),
+                [
+                    vec![Action::UpdateFunctionConfiguration {
+                        changes: vec![
+                            "log format JSON → Text".into(),
+                            "application log level INFO → none".into(),
+                        ],
+                    }],
+                    publish(),
+                ]
+                .concat(),
+            ),
+            (
+                "the log group moved by hand",
+                |o| {
+                    o.function.as_mut().unwrap().settings.logging.log_group = "/custom".into();
+                },
+                [
+                    vec![Action::UpdateFunctionConfiguration {
+                        changes: vec!["log group /custom → /aws/lambda/app-dev".into()],
+                    }],
+                    publish(),
+                ]
+                .concat(),
+            ),
+            (
+                "the live version still logs as JSON",
+                |o| o.live.as_mut().unwrap().settings.logging = json_logging(None),
+                publish(),
             ),
             (
                 "updated, killed before the alias moved",

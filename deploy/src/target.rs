@@ -71,6 +71,33 @@ pub struct FunctionSettings {
     pub memory_mb: i32,
     pub timeout_secs: i32,
     pub environment: BTreeMap<String, String>,
+    pub logging: LoggingSettings,
+}
+
+/// The function's `LoggingConfig`, in Lambda's words, as GetFunction
+/// reports it once set: the format, the application log level Lambda
+/// applies (always one with `JSON`: `INFO` unless configured; none with
+/// `Text`), and the log group, the one goblet manages
+/// (`/aws/lambda/{function}`). goblet leaves `SystemLogLevel` (Lambda's own
+/// START/END/REPORT records) at Lambda's default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggingSettings {
+    /// `Text` or `JSON`.
+    pub log_format: String,
+    /// `TRACE` … `FATAL`, with `JSON` only.
+    pub application_log_level: Option<String>,
+    pub log_group: String,
+}
+
+impl LoggingSettings {
+    /// The settings of `logging` for the function whose log group is `log_group`.
+    pub fn new(logging: &goblet_core::logging::Logging, log_group: String) -> LoggingSettings {
+        LoggingSettings {
+            log_format: logging.format.as_str().to_owned(),
+            application_log_level: logging.application_level().map(|l| l.as_str().to_owned()),
+            log_group,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -266,6 +293,7 @@ mod tests {
                 memory_mb: 128,
                 timeout_secs: 30,
                 environment: BTreeMap::new(),
+                logging: LoggingSettings::new(&Default::default(), "/aws/lambda/a-dev".into()),
             },
             tags: BTreeMap::new(),
             reserved_concurrency: None,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use goblet_core::Manifest;
+use goblet_core::logging::{LogFormat, LogLevel, Logging};
 use goblet_deploy::package::{self, Format};
 use goblet_project::config::{
     Architecture, EndpointType, RoleConfig, StageConfig, UsagePlanConfig,
@@ -53,6 +54,10 @@ fn full_config() -> StageConfig {
         tags: [("team".to_owned(), "web".to_owned())].into(),
         reserved_concurrency: Some(3),
         log_retention_days: Some(14),
+        logging: Logging {
+            format: LogFormat::Json,
+            level: Some(LogLevel::Debug),
+        },
         endpoint_type: EndpointType::Regional,
         api_gateway_stage: "v1".into(),
         usage_plan: UsagePlanConfig {
@@ -346,6 +351,10 @@ fn cloudformation_describes_the_deployed_resources() {
         f["Tags"],
         json!([{"Key": "goblet:app", "Value": "shop"}, {"Key": "goblet:stage", "Value": "prod"}, {"Key": "team", "Value": "web"}])
     );
+    assert_eq!(
+        f["LoggingConfig"],
+        json!({"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "LogGroup": "/aws/lambda/shop-prod"})
+    );
     assert_eq!(r["Function"]["DependsOn"], json!(["FunctionLogGroup"]));
     assert_eq!(r["FunctionLogGroup"]["Properties"]["RetentionInDays"], 14);
     assert_eq!(
@@ -412,6 +421,8 @@ fn the_function_version_changes_with_the_code_and_configuration() {
             c.environment.insert("NEW".into(), "1".into());
         }),
         ("architecture", |c| c.architecture = Architecture::X86_64),
+        ("log level", |c| c.logging.level = Some(LogLevel::Warn)),
+        ("log format", |c| c.logging = Logging::default()),
     ];
     for (what, edit) in rows {
         let mut changed = base.clone();
@@ -555,9 +566,34 @@ fn terraform_parses_and_names_every_resource() {
         assert!(
             text.contains("source_arn    = \"${aws_api_gateway_rest_api.api.execution_arn}/*\"")
         );
+        let logging = function
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "logging_config")
+            .unwrap_or_else(|| panic!("{name}: no logging_config"));
+        let logging_attr = |key: &str| {
+            logging
+                .body()
+                .attributes()
+                .find(|a| a.key() == key)
+                .map(|a| a.expr().to_string())
+        };
+        assert_eq!(
+            logging_attr("log_group"),
+            Some(format!("\"{}\"", config.log_group_name()))
+        );
         if name == "full" {
             // `${` in a value stays literal.
             assert!(text.contains("hello $${not} %%{a} template"), "{text}");
+            assert_eq!(logging_attr("log_format").as_deref(), Some("\"JSON\""));
+            assert_eq!(
+                logging_attr("application_log_level").as_deref(),
+                Some("\"DEBUG\"")
+            );
+        } else {
+            // Text, said explicitly: the provider keeps the last format it saw otherwise.
+            assert_eq!(logging_attr("log_format").as_deref(), Some("\"Text\""));
+            assert_eq!(logging_attr("application_log_level"), None);
         }
     }
 }

@@ -27,10 +27,18 @@ pub(crate) fn end() {
 
 /// Calls `f` with the current request id, `None` between invocations (during
 /// the init phase, for instance).
-#[allow(dead_code)] // read by the log formatter, which comes next
 pub(crate) fn with_request_id<R>(f: impl FnOnce(Option<&str>) -> R) -> R {
     let current = CURRENT.read().unwrap_or_else(PoisonError::into_inner);
     f(Some(current.as_str()).filter(|id| !id.is_empty()))
+}
+
+/// The request id is the process's: tests that set it, or read it, take
+/// turns (with the other tests of process-wide state).
+#[cfg(test)]
+pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
+    crate::PROCESS_STATE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -39,9 +47,7 @@ mod tests {
 
     #[test]
     fn the_request_id_is_known_between_begin_and_end_only() {
-        let _serial = crate::PROCESS_STATE
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let _turn = serial();
         assert_eq!(with_request_id(|id| id.map(str::to_owned)), None);
         begin("8476a536-e9f4-11e8-9739-2dfe598c3fcd");
         assert_eq!(

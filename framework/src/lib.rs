@@ -8,6 +8,7 @@ mod error;
 mod event;
 pub mod extract;
 mod invocation;
+mod logging;
 pub mod middleware;
 mod reply;
 mod request;

@@ -12,11 +12,13 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 
 use futures_util::FutureExt as _;
+use tracing::instrument::WithSubscriber as _;
 
 use crate::app::{App, AppDef, BoxError};
 use crate::dispatch::{self, Served};
 use crate::embedded;
 use crate::event::{RawEvent, UnknownEvent};
+use crate::logging;
 use crate::route;
 use crate::runtime_api;
 
@@ -37,12 +39,16 @@ pub fn run(app: AppDef) -> ExitCode {
 /// The body of `fn main` in an app declared with `#[goblet::main]`: the app's
 /// own `main` runs once, in Lambda's init phase, before the first event; its
 /// error (or panic) is the function's init error.
+///
+/// The app's `main` logs through goblet's subscriber (Lambda's format) as a
+/// scoped default; goblet installs it globally afterwards unless the app set
+/// a global subscriber of its own, which then stays.
 pub fn run_main<F, Fut>(app: AppDef, main: F) -> ExitCode
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<App, BoxError>>,
 {
-    init_logging();
+    let dispatch = logging::from_env();
     let missing: Vec<&str> = LAMBDA_ENV
         .iter()
         .copied()
@@ -68,7 +74,7 @@ where
             return ExitCode::FAILURE;
         }
     };
-    let built = runtime.block_on(async {
+    let init = async {
         let made = match AssertUnwindSafe(main()).catch_unwind().await {
             Ok(made) => made.map_err(|e| format!("the app's main failed: {e}")),
             Err(payload) => Err(format!(
@@ -77,12 +83,13 @@ where
             )),
         };
         made.and_then(startup)
-    });
+    };
+    let built = runtime.block_on(init.with_subscriber(dispatch.clone()));
+    logging::install(dispatch);
     let served = match built {
         Ok(served) => served,
         Err(message) => {
             tracing::error!("{}: {message}", app.name);
-            eprintln!("{}: {message}", app.name);
             runtime.block_on(report_init_error(&message));
             return ExitCode::FAILURE;
         }
@@ -134,20 +141,6 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic payload".to_owned())
-}
-
-fn init_logging() {
-    let level = env::var("AWS_LAMBDA_LOG_LEVEL")
-        .or_else(|_| env::var("RUST_LOG"))
-        .ok()
-        .and_then(|v| v.parse::<tracing::Level>().ok())
-        .unwrap_or(tracing::Level::INFO);
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_ansi(false)
-        .without_time()
-        .with_target(false)
-        .try_init();
 }
 
 /// Tells Lambda the function cannot start (`/runtime/init/error`), so the

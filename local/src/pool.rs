@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::lambda::{FunctionConfig, InvokeError, LogSink, Outcome, Worker};
+use crate::lambda::{FunctionConfig, InvokeError, LogSink, Outcome, Worker, passes_level};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -170,7 +170,13 @@ impl Pool {
         let sink: LogSink = {
             let log = log.clone();
             let logger = self.logger.clone();
+            // With the JSON format Lambda itself drops the lines below the
+            // application log level, whatever printed them.
+            let least = self.function.logging.application_level();
             Arc::new(move |line| {
+                if least.is_some_and(|least| !passes_level(&line.text, least)) {
+                    return;
+                }
                 let mut state = lock(&log);
                 if state.busy {
                     state.held.push(line.text);

@@ -26,6 +26,8 @@
 //! quota_limit = 100000       # requests a quota_period: "DAY", "WEEK" or "MONTH"
 //! quota_period = "MONTH"
 //! log_retention_days = 14     # one of CloudWatch Logs' values; unset: kept forever
+//! log_format = "json"         # "text" (Lambda's default) or "json": the function's LoggingConfig
+//! log_level = "debug"         # with "json" only: trace, debug, info (the default), warn, error, fatal
 //! reserved_concurrency = 10
 //! environment = { GREETING = "hello" }
 //! tags = { team = "web" }
@@ -61,6 +63,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use goblet_core::logging::{LogFormat, LogLevel, Logging};
 use serde_json::Value as Json;
 use toml::{Table, Value};
 
@@ -208,6 +211,8 @@ impl Origin {
 pub struct Origins {
     pub timeout: Option<Origin>,
     pub endpoint_type: Option<Origin>,
+    /// Where `log_level` was set, to say so when the format cannot have one.
+    pub log_level: Option<Origin>,
 }
 
 /// Everything a deploy or a package of one stage needs besides the binary.
@@ -227,6 +232,10 @@ pub struct StageConfig {
     pub tags: BTreeMap<String, String>,
     pub reserved_concurrency: Option<u32>,
     pub log_retention_days: Option<u32>,
+    /// The function's log format and application log level (`log_format`,
+    /// `log_level`): its `LoggingConfig`, and what `goblet local` tells the
+    /// runtime.
+    pub logging: Logging,
     /// As configured, else [`EndpointType::Edge`]; in a region of a
     /// partition without edge-optimized APIs, [`StageConfig::for_region`]
     /// makes the default [`EndpointType::Regional`].
@@ -263,6 +272,7 @@ impl StageConfig {
             tags: BTreeMap::new(),
             reserved_concurrency: None,
             log_retention_days: None,
+            logging: Logging::default(),
             endpoint_type: EndpointType::default(),
             vpc_endpoint_ids: Vec::new(),
             resource_policy: None,
@@ -427,7 +437,7 @@ pub const RESERVED_ENVIRONMENT: [&str; 18] = [
     "LAMBDA_TASK_ROOT",
 ];
 
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 19] = [
     "memory",
     "timeout",
     "architecture",
@@ -435,6 +445,8 @@ const KEYS: [&str; 17] = [
     "tags",
     "reserved_concurrency",
     "log_retention_days",
+    "log_format",
+    "log_level",
     "api_gateway_stage",
     "endpoint_type",
     "vpc_endpoint_ids",
@@ -596,6 +608,7 @@ pub fn from_str(
                     };
                     reader.apply(&at, table, target, false)?;
                     check_environment_size(&target.environment, name, path)?;
+                    check_log_level(target, name)?;
                 }
             }
         }
@@ -603,6 +616,7 @@ pub fn from_str(
 
     apply_overrides(&mut config, overrides)?;
     check_private(&config, path)?;
+    check_log_level(&config, stage)?;
     check_environment_size(&config.environment, stage, path)?;
     Ok(config)
 }
@@ -693,6 +707,32 @@ fn check_private(config: &StageConfig, path: &Path) -> Result<(), ConfigError> {
              vpc_endpoint_ids = [\"vpce-...\"] for the VPC endpoints that may call it, or \
              resource_policy = \"policy.json\" for a policy of your own",
             config.stage
+        ),
+    })
+}
+
+/// Lambda filters application logs by level in the JSON log format only:
+/// "To use log-level filtering, your function must be configured to use the
+/// JSON log format" (Lambda Developer Guide, "Log-level filtering"), and
+/// `LoggingConfig.ApplicationLogLevel` goes with `LogFormat` `JSON`. A
+/// `log_level` without `log_format = "json"` would be refused by Lambda, or
+/// silently do nothing: refuse it here, where it was set.
+fn check_log_level(config: &StageConfig, stage: &str) -> Result<(), ConfigError> {
+    let (Some(level), LogFormat::Text) = (config.logging.level, config.logging.format) else {
+        return Ok(());
+    };
+    let Some(Origin::Key { path, table }) = &config.origins.log_level else {
+        return Ok(());
+    };
+    Err(ConfigError::Key {
+        path: path.clone(),
+        table: table.clone(),
+        key: "log_level".to_owned(),
+        value: Some(format!("\"{}\"", level.as_str().to_ascii_lowercase())),
+        message: format!(
+            "a log level needs log_format = \"json\" (stage {stage}): Lambda filters application \
+             logs by level only in the JSON log format (Lambda Developer Guide, \"Log-level \
+             filtering\"), and the text format has none"
         ),
     })
 }
@@ -928,6 +968,20 @@ impl Reader<'_> {
                             ))
                         })?;
                     config.log_retention_days = Some(n as u32);
+                }
+                "log_format" => {
+                    config.logging.format = value
+                        .as_str()
+                        .and_then(LogFormat::parse)
+                        .ok_or_else(|| bad("must be \"text\" or \"json\""))?;
+                }
+                "log_level" => {
+                    config.logging.level = Some(
+                        value.as_str().and_then(LogLevel::parse).ok_or_else(|| {
+                            bad("must be one of Lambda's log levels: \"trace\", \"debug\", \"info\", \"warn\", \"error\", \"fatal\"")
+                        })?,
+                    );
+                    config.origins.log_level = Some(origin());
                 }
                 "environment" => {
                     let Value::Table(vars) = value else {
@@ -1278,6 +1332,70 @@ mod tests {
         );
         assert!(flagged.is_err());
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn log_format_and_level() {
+        let path = Path::new("Cargo.toml");
+        let load = |goblet: &str, stage: &str| {
+            let text = format!("[package]\nname = \"a\"\n[package.metadata.goblet]\n{goblet}\n");
+            let overrides = Overrides {
+                stage: Some(stage.into()),
+                ..Overrides::default()
+            };
+            from_str(Some(&text), path, "a", &overrides)
+        };
+        let json = |level| Logging {
+            format: LogFormat::Json,
+            level,
+        };
+        // (configuration, stage, the logging or the words of the error)
+        let rows: [(&str, &str, Result<Logging, &str>); 9] = [
+            ("", "dev", Ok(Logging::default())),
+            ("log_format = \"JSON\"", "dev", Ok(json(None))),
+            (
+                "log_format = \"json\"\nlog_level = \"Debug\"",
+                "dev",
+                Ok(json(Some(LogLevel::Debug))),
+            ),
+            ("log_format = \"text\"", "dev", Ok(Logging::default())),
+            (
+                "log_format = \"xml\"",
+                "dev",
+                Err("must be \"text\" or \"json\""),
+            ),
+            (
+                "log_level = \"verbose\"",
+                "dev",
+                Err("one of Lambda's log levels"),
+            ),
+            (
+                "log_level = \"warn\"",
+                "dev",
+                Err(
+                    "[package.metadata.goblet] log_level = \"warn\": a log level needs log_format = \"json\"",
+                ),
+            ),
+            // A stage's level needs the format too, wherever the format is set …
+            (
+                "log_format = \"json\"\n[package.metadata.goblet.stages.prod]\nlog_level = \"error\"",
+                "prod",
+                Ok(json(Some(LogLevel::Error))),
+            ),
+            // … and a stage that turns the format back to text cannot keep a level.
+            (
+                "log_format = \"json\"\nlog_level = \"error\"\n[package.metadata.goblet.stages.prod]\nlog_format = \"text\"",
+                "dev",
+                Err("(stage prod)"),
+            ),
+        ];
+        for (goblet, stage, expected) in rows {
+            match (load(goblet, stage), expected) {
+                (Ok(config), Ok(logging)) => assert_eq!(config.logging, logging, "{goblet}"),
+                (Err(e), Err(words)) => assert!(e.to_string().contains(words), "{goblet}: {e}"),
+                (got, want) => panic!("{goblet}: got {got:?}, want {want:?}"),
+            }
+        }
     }
 
     #[test]

@@ -97,6 +97,7 @@ pub(super) fn render(
             json!({"Variables": config.environment}),
         );
     }
+    function.insert("LoggingConfig".into(), logging_config(config));
     if let Some(n) = config.reserved_concurrency {
         function.insert("ReservedConcurrentExecutions".into(), json!(n));
     }
@@ -332,6 +333,19 @@ pub(super) fn render(
     out
 }
 
+/// The function's `LoggingConfig`, as `goblet deploy` sends it: the format
+/// always (so a template turned back to text says so), the application log
+/// level with JSON, and the log group goblet manages.
+fn logging_config(config: &StageConfig) -> Value {
+    let mut logging = Map::new();
+    logging.insert("LogFormat".into(), json!(config.logging.format.as_str()));
+    if let Some(level) = config.logging.application_level() {
+        logging.insert("ApplicationLogLevel".into(), json!(level.as_str()));
+    }
+    logging.insert("LogGroup".into(), json!(config.log_group_name()));
+    Value::Object(logging)
+}
+
 /// What names a version of the function: its code and every setting a
 /// version keeps.
 fn version_hash(config: &StageConfig, zip_sha256_b64: &str) -> String {
@@ -340,11 +354,12 @@ fn version_hash(config: &StageConfig, zip_sha256_b64: &str) -> String {
         RoleConfig::Existing { arn } => arn.clone(),
     };
     short_hash(&format!(
-        "{zip_sha256_b64}\n{RUNTIME}\n{HANDLER}\n{}\n{}\n{}\n{role}\n{:?}\n",
+        "{zip_sha256_b64}\n{RUNTIME}\n{HANDLER}\n{}\n{}\n{}\n{role}\n{:?}\n{}\n",
         config.architecture.as_str(),
         config.memory_mb,
         config.timeout_s,
-        config.environment
+        config.environment,
+        logging_config(config),
     ))
 }
 

@@ -95,6 +95,19 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
             map(&config.environment, 2)
         );
     }
+    // As `goblet deploy` sends it: the format always, since the provider
+    // keeps the last one it saw when the block goes away.
+    let level = config
+        .logging
+        .application_level()
+        .map(|l| format!("    application_log_level = {}\n", string(l.as_str())))
+        .unwrap_or_default();
+    let _ = writeln!(
+        o,
+        "\n  logging_config {{\n    log_format            = {}\n{level}    log_group             = {}\n  }}",
+        string(config.logging.format.as_str()),
+        string(&config.log_group_name()),
+    );
     if !function_depends.is_empty() {
         let _ = writeln!(o, "\n  depends_on = [{}]", function_depends.join(", "));
     }

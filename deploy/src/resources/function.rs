@@ -6,7 +6,9 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
+use aws_sdk_lambda::types::{
+    ApplicationLogLevel, Environment, FunctionCode, LogFormat, LoggingConfig, Runtime,
+};
 
 use crate::DeployError;
 use crate::apply::Apply;
@@ -15,7 +17,8 @@ use crate::plan::Action;
 use crate::resources::{goblet_tags, tag_changes};
 use crate::state::FunctionRecord;
 use crate::target::{
-    ALIAS, FunctionSettings, HANDLER, RUNTIME, Target, account_of, function_description,
+    ALIAS, FunctionSettings, HANDLER, LoggingSettings, RUNTIME, Target, account_of,
+    function_description,
 };
 
 // Observe.
@@ -73,6 +76,7 @@ async fn get_function(
     let Some(config) = got.configuration else {
         return Ok(None);
     };
+    let logging = observed_logging(config.logging_config.as_ref(), name);
     Ok(Some(FunctionObs {
         description: config.description.clone().unwrap_or_default(),
         busy: function_busy(config.state.as_ref(), config.last_update_status.as_ref()),
@@ -100,12 +104,35 @@ async fn get_function(
                 .unwrap_or_default()
                 .into_iter()
                 .collect(),
+            logging,
         },
         tags: got.tags.unwrap_or_default().into_iter().collect(),
         reserved_concurrency: got
             .concurrency
             .and_then(|c| c.reserved_concurrent_executions),
     }))
+}
+
+/// A function's `LoggingConfig` as [`LoggingSettings`]. Lambda reports a
+/// level only with the JSON format (a level it kept from before is not
+/// applied in text); no `LoggingConfig` at all is Lambda's default, text
+/// into `/aws/lambda/{function}`.
+fn observed_logging(config: Option<&LoggingConfig>, function: &str) -> LoggingSettings {
+    let log_format = config
+        .and_then(|c| c.log_format.as_ref())
+        .map_or(LogFormat::Text.as_str(), LogFormat::as_str)
+        .to_owned();
+    let application_log_level = config
+        .and_then(|c| c.application_log_level.as_ref())
+        .filter(|_| log_format != LogFormat::Text.as_str())
+        .map(|l| l.as_str().to_owned());
+    LoggingSettings {
+        log_format,
+        application_log_level,
+        log_group: config
+            .and_then(|c| c.log_group.clone())
+            .unwrap_or_else(|| format!("/aws/lambda/{function}")),
+    }
 }
 
 /// The account's concurrency in the region (`lambda:GetAccountSettings`,
@@ -315,6 +342,23 @@ fn configuration_changes(
         old.timeout_secs.to_string(),
         new.timeout_secs.to_string(),
     );
+    let (old_log, new_log) = (&old.logging, &new.logging);
+    change(
+        "log format",
+        old_log.log_format.clone(),
+        new_log.log_format.clone(),
+    );
+    let level = |l: &Option<String>| l.clone().unwrap_or_else(|| "none".to_owned());
+    change(
+        "application log level",
+        level(&old_log.application_log_level),
+        level(&new_log.application_log_level),
+    );
+    change(
+        "log group",
+        old_log.log_group.clone(),
+        new_log.log_group.clone(),
+    );
     if old.environment != new.environment {
         let keys = |m: &BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>().join(",");
         changes.push(format!(
@@ -365,6 +409,7 @@ impl Apply<'_> {
                         .memory_size(t.function.memory_mb)
                         .timeout(t.function.timeout_secs)
                         .environment(environment(t))
+                        .logging_config(logging_config(t))
                         .description(function_description(&t.app_name, &t.stage))
                         .set_tags(Some(t.tags.clone().into_iter().collect()))
                         .send(),
@@ -429,6 +474,7 @@ impl Apply<'_> {
                         .memory_size(t.function.memory_mb)
                         .timeout(t.function.timeout_secs)
                         .environment(environment(t))
+                        .logging_config(logging_config(t))
                         .send(),
                 )
             },
@@ -715,6 +761,22 @@ fn environment(t: &Target) -> Environment {
         .build()
 }
 
+/// The `LoggingConfig` Lambda is sent: every part of it, so a format
+/// turned back to text or a level removed is undone too.
+fn logging_config(t: &Target) -> LoggingConfig {
+    let logging = &t.function.logging;
+    LoggingConfig::builder()
+        .log_format(LogFormat::from(logging.log_format.as_str()))
+        .set_application_log_level(
+            logging
+                .application_log_level
+                .as_deref()
+                .map(ApplicationLogLevel::from),
+        )
+        .log_group(&logging.log_group)
+        .build()
+}
+
 /// A spinner while the code uploads, when stderr is a terminal.
 pub(crate) struct Upload(Option<indicatif::ProgressBar>);
 
@@ -762,6 +824,38 @@ mod tests {
         assert_eq!(waits.len(), 4 + 13 + 1, "{waits:?}");
         assert_eq!(secs(propagation_waits(Duration::from_secs(5))), [1, 2, 2]);
         assert!(propagation_waits(Duration::ZERO).is_empty());
+    }
+
+    #[test]
+    fn logging_is_observed_as_lambda_applies_it() {
+        let observed = |config: Option<LoggingConfig>| observed_logging(config.as_ref(), "f");
+        let text = LoggingSettings {
+            log_format: "Text".into(),
+            application_log_level: None,
+            log_group: "/aws/lambda/f".into(),
+        };
+        // No LoggingConfig (an old function, a stand-in without one): Lambda's default.
+        assert_eq!(observed(None), text);
+        // A level left over from JSON is not applied in text.
+        let stale = LoggingConfig::builder()
+            .log_format(LogFormat::Text)
+            .application_log_level(ApplicationLogLevel::Debug)
+            .log_group("/aws/lambda/f")
+            .build();
+        assert_eq!(observed(Some(stale)), text);
+        let json = LoggingConfig::builder()
+            .log_format(LogFormat::Json)
+            .application_log_level(ApplicationLogLevel::Warn)
+            .log_group("/custom")
+            .build();
+        assert_eq!(
+            observed(Some(json)),
+            LoggingSettings {
+                log_format: "JSON".into(),
+                application_log_level: Some("WARN".into()),
+                log_group: "/custom".into(),
+            }
+        );
     }
 
     #[test]

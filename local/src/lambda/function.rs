@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use goblet_core::logging::Logging;
+
 /// What Lambda tells a function about itself: its name, memory, timeout, region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionConfig {
@@ -17,6 +19,10 @@ pub struct FunctionConfig {
     pub version: String,
     /// The function's own environment variables, set after Lambda's.
     pub environment: Vec<(String, String)>,
+    /// The function's `LoggingConfig`: what Lambda tells the runtime
+    /// (`AWS_LAMBDA_LOG_FORMAT`, `AWS_LAMBDA_LOG_LEVEL`) and, with JSON,
+    /// the level below which Lambda drops the function's lines.
+    pub logging: Logging,
 }
 
 impl FunctionConfig {
@@ -31,6 +37,7 @@ impl FunctionConfig {
             account_id: "123456789012".into(),
             version: "$LATEST".into(),
             environment: Vec::new(),
+            logging: Logging::default(),
         }
     }
 

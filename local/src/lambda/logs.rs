@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use goblet_core::logging::LogLevel;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
 /// Lambda cuts log lines at 256 KiB; longer ones arrive in pieces.
@@ -33,6 +34,32 @@ impl fmt::Display for LogLine {
 
 /// Where a worker's lines go. Called from a background task, one line at a time.
 pub type LogSink = Arc<dyn Fn(LogLine) + Send + Sync>;
+
+/// Whether Lambda sends `line`, one the function printed, to CloudWatch
+/// when it filters application logs at `least` (the JSON log format): by
+/// the line's `"level"` if it is a JSON object with a level Lambda knows,
+/// else as `INFO` ("If the "level" value field is invalid or missing,
+/// Lambda will assign the log output the level INFO": Developer Guide,
+/// "Log-level filtering").
+pub fn passes_level(line: &str, least: LogLevel) -> bool {
+    /// The one key read; the rest of the object is skipped.
+    #[derive(serde::Deserialize)]
+    struct Leveled<'a> {
+        #[serde(borrow)]
+        level: Option<std::borrow::Cow<'a, str>>,
+    }
+    if least == LogLevel::Trace {
+        return true;
+    }
+    let level = line
+        .trim_start()
+        .starts_with('{')
+        .then(|| serde_json::from_str::<Leveled>(line).ok())
+        .flatten()
+        .and_then(|l| l.level.as_deref().and_then(LogLevel::parse))
+        .unwrap_or(LogLevel::Info);
+    level >= least
+}
 
 /// Reads `pipe` to its end, passing each line to `emit`.
 pub(crate) async fn forward_lines(pipe: impl AsyncRead + Unpin, mut emit: impl FnMut(String)) {
@@ -89,6 +116,32 @@ mod tests {
         );
         assert_eq!(lines(b"").await, Vec::<String>::new());
         assert_eq!(lines(b"bad \xff byte\n").await, ["bad \u{fffd} byte"]);
+    }
+
+    #[test]
+    fn lines_pass_by_their_json_level_else_as_info() {
+        let rows = [
+            (r#"{"level":"DEBUG","message":"d"}"#, LogLevel::Info, false),
+            (r#"{"level":"debug"}"#, LogLevel::Debug, true),
+            (
+                r#"{"timestamp":"t","level":"ERROR","message":"e"}"#,
+                LogLevel::Warn,
+                true,
+            ),
+            (r#"{"level":"FATAL"}"#, LogLevel::Fatal, true),
+            // Not JSON, no level, an unknown one: INFO.
+            ("plain text", LogLevel::Info, true),
+            ("plain text", LogLevel::Warn, false),
+            (r#"{"message":"no level"}"#, LogLevel::Warn, false),
+            (r#"{"level":"chatty"}"#, LogLevel::Info, true),
+            (r#"{"level": 3}"#, LogLevel::Info, true),
+            ("{not json", LogLevel::Debug, true),
+            // TRACE keeps everything.
+            (r#"{"level":"TRACE"}"#, LogLevel::Trace, true),
+        ];
+        for (line, least, passes) in rows {
+            assert_eq!(passes_level(line, least), passes, "{line} at {least}");
+        }
     }
 
     #[tokio::test]

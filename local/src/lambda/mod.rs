@@ -31,7 +31,7 @@ mod worker;
 
 pub use function::FunctionConfig;
 pub use invocations::{Interrupted, InvokeError, Invoked, Outcome};
-pub use logs::{LogLine, LogSink, LogStream};
+pub use logs::{LogLine, LogSink, LogStream, passes_level};
 pub use memory::ProcessMemory;
 pub use runtime_api::{MAX_RESPONSE_BYTES, RuntimeApi, RuntimeHandle};
 pub use worker::{SpawnError, Worker};

@@ -117,7 +117,8 @@ impl Worker {
             }
         }
         command.envs(function.environment.iter().map(|(k, v)| (k, v)));
-        // Lambda's reserved variables come last: a function cannot override them.
+        // Lambda's own variables come last: a function cannot override them.
+        command.envs(function.logging.environment());
         let memory = function.memory_mb.to_string();
         command
             .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
@@ -381,6 +382,13 @@ mod tests {
         function
             .environment
             .push(("AWS_REGION".into(), "ignored".into()));
+        function
+            .environment
+            .push(("AWS_LAMBDA_LOG_FORMAT".into(), "ignored".into()));
+        function.logging = goblet_core::logging::Logging {
+            format: goblet_core::logging::LogFormat::Json,
+            level: Some(goblet_core::logging::LogLevel::Warn),
+        };
         let (sink, lines) = collect();
         let worker = Worker::spawn(&bin, &function, sink).await.unwrap();
         assert!(worker.pid().is_some());
@@ -409,6 +417,8 @@ mod tests {
             "_HANDLER=bootstrap".into(),
             format!("LAMBDA_TASK_ROOT={}", root.display()),
             "AWS_EXECUTION_ENV=AWS_Lambda_provided.al2023".into(),
+            "AWS_LAMBDA_LOG_FORMAT=JSON".into(),
+            "AWS_LAMBDA_LOG_LEVEL=WARN".into(),
             "TABLE=users".into(),
             root.display().to_string(),
         ];
