@@ -1891,3 +1891,45 @@ print("null")
     assert_eq!(aws.moto.snapshot(), empty(), "{run:#?}");
     assert!(!record_path(&dir).exists());
 }
+
+/// examples/todo deploys like any app, and its role may do exactly what its
+/// handlers do to its table: the statements of its `[package.metadata.goblet]`.
+#[test]
+fn the_todo_app_deploys_with_exactly_its_tables_permissions() {
+    let aws = Aws::start();
+    let dir = scratch_dir("deploy-cli").join("todo");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the project folder");
+    let manifest = goblet_tests::build::workspace_root().join("examples/todo/Cargo.toml");
+    std::fs::copy(&manifest, dir.join("Cargo.toml")).expect("copy the todo app's Cargo.toml");
+    let run = ok(aws.deploy(&dir, &release().todo, &[]));
+    assert!(run.stdout.contains("https://"), "{run:#?}");
+    let role = aws.moto.boto3(
+        r#"
+name = "todo-dev-us-east-1"
+pols = {p: iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
+        for p in iam.list_role_policies(RoleName=name)["PolicyNames"]}
+env = lam.get_function_configuration(FunctionName="todo-dev")["Environment"]["Variables"]
+print(json.dumps({"policies": pols, "env": env}))
+"#,
+    );
+    let statements: Vec<Value> = role["policies"]
+        .as_object()
+        .expect("inline policies")
+        .values()
+        .flat_map(|doc| doc["Statement"].as_array().cloned().unwrap_or_default())
+        .collect();
+    let table: Vec<&Value> = statements
+        .iter()
+        .filter(|s| s.to_string().contains("dynamodb"))
+        .collect();
+    let expected = json!({
+        "Effect": "Allow",
+        "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                   "dynamodb:DeleteItem", "dynamodb:Scan"],
+        "Resource": "arn:aws:dynamodb:*:*:table/todos",
+    });
+    assert_eq!(table, [&expected], "{statements:#?}");
+    assert_eq!(role["env"], json!({"TABLE_NAME": "todos"}));
+    ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+}

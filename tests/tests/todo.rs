@@ -285,3 +285,45 @@ fn an_init_error_is_a_502_and_the_log_says_why() {
         l.contains("TABLE_NAME is not set").then_some(())
     });
 }
+
+/// Through the real Runtime API alone (no gateway): an app whose `main` fails
+/// posts `/runtime/init/error` as `Runtime.InitError` with its message, and
+/// every invocation then fails the same way.
+#[test]
+fn a_failing_main_is_an_init_error_on_the_runtime_api() {
+    use goblet_local::lambda::{FunctionConfig, InvokeError, LogSink, Worker};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink: LogSink = {
+            let lines = lines.clone();
+            Arc::new(move |line| lines.lock().unwrap().push(line.text))
+        };
+        // No TABLE_NAME: the app's main refuses to start.
+        let worker = Worker::spawn(todo_binary(), &FunctionConfig::new("todo"), sink)
+            .await
+            .unwrap();
+        let err = tokio::time::timeout(Duration::from_secs(30), worker.ready())
+            .await
+            .expect("the worker neither started nor failed")
+            .unwrap_err();
+        let InvokeError::InitFailed { error_type, body } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(error_type, "Runtime.InitError");
+        let doc: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(
+            doc["errorMessage"],
+            "the app's main failed: TABLE_NAME is not set: the function needs its DynamoDB table's name",
+            "{doc}"
+        );
+        let again = worker.invoke("{}".into(), Duration::from_secs(5)).await;
+        assert_eq!(again.unwrap_err(), err);
+        assert!(worker.wait().await.is_some_and(|s| !s.success()));
+        let logged = lines.lock().unwrap().join("\n");
+        assert!(logged.contains("TABLE_NAME is not set"), "{logged}");
+    });
+}
