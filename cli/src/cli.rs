@@ -204,8 +204,10 @@ pub struct LogsArgs {
 
 #[derive(Debug, Args)]
 pub struct LocalArgs {
-    /// The app's cargo project: built with `cargo build --release` (default: the current folder).
-    #[arg(long, value_name = "DIR", conflicts_with = "binary")]
+    /// The app's cargo project: its Cargo.toml holds the configuration (memory,
+    /// environment, logging: its dev stage), and it is built with `cargo build
+    /// --release` unless --binary is given (default: the current folder).
+    #[arg(long, value_name = "DIR")]
     pub project: Option<PathBuf>,
     /// An app binary already built, e.g. target/release/helloworld.
     #[arg(long, value_name = "PATH")]
@@ -448,8 +450,9 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
     }
     goblet_local::check_stage(&args.stage)?;
     let source = match (args.binary, args.project) {
-        (Some(binary), _) => AppSource {
-            project: None,
+        // A binary already built, configured by its project if one is named.
+        (Some(binary), project) => AppSource {
+            project,
             binary: Some(binary),
         },
         (None, project) => AppSource {

@@ -10,10 +10,13 @@ use std::path::Path;
 use std::time::Instant;
 
 use goblet_core::AuthorizationType;
+use goblet_core::logging::{LogFormat, LogLevel, Logging};
 use goblet_deploy::resources::usage_plan::{Throttle, UsagePlanTarget};
-use goblet_deploy::target::{FunctionSettings, RoleTarget, TAG_APP, TAG_STAGE, Target};
+use goblet_deploy::target::{
+    FunctionSettings, LoggingSettings, RoleTarget, TAG_APP, TAG_STAGE, Target,
+};
 use goblet_deploy::{self as deploy, DeleteOptions, DeployOptions};
-use goblet_tests::aws_proxy::Proxy;
+use goblet_tests::aws_proxy::{LambdaLogging, Proxy};
 use goblet_tests::build::{release, scratch_dir};
 use goblet_tests::moto::{Moto, credentials};
 use serde_json::{Value, json};
@@ -41,6 +44,7 @@ fn target(zip: &[u8]) -> Target {
             memory_mb: 128,
             timeout_secs: 30,
             environment: BTreeMap::new(),
+            logging: LoggingSettings::new(&Logging::default(), "/aws/lambda/showcase-dev".into()),
         },
         tags,
         reserved_concurrency: None,
@@ -103,6 +107,7 @@ fn options(base: &Path, dry_run: bool) -> DeployOptions {
 fn deploy_redeploy_change_remove_delete() {
     let moto = Moto::start();
     let proxy = Proxy::start(moto.port);
+    proxy.rule(LambdaLogging::default());
     // SAFETY: the only test in this process; set before any thread reads them.
     unsafe {
         for (k, v) in credentials() {
@@ -317,8 +322,52 @@ fn deploy_redeploy_change_remove_delete() {
     assert_eq!(function["live"]["code_sha256"], sha256_b64(&zip2));
     assert_eq!(function["live"]["env"], json!({"GREETING": "hi"}));
     proxy.reset();
-    deploy::deploy(sdk, changed, options(&base, false)).unwrap();
+    deploy::deploy(sdk, changed.clone(), options(&base, false)).unwrap();
     assert_eq!(proxy.mutating(), [], "{:#?}", proxy.calls());
+
+    // JSON logs at DEBUG: the configuration, a version of it, the alias;
+    // then nothing again. (moto keeps no LoggingConfig: the proxy does, as
+    // Lambda does, and answers through it.)
+    let mut json_logs = changed.clone();
+    let logging = Logging {
+        format: LogFormat::Json,
+        level: Some(LogLevel::Debug),
+    };
+    json_logs.function.logging = LoggingSettings::new(&logging, "/aws/lambda/showcase-dev".into());
+    proxy.reset();
+    deploy::deploy(sdk, json_logs.clone(), options(&base, false)).unwrap();
+    let ops: Vec<String> = proxy.mutating().into_iter().map(|c| c.operation).collect();
+    assert_eq!(
+        ops,
+        [
+            "PUT /2015-03-31/functions/showcase-dev/configuration",
+            "POST /2015-03-31/functions/showcase-dev/versions",
+            "PUT /2015-03-31/functions/showcase-dev/aliases/live",
+        ]
+    );
+    let sent: Value = serde_json::from_slice(
+        &proxy.bodies("PUT /2015-03-31/functions/showcase-dev/configuration")[0],
+    )
+    .unwrap();
+    assert_eq!(
+        sent["LoggingConfig"],
+        json!({"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "LogGroup": "/aws/lambda/showcase-dev"})
+    );
+    let function = &moto.snapshot_via(&proxy.endpoint())["functions"]["showcase-dev"];
+    assert_eq!(function["live"]["logging"]["LogFormat"], "JSON");
+    assert_eq!(function["live"]["logging"]["ApplicationLogLevel"], "DEBUG");
+    proxy.reset();
+    deploy::deploy(sdk, json_logs, options(&base, false)).unwrap();
+    assert_eq!(proxy.mutating(), [], "{:#?}", proxy.calls());
+    // And back to text: the level goes with the format.
+    proxy.reset();
+    deploy::deploy(sdk, changed, options(&base, false)).unwrap();
+    assert_eq!(proxy.mutating().len(), 3, "{:#?}", proxy.calls());
+    let live = &moto.snapshot_via(&proxy.endpoint())["functions"]["showcase-dev"]["live"];
+    assert_eq!(
+        live["logging"],
+        json!({"LogFormat": "Text", "LogGroup": "/aws/lambda/showcase-dev"})
+    );
 
     // A route added under a new path, then removed: resources follow.
     let mut more = open.clone();

@@ -18,6 +18,9 @@
 //!   keys of their own: later keys are the more specific ones. A field named
 //!   like one of the four is left out: Lambda filters lines by `level`.
 //!
+//! The app's spans are the line's context; `lambda_runtime`'s own span
+//! around each invocation is not (its request id is on the line already).
+//!
 //! tracing-subscriber formats each line into a reused buffer and writes it
 //! to stdout in one call; a level the filter refuses costs the callsite a
 //! comparison (the filter is a plain level, `tracing`'s fast path).
@@ -124,6 +127,9 @@ enum Shape {
     Json,
 }
 
+/// The crate whose spans are not the app's context ([`Line`]).
+const LAMBDA_RUNTIME: &str = "lambda_runtime";
+
 /// The keys every JSON line has: fields of these names are not repeated.
 const RESERVED: [&str; 4] = ["timestamp", "level", "requestId", "message"];
 
@@ -179,6 +185,12 @@ where
         // … then what the spans around the event carry, outermost first, …
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
+                // lambda_runtime's span around each invocation carries the
+                // request id (the line has it) and the X-Ray trace id, which
+                // Lambda's runtimes do not repeat on every line either.
+                if span.metadata().target().starts_with(LAMBDA_RUNTIME) {
+                    continue;
+                }
                 if let Some(fields) = span.extensions().get::<FormattedFields<N>>() {
                     writer.write_str(&fields.fields)?;
                 }
@@ -582,6 +594,13 @@ mod tests {
     fn text_lines_are_tab_separated_and_stay_one_line() {
         let lines = logged(&[], || {
             invocation::begin("c0ffee00-0000-4000-8000-000000000001");
+            let invoke = tracing::info_span!(
+                target: "lambda_runtime::layers::trace",
+                "Lambda runtime invoke",
+                requestId = "c0ffee00-0000-4000-8000-000000000001",
+                xrayTraceId = "Root=1-5759e988-bd862e3fe1be46a994272793"
+            );
+            let _invoked = invoke.enter();
             let span = tracing::info_span!("request", user = "ada");
             let _entered = span.enter();
             tracing::warn!(path = "/x y", status = 404, "not\nfound");

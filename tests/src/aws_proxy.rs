@@ -357,6 +357,149 @@ impl Rule for LambdaEnvironment {
     }
 }
 
+/// Lambda's logging configuration, which moto ignores (it neither keeps
+/// `LoggingConfig` nor returns one): keeps what CreateFunction and
+/// UpdateFunctionConfiguration set, copies it into each version
+/// PublishVersion makes, and puts it in the function configurations Lambda
+/// returns (GetFunction, GetFunctionConfiguration, and the answers of those
+/// three calls), as Lambda completes it: `Text` and the log group
+/// `/aws/lambda/{name}` by default, `INFO` for both levels with `JSON`
+/// unless given. Levels with the text format are refused: Lambda filters by
+/// level in the JSON format only (Developer Guide, "Log-level filtering").
+#[derive(Debug, Clone, Default)]
+pub struct LambdaLogging {
+    /// Each function's `$LATEST` configuration, by name.
+    latest: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Each published version's, by (name, version).
+    versions: std::collections::BTreeMap<(String, String), serde_json::Value>,
+}
+
+impl LambdaLogging {
+    /// `LoggingConfig` as Lambda keeps it once `sent` (`Null`: none sent).
+    pub fn completed(sent: &serde_json::Value, function: &str) -> serde_json::Value {
+        let format = sent["LogFormat"].as_str().unwrap_or("Text");
+        let mut config = serde_json::json!({
+            "LogFormat": format,
+            "LogGroup": sent["LogGroup"].as_str().map_or_else(|| format!("/aws/lambda/{function}"), str::to_owned),
+        });
+        if format == "JSON" {
+            for level in ["ApplicationLogLevel", "SystemLogLevel"] {
+                config[level] = sent[level].as_str().unwrap_or("INFO").into();
+            }
+        }
+        config
+    }
+
+    /// Lambda's refusal of `sent`, if it refuses it.
+    pub fn refusal(sent: &serde_json::Value) -> Option<Answer> {
+        let text = sent["LogFormat"].as_str().unwrap_or("Text") != "JSON";
+        let levels = ["ApplicationLogLevel", "SystemLogLevel"]
+            .iter()
+            .any(|level| !sent[level].is_null());
+        (text && levels).then(|| {
+            Answer::json_error(
+                400,
+                "InvalidParameterValueException",
+                "ApplicationLogLevel and SystemLogLevel can be set only when LogFormat is JSON.",
+            )
+        })
+    }
+
+    /// The function a `/2015-03-31/functions/{name}…` path names, and the rest of it.
+    fn function_in(path: &str) -> Option<(String, &str)> {
+        let rest = path.strip_prefix("/2015-03-31/functions/")?;
+        let (name, tail) = rest.split_once('/').map_or((rest, ""), |(n, t)| (n, t));
+        let name = name.replace("%3A", ":");
+        // A function ARN (`…:function:NAME[:qualifier]`) names it too.
+        let name = match name.split_once(":function:") {
+            Some((_, after)) => after.split(':').next().unwrap_or(after).to_owned(),
+            None => name,
+        };
+        (!name.is_empty()).then_some((name, tail))
+    }
+
+    /// Puts the logging configuration of `configuration`'s version in it.
+    fn fill(&self, configuration: &mut serde_json::Value) {
+        let Some(name) = configuration["FunctionName"].as_str().map(str::to_owned) else {
+            return;
+        };
+        let version = configuration["Version"]
+            .as_str()
+            .unwrap_or("$LATEST")
+            .to_owned();
+        let kept = if version == "$LATEST" {
+            self.latest.get(&name)
+        } else {
+            self.versions.get(&(name.clone(), version))
+        };
+        configuration["LoggingConfig"] = kept
+            .cloned()
+            .unwrap_or_else(|| LambdaLogging::completed(&serde_json::Value::Null, &name));
+    }
+}
+
+impl Rule for LambdaLogging {
+    fn before(&mut self, request: &Seen) -> Option<Answer> {
+        let path = request.uri.split('?').next().unwrap_or_default();
+        let path = path.trim_end_matches('/');
+        let create = request.method == "POST" && path == "/2015-03-31/functions";
+        let configure = request.method == "PUT"
+            && LambdaLogging::function_in(path).is_some_and(|(_, tail)| tail == "configuration");
+        if !(create || configure) {
+            return None;
+        }
+        LambdaLogging::refusal(&request.json()["LoggingConfig"])
+    }
+
+    fn after(&mut self, request: &Seen, response: &mut Answer) {
+        if !(200..300).contains(&response.status) {
+            return;
+        }
+        let path = request.uri.split('?').next().unwrap_or_default();
+        let path = path.trim_end_matches('/');
+        let mut body = response.json();
+        let sent = request.json();
+        match (request.method, LambdaLogging::function_in(path)) {
+            ("POST", None) if path == "/2015-03-31/functions" => {
+                let Some(name) = body["FunctionName"].as_str().map(str::to_owned) else {
+                    return;
+                };
+                let config = LambdaLogging::completed(&sent["LoggingConfig"], &name);
+                self.latest.insert(name, config);
+                self.fill(&mut body);
+            }
+            ("PUT", Some((name, "configuration"))) => {
+                // Lambda keeps the function's configuration when none is sent.
+                if !sent["LoggingConfig"].is_null() {
+                    let config = LambdaLogging::completed(&sent["LoggingConfig"], &name);
+                    self.latest.insert(name, config);
+                }
+                self.fill(&mut body);
+            }
+            ("POST", Some((name, "versions"))) => {
+                let Some(version) = body["Version"].as_str().map(str::to_owned) else {
+                    return;
+                };
+                let latest =
+                    self.latest.get(&name).cloned().unwrap_or_else(|| {
+                        LambdaLogging::completed(&serde_json::Value::Null, &name)
+                    });
+                self.versions.entry((name, version)).or_insert(latest);
+                self.fill(&mut body);
+            }
+            ("GET", Some((_, ""))) => self.fill(&mut body["Configuration"]),
+            ("GET", Some((_, "configuration"))) => self.fill(&mut body),
+            ("DELETE", Some((name, ""))) => {
+                self.latest.remove(&name);
+                self.versions.retain(|(function, _), _| *function != name);
+                return;
+            }
+            _ => return,
+        }
+        response.body = body.to_string().into_bytes();
+    }
+}
+
 struct Shared {
     calls: Mutex<Vec<Call>>,
     /// The request body of each call, by operation.
@@ -730,6 +873,90 @@ mod tests {
             answer(&mut rule, "POST", "/2015-03-31/functions", &fits),
             None
         );
+    }
+
+    #[test]
+    fn lambda_logging_keeps_what_moto_ignores() {
+        let mut rule = LambdaLogging::default();
+        let ok = |body: serde_json::Value| Answer {
+            status: 200,
+            headers: vec![],
+            body: body.to_string().into_bytes(),
+        };
+        let config = |answer: &Answer, at: &str| answer.json().pointer(at).cloned();
+        // Created without one: Lambda's default.
+        let mut created = ok(serde_json::json!({"FunctionName": "f", "Version": "$LATEST"}));
+        rule.after(
+            &seen("POST", "/2015-03-31/functions", br#"{"FunctionName": "f"}"#),
+            &mut created,
+        );
+        assert_eq!(
+            config(&created, "/LoggingConfig"),
+            Some(serde_json::json!({"LogFormat": "Text", "LogGroup": "/aws/lambda/f"}))
+        );
+        // A level with the text format is refused; JSON is completed.
+        let text_debug =
+            br#"{"LoggingConfig": {"LogFormat": "Text", "ApplicationLogLevel": "DEBUG"}}"#;
+        assert!(
+            rule.before(&seen(
+                "PUT",
+                "/2015-03-31/functions/f/configuration",
+                text_debug
+            ))
+            .is_some_and(|a| a.json()["__type"] == "InvalidParameterValueException")
+        );
+        let json_debug =
+            br#"{"LoggingConfig": {"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG"}}"#;
+        assert!(
+            rule.before(&seen(
+                "PUT",
+                "/2015-03-31/functions/f/configuration",
+                json_debug
+            ))
+            .is_none()
+        );
+        let mut updated = ok(serde_json::json!({"FunctionName": "f", "Version": "$LATEST"}));
+        rule.after(
+            &seen("PUT", "/2015-03-31/functions/f/configuration", json_debug),
+            &mut updated,
+        );
+        let json = serde_json::json!({"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG",
+            "SystemLogLevel": "INFO", "LogGroup": "/aws/lambda/f"});
+        assert_eq!(config(&updated, "/LoggingConfig"), Some(json.clone()));
+        // A version keeps it; `$LATEST` moves on without it.
+        let mut published = ok(serde_json::json!({"FunctionName": "f", "Version": "1"}));
+        rule.after(
+            &seen("POST", "/2015-03-31/functions/f/versions", b"{}"),
+            &mut published,
+        );
+        rule.after(
+            &seen(
+                "PUT",
+                "/2015-03-31/functions/f/configuration",
+                br#"{"LoggingConfig": {"LogFormat": "Text"}}"#,
+            ),
+            &mut ok(serde_json::json!({"FunctionName": "f"})),
+        );
+        let get = |rule: &mut LambdaLogging, uri, version: &str| {
+            let mut got =
+                ok(serde_json::json!({"Configuration": {"FunctionName": "f", "Version": version}}));
+            rule.after(&seen("GET", uri, b""), &mut got);
+            config(&got, "/Configuration/LoggingConfig/LogFormat")
+        };
+        assert_eq!(
+            get(&mut rule, "/2015-03-31/functions/f?Qualifier=live", "1"),
+            Some("JSON".into())
+        );
+        assert_eq!(
+            get(&mut rule, "/2015-03-31/functions/f", "$LATEST"),
+            Some("Text".into())
+        );
+        // Gone with the function.
+        rule.after(
+            &seen("DELETE", "/2015-03-31/functions/f", b""),
+            &mut ok(serde_json::json!({})),
+        );
+        assert!(rule.latest.is_empty() && rule.versions.is_empty());
     }
 
     #[test]

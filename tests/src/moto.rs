@@ -227,13 +227,14 @@ for f in lam.list_functions()["Functions"]:
         "aliases": {a["Name"]: a["FunctionVersion"]
                     for a in lam.list_aliases(FunctionName=name)["Aliases"]},
         "versions": [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]],
+        "logging": c.get("LoggingConfig"),
     }
     try:
         v = lam.get_function(FunctionName=name, Qualifier="live")["Configuration"]
         out["functions"][name]["live"] = {
             "version": v.get("Version"), "code_sha256": v.get("CodeSha256"), "role": v.get("Role"),
             "memory": v.get("MemorySize"), "timeout": v.get("Timeout"),
-            "env": v.get("Environment", {}).get("Variables", {})}
+            "env": v.get("Environment", {}).get("Variables", {}), "logging": v.get("LoggingConfig")}
     except lam.exceptions.ResourceNotFoundException:
         pass
 for api in apigw.get_rest_apis()["items"]:

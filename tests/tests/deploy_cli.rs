@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use goblet_tests::apigateway::Quota;
-use goblet_tests::aws_proxy::{Answer, Before, LambdaAccount, LambdaEnvironment, Proxy, Seen};
+use goblet_tests::aws_proxy::{
+    Answer, Before, LambdaAccount, LambdaEnvironment, LambdaLogging, Proxy, Seen,
+};
 use goblet_tests::build::{release, scratch_dir};
 use goblet_tests::cli::{self, Run};
 use goblet_tests::moto::{Moto, credentials};
@@ -57,13 +59,15 @@ impl Aws {
     }
 
     /// The proxy plays what moto lacks or lets through: Lambda's account
-    /// concurrency (GetAccountSettings) with this quota, and Lambda's
-    /// validation of environment variables.
+    /// concurrency (GetAccountSettings) with this quota, Lambda's
+    /// validation of environment variables, and the function's logging
+    /// configuration.
     fn with_concurrency_quota(quota: i64) -> Aws {
         let moto = Moto::start();
         let proxy = Proxy::start(moto.port);
         proxy.rule(LambdaAccount::new(quota));
         proxy.rule(LambdaEnvironment);
+        proxy.rule(LambdaLogging::default());
         Aws { moto, proxy }
     }
 
@@ -451,7 +455,15 @@ fn preflight_rejections_make_no_aws_call() {
         ),
     );
 
-    let cases: [(&str, &Path, &Path, &[&str]); 9] = [
+    // A log level without the JSON format: Lambda filters by level in JSON only.
+    let text_level = project("preflight-log-level");
+    std::fs::write(
+        text_level.join("Cargo.toml"),
+        format!("{CONFIG}log_level = \"warn\"\n"),
+    )
+    .expect("write Cargo.toml");
+
+    let cases: [(&str, &Path, &Path, &[&str]); 10] = [
         (
             "not ELF",
             &script,
@@ -518,6 +530,16 @@ fn preflight_rejections_make_no_aws_call() {
                 "stage dev: the environment variables take 4109 bytes",
                 "4 KB (4096 bytes)",
                 "the largest: BIG (4088 bytes)",
+            ],
+        ),
+        (
+            "a log level with the text format",
+            helloworld,
+            &text_level,
+            &[
+                "[package.metadata.goblet] log_level = \"warn\"",
+                "needs log_format = \"json\"",
+                "Log-level filtering",
             ],
         ),
     ];
@@ -1045,6 +1067,52 @@ print(json.dumps({"role": role, "function": fn}))
     assert_eq!(tags, json!({"role": role_tags, "function": expected}));
     // Two calls each (tag, untag), no deployment.
     assert_eq!(aws.proxy.mutating().len(), 4, "{:#?}", aws.proxy.calls());
+
+    // JSON logs at WARN: the function's LoggingConfig, in a version the
+    // alias serves; then nothing more.
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "{}log_format = \"json\"\nlog_level = \"warn\"\n",
+            CONFIG.replace(r#"tags = { team = "web" }"#, r#"tags = { owner = "ops" }"#)
+        ),
+    )
+    .unwrap();
+    aws.proxy.reset();
+    let run = ok(aws.deploy(&dir, binary, &[]));
+    let ops: Vec<String> = aws
+        .proxy
+        .mutating()
+        .into_iter()
+        .map(|c| c.operation)
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            format!("PUT /2015-03-31/functions/{FUNCTION}/configuration"),
+            format!("POST /2015-03-31/functions/{FUNCTION}/versions"),
+            format!("PUT /2015-03-31/functions/{FUNCTION}/aliases/live"),
+        ],
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.contains("log format Text → JSON")
+            && run.stderr.contains("application log level none → WARN"),
+        "{run:#?}"
+    );
+    let live = aws.moto.boto3_via(
+        &aws.proxy.endpoint(),
+        &format!(
+            "print(json.dumps(lam.get_function(FunctionName='{FUNCTION}', Qualifier='live')['Configuration']['LoggingConfig']))"
+        ),
+    );
+    assert_eq!(
+        live,
+        json!({"LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "INFO", "LogGroup": LOG_GROUP})
+    );
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
 
     // iam_role_arn naming the very role goblet made: it stays.
     let goblet_role = aws.moto.snapshot()["functions"][FUNCTION]["role"]

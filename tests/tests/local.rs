@@ -1415,6 +1415,77 @@ fn lambda_log_lines() {
     assert!(!reports[1].contains("Init Duration"), "{}", reports[1]);
 }
 
+/// The lines the function printed during its invocation (between START and
+/// END), once its REPORT is out, and the invocation's request id.
+fn invocation_lines(local: &Local) -> (String, Vec<String>) {
+    local.wait_for_line(|l| l.starts_with("REPORT RequestId: "));
+    let out = local.output();
+    let start = out
+        .iter()
+        .position(|l| l.starts_with("START RequestId: "))
+        .expect("a START line");
+    let id = out[start]
+        .strip_prefix("START RequestId: ")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .to_owned();
+    let end = out
+        .iter()
+        .position(|l| *l == format!("END RequestId: {id}"))
+        .expect("its END line");
+    assert!(
+        out.iter()
+            .any(|l| l.starts_with(&format!("REPORT RequestId: {id}\t"))),
+        "{out:#?}"
+    );
+    (id, out[start + 1..end].to_vec())
+}
+
+#[test]
+fn handler_logs_follow_the_functions_log_format_and_level() {
+    // JSON at WARN, from the project's configuration, as deployed.
+    let project = Scratch::new();
+    std::fs::write(
+        project.0.join("Cargo.toml"),
+        "[package]\nname = \"showcase\"\nversion = \"0.1.0\"\n\n\
+         [package.metadata.goblet]\nlog_format = \"json\"\nlog_level = \"warn\"\n",
+    )
+    .unwrap();
+    let local = Local::showcase(&["--project", project.0.to_str().unwrap()]);
+    assert_eq!(local.get("/api/log").text(), "logged");
+    let (id, lines) = invocation_lines(&local);
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let levels: Vec<&str> = lines.iter().map(|l| l["level"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["WARN", "ERROR"], "{lines:#?}");
+    for line in &lines {
+        assert_eq!(line["requestId"], id.as_str(), "{line}");
+        // The handler's span is at INFO: filtered out like the lines, so
+        // its field is not there.
+        assert!(line.get("order_id").is_none(), "{line}");
+        assert!(
+            line["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')),
+            "{line}"
+        );
+    }
+    assert_eq!(lines[0]["message"], "warn line");
+
+    // The default: text, at INFO, each line carrying the id too.
+    let local = Local::showcase(&[]);
+    assert_eq!(local.get("/api/log").text(), "logged");
+    let (id, lines) = invocation_lines(&local);
+    let columns: Vec<Vec<&str>> = lines.iter().map(|l| l.split('\t').collect()).collect();
+    let levels: Vec<&str> = columns.iter().map(|c| c[2]).collect();
+    assert_eq!(levels, ["INFO", "WARN", "ERROR"], "{lines:#?}");
+    for c in &columns {
+        assert_eq!(c.len(), 4, "{c:?}");
+        assert_eq!(c[1], id, "{c:?}");
+    }
+    assert_eq!(columns[0][3], "info line order_id=42 items=3");
+}
+
 /// The README's first command, run as written (plus `--port 0`), and the seed
 /// story it promises: unsigned → 403, `goblet curl` → hello world, from a
 /// clean `HOME` with no AWS variables (goblet's local development identity).

@@ -174,6 +174,20 @@ fn sleep(Path(ms): Path<u64>) -> Json<Value> {
     Json(json!({"slept_ms": ms}))
 }
 
+/// A line at every level, inside a span with a field, through `tracing`:
+/// for the logging tests (what the log format and level let through).
+#[route("/log")]
+fn log() -> &'static str {
+    let span = tracing::info_span!("order", order_id = 42);
+    let _entered = span.enter();
+    tracing::trace!("trace line");
+    tracing::debug!("debug line");
+    tracing::info!(items = 3, "info line");
+    tracing::warn!("warn line");
+    tracing::error!("error line");
+    "logged"
+}
+
 /// Kills the process, as a segfault or OOM would: for crash tests.
 #[route("/crash")]
 fn crash() -> &'static str {

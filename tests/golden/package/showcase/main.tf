@@ -70,6 +70,11 @@ resource "aws_lambda_function" "function" {
     "goblet:stage" = "dev"
   }
 
+  logging_config {
+    log_format            = "Text"
+    log_group             = "/aws/lambda/showcase-dev"
+  }
+
   depends_on = [aws_iam_role_policy.function]
 }
 
@@ -175,6 +180,12 @@ resource "aws_api_gateway_resource" "keyed" {
   rest_api_id = aws_api_gateway_rest_api.api.id
   parent_id   = aws_api_gateway_rest_api.api.root_resource_id
   path_part   = "keyed"
+}
+
+resource "aws_api_gateway_resource" "log" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  parent_id   = aws_api_gateway_rest_api.api.root_resource_id
+  path_part   = "log"
 }
 
 resource "aws_api_gateway_resource" "panic" {
@@ -510,6 +521,23 @@ resource "aws_api_gateway_integration" "keyed_get" {
   uri                     = aws_lambda_alias.live.invoke_arn
 }
 
+resource "aws_api_gateway_method" "log_get" {
+  rest_api_id      = aws_api_gateway_rest_api.api.id
+  resource_id      = aws_api_gateway_resource.log.id
+  http_method      = "GET"
+  authorization    = "NONE"
+  api_key_required = false
+}
+
+resource "aws_api_gateway_integration" "log_get" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  resource_id = aws_api_gateway_resource.log.id
+  http_method = aws_api_gateway_method.log_get.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = aws_lambda_alias.live.invoke_arn
+}
+
 resource "aws_api_gateway_method" "panic_get" {
   rest_api_id      = aws_api_gateway_rest_api.api.id
   resource_id      = aws_api_gateway_resource.panic.id
@@ -685,7 +713,7 @@ resource "aws_api_gateway_deployment" "api" {
   description = "goblet deploy of showcase"
 
   triggers = {
-    redeployment = "d9043e04"
+    redeployment = "461a858c"
   }
 
   lifecycle {
@@ -709,6 +737,7 @@ resource "aws_api_gateway_deployment" "api" {
     aws_api_gateway_integration.items_id_get,
     aws_api_gateway_integration.items_id_put,
     aws_api_gateway_integration.keyed_get,
+    aws_api_gateway_integration.log_get,
     aws_api_gateway_integration.panic_get,
     aws_api_gateway_integration.pixel_png_get,
     aws_api_gateway_integration.search_get,
