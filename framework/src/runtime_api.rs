@@ -125,11 +125,7 @@ where
         .catch_unwind()
         .await;
     let answer = answer.unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "non-string panic payload".to_owned());
+        let message = crate::runtime::panic_message(payload.as_ref());
         Err(Diagnostic {
             error_type: "goblet.Panic".to_owned(),
             error_message: format!("the function panicked: {message}"),
