@@ -336,9 +336,8 @@ fn deploy_redeploy_change_remove_delete() {
     json_logs.function.logging = LoggingSettings::new(&logging, "/aws/lambda/showcase-dev".into());
     proxy.reset();
     deploy::deploy(sdk, json_logs.clone(), options(&base, false)).unwrap();
-    let ops: Vec<String> = proxy.mutating().into_iter().map(|c| c.operation).collect();
     assert_eq!(
-        ops,
+        proxy.mutating_operations(),
         [
             "PUT /2015-03-31/functions/showcase-dev/configuration",
             "POST /2015-03-31/functions/showcase-dev/versions",

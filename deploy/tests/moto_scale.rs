@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use goblet_core::{AuthorizationType, Manifest, Method, Route};
-use goblet_deploy::target::{FunctionSettings, RoleTarget, TAG_APP, TAG_STAGE, Target};
+use goblet_deploy::target::{
+    FunctionSettings, LoggingSettings, RoleTarget, TAG_APP, TAG_STAGE, Target,
+};
 use goblet_deploy::{self as deploy, DeleteOptions, DeployOptions};
 use goblet_tests::aws_proxy::{Call, Proxy};
 use goblet_tests::build::{release, scratch_dir};
@@ -94,6 +96,8 @@ fn target(count: usize, zip: &[u8], sha: &str) -> Target {
             memory_mb: 128,
             timeout_secs: 29,
             environment: BTreeMap::new(),
+            // Lambda's default; moto reports none, which reads as the same.
+            logging: LoggingSettings::new(&Default::default(), format!("/aws/lambda/{name}-dev")),
         },
         tags: BTreeMap::from([
             (TAG_APP.to_owned(), name.clone()),

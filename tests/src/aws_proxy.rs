@@ -340,15 +340,21 @@ impl LambdaEnvironment {
     }
 }
 
+/// Whether `request` sets a function's configuration: CreateFunction or
+/// UpdateFunctionConfiguration.
+fn configures_function(request: &Seen) -> bool {
+    let path = request.uri.split('?').next().unwrap_or_default();
+    let path = path.trim_end_matches('/');
+    let create = request.method == "POST" && path == "/2015-03-31/functions";
+    let configure = request.method == "PUT"
+        && path.starts_with("/2015-03-31/functions/")
+        && path.ends_with("/configuration");
+    create || configure
+}
+
 impl Rule for LambdaEnvironment {
     fn before(&mut self, request: &Seen) -> Option<Answer> {
-        let path = request.uri.split('?').next().unwrap_or_default();
-        let path = path.trim_end_matches('/');
-        let create = request.method == "POST" && path == "/2015-03-31/functions";
-        let configure = request.method == "PUT"
-            && path.starts_with("/2015-03-31/functions/")
-            && path.ends_with("/configuration");
-        if !(create || configure) {
+        if !configures_function(request) {
             return None;
         }
         let body = request.json();
@@ -440,12 +446,7 @@ impl LambdaLogging {
 
 impl Rule for LambdaLogging {
     fn before(&mut self, request: &Seen) -> Option<Answer> {
-        let path = request.uri.split('?').next().unwrap_or_default();
-        let path = path.trim_end_matches('/');
-        let create = request.method == "POST" && path == "/2015-03-31/functions";
-        let configure = request.method == "PUT"
-            && LambdaLogging::function_in(path).is_some_and(|(_, tail)| tail == "configuration");
-        if !(create || configure) {
+        if !configures_function(request) {
             return None;
         }
         LambdaLogging::refusal(&request.json()["LoggingConfig"])
@@ -611,6 +612,11 @@ impl Proxy {
 
     pub fn mutating(&self) -> Vec<Call> {
         self.calls().into_iter().filter(|c| c.mutating).collect()
+    }
+
+    /// The operations of [`Proxy::mutating`], in order.
+    pub fn mutating_operations(&self) -> Vec<String> {
+        self.mutating().into_iter().map(|c| c.operation).collect()
     }
 }
 
@@ -895,26 +901,19 @@ mod tests {
             Some(serde_json::json!({"LogFormat": "Text", "LogGroup": "/aws/lambda/f"}))
         );
         // A level with the text format is refused; JSON is completed.
+        let refusal = |rule: &mut LambdaLogging, body: &[u8]| {
+            rule.before(&seen("PUT", "/2015-03-31/functions/f/configuration", body))
+                .map(|a| a.json()["__type"].clone())
+        };
         let text_debug =
             br#"{"LoggingConfig": {"LogFormat": "Text", "ApplicationLogLevel": "DEBUG"}}"#;
-        assert!(
-            rule.before(&seen(
-                "PUT",
-                "/2015-03-31/functions/f/configuration",
-                text_debug
-            ))
-            .is_some_and(|a| a.json()["__type"] == "InvalidParameterValueException")
+        assert_eq!(
+            refusal(&mut rule, text_debug),
+            Some("InvalidParameterValueException".into())
         );
         let json_debug =
             br#"{"LoggingConfig": {"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG"}}"#;
-        assert!(
-            rule.before(&seen(
-                "PUT",
-                "/2015-03-31/functions/f/configuration",
-                json_debug
-            ))
-            .is_none()
-        );
+        assert_eq!(refusal(&mut rule, json_debug), None);
         let mut updated = ok(serde_json::json!({"FunctionName": "f", "Version": "$LATEST"}));
         rule.after(
             &seen("PUT", "/2015-03-31/functions/f/configuration", json_debug),

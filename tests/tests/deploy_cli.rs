@@ -1080,14 +1080,8 @@ print(json.dumps({"role": role, "function": fn}))
     .unwrap();
     aws.proxy.reset();
     let run = ok(aws.deploy(&dir, binary, &[]));
-    let ops: Vec<String> = aws
-        .proxy
-        .mutating()
-        .into_iter()
-        .map(|c| c.operation)
-        .collect();
     assert_eq!(
-        ops,
+        aws.proxy.mutating_operations(),
         [
             format!("PUT /2015-03-31/functions/{FUNCTION}/configuration"),
             format!("POST /2015-03-31/functions/{FUNCTION}/versions"),
