@@ -1965,7 +1965,8 @@ fn the_todo_app_deploys_with_exactly_its_tables_permissions() {
     let manifest = goblet_tests::build::workspace_root().join("examples/todo/Cargo.toml");
     std::fs::copy(&manifest, dir.join("Cargo.toml")).expect("copy the todo app's Cargo.toml");
     let run = ok(aws.deploy(&dir, &release().todo, &[]));
-    assert!(run.stdout.contains("https://"), "{run:#?}");
+    // The invoke URL (moto's, through the proxy).
+    assert!(run.stdout.trim_end().ends_with("/api/_user_request_/"), "{run:#?}");
     let role = aws.moto.boto3(
         r#"
 name = "todo-dev-us-east-1"
