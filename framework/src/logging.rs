@@ -51,10 +51,10 @@ pub(crate) fn from_env() -> Dispatch {
 /// Makes `dispatch` the global default, unless the app has set one of its
 /// own: an app's subscriber is never replaced.
 pub(crate) fn install(dispatch: Dispatch) {
-    if !tracing::dispatcher::has_been_set() {
-        // Only fails if another thread set one meanwhile: that one stays.
-        let _ = tracing::dispatcher::set_global_default(dispatch);
-    }
+    // Fails only when a global default exists: the app's, which stays.
+    // (`has_been_set` cannot tell: a scoped default, as the app's `main`
+    // runs under, counts for it too.)
+    let _ = tracing::dispatcher::set_global_default(dispatch);
 }
 
 /// The format and the most detailed level written.

@@ -1966,7 +1966,10 @@ fn the_todo_app_deploys_with_exactly_its_tables_permissions() {
     std::fs::copy(&manifest, dir.join("Cargo.toml")).expect("copy the todo app's Cargo.toml");
     let run = ok(aws.deploy(&dir, &release().todo, &[]));
     // The invoke URL (moto's, through the proxy).
-    assert!(run.stdout.trim_end().ends_with("/api/_user_request_/"), "{run:#?}");
+    assert!(
+        run.stdout.trim_end().ends_with("/api/_user_request_/"),
+        "{run:#?}"
+    );
     let role = aws.moto.boto3(
         r#"
 name = "todo-dev-us-east-1"
