@@ -18,6 +18,7 @@
 
 pub mod cli;
 pub mod function;
+pub mod stats;
 
 use std::future::Future;
 use std::pin::pin;

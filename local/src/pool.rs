@@ -8,12 +8,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::lambda::{FunctionConfig, InvokeError, LogSink, Outcome, Worker, passes_level};
+use crate::lambda::{FunctionConfig, InvokeError, LogSink, Outcome, Worker, ids, passes_level};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -126,6 +126,8 @@ struct Slot {
     /// has initialised: what a process that has exited (and has no status
     /// left to read) reports.
     peak_mb: Arc<AtomicU64>,
+    /// When the process was started: its Init Duration when the Init fails.
+    started: Instant,
 }
 
 /// Why an invocation gave no usable response.
@@ -166,6 +168,7 @@ impl Pool {
     }
 
     async fn spawn(&self) -> Result<Slot, Failure> {
+        let started = Instant::now();
         let log = Arc::new(Mutex::new(WorkerLog::default()));
         let sink: LogSink = {
             let log = log.clone();
@@ -205,6 +208,7 @@ impl Pool {
                     log,
                     status,
                     peak_mb,
+                    started,
                 })
             }
             Err(e) => {
@@ -214,24 +218,24 @@ impl Pool {
         }
     }
 
-    /// A new execution environment whose Init phase is over (or failed), so
-    /// that the function's timeout counts from the event's hand-over. An Init
-    /// past [`INIT_TIMEOUT`] is logged as Lambda logs it and started again in
-    /// a fresh environment, whose Init then counts towards the invocation.
+    /// A new execution environment whose Init phase is over, so that the
+    /// function's timeout counts from the event's hand-over. An Init that
+    /// fails or runs past [`INIT_TIMEOUT`] is logged as Lambda logs it
+    /// (`INIT_REPORT ... Phase: init`) and started again in a fresh
+    /// environment within the invocation, as Lambda's "suppressed init":
+    /// that one's Init counts towards the invocation, and its failure is the
+    /// invocation's (see [`Pool::invoke`]).
     async fn cold_start(&self) -> Result<Slot, Failure> {
         let slot = self.spawn().await?;
-        if tokio::time::timeout(INIT_TIMEOUT, slot.worker.ready())
-            .await
-            .is_ok()
-        {
-            return Ok(slot);
-        }
-        self.logger.line(format!(
-            "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: timeout",
-            INIT_TIMEOUT.as_secs_f64() * 1000.0
-        ));
+        let status = match tokio::time::timeout(INIT_TIMEOUT, slot.worker.ready()).await {
+            Ok(Ok(_)) => return Ok(slot),
+            Ok(Err(e)) => (slot.started.elapsed(), init_failure(&e)),
+            Err(_) => (INIT_TIMEOUT, "Status: timeout".to_owned()),
+        };
         lock(&self.live).remove(&slot.worker.id());
+        // Waits for its output too: the lines it printed come first.
         slot.worker.kill().await;
+        self.logger.line(init_report(status.0, "init", &status.1));
         self.spawn().await
     }
 
@@ -267,6 +271,7 @@ impl Pool {
             None => self.cold_start().await?,
         };
         lock(&slot.log).busy = true;
+        let began = Instant::now();
         let result = slot.worker.invoke(event, self.timeout).await;
         if let Err(InvokeError::Exited { .. }) = result {
             // Its last lines (a panic message, an allocator's complaint) go
@@ -320,10 +325,7 @@ impl Pool {
                 (lines, Failure::TimedOut)
             }
             Err(e) => {
-                let error_type = match e {
-                    InvokeError::InitFailed { .. } => "Runtime.InitError",
-                    _ => "Runtime.ExitError",
-                };
+                let error_type = error_type(&e);
                 let lines = match slot.worker.interrupted() {
                     // The process died holding the event: Lambda logs the
                     // invocation, and its error, between START and END.
@@ -336,6 +338,22 @@ impl Pool {
                         let status = format!("Status: error\tError Type: {error_type}\t");
                         let report = self.report(id, cut.duration, memory, init, &status);
                         self.framed(id, held, errors, report)
+                    }
+                    // The Init within the invocation failed: Lambda reports it,
+                    // then the invocation that could not run.
+                    None if cold && init.is_none() => {
+                        let id = ids::request_id();
+                        let status = init_failure(&e);
+                        let mut lines =
+                            vec![init_report(slot.started.elapsed(), "invoke", &status)];
+                        let errors = vec![
+                            format!("RequestId: {id} Error: {}", runtime_exit(&e)),
+                            error_type.clone(),
+                        ];
+                        let report =
+                            self.report(&id, began.elapsed(), memory, None, &format!("{status}\t"));
+                        lines.extend(self.framed(&id, held, errors, report));
+                        lines
                     }
                     // No invocation began: only the error.
                     None => {
@@ -407,6 +425,28 @@ impl Pool {
         for worker in &live {
             worker.kill().await;
         }
+    }
+}
+
+/// Lambda's line for an Init phase that did not complete.
+fn init_report(duration: Duration, phase: &str, status: &str) -> String {
+    format!(
+        "INIT_REPORT Init Duration: {:.2} ms\tPhase: {phase}\t{status}",
+        duration.as_secs_f64() * 1000.0
+    )
+}
+
+/// The status of a failed Init, as `INIT_REPORT` and `REPORT` give it.
+fn init_failure(error: &InvokeError) -> String {
+    format!("Status: error\tError Type: {}", error_type(error))
+}
+
+/// The error type Lambda gives a failed Init or a runtime that stopped: the
+/// one the runtime reported, if it did.
+fn error_type(error: &InvokeError) -> String {
+    match error {
+        InvokeError::InitFailed { error_type, .. } => error_type.clone(),
+        _ => "Runtime.ExitError".to_owned(),
     }
 }
 

@@ -163,6 +163,19 @@ impl StandaloneApp {
         &self.dir
     }
 
+    /// Adds a line to the app's `[dependencies]`, e.g.
+    /// `tracing = "0.1"` (versions the workspace's lock file pins).
+    pub fn depend_on(&self, dependency: &str) {
+        let path = self.dir.join("Cargo.toml");
+        let manifest = std::fs::read_to_string(&path).expect("read Cargo.toml");
+        let manifest = manifest.replacen(
+            "[dependencies]\n",
+            &format!("[dependencies]\n{dependency}\n"),
+            1,
+        );
+        std::fs::write(&path, manifest).expect("write Cargo.toml");
+    }
+
     /// The contents of `src/<file>`.
     pub fn read(&self, file: &str) -> String {
         std::fs::read_to_string(self.dir.join("src").join(file)).expect("read a source file")

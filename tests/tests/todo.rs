@@ -284,6 +284,43 @@ fn an_init_error_is_a_502_and_the_log_says_why() {
     local.wait_for("the init error", |l| {
         l.contains("TABLE_NAME is not set").then_some(())
     });
+    // As Lambda logs it: the Init failed, was run again within the
+    // invocation (a suppressed init) and failed again, and the invocation
+    // that could not run is reported as an error of that type.
+    let report = local.wait_for("the REPORT", |l| {
+        l.starts_with("REPORT ").then(|| l.to_owned())
+    });
+    assert!(
+        report.ends_with("\tStatus: error\tError Type: Runtime.InitError\t"),
+        "{report:?}"
+    );
+    let out = local.output();
+    let at = |prefix: &str| {
+        out.iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starting {prefix:?}: {out:#?}"))
+    };
+    let init_phase = at("INIT_REPORT Init Duration: ");
+    let invoke_phase = out
+        .iter()
+        .position(|l| l.starts_with("INIT_REPORT") && l.contains("\tPhase: invoke\t"))
+        .unwrap_or_else(|| panic!("no suppressed init: {out:#?}"));
+    assert!(
+        out[init_phase].ends_with("\tPhase: init\tStatus: error\tError Type: Runtime.InitError"),
+        "{out:#?}"
+    );
+    assert!(
+        out[invoke_phase].ends_with("\tStatus: error\tError Type: Runtime.InitError"),
+        "{out:#?}"
+    );
+    let start = at("START RequestId: ");
+    let error = at("RequestId: ");
+    assert!(
+        init_phase < invoke_phase && invoke_phase < start && start < error,
+        "{out:#?}"
+    );
+    assert!(out[error].contains("TABLE_NAME is not set"), "{out:#?}");
+    assert!(!report.contains("Init Duration"), "{report:?}");
 }
 
 /// Through the real Runtime API alone (no gateway): an app whose `main` fails

@@ -31,6 +31,7 @@ use bytes::Bytes;
 use goblet_bench::REST_V1_EVENT;
 use goblet_bench::cli::{self, Args};
 use goblet_bench::function::{self, failure, invoke_checked, log_sink};
+use goblet_bench::stats::{ms, percentile};
 use goblet_local::lambda::Worker;
 use serde_json::{Value, json};
 
@@ -233,17 +234,6 @@ async fn measure(options: &Options) -> Result<BTreeMap<String, AppFigures>, Stri
     Ok(figures)
 }
 
-/// Nearest-rank percentile of unsorted durations.
-fn percentile(values: &[Duration], p: f64) -> Duration {
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 /// Median per-event time (ns) of each `dispatch/<id>` criterion benchmark.
 fn read_criterion(dir: &Path) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
@@ -274,10 +264,6 @@ fn read_criterion(dir: &Path) -> BTreeMap<String, f64> {
         }
     }
     out
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
 fn us(d: Duration) -> String {
