@@ -9,6 +9,15 @@ use crate::middleware::{self, Endpoint};
 use crate::state::{AppState, StateType};
 
 /// The box every error of an app's `main` becomes: `?` works on any error type.
+///
+/// ```
+/// fn table() -> Result<(String, u32), goblet::BoxError> {
+///     let name = std::env::var("TABLE_NAME")?; // std::env::VarError
+///     let page: u32 = "25".parse()?; // std::num::ParseIntError
+///     Ok((name, page))
+/// }
+/// assert!(table().is_err() || std::env::var("TABLE_NAME").is_ok());
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The app as the macros describe it.
@@ -67,12 +76,35 @@ impl fmt::Debug for App {
 
 impl App {
     /// An app with no state and no middleware: every `#[route]` of the binary.
+    /// What `goblet::app!()` serves.
+    ///
+    /// ```
+    /// let app = goblet::App::new();
+    /// assert_eq!(format!("{app:?}"), r#"App { states: [], layers: 0, route_layers: [] }"#);
+    /// ```
     pub fn new() -> App {
         App::default()
     }
 
     /// Registers a value handlers take with [`State<T>`](crate::State), one
     /// per type. Registering a type twice is an init error.
+    ///
+    /// ```
+    /// use goblet::prelude::*;
+    ///
+    /// #[derive(Clone)]
+    /// struct Table(&'static str);
+    /// #[derive(Clone)]
+    /// struct PageSize(u32);
+    ///
+    /// #[route("/items")]
+    /// fn items(State(table): State<Table>, State(size): State<PageSize>) -> String {
+    ///     format!("the first {} items of {}", size.0, table.0)
+    /// }
+    ///
+    /// let app = goblet::App::new().state(Table("items")).state(PageSize(25));
+    /// # let _ = app;
+    /// ```
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> App {
         self.states.push((StateType::of::<T>(), Box::new(value)));
         self
@@ -83,6 +115,29 @@ impl App {
     /// takes `http::Request<goblet::Body>` and answers `http::Response<B>` for
     /// any body `B` (tower-http's layers, for instance). The layer added last
     /// runs first, as in axum.
+    ///
+    /// ```
+    /// use goblet::http::{HeaderName, HeaderValue};
+    /// use goblet::middleware::{Next, from_fn};
+    /// use goblet::prelude::*;
+    /// use tower_http::set_header::SetResponseHeaderLayer;
+    ///
+    /// async fn timed(req: Request, next: Next) -> Response {
+    ///     let started = std::time::Instant::now();
+    ///     let response = next.run(req).await;
+    ///     tracing::info!(elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "served");
+    ///     response
+    /// }
+    ///
+    /// let app = goblet::App::new()
+    ///     .layer(from_fn(timed))
+    ///     // Runs first: the header is set on whatever `timed` returns.
+    ///     .layer(SetResponseHeaderLayer::overriding(
+    ///         HeaderName::from_static("x-content-type-options"),
+    ///         HeaderValue::from_static("nosniff"),
+    ///     ));
+    /// # let _ = app;
+    /// ```
     pub fn layer<L>(mut self, layer: L) -> App
     where
         L: middleware::IntoWrap,
@@ -94,6 +149,27 @@ impl App {
     /// Wraps the routes of one path template (all their methods), such as
     /// `"/admin/{cmd+}"`, in `layer`, inside the app-wide layers. A template
     /// no route has is an init error.
+    ///
+    /// ```
+    /// use goblet::middleware::{Next, from_fn};
+    /// use goblet::prelude::*;
+    ///
+    /// #[route("/admin/{cmd+}", methods = ["POST"])]
+    /// fn admin(Path(cmd): Path<String>) -> String {
+    ///     format!("ran {cmd}")
+    /// }
+    ///
+    /// /// Only callers signed as an IAM user reach the admin commands.
+    /// async fn iam_users_only(req: Request, next: Next) -> Response {
+    ///     if req.identity().user_arn.is_none() {
+    ///         return Error::Forbidden("Admins only".into()).into_response();
+    ///     }
+    ///     next.run(req).await
+    /// }
+    ///
+    /// let app = goblet::App::new().route_layer("/admin/{cmd+}", from_fn(iam_users_only));
+    /// # let _ = app;
+    /// ```
     pub fn route_layer<L>(mut self, path: &str, layer: L) -> App
     where
         L: middleware::IntoWrap,
@@ -148,6 +224,17 @@ impl App {
 
 /// What an app's `#[goblet::main]` function may return: an [`App`], or a
 /// `Result` whose error becomes the init error.
+///
+/// ```no_run
+/// // src/main.rs
+/// #[goblet::main]
+/// async fn main() -> Result<goblet::App, goblet::BoxError> {
+///     let table = std::env::var("TABLE_NAME")?; // unset: the function's init error
+///     Ok(goblet::App::new().state(table))
+/// }
+/// ```
+///
+/// `async fn main() -> goblet::App` is the form for a `main` that cannot fail.
 #[diagnostic::on_unimplemented(
     message = "`#[goblet::main]` must return the app, not `{Self}`",
     label = "not an app",

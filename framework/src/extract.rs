@@ -57,7 +57,50 @@ use crate::request::{Identity, Request, RequestContext};
 use crate::response::IntoResponse;
 pub use crate::state::{State, StateNeeds};
 
-/// Extracts a value from a borrowed request.
+/// Extracts a value from a borrowed request. Any argument of a handler may
+/// be one, in any order.
+///
+/// An extractor that reads the app's state registers it in
+/// [`state_needs`](FromRequestParts::state_needs): a route taking it then
+/// needs that state at start-up, as a route taking `State<T>` does.
+///
+/// ```
+/// use goblet::extract::{FromRequestParts, StateNeeds};
+/// use goblet::prelude::*;
+///
+/// /// The app's API keys, registered with `App::state`.
+/// #[derive(Clone)]
+/// struct ApiKeys(std::sync::Arc<Vec<(String, String)>>);
+///
+/// /// The customer whose key the request carries.
+/// struct Customer(String);
+///
+/// impl FromRequestParts for Customer {
+///     type Rejection = Error;
+///
+///     async fn from_request_parts(req: &Request) -> Result<Self, Error> {
+///         let keys = req
+///             .state::<ApiKeys>()
+///             .ok_or_else(|| Error::internal("ApiKeys is not registered"))?;
+///         let key = req.header("x-api-key").unwrap_or_default();
+///         keys.0
+///             .iter()
+///             .find(|(k, _)| k == key)
+///             .map(|(_, customer)| Customer(customer.clone()))
+///             .ok_or_else(|| Error::Forbidden("Unknown API key".into()))
+///     }
+///
+///     fn state_needs(needs: &mut StateNeeds) {
+///         needs.state::<ApiKeys>();
+///     }
+/// }
+///
+/// #[route("/orders")]
+/// fn orders(Customer(customer): Customer) -> String {
+///     format!("the orders of {customer}")
+/// }
+/// # fn main() {}
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be extracted from a request",
     label = "not a goblet extractor",
@@ -78,8 +121,40 @@ pub trait FromRequestParts: Sized {
     }
 }
 
-/// Extracts a value from the request, possibly consuming it. `M` only keeps
-/// the two families of implementations apart.
+/// Extracts a value from the request, possibly consuming it: only a
+/// handler's last argument may be one. `M` only keeps the two families of
+/// implementations apart; every [`FromRequestParts`] is one too.
+///
+/// ```
+/// use goblet::extract::FromRequest;
+/// use goblet::prelude::*;
+///
+/// /// A CSV upload: one row a line.
+/// struct Csv(Vec<Vec<String>>);
+///
+/// impl FromRequest for Csv {
+///     type Rejection = Error;
+///
+///     async fn from_request(req: Request) -> Result<Self, Error> {
+///         if req.header("content-type") != Some("text/csv") {
+///             return Err(Error::UnsupportedMediaType("Send text/csv".into()));
+///         }
+///         let text = std::str::from_utf8(req.body())
+///             .map_err(|_| Error::BadRequest("The CSV is not UTF-8".into()))?;
+///         let rows = text
+///             .lines()
+///             .map(|line| line.split(',').map(str::to_owned).collect())
+///             .collect();
+///         Ok(Csv(rows))
+///     }
+/// }
+///
+/// #[route("/imports", methods = ["POST"], content_types = ["text/csv"])]
+/// fn import(Csv(rows): Csv) -> String {
+///     format!("{} rows", rows.len())
+/// }
+/// # fn main() {}
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be extracted from a request",
     label = "not a goblet extractor",
@@ -101,6 +176,35 @@ pub trait FromRequest<M = private::ViaRequest>: Sized {
 
 /// An extractor that can tell "absent" from "invalid": implementing it makes
 /// `Option<Self>` an extractor that is `None` only when the value is absent.
+///
+/// ```
+/// use goblet::extract::OptionalFromRequestParts;
+/// use goblet::prelude::*;
+///
+/// /// The page a list starts at, from `?page=`.
+/// struct Page(u32);
+///
+/// impl OptionalFromRequestParts for Page {
+///     type Rejection = Error;
+///
+///     async fn from_request_parts(req: &Request) -> Result<Option<Self>, Error> {
+///         match req.query_pairs().find(|(name, _)| name == "page") {
+///             None => Ok(None),
+///             Some((_, page)) => page
+///                 .parse()
+///                 .map(|page| Some(Page(page)))
+///                 .map_err(|_| Error::BadRequest(format!("Invalid page: {page}"))),
+///         }
+///     }
+/// }
+///
+/// // `/items` is page 1, `/items?page=3` page 3, `/items?page=x` a 400.
+/// #[route("/items")]
+/// fn items(page: Option<Page>) -> String {
+///     format!("page {}", page.map_or(1, |p| p.0))
+/// }
+/// # fn main() {}
+/// ```
 pub trait OptionalFromRequestParts: Sized {
     /// What the client gets when the value is present but invalid.
     type Rejection: IntoResponse;

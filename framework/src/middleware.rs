@@ -51,6 +51,20 @@ use crate::route::BoxFuture;
 pub(crate) type Endpoint = Arc<dyn Fn(Request) -> BoxFuture + Send + Sync>;
 
 /// The rest of the chain, for a [`from_fn`] middleware to call (or not).
+///
+/// ```
+/// use goblet::middleware::Next;
+/// use goblet::prelude::*;
+///
+/// /// Answers HEAD probes of `/health` itself; every other request goes on.
+/// async fn health(req: Request, next: Next) -> Response {
+///     if req.method() == goblet::http::Method::HEAD && req.path() == "/health" {
+///         return StatusCode::NO_CONTENT.into_response();
+///     }
+///     next.run(req).await
+/// }
+/// # let _ = goblet::App::new().layer(goblet::middleware::from_fn(health));
+/// ```
 pub struct Next {
     inner: Endpoint,
 }
@@ -62,7 +76,25 @@ impl fmt::Debug for Next {
 }
 
 impl Next {
-    /// Runs the inner middleware and the handler.
+    /// Runs the inner middleware and the handler, with `req` as the
+    /// middleware left it.
+    ///
+    /// ```
+    /// use goblet::middleware::Next;
+    /// use goblet::prelude::*;
+    ///
+    /// /// Gives every request an id the handlers can read, if it has none.
+    /// async fn request_id(mut req: Request, next: Next) -> Response {
+    ///     if req.header("x-request-id").is_none() {
+    ///         let id = req.context().request_id.clone().unwrap_or_default();
+    ///         if let Ok(value) = HeaderValue::from_str(&id) {
+    ///             req.headers_mut().insert("x-request-id", value);
+    ///         }
+    ///     }
+    ///     next.run(req).await
+    /// }
+    /// # let _ = goblet::App::new().layer(goblet::middleware::from_fn(request_id));
+    /// ```
     pub async fn run(self, req: Request) -> Response {
         (self.inner)(req).await
     }
@@ -71,6 +103,24 @@ impl Next {
 /// Middleware from an async function of the [`Request`] and [`Next`]: it may
 /// change the request, answer without calling `next` (short-circuit), or
 /// change the response. Returns anything [`IntoResponse`].
+///
+/// ```
+/// use goblet::middleware::{Next, from_fn};
+/// use goblet::prelude::*;
+///
+/// /// Turns every 5xx into the same terse body, after logging what it was.
+/// async fn hide_errors(req: Request, next: Next) -> Result<Response, Error> {
+///     let response = next.run(req).await;
+///     if response.status().is_server_error() {
+///         tracing::error!(status = response.status().as_u16(), "a handler failed");
+///         return Err(Error::internal("the handler failed"));
+///     }
+///     Ok(response)
+/// }
+///
+/// let app = goblet::App::new().layer(from_fn(hide_errors));
+/// # let _ = app;
+/// ```
 pub fn from_fn<F, Fut, R>(f: F) -> FromFnLayer
 where
     F: Fn(Request, Next) -> Fut + Send + Sync + 'static,
@@ -86,7 +136,34 @@ where
     }
 }
 
-/// The layer [`from_fn`] makes.
+/// The layer [`from_fn`] makes. It is also a [`tower::Layer`](tower_layer::Layer)
+/// over [`Route`], and cheap to clone: one middleware can wrap several routes.
+///
+/// ```
+/// use goblet::middleware::{FromFnLayer, Next, from_fn};
+/// use goblet::prelude::*;
+///
+/// #[route("/reports/{id}")]
+/// fn report(Path(id): Path<u32>) -> String {
+///     format!("report {id}")
+/// }
+///
+/// #[route("/exports/{id}")]
+/// fn export(Path(id): Path<u32>) -> String {
+///     format!("export {id}")
+/// }
+///
+/// async fn audited(req: Request, next: Next) -> Response {
+///     tracing::info!(path = req.path(), "audited access");
+///     next.run(req).await
+/// }
+///
+/// let audit: FromFnLayer = from_fn(audited);
+/// let app = goblet::App::new()
+///     .route_layer("/reports/{id}", audit.clone())
+///     .route_layer("/exports/{id}", audit);
+/// # let _ = app;
+/// ```
 #[derive(Clone)]
 pub struct FromFnLayer {
     f: Arc<dyn Fn(Request, Next) -> BoxFuture + Send + Sync>,
@@ -120,7 +197,45 @@ impl Layer<Route> for FromFnLayer {
 
 /// The routes inside a layer, as a tower [`Service`] of
 /// `http::Request<Body>`: what [`App::layer`](crate::App::layer)'s tower
-/// layers wrap.
+/// layers wrap. A layer of your own names it as its inner service:
+///
+/// ```
+/// use std::task::{Context, Poll};
+///
+/// use goblet::middleware::Route;
+/// use goblet::Body;
+/// use tower_layer::layer_fn;
+/// use tower_service::Service;
+///
+/// /// Counts the requests that reach the routes.
+/// #[derive(Clone)]
+/// struct Counted {
+///     inner: Route,
+///     seen: std::sync::Arc<std::sync::atomic::AtomicU64>,
+/// }
+///
+/// impl Service<goblet::http::Request<Body>> for Counted {
+///     type Response = <Route as Service<goblet::http::Request<Body>>>::Response;
+///     type Error = <Route as Service<goblet::http::Request<Body>>>::Error;
+///     type Future = <Route as Service<goblet::http::Request<Body>>>::Future;
+///
+///     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+///         self.inner.poll_ready(cx)
+///     }
+///
+///     fn call(&mut self, req: goblet::http::Request<Body>) -> Self::Future {
+///         self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///         self.inner.call(req)
+///     }
+/// }
+///
+/// let seen = std::sync::Arc::default();
+/// let app = goblet::App::new().layer(layer_fn(move |inner| Counted {
+///     inner,
+///     seen: std::sync::Arc::clone(&seen),
+/// }));
+/// # let _ = app;
+/// ```
 #[derive(Clone)]
 pub struct Route(Endpoint);
 

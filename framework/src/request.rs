@@ -117,19 +117,75 @@ impl Request {
 
     /// A value registered with [`App::state`](crate::App::state), for
     /// middleware (handlers take [`State<T>`](crate::State)).
+    ///
+    /// ```
+    /// use goblet::middleware::Next;
+    /// use goblet::prelude::*;
+    ///
+    /// #[derive(Clone)]
+    /// struct Maintenance(bool);
+    ///
+    /// async fn closed_for_maintenance(req: Request, next: Next) -> Response {
+    ///     if req.state::<Maintenance>().is_some_and(|m| m.0) {
+    ///         return (StatusCode::SERVICE_UNAVAILABLE, "Back soon").into_response();
+    ///     }
+    ///     next.run(req).await
+    /// }
+    /// # let _ = goblet::App::new()
+    /// #     .state(Maintenance(false))
+    /// #     .layer(goblet::middleware::from_fn(closed_for_maintenance));
+    /// ```
     pub fn state<T: 'static>(&self) -> Option<&T> {
         self.state.get::<T>()
     }
 
-    /// Values middleware attached to the request, by type.
+    /// Values middleware attached to the request, by type: how a middleware
+    /// hands something to an extractor or to an inner middleware.
+    ///
+    /// ```
+    /// use goblet::middleware::Next;
+    /// use goblet::prelude::*;
+    ///
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Tenant(String);
+    ///
+    /// async fn tenant(mut req: Request, next: Next) -> Response {
+    ///     let name = req.header("x-tenant").unwrap_or("public").to_owned();
+    ///     req.extensions_mut().insert(Tenant(name));
+    ///     next.run(req).await
+    /// }
+    ///
+    /// async fn log_tenant(req: Request, next: Next) -> Response {
+    ///     // Runs inside `tenant` (added before it): the tenant is there.
+    ///     tracing::info!(tenant = ?req.extensions().get::<Tenant>(), "request");
+    ///     next.run(req).await
+    /// }
+    /// # let _ = goblet::App::new()
+    /// #     .layer(goblet::middleware::from_fn(log_tenant))
+    /// #     .layer(goblet::middleware::from_fn(tenant));
+    /// ```
     pub fn extensions(&self) -> &Extensions {
         &self.extensions
     }
 
+    /// The extensions, to attach values: see [`extensions`](Request::extensions).
     pub fn extensions_mut(&mut self) -> &mut Extensions {
         &mut self.extensions
     }
 
+    /// The headers, for middleware to change before the handler sees them.
+    ///
+    /// ```
+    /// use goblet::middleware::Next;
+    /// use goblet::prelude::*;
+    ///
+    /// /// Handlers never see the caller's cookies.
+    /// async fn strip_cookies(mut req: Request, next: Next) -> Response {
+    ///     req.headers_mut().remove("cookie");
+    ///     next.run(req).await
+    /// }
+    /// # let _ = goblet::App::new().layer(goblet::middleware::from_fn(strip_cookies));
+    /// ```
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
         &mut self.headers
     }

@@ -149,7 +149,7 @@ async fn report_init_error(message: &str) {
     let Ok(api) = env::var("AWS_LAMBDA_RUNTIME_API") else {
         return;
     };
-    let Ok(base) = format!("http://{api}").parse() else {
+    let Ok(base) = runtime_api::endpoint(&api) else {
         return;
     };
     let Ok(client) = lambda_runtime_api_client::Client::builder()

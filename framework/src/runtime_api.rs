@@ -69,7 +69,33 @@ where
     serve_at(&api, config_from_env()?, handler).await
 }
 
-/// [`serve`], with the Runtime API's `host:port` and the configuration given.
+/// The Runtime API's base URI from `AWS_LAMBDA_RUNTIME_API`: Lambda gives
+/// `host:port`; local emulators may give a URL with a base path (cargo lambda
+/// watch: `http://127.0.0.1:9000/.rt/_`), which `lambda_runtime` accepts too.
+pub(crate) fn endpoint(api: &str) -> Result<Uri, String> {
+    let uri = if api.contains("://") {
+        api.parse::<Uri>()
+    } else {
+        format!("http://{api}").parse()
+    };
+    match uri {
+        Ok(uri)
+            if uri.scheme_str() == Some("http")
+                && uri.authority().is_some()
+                && uri.query().is_none() =>
+        {
+            Ok(uri)
+        }
+        Ok(_) => Err(format!(
+            "AWS_LAMBDA_RUNTIME_API `{api}` is not host:port or an http:// URL"
+        )),
+        Err(e) => Err(format!(
+            "AWS_LAMBDA_RUNTIME_API `{api}` is not host:port or an http:// URL: {e}"
+        )),
+    }
+}
+
+/// [`serve`], with the Runtime API (`host:port`, or a URL) and the configuration given.
 pub(crate) async fn serve_at<F, Fut>(
     api: &str,
     config: Config,
@@ -79,9 +105,7 @@ where
     F: FnMut(LambdaEvent<Bytes>) -> Fut,
     Fut: Future<Output = Result<Vec<u8>, Diagnostic>>,
 {
-    let endpoint: Uri = format!("http://{api}")
-        .parse()
-        .map_err(|e| format!("AWS_LAMBDA_RUNTIME_API `{api}` is not host:port: {e}"))?;
+    let endpoint = endpoint(api)?;
     let runtime = RuntimeApi {
         api: api.to_owned(),
         client: PooledClient::builder().with_endpoint(endpoint).build(),
@@ -493,13 +517,44 @@ mod tests {
     }
 
     #[test]
+    fn the_runtime_api_is_host_and_port_or_an_http_url() {
+        for (api, base) in [
+            ("127.0.0.1:9001", Some("http://127.0.0.1:9001/")),
+            ("localhost:9001", Some("http://localhost:9001/")),
+            // cargo lambda watch's: requests go under its base path.
+            (
+                "http://127.0.0.1:9000/.rt/_",
+                Some("http://127.0.0.1:9000/.rt/_"),
+            ),
+            ("http://[::1]:9000", Some("http://[::1]:9000/")),
+            ("https://127.0.0.1:9000", None),
+            ("http://127.0.0.1:9000/?x=1", None),
+            ("not a host", None),
+            ("", None),
+        ] {
+            let found = endpoint(api).map(|uri| uri.to_string());
+            match base {
+                Some(base) => assert_eq!(found.as_deref(), Ok(base), "{api:?}"),
+                None => assert!(
+                    found
+                        .as_ref()
+                        .is_err_and(|e| e.contains(&format!("`{api}`"))),
+                    "{api:?}: {found:?}"
+                ),
+            }
+        }
+    }
+
+    #[test]
     fn a_runtime_api_address_that_is_not_host_and_port_is_refused_by_name() {
         run(|| async {
             let stopped = serve_at("not a host", config(), echo).await;
             let Err(message) = stopped;
             let message = message.to_string();
             assert!(
-                message.starts_with("AWS_LAMBDA_RUNTIME_API `not a host` is not host:port"),
+                message.starts_with(
+                    "AWS_LAMBDA_RUNTIME_API `not a host` is not host:port or an http:// URL"
+                ),
                 "{message}"
             );
         });

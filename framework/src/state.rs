@@ -53,7 +53,16 @@ pub struct StateNeeds {
 }
 
 impl StateNeeds {
-    /// Records that the extractor reads a state of type `T`.
+    /// Records that the extractor reads a state of type `T`: see
+    /// [`FromRequestParts::state_needs`](crate::extract::FromRequestParts::state_needs)
+    /// for an extractor that does.
+    ///
+    /// ```
+    /// let mut needs = goblet::extract::StateNeeds::default();
+    /// needs.state::<String>();
+    /// needs.state::<String>(); // once is enough
+    /// assert_eq!(format!("{needs:?}").matches("String").count(), 1);
+    /// ```
     pub fn state<T: 'static>(&mut self) {
         let needed = StateType::of::<T>();
         if !self.needs.contains(&needed) {

@@ -72,6 +72,39 @@ impl Client {
     /// When the function would not start: invalid routes (two handlers for
     /// one method and path, ...), a `State<T>` no one registered, a route
     /// layer for no route. The message is the init error Lambda would log.
+    ///
+    /// ```rust,standalone_crate
+    /// use goblet::middleware::{Next, from_fn};
+    /// use goblet::prelude::*;
+    /// use goblet::testing::Client;
+    ///
+    /// /// What the handler reads from; a test gives it a fake.
+    /// #[derive(Clone)]
+    /// struct Greeter(&'static str);
+    ///
+    /// #[route("/greeting")]
+    /// fn greeting(State(greeter): State<Greeter>) -> String {
+    ///     greeter.0.to_owned()
+    /// }
+    ///
+    /// async fn versioned(req: Request, next: Next) -> Response {
+    ///     let mut response = next.run(req).await;
+    ///     response.headers_mut().insert("x-api-version", HeaderValue::from_static("2"));
+    ///     response
+    /// }
+    ///
+    /// fn main() {
+    ///     let app = goblet::App::new()
+    ///         .state(Greeter("hello from a fake"))
+    ///         .layer(from_fn(versioned));
+    ///     let client = Client::from_app(app);
+    ///     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    ///     let response = runtime.block_on(client.get("/greeting").send());
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(response.text(), "hello from a fake");
+    ///     assert_eq!(response.header("x-api-version"), Some("2"));
+    /// }
+    /// ```
     pub fn from_app(app: App) -> Client {
         Client { served: serve(app) }
     }
