@@ -40,6 +40,12 @@
 #   BENCH_DURATION=10  seconds measured per setup (after BENCH_WARMUP=2 s of warm-up)
 #   BENCH_CHALICE_VERSION=1.34.0
 #   BENCH_CARGO_LAMBDA_VERSION=1.9.2
+#   BENCH_GOBLET_BEFORE=PATH  also measures (a) at the default concurrency with
+#     that goblet binary (an older commit's), BENCH_GOBLET_AFTER (default: the
+#     one built here), the Runtime API floor with the showcase and cargo lambda
+#     watch, one after the other, BENCH_AB_ROUNDS=3 rounds; build both goblets
+#     with the same profile settings. Single runs here vary by 10-20 %, cargo
+#     lambda watch's by more, from one to the next.
 # Besides req/s and latency, the summary gives the server's CPU time per
 # request (server process group, user + system), which other work on the
 # machine disturbs less than throughput.
@@ -55,6 +61,8 @@ DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CHALICE_VERSION=${BENCH_CHALICE_VERSION:-1.34.0}
 CARGO_LAMBDA_VERSION=${BENCH_CARGO_LAMBDA_VERSION:-1.9.2}
+BEFORE=${BENCH_GOBLET_BEFORE:-}
+AB_ROUNDS=${BENCH_AB_ROUNDS:-3}
 CONNECTIONS=8
 THREADS=2
 if ((WARMUP + DURATION >= 290)); then
@@ -130,6 +138,7 @@ build_app helloworld helloworld helloworld
 build_app showcase showcase showcase
 build_app goblet-bench loopback-floor loopback-floor
 GOBLET="$OUT/bin/goblet"
+AFTER=${BENCH_GOBLET_AFTER:-$GOBLET}
 
 if [[ ! -x "$VENV/bin/chalice" ]] ||
     [[ "$("$VENV/bin/python" -c 'import chalice; print(chalice.__version__)' 2>/dev/null)" != "$CHALICE_VERSION" ]]; then
@@ -178,12 +187,12 @@ free_port() {
 
 # Starts goblet local; sets URL to its invoke URL.
 URL=
-start_goblet() { # name binary concurrency
-    local name=$1 binary=$2 concurrency=$3 logfile="$OUT/$1.server.log"
+start_goblet() { # name binary concurrency [goblet]
+    local name=$1 binary=$2 concurrency=$3 goblet=${4:-$GOBLET} logfile="$OUT/$1.server.log"
     # No host AWS credentials: only the test identity is accepted.
     setsid env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
         -u AWS_PROFILE -u RUST_LOG AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
-        "$GOBLET" local --binary "$binary" --port 0 --concurrency "$concurrency" \
+        "$goblet" local --binary "$binary" --port 0 --concurrency "$concurrency" \
         --identities "$OUT/identities.json" >"$logfile" 2>&1 &
     SERVERS+=("$!")
     URL=
@@ -393,6 +402,29 @@ for concurrency in 4 2; do
     stop_last
 done
 
+# Before/after: (a) with two goblet builds, alternating.
+if [[ -n "$BEFORE" ]]; then
+    for round in $(seq "$AB_ROUNDS"); do
+        for side in after before; do
+            if [[ $side == after ]]; then goblet=$AFTER; else goblet=$BEFORE; fi
+            start_goblet "ab-$side-$round" "$SHOWCASE" 4 "$goblet"
+            check 200 "$URL"
+            measure "ab-$side-$round" "$URL"
+            stop_last
+        done
+        start_floor runtime-showcase-c4
+        check 200 "$URL"
+        measure "ab-floor-$round" "$URL"
+        stop_last
+        start_cargo_lambda 4
+        check 200 "$URL"
+        await_cargo_lambda_instances 4
+        check_same_binary "$SHOWCASE" "${INSTANCES[@]}"
+        measure "ab-cargo-lambda-$round" "$URL"
+        stop_last
+    done
+fi
+
 # (e), at goblet local's default concurrency.
 start_cargo_lambda 4
 check 200 "$URL"
@@ -444,6 +476,10 @@ describe() {
         floor-runtime-bare-c4) echo "(d) floor: Runtime API exchange alone, 4 workers running a bare hyper client loop" ;;
         floor-runtime-showcase-c4) echo "(d) floor: Runtime API exchange alone, 4 workers running the showcase binary" ;;
         floor-runtime-showcase-c2) echo "(d) floor: Runtime API exchange alone, 2 workers running the showcase binary" ;;
+        ab-after-*) echo "(a) at --concurrency 4 with BENCH_GOBLET_AFTER, round ${1##*-}" ;;
+        ab-before-*) echo "(a) at --concurrency 4 with BENCH_GOBLET_BEFORE, round ${1##*-}" ;;
+        ab-floor-*) echo "(d) floor: Runtime API exchange alone, 4 workers running the showcase binary, round ${1##*-}" ;;
+        ab-cargo-lambda-*) echo "(e) cargo lambda watch $CARGO_LAMBDA_VERSION, --concurrency 4, round ${1##*-}" ;;
     esac
 }
 
@@ -473,6 +509,23 @@ describe() {
     echo "- goblet local (a) vs cargo lambda watch (e), both --concurrency 4: $(ratio2 "$(rps_of goblet-unsigned-c4)" "$(rps_of cargo-lambda-c4)")× the requests/s (goal ≥ 1.5×)"
     echo "- goblet local (a) vs the Runtime API floor with the same binary and workers, --concurrency 4: $(ratio2 "$(rps_of goblet-unsigned-c4)" "$(rps_of floor-runtime-showcase-c4)")× (goal ≥ 0.9×); --concurrency 2: $(ratio2 "$(rps_of goblet-unsigned-c2)" "$(rps_of floor-runtime-showcase-c2)")×"
     echo "- goblet local's p99 at the default concurrency: (a) $(field_of goblet-unsigned-c4 4) ms, (b) $(field_of goblet-signed-c4 4) ms (goal ≤ 2 ms)"
+    if [[ -n "$BEFORE" ]]; then
+        sums=$(for row in "${ROWS[@]}"; do
+            IFS='|' read -r name rps _ _ cpu _ <<<"$row"
+            case $name in
+                ab-after-*) echo "after $rps $cpu" ;;
+                ab-before-*) echo "before $rps $cpu" ;;
+                ab-floor-*) echo "floor $rps $cpu" ;;
+                ab-cargo-lambda-*) echo "cargo-lambda $rps $cpu" ;;
+            esac
+        done | awk '{ r[$1] += $2; c[$1] += $3 }
+            END { printf "%.3f %.3f %.3f %.3f", r["after"] / r["before"], c["after"] / c["before"],
+                r["after"] / r["floor"], r["after"] / r["cargo-lambda"] }')
+        read -r ab_rps ab_cpu ab_floor ab_cargo_lambda <<<"$sums"
+        echo "- after vs before ($AFTER vs $BEFORE), summed over $AB_ROUNDS rounds: requests/s ${ab_rps}×, server CPU per request ${ab_cpu}×"
+        echo "- after vs the Runtime API floor (same binary, 4 workers), summed over $AB_ROUNDS rounds: ${ab_floor}× the requests/s (goal ≥ 0.9×)"
+        echo "- after vs cargo lambda watch (same binary, --concurrency 4), summed over $AB_ROUNDS rounds: ${ab_cargo_lambda}× the requests/s (goal ≥ 1.5×)"
+    fi
     echo
     echo "Machine:"
     echo

@@ -82,42 +82,116 @@ struct RoutePayload {
     line: u32,
 }
 
+/// One record of a section, its payload not yet decoded.
+struct RawRecord<'s> {
+    kind: u8,
+    /// Where the payload starts in the section.
+    offset: usize,
+    payload: &'s [u8],
+}
+
+/// The records of a section in order, skipping the linker's zero padding;
+/// stops at the first malformed header.
+fn raw_records(section: &[u8]) -> impl Iterator<Item = Result<RawRecord<'_>, ManifestError>> {
+    let mut at = 0;
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        while !failed && at < section.len() && section[at] == 0 {
+            at += 1;
+        }
+        if failed || at >= section.len() {
+            return None;
+        }
+        let corrupt = |offset: usize, reason: String| ManifestError::Corrupt { offset, reason };
+        let record = (|| {
+            let header = section
+                .get(at..at + HEADER_LEN)
+                .ok_or_else(|| corrupt(at, "truncated record header".into()))?;
+            if header[..4] != MAGIC {
+                return Err(corrupt(at, "no record starts here".into()));
+            }
+            if header[4] != FORMAT_VERSION {
+                return Err(ManifestError::Incompatible {
+                    found: header[4],
+                    supported: FORMAT_VERSION,
+                });
+            }
+            let len = u32::from_le_bytes([header[6], header[7], header[8], header[9]]) as usize;
+            let start = at + HEADER_LEN;
+            let payload = section
+                .get(start..start.saturating_add(len))
+                .ok_or_else(|| {
+                    corrupt(
+                        at,
+                        format!("record of {len} bytes runs past the section end"),
+                    )
+                })?;
+            Ok(RawRecord {
+                kind: header[5],
+                offset: start,
+                payload,
+            })
+        })();
+        match &record {
+            Ok(r) => at = r.offset + r.payload.len(),
+            Err(_) => failed = true,
+        }
+        Some(record)
+    })
+}
+
+/// What a running binary checks of its own section at start-up, without
+/// decoding every route record (they come from the same macro expansions as
+/// the handlers it registered): the goblet versions linked in, and how many
+/// route records there are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionCounts {
+    /// Distinct, sorted: more than one means two goblet versions are linked.
+    pub goblet_versions: Vec<String>,
+    pub routes: usize,
+}
+
+/// Counts the section's records; decodes only the runtime's own records.
+pub fn count_section(section: &[u8]) -> Result<SectionCounts, ManifestError> {
+    let mut counts = SectionCounts {
+        goblet_versions: Vec::new(),
+        routes: 0,
+    };
+    for record in raw_records(section) {
+        let record = record?;
+        match record.kind {
+            KIND_FRAMEWORK => {
+                let p: FrameworkPayload =
+                    serde_json::from_slice(record.payload).map_err(|e| ManifestError::Corrupt {
+                        offset: record.offset,
+                        reason: format!("bad record payload: {e}"),
+                    })?;
+                counts.goblet_versions.push(p.goblet_version);
+            }
+            KIND_ROUTE => counts.routes += 1,
+            _ => {}
+        }
+    }
+    counts.goblet_versions.sort();
+    counts.goblet_versions.dedup();
+    Ok(counts)
+}
+
 /// Decodes a whole `goblet_routes` section into the manifest it describes.
 pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
     let mut frameworks = Vec::new();
     let mut apps = Vec::new();
     let mut routes = Vec::new();
-    let mut at = 0;
-    while at < section.len() {
-        if section[at] == 0 {
-            at += 1;
-            continue;
-        }
-        let corrupt = |offset: usize, reason: String| ManifestError::Corrupt { offset, reason };
-        let header = section
-            .get(at..at + HEADER_LEN)
-            .ok_or_else(|| corrupt(at, "truncated record header".into()))?;
-        if header[..4] != MAGIC {
-            return Err(corrupt(at, "no record starts here".into()));
-        }
-        if header[4] != FORMAT_VERSION {
-            return Err(ManifestError::Incompatible {
-                found: header[4],
-                supported: FORMAT_VERSION,
-            });
-        }
-        let kind = header[5];
-        let len = u32::from_le_bytes([header[6], header[7], header[8], header[9]]) as usize;
-        let start = at + HEADER_LEN;
-        let payload = section
-            .get(start..start.saturating_add(len))
-            .ok_or_else(|| {
-                corrupt(
-                    at,
-                    format!("record of {len} bytes runs past the section end"),
-                )
-            })?;
-        let bad_json = |e: serde_json::Error| corrupt(start, format!("bad record payload: {e}"));
+    for record in raw_records(section) {
+        let RawRecord {
+            kind,
+            offset,
+            payload,
+        } = record?;
+        let bad_json = |e: serde_json::Error| ManifestError::Corrupt {
+            offset,
+            reason: format!("bad record payload: {e}"),
+        };
         match kind {
             KIND_FRAMEWORK => {
                 let p: FrameworkPayload = serde_json::from_slice(payload).map_err(bad_json)?;
@@ -142,9 +216,13 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
                     source: format!("{}:{}", p.file, p.line),
                 });
             }
-            other => return Err(corrupt(at, format!("unknown record kind {other}"))),
+            other => {
+                return Err(ManifestError::Corrupt {
+                    offset: offset - HEADER_LEN,
+                    reason: format!("unknown record kind {other}"),
+                });
+            }
         }
-        at = start + len;
     }
     if frameworks.is_empty() && apps.is_empty() && routes.is_empty() {
         return Err(ManifestError::NotAGobletApp);
@@ -220,6 +298,60 @@ mod tests {
         assert_eq!(m.routes.len(), 1);
         assert_eq!(m.routes[0].source, "src/app.rs:3");
         assert_eq!(m.routes[0].authorization_type, AuthorizationType::AwsIam);
+    }
+
+    #[test]
+    fn counts_without_decoding_the_routes() {
+        const OTHER_FW: &str = r#"{"goblet_version":"0.2.0"}"#;
+        let route_with_bad_json = r#"{"path":"#;
+        for (parts, versions, routes) in [
+            (
+                vec![(KIND_ROUTE, ROUTE), (KIND_FRAMEWORK, FW), (KIND_APP, APP)],
+                vec!["0.1.0"],
+                1,
+            ),
+            (
+                vec![
+                    (KIND_FRAMEWORK, FW),
+                    (KIND_ROUTE, ROUTE),
+                    (KIND_ROUTE, ROUTE),
+                ],
+                vec!["0.1.0"],
+                2,
+            ),
+            // Route payloads are not read: the handlers' own macro wrote them.
+            (
+                vec![(KIND_FRAMEWORK, FW), (KIND_ROUTE, route_with_bad_json)],
+                vec!["0.1.0"],
+                1,
+            ),
+            (
+                vec![
+                    (KIND_FRAMEWORK, OTHER_FW),
+                    (KIND_FRAMEWORK, FW),
+                    (KIND_FRAMEWORK, FW),
+                ],
+                vec!["0.1.0", "0.2.0"],
+                0,
+            ),
+        ] {
+            let counts = count_section(&section(&parts)).unwrap();
+            assert_eq!(counts.goblet_versions, versions, "{parts:?}");
+            assert_eq!(counts.routes, routes, "{parts:?}");
+        }
+        let mut s = section(&[(KIND_FRAMEWORK, FW), (KIND_APP, APP)]);
+        s[4] = 9;
+        assert_eq!(
+            count_section(&s),
+            Err(ManifestError::Incompatible {
+                found: 9,
+                supported: 1
+            })
+        );
+        assert!(matches!(
+            count_section(b"garbage"),
+            Err(ManifestError::Corrupt { offset: 0, .. })
+        ));
     }
 
     #[test]

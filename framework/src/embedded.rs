@@ -6,8 +6,9 @@
 //! when `__start_`/`__stop_` symbols refer to them) — the same technique as the
 //! linkme crate.
 
+use goblet_core::ManifestError;
 use goblet_core::record;
-use goblet_core::{Manifest, ManifestError};
+use goblet_core::record::SectionCounts;
 
 const PAYLOAD: &str = concat!("{\"goblet_version\":\"", env!("CARGO_PKG_VERSION"), "\"}");
 
@@ -29,10 +30,11 @@ const PAYLOAD: &str = concat!("{\"goblet_version\":\"", env!("CARGO_PKG_VERSION"
 static FRAMEWORK_RECORD: [u8; record::encoded_len(PAYLOAD)] =
     record::encode(record::KIND_FRAMEWORK, PAYLOAD);
 
-/// The manifest embedded in this very binary; `None` where the target has no
-/// ELF sections (goblet apps run on Linux; tests may run elsewhere).
-pub(crate) fn manifest() -> Option<Result<Manifest, ManifestError>> {
-    section().map(record::decode_section)
+/// The records embedded in this very binary, counted; `None` where the
+/// target has no ELF sections (goblet apps run on Linux; tests may run
+/// elsewhere).
+pub(crate) fn counts() -> Option<Result<SectionCounts, ManifestError>> {
+    section().map(record::count_section)
 }
 
 #[cfg(any(

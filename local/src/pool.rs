@@ -28,6 +28,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// the Lambda execution environment lifecycle, AWS Lambda Developer Guide).
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often a worker's `/proc/<pid>/status` is read for `Max Memory Used`
+/// at most. The kernel renders the whole file (signal masks, capabilities,
+/// CPU lists) for every read: under load, reading it after every invocation
+/// took a tenth of goblet local's CPU time. In between, a REPORT gives the
+/// peak read last, which may lag a burst of allocation by this long, at most.
+const MEMORY_READ_INTERVAL: Duration = Duration::from_millis(100);
+
 /// How long the log thread waits after writing before it looks for more
 /// lines (see [`Logger::start`]): at most this much delay for a line.
 const LOG_BATCH_PAUSE: Duration = Duration::from_millis(5);
@@ -120,14 +127,34 @@ struct Slot {
     worker: Arc<Worker>,
     log: Arc<Mutex<WorkerLog>>,
     /// The worker's `/proc/<pid>/status`, opened once and re-read after
-    /// every invocation for `Max Memory Used` (see [`max_memory_mb`]).
+    /// invocations for `Max Memory Used` (see [`max_memory_mb`] and
+    /// [`MEMORY_READ_INTERVAL`]).
     status: Option<std::fs::File>,
+    /// When `status` was last read after an invocation.
+    memory_read_at: Option<Instant>,
     /// The highest `Max Memory Used` read so far, first once the function
     /// has initialised: what a process that has exited (and has no status
     /// left to read) reports.
     peak_mb: Arc<AtomicU64>,
     /// When the process was started: its Init Duration when the Init fails.
     started: Instant,
+}
+
+impl Slot {
+    /// `Max Memory Used` for a REPORT: the peak so far, read afresh unless
+    /// it was read within [`MEMORY_READ_INTERVAL`] (or the process is gone).
+    fn max_memory_mb(&mut self) -> u64 {
+        let now = Instant::now();
+        let due = self
+            .memory_read_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= MEMORY_READ_INTERVAL);
+        if !due || !self.worker.is_alive() {
+            return self.peak_mb.load(Ordering::Relaxed);
+        }
+        self.memory_read_at = Some(now);
+        let read = max_memory_mb(self.status.as_ref());
+        self.peak_mb.fetch_max(read, Ordering::Relaxed).max(read)
+    }
 }
 
 /// Why an invocation gave no usable response.
@@ -207,6 +234,7 @@ impl Pool {
                     worker,
                     log,
                     status,
+                    memory_read_at: None,
                     peak_mb,
                     started,
                 })
@@ -266,7 +294,7 @@ impl Pool {
             lock(&self.live).remove(&slot.worker.id());
         };
         let cold = reused.is_none();
-        let slot = match reused {
+        let mut slot = match reused {
             Some(slot) => slot,
             None => self.cold_start().await?,
         };
@@ -284,8 +312,7 @@ impl Pool {
         } else {
             None
         };
-        let read = max_memory_mb(slot.status.as_ref());
-        let memory = slot.peak_mb.fetch_max(read, Ordering::Relaxed).max(read);
+        let memory = slot.max_memory_mb();
         let held = {
             let mut state = lock(&slot.log);
             state.busy = false;
