@@ -114,6 +114,26 @@ async fn spawn(
     }
 }
 
+/// Waits for `worker`'s Init to fail as a goblet app's does: posted to
+/// `/runtime/init/error` as `Runtime.InitError`, every later invocation
+/// failing the same way at once, the process gone with a failure status.
+/// Returns the error document the runtime posted.
+pub async fn expect_init_error(worker: &Worker) -> Value {
+    let err = tokio::time::timeout(START, worker.ready())
+        .await
+        .expect("the worker neither started nor failed")
+        .unwrap_err();
+    let InvokeError::InitFailed { error_type, body } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(error_type, "Runtime.InitError");
+    let doc: Value = serde_json::from_slice(body).unwrap();
+    let again = worker.invoke("{}".into(), Duration::from_secs(5)).await;
+    assert_eq!(again.unwrap_err(), err);
+    assert!(worker.wait().await.is_some_and(|s| !s.success()));
+    doc
+}
+
 /// A proxy integration response, whatever front it was shaped for.
 #[derive(Debug, Clone)]
 pub struct ProxyResponse {

@@ -328,7 +328,7 @@ fn an_init_error_is_a_502_and_the_log_says_why() {
 /// every invocation then fails the same way.
 #[test]
 fn a_failing_main_is_an_init_error_on_the_runtime_api() {
-    use goblet_local::lambda::{FunctionConfig, InvokeError, LogSink, Worker};
+    use goblet_local::lambda::{FunctionConfig, LogSink, Worker};
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -343,23 +343,12 @@ fn a_failing_main_is_an_init_error_on_the_runtime_api() {
         let worker = Worker::spawn(todo_binary(), &FunctionConfig::new("todo"), sink)
             .await
             .unwrap();
-        let err = tokio::time::timeout(Duration::from_secs(30), worker.ready())
-            .await
-            .expect("the worker neither started nor failed")
-            .unwrap_err();
-        let InvokeError::InitFailed { error_type, body } = &err else {
-            panic!("{err:?}")
-        };
-        assert_eq!(error_type, "Runtime.InitError");
-        let doc: Value = serde_json::from_slice(body).unwrap();
+        let doc = goblet_tests::lambda::expect_init_error(&worker).await;
         assert_eq!(
             doc["errorMessage"],
             "the app's main failed: TABLE_NAME is not set: the function needs its DynamoDB table's name",
             "{doc}"
         );
-        let again = worker.invoke("{}".into(), Duration::from_secs(5)).await;
-        assert_eq!(again.unwrap_err(), err);
-        assert!(worker.wait().await.is_some_and(|s| !s.success()));
         let logged = lines.lock().unwrap().join("\n");
         assert!(logged.contains("TABLE_NAME is not set"), "{logged}");
     });
