@@ -15,6 +15,9 @@ use serde_json::Value;
 /// How long a worker may take to start before the test fails.
 const START: Duration = Duration::from_secs(30);
 
+/// How long a line the worker printed may take to reach the log sink.
+const LOG_WAIT: Duration = Duration::from_secs(10);
+
 /// One running function: a worker process and everything it printed.
 pub struct LambdaApp {
     binary: PathBuf,
@@ -85,6 +88,26 @@ impl LambdaApp {
             .iter()
             .map(|l| l.text.clone())
             .collect()
+    }
+
+    /// Waits for a line containing `needle` and returns it. The worker's
+    /// output reaches the sink through a pipe and a reader thread, so a line
+    /// printed before the function answered may land a moment after the
+    /// answer; fails the test when none arrives within `LOG_WAIT`.
+    pub async fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + LOG_WAIT;
+        loop {
+            if let Some(line) = self.logs().into_iter().find(|l| l.contains(needle)) {
+                return line;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!(
+                    "no line with {needle:?} within {LOG_WAIT:?} in:\n{}",
+                    self.log_text()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     fn log_text(&self) -> String {

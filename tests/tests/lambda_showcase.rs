@@ -524,8 +524,7 @@ async fn a_panicking_handler_is_a_500_and_the_next_event_is_served() {
     }
     assert!(s.app.worker.is_alive());
     // The panic message reaches the logs, not the client.
-    let logs = s.app.logs().join("\n");
-    assert!(logs.contains("the handler gave up"), "{logs}");
+    s.app.wait_for_log("the handler gave up").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

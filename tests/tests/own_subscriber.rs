@@ -50,17 +50,10 @@ async fn an_app_that_installs_its_own_subscriber_keeps_it() {
     let response = function.http(&event).await;
     assert_eq!(response.status, 200, "{:?}", function.logs());
 
-    let logs = function.logs();
-    let line = |needle: &str| {
-        logs.iter()
-            .find(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("no line with {needle:?} in {logs:#?}"))
-            .clone()
-    };
     // The handler's line is in tracing-subscriber's fmt shape, the app's
     // choice (inside lambda_runtime's invocation span, as fmt shows spans),
     // not goblet's tab-separated Lambda text.
-    let handled = line("logged by a handler");
+    let handled = function.wait_for_log("logged by a handler").await;
     let handled = handled.trim();
     assert!(
         handled.starts_with("INFO Lambda runtime invoke{requestId=\"")
@@ -71,7 +64,7 @@ async fn an_app_that_installs_its_own_subscriber_keeps_it() {
     // Its `main` ran under goblet's subscriber (Lambda's text shape, with no
     // request id during init): the app's global default, installed inside
     // that scope, takes over once `main` has returned.
-    let init = line("logged during init");
+    let init = function.wait_for_log("logged during init").await;
     let fields: Vec<&str> = init.split('\t').collect();
     assert_eq!(fields[1..], ["", "INFO", "logged during init"], "{init:?}");
 }
