@@ -216,6 +216,8 @@ mod tests {
             path_parameters: vec![],
             name: "h".into(),
             source: format!("src/app.rs:{path}:{method}"),
+            authorizer: None,
+            authorization_scopes: Vec::new(),
         }
     }
 

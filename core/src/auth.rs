@@ -7,6 +7,8 @@ pub enum AuthorizationType {
     None,
     /// `AWS_IAM`: the caller signs with Signature Version 4 as an IAM principal.
     AwsIam,
+    /// `CUSTOM`: a Lambda authorizer decides (`#[route(authorizer = "...")]`).
+    Custom,
 }
 
 impl AuthorizationType {
@@ -18,6 +20,7 @@ impl AuthorizationType {
         match self {
             AuthorizationType::None => "NONE",
             AuthorizationType::AwsIam => "AWS_IAM",
+            AuthorizationType::Custom => "CUSTOM",
         }
     }
 
@@ -37,6 +40,7 @@ impl AuthorizationType {
         match name {
             "NONE" => Some(AuthorizationType::None),
             "AWS_IAM" => Some(AuthorizationType::AwsIam),
+            "CUSTOM" => Some(AuthorizationType::Custom),
             _ => None,
         }
     }
@@ -59,7 +63,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationType {
         let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         AuthorizationType::from_api_gateway(&name).ok_or_else(|| {
             serde::de::Error::custom(format_args!(
-                "unknown authorization type `{name}`; this goblet knows NONE and AWS_IAM"
+                "unknown authorization type `{name}`; this goblet knows NONE, AWS_IAM and CUSTOM"
             ))
         })
     }

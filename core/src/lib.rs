@@ -8,6 +8,7 @@
 
 pub mod api;
 mod auth;
+pub mod authorizer;
 pub mod cors;
 mod event_format;
 pub mod logging;
@@ -16,10 +17,12 @@ mod matcher;
 pub mod media;
 mod method;
 mod path;
+pub mod policy;
 pub mod record;
 pub mod request_path;
 
 pub use auth::{AuthorizationType, ParseAuthError};
+pub use authorizer::{Authorizer, AuthorizerKind, IdentitySource, MethodArn};
 pub use event_format::{EventFormat, EventShape};
 pub use manifest::{MANIFEST_VERSION, Manifest, ManifestError, Route};
 pub use matcher::{Match, PathMatcher};

@@ -11,6 +11,11 @@
 //!              "name": "index", "source": "src/app.rs:3"}]}
 //! ```
 //!
+//! A route guarded by an `#[authorizer]` has `"authorization_type": "CUSTOM"`
+//! and names it in `"authorizer"`; the app's authorizers are listed in
+//! `"authorizers"` ([`Authorizer`]). Both fields, like `"authorization_scopes"`,
+//! are left out when empty, so apps without authorizers keep their manifest.
+//!
 //! Fields may be added in later versions; none of these is ever renamed.
 //! `routes` is sorted by `(path, method)`, so the same source always gives
 //! byte-identical output.
@@ -20,6 +25,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::authorizer::{Authorizer, IdentitySource, MAX_TTL_SECONDS};
 use crate::{AuthorizationType, Method, PathError, PathTemplate, Segment};
 
 /// The schema version written as `manifest_version`.
@@ -31,6 +37,9 @@ pub struct Manifest {
     pub goblet_version: String,
     pub app_name: String,
     pub routes: Vec<Route>,
+    /// Sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorizers: Vec<Authorizer>,
 }
 
 /// One API Gateway method: a (path, method) pair and how it is guarded.
@@ -47,6 +56,12 @@ pub struct Route {
     pub name: String,
     /// `file:line` of the `#[route]` attribute.
     pub source: String,
+    /// The authorizer of a `CUSTOM` route, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer: Option<String>,
+    /// API Gateway's `authorizationScopes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorization_scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +93,10 @@ pub enum ManifestError {
         first: String,
         second: String,
     },
+    /// A route's or an authorizer's authorization does not hold together
+    /// (an unknown authorizer, scopes it cannot check, two authorizers of
+    /// one name, a bad identity source or TTL); `source` is `file:line`.
+    BadAuthorizer { source: String, reason: String },
 }
 
 impl fmt::Display for ManifestError {
@@ -132,6 +151,7 @@ impl fmt::Display for ManifestError {
                 "paths {first} and {second} name the parameter at {position} differently; \
                  API Gateway needs one name per position"
             ),
+            ManifestError::BadAuthorizer { source, reason } => write!(f, "at {source}: {reason}"),
         }
     }
 }
@@ -144,7 +164,18 @@ impl Manifest {
     pub fn new(
         goblet_version: String,
         app_name: String,
+        routes: Vec<Route>,
+    ) -> Result<Manifest, ManifestError> {
+        Manifest::with_authorizers(goblet_version, app_name, routes, Vec::new())
+    }
+
+    /// [`Manifest::new`] for an app that declares authorizers: also checks
+    /// each authorizer and that every route names one of them.
+    pub fn with_authorizers(
+        goblet_version: String,
+        app_name: String,
         mut routes: Vec<Route>,
+        mut authorizers: Vec<Authorizer>,
     ) -> Result<Manifest, ManifestError> {
         for route in &mut routes {
             let template =
@@ -172,12 +203,20 @@ impl Manifest {
             }
         }
         check_parameter_names(&routes)?;
+        authorizers.sort_by(|a, b| (&a.name, &a.source).cmp(&(&b.name, &b.source)));
+        check_authorizers(&routes, &authorizers)?;
         Ok(Manifest {
             manifest_version: MANIFEST_VERSION,
             goblet_version,
             app_name,
             routes,
+            authorizers,
         })
+    }
+
+    /// The authorizer named `name`.
+    pub fn authorizer(&self, name: &str) -> Option<&Authorizer> {
+        self.authorizers.iter().find(|a| a.name == name)
     }
 
     /// Pretty JSON with a final newline: what `goblet manifest` prints.
@@ -186,6 +225,115 @@ impl Manifest {
         out.push('\n');
         out
     }
+}
+
+/// Each authorizer well-formed and named once; each `CUSTOM` route naming
+/// one, and no other route naming any.
+fn check_authorizers(routes: &[Route], authorizers: &[Authorizer]) -> Result<(), ManifestError> {
+    let bad = |source: &str, reason: String| ManifestError::BadAuthorizer {
+        source: source.to_owned(),
+        reason,
+    };
+    for pair in authorizers.windows(2) {
+        if pair[0].name == pair[1].name {
+            return Err(bad(
+                &pair[1].source,
+                format!(
+                    "the authorizer `{}` is declared twice (also at {})",
+                    pair[1].name, pair[0].source
+                ),
+            ));
+        }
+    }
+    for authorizer in authorizers {
+        if authorizer.identity_sources.is_empty() && authorizer.ttl_seconds > 0 {
+            return Err(bad(
+                &authorizer.source,
+                format!(
+                    "the authorizer `{}` has no identity source; API Gateway caches results by \
+                     them, so one without any needs `ttl = 0`",
+                    authorizer.name
+                ),
+            ));
+        }
+        for source in &authorizer.identity_sources {
+            IdentitySource::parse(source).map_err(|e| bad(&authorizer.source, e))?;
+        }
+        if authorizer.ttl_seconds > MAX_TTL_SECONDS {
+            return Err(bad(
+                &authorizer.source,
+                format!(
+                    "the authorizer `{}` caches for {} s; API Gateway allows at most {MAX_TTL_SECONDS}",
+                    authorizer.name, authorizer.ttl_seconds
+                ),
+            ));
+        }
+    }
+    for route in routes {
+        match (&route.authorizer, route.authorization_type) {
+            (Some(name), AuthorizationType::Custom) => {
+                if !authorizers.iter().any(|a| &a.name == name) {
+                    let known: Vec<&str> = authorizers.iter().map(|a| a.name.as_str()).collect();
+                    return Err(bad(
+                        &route.source,
+                        format!(
+                            "the route {} {} names the authorizer `{name}`, but the app declares {}",
+                            route.method,
+                            route.path,
+                            if known.is_empty() {
+                                "no #[authorizer]".to_owned()
+                            } else {
+                                format!("only {}", known.join(", "))
+                            }
+                        ),
+                    ));
+                }
+                if !route.authorization_scopes.is_empty() {
+                    // AWS: "The scopes are used with a COGNITO_USER_POOLS
+                    // authorizer" (Method.authorizationScopes); a Lambda
+                    // authorizer never sees them.
+                    return Err(bad(
+                        &route.source,
+                        format!(
+                            "the route {} {} has scopes, but API Gateway checks scopes only \
+                             for Cognito user pool authorizers, and `{name}` is a Lambda \
+                             authorizer: check scopes inside the authorizer instead",
+                            route.method, route.path
+                        ),
+                    ));
+                }
+            }
+            (None, AuthorizationType::Custom) => {
+                return Err(bad(
+                    &route.source,
+                    format!(
+                        "the route {} {} is CUSTOM but names no authorizer",
+                        route.method, route.path
+                    ),
+                ));
+            }
+            (Some(name), other) => {
+                return Err(bad(
+                    &route.source,
+                    format!(
+                        "the route {} {} names the authorizer `{name}` but is {other}",
+                        route.method, route.path
+                    ),
+                ));
+            }
+            (None, _) if !route.authorization_scopes.is_empty() => {
+                return Err(bad(
+                    &route.source,
+                    format!(
+                        "the route {} {} has scopes but no authorizer to check them",
+                        route.method, route.path
+                    ),
+                ));
+            }
+            (None, _) => {}
+        }
+    }
+    Ok(())
 }
 
 /// API Gateway rejects `/a/{x}` next to `/a/{y}`: a resource has one variable child.
@@ -223,4 +371,117 @@ fn check_parameter_names(routes: &[Route]) -> Result<(), ManifestError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AuthorizerKind;
+
+    fn route(auth: AuthorizationType, authorizer: Option<&str>, scopes: &[&str]) -> Route {
+        Route {
+            path: "/orders".into(),
+            method: Method::Get,
+            authorization_type: auth,
+            api_key_required: false,
+            cors: false,
+            content_types: vec!["application/json".into()],
+            handler: "shop::orders".into(),
+            path_parameters: Vec::new(),
+            name: "orders".into(),
+            source: "src/app.rs:20".into(),
+            authorizer: authorizer.map(str::to_owned),
+            authorization_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    fn authorizer(name: &str, sources: &[&str], ttl: u32, line: u32) -> Authorizer {
+        Authorizer {
+            name: name.into(),
+            kind: AuthorizerKind::Token,
+            identity_sources: sources.iter().map(|s| (*s).to_owned()).collect(),
+            ttl_seconds: ttl,
+            handler: format!("shop::{name}"),
+            source: format!("src/app.rs:{line}"),
+        }
+    }
+
+    #[test]
+    fn authorizer_checks() {
+        use AuthorizationType::{AwsIam, Custom, None as Open};
+        let header = ["method.request.header.Authorization"];
+        let tokens = || authorizer("tokens", &header, 300, 9);
+        let table: Vec<(Vec<Route>, Vec<Authorizer>, Option<&str>)> = vec![
+            (
+                vec![route(Custom, Some("tokens"), &[])],
+                vec![tokens()],
+                None,
+            ),
+            (vec![route(Open, None, &[])], vec![tokens()], None),
+            (
+                vec![route(Custom, Some("other"), &[])],
+                vec![tokens()],
+                Some("names the authorizer `other`, but the app declares only tokens"),
+            ),
+            (
+                vec![route(Custom, Some("tokens"), &[])],
+                vec![],
+                Some("declares no #[authorizer]"),
+            ),
+            (
+                vec![route(Custom, Some("tokens"), &["orders/read"])],
+                vec![tokens()],
+                Some("only for Cognito user pool authorizers"),
+            ),
+            (
+                vec![route(Open, None, &["orders/read"])],
+                vec![],
+                Some("scopes but no authorizer"),
+            ),
+            (
+                vec![route(Custom, None, &[])],
+                vec![],
+                Some("CUSTOM but names no authorizer"),
+            ),
+            (
+                vec![route(AwsIam, Some("tokens"), &[])],
+                vec![tokens()],
+                Some("but is AWS_IAM"),
+            ),
+            (
+                vec![],
+                vec![tokens(), authorizer("tokens", &header, 300, 30)],
+                Some(
+                    "at src/app.rs:9: the authorizer `tokens` is declared twice (also at src/app.rs:30)",
+                ),
+            ),
+            (
+                vec![],
+                vec![authorizer("tokens", &header, 3601, 9)],
+                Some("at most 3600"),
+            ),
+            (
+                vec![],
+                vec![authorizer("tokens", &["header.Authorization"], 300, 9)],
+                Some("is not one API Gateway reads"),
+            ),
+            (
+                vec![],
+                vec![authorizer("tokens", &[], 300, 9)],
+                Some("needs `ttl = 0`"),
+            ),
+            (vec![], vec![authorizer("tokens", &[], 0, 9)], None),
+        ];
+        for (routes, authorizers, expected) in table {
+            let got = Manifest::with_authorizers("0".into(), "shop".into(), routes, authorizers);
+            match (got, expected) {
+                (Ok(_), None) => {}
+                (Err(e), Some(text)) => {
+                    let e = e.to_string();
+                    assert!(e.contains(text), "{e:?} lacks {text:?}");
+                }
+                (got, expected) => panic!("{got:?}, expected {expected:?}"),
+            }
+        }
+    }
 }

@@ -12,6 +12,7 @@
 
 use serde::Deserialize;
 
+use crate::authorizer::{Authorizer, AuthorizerKind};
 use crate::manifest::{Manifest, ManifestError, Route};
 use crate::{AuthorizationType, Method};
 
@@ -25,6 +26,7 @@ pub const HEADER_LEN: usize = 10;
 pub const KIND_FRAMEWORK: u8 = 1;
 pub const KIND_APP: u8 = 2;
 pub const KIND_ROUTE: u8 = 3;
+pub const KIND_AUTHORIZER: u8 = 4;
 
 /// Size of the record holding `payload`.
 pub const fn encoded_len(payload: &str) -> usize {
@@ -77,6 +79,22 @@ struct RoutePayload {
     cors: bool,
     content_types: Vec<String>,
     name: String,
+    handler: String,
+    file: String,
+    line: u32,
+    #[serde(default)]
+    authorizer: Option<String>,
+    #[serde(default)]
+    authorization_scopes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct AuthorizerPayload {
+    name: String,
+    #[serde(rename = "type")]
+    kind: AuthorizerKind,
+    identity_sources: Vec<String>,
+    ttl_seconds: u32,
     handler: String,
     file: String,
     line: u32,
@@ -149,6 +167,7 @@ pub struct SectionCounts {
     /// Distinct, sorted: more than one means two goblet versions are linked.
     pub goblet_versions: Vec<String>,
     pub routes: usize,
+    pub authorizers: usize,
 }
 
 /// Counts the section's records; decodes only the runtime's own records.
@@ -156,6 +175,7 @@ pub fn count_section(section: &[u8]) -> Result<SectionCounts, ManifestError> {
     let mut counts = SectionCounts {
         goblet_versions: Vec::new(),
         routes: 0,
+        authorizers: 0,
     };
     for record in raw_records(section) {
         let record = record?;
@@ -169,6 +189,7 @@ pub fn count_section(section: &[u8]) -> Result<SectionCounts, ManifestError> {
                 counts.goblet_versions.push(p.goblet_version);
             }
             KIND_ROUTE => counts.routes += 1,
+            KIND_AUTHORIZER => counts.authorizers += 1,
             _ => {}
         }
     }
@@ -182,6 +203,7 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
     let mut frameworks = Vec::new();
     let mut apps = Vec::new();
     let mut routes = Vec::new();
+    let mut authorizers = Vec::new();
     for record in raw_records(section) {
         let RawRecord {
             kind,
@@ -213,6 +235,19 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
                     handler: p.handler,
                     path_parameters: Vec::new(),
                     name: p.name,
+                    source: format!("{}:{}", p.file, p.line),
+                    authorizer: p.authorizer,
+                    authorization_scopes: p.authorization_scopes,
+                });
+            }
+            KIND_AUTHORIZER => {
+                let p: AuthorizerPayload = serde_json::from_slice(payload).map_err(bad_json)?;
+                authorizers.push(Authorizer {
+                    name: p.name,
+                    kind: p.kind,
+                    identity_sources: p.identity_sources,
+                    ttl_seconds: p.ttl_seconds,
+                    handler: p.handler,
                     source: format!("{}:{}", p.file, p.line),
                 });
             }
@@ -255,7 +290,7 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
     if routes.is_empty() {
         return Err(ManifestError::NoRoutes { app_name });
     }
-    Manifest::new(goblet_version, app_name, routes)
+    Manifest::with_authorizers(goblet_version, app_name, routes, authorizers)
 }
 
 #[cfg(test)]
@@ -298,6 +333,45 @@ mod tests {
         assert_eq!(m.routes.len(), 1);
         assert_eq!(m.routes[0].source, "src/app.rs:3");
         assert_eq!(m.routes[0].authorization_type, AuthorizationType::AwsIam);
+    }
+
+    #[test]
+    fn decodes_authorizers_and_the_routes_they_guard() {
+        const AUTH: &str = r#"{"name":"tokens","type":"TOKEN","identity_sources":["method.request.header.Authorization"],"ttl_seconds":300,"handler":"shop::app::tokens","file":"src/app.rs","line":9}"#;
+        const GUARDED: &str = r#"{"path":"/orders","method":"GET","authorization_type":"CUSTOM","authorizer":"tokens","api_key_required":false,"cors":false,"content_types":["application/json"],"name":"orders","handler":"shop::app::orders","file":"src/app.rs","line":20}"#;
+        let parts = [
+            (KIND_FRAMEWORK, FW),
+            (KIND_APP, APP),
+            (KIND_ROUTE, GUARDED),
+            (KIND_AUTHORIZER, AUTH),
+        ];
+        let m = decode_section(&section(&parts)).unwrap();
+        assert_eq!(m.routes[0].authorizer.as_deref(), Some("tokens"));
+        assert_eq!(m.routes[0].authorization_type, AuthorizationType::Custom);
+        let a = m.authorizer("tokens").unwrap();
+        assert_eq!(a.kind, AuthorizerKind::Token);
+        assert_eq!(a.source, "src/app.rs:9");
+        assert_eq!(count_section(&section(&parts)).unwrap().authorizers, 1);
+        // The route without its authorizer is refused, naming the route.
+        let err = decode_section(&section(&parts[..3]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("src/app.rs:20") && err.contains("`tokens`"),
+            "{err}"
+        );
+        // An older manifest reader's JSON: the new fields are left out when empty.
+        let plain = decode_section(&section(&[
+            (KIND_FRAMEWORK, FW),
+            (KIND_APP, APP),
+            (KIND_ROUTE, ROUTE),
+        ]))
+        .unwrap()
+        .to_json_pretty();
+        assert!(
+            !plain.contains("authorizer") && !plain.contains("scopes"),
+            "{plain}"
+        );
     }
 
     #[test]

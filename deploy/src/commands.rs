@@ -805,7 +805,7 @@ pub fn deploy_app(sdk: &SdkConfig, request: DeployRequest) -> Result<(), DeployE
     }
     let checked = goblet_project::preflight::check(&resolved.binary, &config)
         .map_err(|e| DeployError::App(e.to_string()))?;
-    crate::package::check_api_quotas(&checked.manifest, &config).map_err(DeployError::App)?;
+    crate::package::check_deployable(&checked.manifest, &config).map_err(DeployError::App)?;
     for warning in config.warnings() {
         eprintln!("warning: {warning}");
     }

@@ -450,6 +450,8 @@ mod tests {
                 path_parameters: vec![],
                 name: "n".into(),
                 source: format!("src/main.rs:{path}{}", method.as_str()),
+                authorizer: None,
+                authorization_scopes: Vec::new(),
             })
             .collect();
         Target {

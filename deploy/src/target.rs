@@ -251,6 +251,8 @@ pub(crate) mod tests_support {
                     path_parameters: vec![],
                     name: "n".into(),
                     source: format!("src/app.rs:{path}{}", method.as_str()),
+                    authorizer: None,
+                    authorization_scopes: Vec::new(),
                 },
             )
             .collect();
@@ -277,6 +279,8 @@ mod tests {
             path_parameters: vec![],
             name: "n".into(),
             source: format!("src/app.rs:{path}{}", method.as_str()),
+            authorizer: None,
+            authorization_scopes: Vec::new(),
         }
     }
 

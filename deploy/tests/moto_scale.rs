@@ -38,6 +38,8 @@ fn routes(count: usize) -> Vec<Route> {
         cors: false,
         content_types: vec![],
         path_parameters: vec![],
+        authorizer: None,
+        authorization_scopes: Vec::new(),
     };
     let mut out = vec![route("/".into(), Method::Get, AuthorizationType::AwsIam)];
     let mut i = 0;

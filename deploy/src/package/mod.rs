@@ -291,6 +291,37 @@ pub fn check_api_quotas(manifest: &Manifest, config: &StageConfig) -> Result<(),
     ))
 }
 
+/// Everything a deploy or a package checks of the app before any AWS call:
+/// the API's quotas, and nothing this goblet cannot deploy faithfully.
+pub fn check_deployable(manifest: &Manifest, config: &StageConfig) -> Result<(), String> {
+    check_api_quotas(manifest, config)?;
+    check_no_authorizers(manifest)
+}
+
+/// Lambda authorizers are served by the app and enforced by `goblet local`,
+/// but not created by the deployer yet: deploying their routes without them
+/// would leave the routes open, so the deploy is refused before any AWS call.
+fn check_no_authorizers(manifest: &Manifest) -> Result<(), String> {
+    let guarded: Vec<String> = manifest
+        .routes
+        .iter()
+        .filter_map(|r| {
+            r.authorizer
+                .as_ref()
+                .map(|a| format!("{} {} ({a})", r.method, r.path))
+        })
+        .collect();
+    if guarded.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "this goblet cannot deploy Lambda authorizers yet, and routes behind one would be left \
+         open: {}. Serve the app with `goblet local`, which runs its authorizers, or guard these \
+         routes with auth = \"iam\" to deploy now",
+        guarded.join(", ")
+    ))
+}
+
 /// Whether any route needs an API key: then the stage gets a usage plan and
 /// a key, without which API Gateway answers every such request 403.
 pub fn needs_usage_plan(manifest: &Manifest) -> bool {
@@ -482,8 +513,9 @@ pub enum PackageError {
     App(#[from] goblet_project::ResolveError),
     #[error(transparent)]
     Preflight(#[from] goblet_project::preflight::PreflightError),
+    /// What AWS would refuse, or what this goblet cannot deploy yet.
     #[error("{0}")]
-    Quota(String),
+    Refused(String),
     #[error("cannot write to {}: {error}", path.display())]
     Write { path: PathBuf, error: io::Error },
 }
@@ -504,7 +536,7 @@ pub fn run(options: &PackageOptions) -> Result<Written, PackageError> {
             .map_err(goblet_project::ResolveError::Config)?;
     }
     let checked = goblet_project::preflight::check(&resolved.binary, &config)?;
-    check_api_quotas(&checked.manifest, &config).map_err(PackageError::Quota)?;
+    check_deployable(&checked.manifest, &config).map_err(PackageError::Refused)?;
     for warning in config.warnings() {
         eprintln!("warning: {warning}");
     }
@@ -554,6 +586,8 @@ mod tests {
                 path_parameters: vec!["id".into()],
                 name: format!("n{i}"),
                 source: format!("src/app.rs:{i}"),
+                authorizer: None,
+                authorization_scopes: Vec::new(),
             })
             .collect();
         let manifest = Manifest::new("0".into(), "a".into(), routes).unwrap();
@@ -567,6 +601,58 @@ mod tests {
         let message = check_api_quotas(&manifest, &config).unwrap_err();
         assert!(
             message.contains("need 21") && message.contains("quota of 20"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn routes_behind_an_authorizer_are_not_deployed_open() {
+        use goblet_core::{AuthorizationType, Authorizer, AuthorizerKind, Method, Route};
+        let route = |path: &str, authorizer: Option<&str>| Route {
+            path: path.into(),
+            method: Method::Get,
+            authorization_type: if authorizer.is_some() {
+                AuthorizationType::Custom
+            } else {
+                AuthorizationType::None
+            },
+            api_key_required: false,
+            cors: false,
+            content_types: vec![],
+            handler: "h".into(),
+            path_parameters: vec![],
+            name: "n".into(),
+            source: format!("src/app.rs:{path}"),
+            authorizer: authorizer.map(str::to_owned),
+            authorization_scopes: Vec::new(),
+        };
+        let tokens = Authorizer {
+            name: "tokens".into(),
+            kind: AuthorizerKind::Token,
+            identity_sources: vec!["method.request.header.Authorization".into()],
+            ttl_seconds: 300,
+            handler: "app::tokens".into(),
+            source: "src/app.rs:1".into(),
+        };
+        let config = StageConfig::defaults("a", "dev");
+        let open = Manifest::with_authorizers(
+            "0".into(),
+            "a".into(),
+            vec![route("/", None)],
+            vec![tokens.clone()],
+        )
+        .unwrap();
+        assert_eq!(check_deployable(&open, &config), Ok(()));
+        let guarded = Manifest::with_authorizers(
+            "0".into(),
+            "a".into(),
+            vec![route("/", None), route("/orders", Some("tokens"))],
+            vec![tokens],
+        )
+        .unwrap();
+        let message = check_deployable(&guarded, &config).unwrap_err();
+        assert!(
+            message.contains("GET /orders (tokens)") && message.contains("cannot deploy"),
             "{message}"
         );
     }

@@ -1,0 +1,258 @@
+//! Lambda authorizers as API Gateway knows them: their kind (`TOKEN`,
+//! `REQUEST`), their identity sources in API Gateway's expression syntax, how
+//! long a result is cached, and the method ARN a request is authorized for.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// API Gateway's default `authorizerResultTtlInSeconds`.
+pub const DEFAULT_TTL_SECONDS: u32 = 300;
+/// API Gateway's largest `authorizerResultTtlInSeconds`.
+pub const MAX_TTL_SECONDS: u32 = 3600;
+
+/// An authorizer the app declares with `#[authorizer]`: a Lambda authorizer
+/// served by the app's own function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authorizer {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: AuthorizerKind,
+    /// API Gateway expressions (`method.request.header.Authorization`), in
+    /// the order the authorizer declares them.
+    pub identity_sources: Vec<String>,
+    pub ttl_seconds: u32,
+    pub handler: String,
+    /// `file:line` of the `#[authorizer]` attribute.
+    pub source: String,
+}
+
+impl Authorizer {
+    /// The identity sources, parsed; they were checked when the manifest was built.
+    pub fn sources(&self) -> impl Iterator<Item = IdentitySource> + '_ {
+        self.identity_sources
+            .iter()
+            .filter_map(|s| IdentitySource::parse(s).ok())
+    }
+}
+
+/// `TOKEN` (one header, handed over as `authorizationToken`) or `REQUEST`
+/// (the request's headers, query, path and context), in API Gateway's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum AuthorizerKind {
+    Token,
+    Request,
+}
+
+impl AuthorizerKind {
+    /// The word `#[authorizer(kind = "...")]` takes.
+    pub fn from_word(word: &str) -> Option<AuthorizerKind> {
+        match word {
+            "token" => Some(AuthorizerKind::Token),
+            "request" => Some(AuthorizerKind::Request),
+            _ => None,
+        }
+    }
+
+    /// API Gateway's name, as the authorizer event's `type` carries it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuthorizerKind::Token => "TOKEN",
+            AuthorizerKind::Request => "REQUEST",
+        }
+    }
+}
+
+/// Where API Gateway reads an identity from, for the authorizer and as the
+/// key of its result cache.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum IdentitySource {
+    /// `method.request.header.NAME` (matched case-insensitively, as HTTP headers are).
+    Header(String),
+    /// `method.request.querystring.NAME`
+    Query(String),
+    /// `stageVariables.NAME`
+    StageVariable(String),
+    /// `context.NAME`
+    Context(String),
+}
+
+impl IdentitySource {
+    /// Parses one of API Gateway's identity source expressions.
+    pub fn parse(expression: &str) -> Result<IdentitySource, String> {
+        type Make = fn(String) -> IdentitySource;
+        let prefixes: [(&str, Make); 4] = [
+            ("method.request.header.", IdentitySource::Header),
+            ("method.request.querystring.", IdentitySource::Query),
+            ("stageVariables.", IdentitySource::StageVariable),
+            ("context.", IdentitySource::Context),
+        ];
+        for (prefix, make) in prefixes {
+            if let Some(name) = expression.strip_prefix(prefix) {
+                let valid = !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+                if !valid {
+                    return Err(format!(
+                        "identity source `{expression}` names no header, parameter or variable \
+                         (letters, digits, `-`, `_` and `.` after `{prefix}`)"
+                    ));
+                }
+                return Ok(make(name.to_owned()));
+            }
+        }
+        Err(format!(
+            "identity source `{expression}` is not one API Gateway reads: write \
+             `method.request.header.NAME`, `method.request.querystring.NAME`, \
+             `stageVariables.NAME` or `context.NAME`"
+        ))
+    }
+}
+
+impl fmt::Display for IdentitySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdentitySource::Header(n) => write!(f, "method.request.header.{n}"),
+            IdentitySource::Query(n) => write!(f, "method.request.querystring.{n}"),
+            IdentitySource::StageVariable(n) => write!(f, "stageVariables.{n}"),
+            IdentitySource::Context(n) => write!(f, "context.{n}"),
+        }
+    }
+}
+
+/// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`:
+/// what an authorizer is asked about and what its policy names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub api_id: String,
+    pub stage: String,
+    pub method: String,
+    /// The request path with its leading `/`.
+    pub path: String,
+}
+
+impl MethodArn {
+    pub fn parse(arn: &str) -> Option<MethodArn> {
+        let mut fields = arn.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some("execute-api"), Some(region), Some(account)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            return None;
+        };
+        let mut rest = fields.next()?.splitn(4, '/');
+        let api_id = rest.next().filter(|s| !s.is_empty())?;
+        let stage = rest.next().filter(|s| !s.is_empty())?;
+        let method = rest.next().filter(|s| !s.is_empty())?;
+        let path = format!("/{}", rest.next().unwrap_or_default());
+        Some(MethodArn {
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+            api_id: api_id.to_owned(),
+            stage: stage.to_owned(),
+            method: method.to_owned(),
+            path,
+        })
+    }
+
+    /// `arn:aws:execute-api:{region}:{account}:{api}/{stage}`: what every
+    /// method ARN of the stage starts with.
+    pub fn stage_prefix(&self) -> String {
+        format!(
+            "arn:{}:execute-api:{}:{}:{}/{}",
+            self.partition, self.region, self.account, self.api_id, self.stage
+        )
+    }
+}
+
+impl fmt::Display for MethodArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}{}", self.stage_prefix(), self.method, self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_sources_parse_and_print_back() {
+        let table = [
+            (
+                "method.request.header.Authorization",
+                IdentitySource::Header("Authorization".into()),
+            ),
+            (
+                "method.request.querystring.token",
+                IdentitySource::Query("token".into()),
+            ),
+            (
+                "stageVariables.tier",
+                IdentitySource::StageVariable("tier".into()),
+            ),
+            (
+                "context.identity.sourceIp",
+                IdentitySource::Context("identity.sourceIp".into()),
+            ),
+        ];
+        for (text, source) in table {
+            assert_eq!(IdentitySource::parse(text).unwrap(), source, "{text}");
+            assert_eq!(source.to_string(), text);
+        }
+        for bad in [
+            "Authorization",
+            "method.request.header.",
+            "method.request.path.id",
+            "method.request.header.a b",
+        ] {
+            assert!(IdentitySource::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn method_arns_parse_and_print_back() {
+        let table = [
+            (
+                "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/GET/orders/7",
+                "GET",
+                "/orders/7",
+            ),
+            (
+                "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/POST/",
+                "POST",
+                "/",
+            ),
+        ];
+        for (text, method, path) in table {
+            let arn = MethodArn::parse(text).unwrap();
+            assert_eq!((arn.method.as_str(), arn.path.as_str()), (method, path));
+            assert_eq!(arn.api_id, "abc123");
+            assert_eq!(arn.stage, "dev");
+            assert_eq!(arn.to_string(), text);
+        }
+        let arn = MethodArn::parse("arn:aws:execute-api:eu-west-1:1:api/prod/GET").unwrap();
+        assert_eq!(arn.path, "/");
+        assert_eq!(
+            arn.stage_prefix(),
+            "arn:aws:execute-api:eu-west-1:1:api/prod"
+        );
+        for bad in [
+            "",
+            "arn:aws:lambda:us-east-1:1:function:f",
+            "arn:aws:execute-api:us-east-1:1:api",
+            "arn:aws:execute-api:us-east-1:1:api/dev",
+            "arn:aws:execute-api:us-east-1:1:/dev/GET/",
+        ] {
+            assert!(MethodArn::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+}
