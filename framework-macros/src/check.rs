@@ -4,7 +4,8 @@
 
 use std::fmt::Display;
 
-use goblet_core::{AuthorizationType, Method, PathTemplate};
+use goblet_core::authorizer::{DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS};
+use goblet_core::{AuthorizationType, AuthorizerKind, IdentitySource, Method, PathTemplate};
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
@@ -13,11 +14,12 @@ use syn::{
     Type,
 };
 
-use crate::model::{App, AppName, Handler, Location, MainFn, Output, Route};
+use crate::model::{App, AppName, Authorizer, Handler, Location, MainFn, Output, Route};
 use crate::parse::{Arg, Args, NamedArg};
 use crate::symbol::{
-    API_KEY, APP_NAME, AUTH, CONTENT_TYPES, CORS, DEFAULT_CONTENT_TYPES, DEFAULT_METHODS,
-    MAIN_OPTIONS, METHODS, NAME, ROUTE_OPTIONS,
+    API_KEY, APP_NAME, AUTH, AUTHORIZER, AUTHORIZER_OPTIONS, CONTENT_TYPES, CORS,
+    DEFAULT_CONTENT_TYPES, DEFAULT_METHODS, DEFAULT_TOKEN_HEADER, HEADER, IDENTITY_SOURCES, KIND,
+    MAIN_OPTIONS, METHODS, NAME, ROUTE_OPTIONS, SCOPES, TTL,
 };
 
 /// Collects errors so that one expansion reports all of them together.
@@ -98,6 +100,10 @@ pub fn route(
     let mut cors = None;
     let mut content_types = None;
     let mut name = None;
+    let mut authorizer: Option<(String, Span)> = None;
+    let mut scopes: Option<(Vec<String>, Span)> = None;
+    let mut auth_span = None;
+    let mut authorizer_given = false;
     for item in items {
         let named = match item {
             Arg::Named(named) => named,
@@ -112,7 +118,16 @@ pub fn route(
         let option = named.name.to_string();
         match option.as_str() {
             METHODS => methods = check_methods(&mut errors, &named),
-            AUTH => authorization_type = check_auth(&mut errors, &named),
+            AUTH => {
+                auth_span = Some(named.name.span());
+                authorization_type = check_auth(&mut errors, &named);
+            }
+            AUTHORIZER => {
+                authorizer_given = true;
+                authorizer = check_authorizer_name(&mut errors, &named, "the authorizer name")
+                    .map(|n| (n, named.name.span()));
+            }
+            SCOPES => scopes = check_scopes(&mut errors, &named).map(|s| (s, named.name.span())),
             API_KEY => api_key_required = bool_value(&mut errors, &named).map(|b| b.value),
             CORS => cors = bool_value(&mut errors, &named).map(|b| b.value),
             CONTENT_TYPES => content_types = check_content_types(&mut errors, &named),
@@ -122,6 +137,21 @@ pub fn route(
     }
 
     let handler = check_handler(&mut errors, func);
+    if let (Some((_, span)), Some(_)) = (&authorizer, auth_span) {
+        errors.at(
+            *span,
+            "a route has one authorization: `auth` (\"none\", \"iam\") or `authorizer`, not both",
+        );
+    }
+    if let (Some((_, span)), false) = (&scopes, authorizer_given) {
+        errors.at(
+            *span,
+            "`scopes` need an authorizer to check them: add `authorizer = \"...\"`",
+        );
+    }
+    if authorizer.is_some() {
+        authorization_type = Some(AuthorizationType::Custom);
+    }
 
     let Some(path) = path else {
         return Err(errors.into_error());
@@ -131,6 +161,8 @@ pub fn route(
         path_span: path.span(),
         methods: methods.unwrap_or_else(|| DEFAULT_METHODS.to_vec()),
         authorization_type: authorization_type.unwrap_or(AuthorizationType::None),
+        authorizer: authorizer.map(|(name, _)| name),
+        scopes: scopes.map(|(s, _)| s).unwrap_or_default(),
         api_key_required: api_key_required.unwrap_or(false),
         cors: cors.unwrap_or(false),
         content_types: content_types.unwrap_or_else(|| {
@@ -144,6 +176,219 @@ pub fn route(
         location: locate(path.span()),
     };
     errors.finish(route)
+}
+
+/// Checks `#[authorizer(args)]` on `func`: a TOKEN authorizer reading
+/// `header` (default `Authorization`), or a REQUEST authorizer reading
+/// `identity_sources`; `ttl` seconds of caching (default 300, at most 3600).
+pub fn authorizer(
+    args: Args,
+    func: &ItemFn,
+    locate: impl FnOnce(Span) -> Location,
+) -> syn::Result<Authorizer> {
+    let mut errors = Errors::default();
+    let mut seen = Seen::default();
+    let mut header: Option<(String, Span)> = None;
+    let mut kind: Option<AuthorizerKind> = None;
+    let mut sources: Option<(Vec<String>, Span)> = None;
+    let mut ttl = None;
+    let mut name = None;
+    for item in args.items {
+        let named = match item {
+            Arg::Named(named) => named,
+            Arg::Positional(expr) => {
+                errors.spanned(
+                    &expr,
+                    format_args!(
+                        "unexpected argument: options are written `name = value`, with a name among {}",
+                        list(AUTHORIZER_OPTIONS)
+                    ),
+                );
+                continue;
+            }
+        };
+        if !seen.first(&mut errors, &named) {
+            continue;
+        }
+        match named.name.to_string().as_str() {
+            HEADER => {
+                header = string_value(&mut errors, &named).and_then(|lit| {
+                    let text = lit.value();
+                    match IdentitySource::parse(&format!("method.request.header.{text}")) {
+                        Ok(_) => Some((text, named.name.span())),
+                        Err(_) => {
+                            errors.spanned(&lit, format_args!("`{text}` is not a header name"));
+                            None
+                        }
+                    }
+                });
+            }
+            KIND => {
+                kind = string_value(&mut errors, &named).and_then(|lit| {
+                    let found = AuthorizerKind::from_word(&lit.value());
+                    if found.is_none() {
+                        errors.spanned(
+                            &lit,
+                            "unknown authorizer kind; expected \"token\" or \"request\"",
+                        );
+                    }
+                    found
+                });
+            }
+            IDENTITY_SOURCES => {
+                sources = string_list(&mut errors, &named).map(|lits| {
+                    let mut out = Vec::new();
+                    for lit in lits {
+                        match IdentitySource::parse(&lit.value()) {
+                            Ok(source) if out.contains(&source.to_string()) => errors
+                                .spanned(&lit, "this identity source is listed more than once"),
+                            Ok(source) => out.push(source.to_string()),
+                            Err(e) => errors.spanned(&lit, e),
+                        }
+                    }
+                    (out, named.name.span())
+                });
+            }
+            TTL => ttl = check_ttl(&mut errors, &named),
+            NAME => name = check_authorizer_name(&mut errors, &named, "the authorizer name"),
+            _ => unknown_option(&mut errors, &named, AUTHORIZER_OPTIONS),
+        }
+    }
+    let kind = kind.unwrap_or(AuthorizerKind::Token);
+    let identity_sources = match (kind, header, sources) {
+        (AuthorizerKind::Token, header, None) => {
+            let header = header.map_or(DEFAULT_TOKEN_HEADER.to_owned(), |(h, _)| h);
+            vec![format!("method.request.header.{header}")]
+        }
+        (AuthorizerKind::Token, _, Some((_, span))) => {
+            errors.at(
+                span,
+                "a TOKEN authorizer reads one header: write `header = \"...\"`, or \
+                 `kind = \"request\"` to read several identity sources",
+            );
+            Vec::new()
+        }
+        (AuthorizerKind::Request, Some((_, span)), _) => {
+            errors.at(
+                span,
+                "a REQUEST authorizer reads `identity_sources`, as in \
+                 `identity_sources = [\"method.request.header.Authorization\"]`",
+            );
+            Vec::new()
+        }
+        (AuthorizerKind::Request, None, sources) => sources.map(|(s, _)| s).unwrap_or_default(),
+    };
+    let ttl_seconds = ttl.unwrap_or(DEFAULT_TTL_SECONDS);
+    if kind == AuthorizerKind::Request && identity_sources.is_empty() && ttl_seconds > 0 {
+        errors.at(
+            func.sig.ident.span(),
+            "a REQUEST authorizer whose results are cached needs `identity_sources` (the cache \
+             key), as in `identity_sources = [\"method.request.header.Authorization\"]`; \
+             or `ttl = 0`",
+        );
+    }
+    check_authorizer_fn(&mut errors, func);
+    errors.finish(Authorizer {
+        name: name.unwrap_or_else(|| unraw(&func.sig.ident)),
+        kind,
+        identity_sources,
+        ttl_seconds,
+        ident: func.sig.ident.clone(),
+        is_async: func.sig.asyncness.is_some(),
+        location: locate(func.sig.ident.span()),
+    })
+}
+
+/// An authorizer takes the `AuthRequest` and returns the decision; the types
+/// themselves are checked by the compiler against the generated call.
+fn check_authorizer_fn(errors: &mut Errors, func: &ItemFn) {
+    let sig = &func.sig;
+    if let Some(unsafety) = &sig.unsafety {
+        errors.spanned(unsafety, "an authorizer cannot be an `unsafe fn`");
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.spanned(&sig.generics, "an authorizer cannot be generic");
+    }
+    if sig.inputs.len() != 1 || matches!(sig.inputs.first(), Some(FnArg::Receiver(_))) {
+        let message = "an authorizer takes one argument, the request to authorize: \
+                       `async fn tokens(req: AuthRequest) -> Result<AuthResponse, Error>`";
+        if sig.inputs.is_empty() {
+            errors.spanned(&sig.ident, message);
+        } else {
+            errors.spanned(&sig.inputs, message);
+        }
+    }
+    if let ReturnType::Default = sig.output {
+        errors.spanned(
+            &sig.ident,
+            "missing return type: an authorizer returns `Result<AuthResponse, Error>`",
+        );
+    }
+}
+
+/// A name routes refer to an authorizer by: API Gateway's authorizer names
+/// allow more, but goblet's names also go into the deployed names.
+fn check_authorizer_name(errors: &mut Errors, named: &NamedArg, what: &str) -> Option<String> {
+    let lit = string_value(errors, named)?;
+    let name = lit.value();
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        errors.spanned(
+            &lit,
+            format_args!("{what} must be 1 to 64 characters of A-Z a-z 0-9 _ -"),
+        );
+        return None;
+    }
+    Some(name)
+}
+
+fn check_scopes(errors: &mut Errors, named: &NamedArg) -> Option<Vec<String>> {
+    let lits = string_list(errors, named)?;
+    let mut out: Vec<String> = Vec::new();
+    for lit in lits {
+        let scope = lit.value();
+        if scope.is_empty() || scope.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            errors.spanned(
+                &lit,
+                "a scope is a non-empty word without spaces, as in `orders/read`",
+            );
+        } else if out.contains(&scope) {
+            errors.spanned(
+                &lit,
+                format_args!("scope `{scope}` is listed more than once"),
+            );
+        } else {
+            out.push(scope);
+        }
+    }
+    Some(out)
+}
+
+fn check_ttl(errors: &mut Errors, named: &NamedArg) -> Option<u32> {
+    let Expr::Lit(ExprLit {
+        lit: Lit::Int(int),
+        attrs,
+    }) = unparen(&named.value)
+    else {
+        wrong_type(errors, named, "a number of seconds");
+        return None;
+    };
+    match int.base10_parse::<u32>() {
+        Ok(ttl) if attrs.is_empty() && ttl <= MAX_TTL_SECONDS => Some(ttl),
+        _ => {
+            errors.spanned(
+                int,
+                format_args!(
+                    "`ttl` is a number of seconds from 0 (no caching) to {MAX_TTL_SECONDS}, API Gateway's limit"
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// Checks the app's options: `goblet::app!(args)` or `#[goblet::main(args)]`;
@@ -327,6 +572,12 @@ fn example(option: &str) -> &'static str {
         CORS => "cors = true",
         CONTENT_TYPES => "content_types = [\"application/json\"]",
         NAME => "name = \"list_users\"",
+        AUTHORIZER => "authorizer = \"tokens\"",
+        SCOPES => "scopes = [\"orders/read\"]",
+        HEADER => "header = \"Authorization\"",
+        KIND => "kind = \"request\"",
+        IDENTITY_SOURCES => "identity_sources = [\"method.request.header.Authorization\"]",
+        TTL => "ttl = 300",
         APP_NAME => "app_name = \"orders\"",
         _ => "name = value",
     }
@@ -791,7 +1042,7 @@ mod tests {
                 "unknown auth `IAM`; expected \"none\" or \"iam\"",
                 "`cors` expects `true` or `false`, as in `cors = true`",
                 "`json` is not a media type: expected `type/subtype` without parameters (or a range `type/*`, `*/*`), e.g. `application/json`",
-                "unknown option `colour`; expected one of `methods`, `auth`, `api_key`, `cors`, `content_types`, `name`",
+                "unknown option `colour`; expected one of `methods`, `auth`, `authorizer`, `scopes`, `api_key`, `cors`, `content_types`, `name`",
                 "`auth` specified more than once",
                 "a route handler cannot be generic: name concrete types so the route knows what to extract",
                 "a route handler must be a free function: `self` is not allowed (move the handler out of the `impl` block)",
@@ -855,7 +1106,7 @@ mod tests {
                 )
             ),
             [
-                "unknown option `method`; expected one of `methods`, `auth`, `api_key`, `cors`, `content_types`, `name` (did you mean `methods`?)"
+                "unknown option `method`; expected one of `methods`, `auth`, `authorizer`, `scopes`, `api_key`, `cors`, `content_types`, `name` (did you mean `methods`?)"
             ]
         );
         assert_eq!(

@@ -8,7 +8,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::model::{App, AppName, MainFn, Route};
+use crate::model::{App, AppName, Authorizer, MainFn, Route};
 
 /// The user's function, unchanged, followed by everything the route needs.
 pub fn route(route: &Route, item: TokenStream) -> TokenStream {
@@ -63,6 +63,87 @@ pub fn main(app: &App, func: &MainFn, item: TokenStream) -> TokenStream {
                 || async { #into_app(#ident().await) },
             )
         }
+    }
+}
+
+/// The user's authorizer, unchanged, then its `AuthorizerDef` for the
+/// runtime and its record for the manifest.
+pub fn authorizer(authorizer: &Authorizer, item: TokenStream) -> TokenStream {
+    let ident = &authorizer.ident;
+    let name = str_lit(&authorizer.name);
+    let kind = Ident::new(
+        match authorizer.kind {
+            goblet_core::AuthorizerKind::Token => "Token",
+            goblet_core::AuthorizerKind::Request => "Request",
+        },
+        Span::call_site(),
+    );
+    let sources = authorizer.identity_sources.iter().map(|s| str_lit(s));
+    let ttl = Literal::u32_unsuffixed(authorizer.ttl_seconds);
+    let handler_suffix = str_lit(&format!("::{ident}"));
+    let file = str_lit(&authorizer.location.file);
+    let line = Literal::u32_unsuffixed(authorizer.location.line);
+    let call = if authorizer.is_async {
+        quote!(#ident(__req).await)
+    } else {
+        quote!(#ident(__req))
+    };
+    let sources_json: Vec<String> = authorizer
+        .identity_sources
+        .iter()
+        .map(|s| json_string(s))
+        .collect();
+    let before = str_lit(&format!(
+        "{{\"name\":{},\"type\":{},\"identity_sources\":[{}],\"ttl_seconds\":{},\"handler\":\"",
+        json_string(&authorizer.name),
+        json_string(authorizer.kind.as_str()),
+        sources_json.join(","),
+        authorizer.ttl_seconds,
+    ));
+    let handler_rest = json_string(&format!("::{ident}"));
+    let after = str_lit(&format!(
+        "{}\",\"file\":{},\"line\":{}}}",
+        &handler_rest[1..handler_rest.len() - 1],
+        json_string(&authorizer.location.file),
+        authorizer.location.line,
+    ));
+    let record = record_static(
+        &format_ident!("__GOBLET_AUTHORIZER"),
+        &format_ident!("__GOBLET_AUTHORIZER_PAYLOAD"),
+        quote!(::goblet::__private::record::KIND_AUTHORIZER),
+    );
+    // The decision is converted through `IntoAuthDecision`, spanned on the
+    // function's name, so a wrong return type is reported there.
+    let decide = quote_spanned! {at(ident.span())=>
+        ::goblet::__private::IntoAuthDecision::into_auth_decision(#call)
+    };
+    quote! {
+        #item
+
+        const _: () = {
+            fn __goblet_authorizer(
+                __req: ::goblet::__private::AuthRequest,
+            ) -> ::goblet::__private::AuthFuture {
+                ::goblet::__private::auth_boxed(async move { #decide })
+            }
+
+            ::goblet::__private::inventory::submit! {
+                ::goblet::__private::AuthorizerDef {
+                    name: #name,
+                    kind: ::goblet::__private::AuthorizerKind::#kind,
+                    identity_sources: &[#(#sources),*],
+                    ttl_seconds: #ttl,
+                    handler_path: ::core::concat!(::core::module_path!(), #handler_suffix),
+                    file: #file,
+                    line: #line,
+                    handler: __goblet_authorizer,
+                }
+            }
+
+            #record
+            const __GOBLET_AUTHORIZER_PAYLOAD: &str =
+                ::core::concat!(#before, ::core::module_path!(), #after);
+        };
     }
 }
 
@@ -223,12 +304,22 @@ fn method_items(route: &Route, method: Method) -> TokenStream {
     let marker = duplicate_marker(route, method);
     let handler_name = handler_name();
     let needs_name = state_needs_name();
+    let authorizer = match &route.authorizer {
+        Some(name) => {
+            let name = str_lit(name);
+            quote!(::core::option::Option::Some(#name))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let scopes = route.scopes.iter().map(|s| str_lit(s));
     quote! {
         ::goblet::__private::inventory::submit! {
             ::goblet::__private::RouteDef {
                 path: #path,
                 method: ::goblet::__private::Method::#method_variant,
                 authorization_type: ::goblet::__private::AuthorizationType::#auth_variant,
+                authorizer: #authorizer,
+                scopes: &[#(#scopes),*],
                 api_key_required: #api_key_required,
                 cors: #cors,
                 content_types: &[#(#content_types),*],
@@ -282,8 +373,18 @@ fn record_static(name: &Ident, payload: &Ident, kind: TokenStream) -> TokenStrea
 /// `serde_json`; `module_path!()` yields `a::b` and needs no escaping.
 pub(crate) fn route_payload(route: &Route, method: Method) -> (String, String) {
     let content_types: Vec<String> = route.content_types.iter().map(|c| json_string(c)).collect();
+    // Left out when empty, so routes without an authorizer keep the records
+    // every earlier goblet wrote.
+    let mut authorization = String::new();
+    if let Some(name) = &route.authorizer {
+        authorization.push_str(&format!(",\"authorizer\":{}", json_string(name)));
+    }
+    if !route.scopes.is_empty() {
+        let scopes: Vec<String> = route.scopes.iter().map(|s| json_string(s)).collect();
+        authorization.push_str(&format!(",\"authorization_scopes\":[{}]", scopes.join(",")));
+    }
     let before = format!(
-        "{{\"path\":{},\"method\":{},\"authorization_type\":{},\"api_key_required\":{},\"cors\":{},\"content_types\":[{}],\"name\":{},\"handler\":\"",
+        "{{\"path\":{},\"method\":{},\"authorization_type\":{}{authorization},\"api_key_required\":{},\"cors\":{},\"content_types\":[{}],\"name\":{},\"handler\":\"",
         json_string(&route.path),
         json_string(method.as_str()),
         json_string(route.authorization_type.as_str()),
@@ -376,6 +477,7 @@ fn auth_variant(auth: AuthorizationType) -> Ident {
     let name = match auth {
         AuthorizationType::None => "None",
         AuthorizationType::AwsIam => "AwsIam",
+        AuthorizationType::Custom => "Custom",
     };
     Ident::new(name, Span::call_site())
 }
@@ -402,6 +504,8 @@ mod tests {
             path_span: Span::call_site(),
             methods: vec![Method::Get, Method::Post],
             authorization_type: AuthorizationType::AwsIam,
+            authorizer: None,
+            scopes: Vec::new(),
             api_key_required: true,
             cors: false,
             content_types: vec!["application/json".into(), "text/plain".into()],

@@ -26,6 +26,8 @@ mod symbol;
 /// #[route("/path/{param}/{rest+}",
 ///         methods = ["GET", "POST", ...],          // default ["GET"]
 ///         auth = "none" | "iam",                   // default "none"
+///         authorizer = "NAME",                     // an #[authorizer] (instead of auth)
+///         scopes = ["..."],                        // Cognito authorizers only
 ///         api_key = true | false,                  // default false
 ///         cors = true | false,                     // default false
 ///         content_types = ["application/json"],    // default ["application/json"]
@@ -98,6 +100,57 @@ mod symbol;
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item = TokenStream2::from(item);
     expand_route(attr.into(), item.clone())
+        .unwrap_or_else(|error| keep_item(error, item))
+        .into()
+}
+
+/// Declares a Lambda authorizer served by the app's own function (what
+/// Chalice calls a built-in authorizer). Routes name it with
+/// `#[route(..., authorizer = "NAME")]`.
+///
+/// ```text
+/// #[authorizer]                                     // TOKEN, header Authorization, ttl 300
+/// #[authorizer(header = "X-Token", ttl = 60)]       // TOKEN on another header
+/// #[authorizer(kind = "request",                    // REQUEST: headers, query, context
+///              identity_sources = ["method.request.header.Authorization",
+///                                  "method.request.querystring.tenant"],
+///              ttl = 0)]                            // 0: no caching (at most 3600)
+/// #[authorizer(name = "tokens")]                    // default: the function's name
+/// ```
+///
+/// The function takes an `AuthRequest` and returns `Result<AuthResponse, Error>`
+/// (`async` or not). `Err(Error::Unauthorized(_))` is API Gateway's 401;
+/// any other error is its 500. API Gateway caches the returned policy per
+/// identity-source value for `ttl` seconds and applies it to every route
+/// behind the authorizer: build it with `AuthResponse::allow(principal)`,
+/// which covers the whole stage, or name the routes it covers with `.routes([...])`.
+///
+/// # Example
+///
+/// ```
+/// use goblet::prelude::*;
+///
+/// #[authorizer(header = "Authorization", ttl = 300)]
+/// async fn tokens(req: AuthRequest) -> Result<AuthResponse, Error> {
+///     match req.token() {
+///         "allow-alice" => Ok(AuthResponse::allow("alice")
+///             .routes(["/orders", "/orders/*"])
+///             .context("tier", "gold")),
+///         _ => Err(Error::Unauthorized("bad token".into())),
+///     }
+/// }
+///
+/// #[route("/orders", authorizer = "tokens")]
+/// async fn orders(ctx: Context) -> Json<Value> {
+///     let who = ctx.authorizer.as_ref().map(|a| a.principal_id.clone());
+///     Json(json!({ "principal": who }))
+/// }
+/// # fn main() {}
+/// ```
+#[proc_macro_attribute]
+pub fn authorizer(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = TokenStream2::from(item);
+    expand_authorizer(attr.into(), item.clone())
         .unwrap_or_else(|error| keep_item(error, item))
         .into()
 }
@@ -194,19 +247,28 @@ pub fn app(input: TokenStream) -> TokenStream {
 }
 
 fn expand_route(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
-    let func: syn::ItemFn = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(syn::Item::Fn(func)) => func,
-        Ok(other) => {
-            return Err(syn::Error::new_spanned(
-                other,
-                "#[route] goes on a function: `fn` or `async fn`",
-            ));
-        }
-        Err(error) => return Err(error),
-    };
+    let func = item_fn(&item, "#[route] goes on a function: `fn` or `async fn`")?;
     let args: parse::Args = syn::parse2(attr)?;
     let route = check::route(args, &func, locate)?;
     Ok(codegen::route(&route, item))
+}
+
+fn expand_authorizer(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
+    let func = item_fn(
+        &item,
+        "#[authorizer] goes on a function: `async fn name(req: AuthRequest) -> Result<AuthResponse, Error>`",
+    )?;
+    let args: parse::Args = syn::parse2(attr)?;
+    let authorizer = check::authorizer(args, &func, locate)?;
+    Ok(codegen::authorizer(&authorizer, item))
+}
+
+/// The function an attribute is on, or `not_a_fn` spanned on the item.
+fn item_fn(item: &TokenStream2, not_a_fn: &str) -> syn::Result<syn::ItemFn> {
+    match syn::parse2::<syn::Item>(item.clone())? {
+        syn::Item::Fn(func) => Ok(func),
+        other => Err(syn::Error::new_spanned(other, not_a_fn)),
+    }
 }
 
 fn expand_app(input: TokenStream2) -> syn::Result<TokenStream2> {

@@ -1,7 +1,7 @@
 //! What the macros have understood, once every check has passed. Plain data:
 //! [`crate::codegen`] turns it into tokens without making any decision.
 
-use goblet_core::{AuthorizationType, Method};
+use goblet_core::{AuthorizationType, AuthorizerKind, Method};
 use proc_macro2::{Ident, Span};
 use syn::Type;
 
@@ -13,7 +13,12 @@ pub struct Route {
     pub path_span: Span,
     /// At least one, no duplicates, in the order written.
     pub methods: Vec<Method>,
+    /// `CUSTOM` exactly when `authorizer` is set.
     pub authorization_type: AuthorizationType,
+    /// `authorizer = "..."`: the name of an `#[authorizer]`.
+    pub authorizer: Option<String>,
+    /// `scopes = [...]`, only with an authorizer.
+    pub scopes: Vec<String>,
     pub api_key_required: bool,
     pub cors: bool,
     /// At least one `type/subtype`, no duplicates.
@@ -48,6 +53,19 @@ pub struct Output {
 pub struct Location {
     pub file: String,
     pub line: u32,
+}
+
+/// One `#[authorizer]`: a Lambda authorizer served by the app's function.
+pub struct Authorizer {
+    /// `name = "..."`, or the function's name: what routes refer to.
+    pub name: String,
+    pub kind: AuthorizerKind,
+    /// API Gateway expressions, already validated.
+    pub identity_sources: Vec<String>,
+    pub ttl_seconds: u32,
+    pub ident: Ident,
+    pub is_async: bool,
+    pub location: Location,
 }
 
 /// `goblet::app!(...)` or `#[goblet::main(...)]`'s options.

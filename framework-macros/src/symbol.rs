@@ -16,8 +16,37 @@ pub const CONTENT_TYPES: &str = "content_types";
 /// `#[route(PATH, name = "list_users")]`
 pub const NAME: &str = "name";
 
+/// `#[route(PATH, authorizer = "tokens")]`
+pub const AUTHORIZER: &str = "authorizer";
+/// `#[route(PATH, authorizer = "users", scopes = ["orders/read"])]`
+pub const SCOPES: &str = "scopes";
+
 /// The options of `#[route]`, in the order error messages list them.
-pub const ROUTE_OPTIONS: &[&str] = &[METHODS, AUTH, API_KEY, CORS, CONTENT_TYPES, NAME];
+pub const ROUTE_OPTIONS: &[&str] = &[
+    METHODS,
+    AUTH,
+    AUTHORIZER,
+    SCOPES,
+    API_KEY,
+    CORS,
+    CONTENT_TYPES,
+    NAME,
+];
+
+/// `#[authorizer(header = "Authorization")]`: a TOKEN authorizer's header.
+pub const HEADER: &str = "header";
+/// `#[authorizer(kind = "request")]`
+pub const KIND: &str = "kind";
+/// `#[authorizer(kind = "request", identity_sources = ["method.request.header.X"])]`
+pub const IDENTITY_SOURCES: &str = "identity_sources";
+/// `#[authorizer(ttl = 300)]`
+pub const TTL: &str = "ttl";
+
+/// The options of `#[authorizer]`.
+pub const AUTHORIZER_OPTIONS: &[&str] = &[HEADER, KIND, IDENTITY_SOURCES, TTL, NAME];
+
+/// The header a TOKEN authorizer reads when `header` is not given.
+pub const DEFAULT_TOKEN_HEADER: &str = "Authorization";
 
 /// `goblet::app!(app_name = "orders")`, `#[goblet::main(app_name = "orders")]`
 pub const APP_NAME: &str = "app_name";

@@ -11,6 +11,7 @@ use http::header::{ALLOW, CONTENT_TYPE};
 use http::{HeaderName, HeaderValue, StatusCode};
 
 use crate::app::App;
+use crate::authorizer::AuthorizerDef;
 use crate::error::{Error, INTERNAL_MESSAGE, error_response};
 use crate::event::{Incoming, RawEvent, UnknownEvent};
 use crate::middleware::Endpoint;
@@ -46,7 +47,8 @@ impl Served {
         mut app: App,
         defs: impl IntoIterator<Item = &'static RouteDef>,
     ) -> Result<Served, String> {
-        let table = RouteTable::build(defs).map_err(|e| e.to_string())?;
+        let table =
+            RouteTable::build(defs, crate::authorizer::registered()).map_err(|e| e.to_string())?;
         let state = app.take_state()?;
         let mut missing = Vec::new();
         for def in &table.handlers {
@@ -92,6 +94,31 @@ impl Served {
     pub(crate) fn table(&self) -> &RouteTable {
         &self.table
     }
+
+    /// The authorizer guarding `method` `path` (an authorizer event's method
+    /// ARN); the app's only authorizer when the route names none, since
+    /// API Gateway may ask it about any route its cached policy covers.
+    pub(crate) fn authorizer_for(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<&'static AuthorizerDef> {
+        let table = &self.table;
+        let named = table
+            .api
+            .find(path)
+            .and_then(|found| match found.resource.resolve(method) {
+                Resolved::Method(m) => table.handlers[m.route].authorizer,
+                _ => None,
+            });
+        match named {
+            Some(name) => table.authorizers.iter().find(|a| a.name == name).copied(),
+            None => match table.authorizers.as_slice() {
+                [only] => Some(*only),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// All routes of the binary: the API model of their manifest, and the
@@ -104,6 +131,7 @@ pub(crate) struct RouteTable {
     api: Api,
     /// By manifest route index ([`goblet_core::api::ApiMethod::route`]).
     handlers: Vec<&'static RouteDef>,
+    authorizers: Vec<&'static AuthorizerDef>,
 }
 
 /// How a request found (or did not find) its handler.
@@ -120,12 +148,15 @@ impl RouteTable {
     /// path valid, no (path, method) claimed twice, API Gateway's parameter rules.
     pub(crate) fn build(
         defs: impl IntoIterator<Item = &'static RouteDef>,
+        authorizers: impl IntoIterator<Item = &'static AuthorizerDef>,
     ) -> Result<RouteTable, ManifestError> {
         let defs: Vec<&'static RouteDef> = defs.into_iter().collect();
-        let checked = Manifest::new(
+        let authorizers: Vec<&'static AuthorizerDef> = authorizers.into_iter().collect();
+        let checked = Manifest::with_authorizers(
             String::new(),
             String::new(),
             defs.iter().map(|d| manifest_route(d)).collect(),
+            authorizers.iter().map(|a| manifest_authorizer(a)).collect(),
         )?;
         // `Manifest::new` sorts the routes and refuses a (path, method)
         // claimed twice, so each route has exactly one definition.
@@ -140,6 +171,7 @@ impl RouteTable {
             api: Api::new(&checked),
             routes: checked.routes,
             handlers,
+            authorizers,
         })
     }
 
@@ -212,6 +244,23 @@ fn manifest_route(def: &RouteDef) -> Route {
         handler: def.handler_path.to_owned(),
         path_parameters: Vec::new(),
         name: def.name.to_owned(),
+        source: format!("{}:{}", def.file, def.line),
+        authorizer: def.authorizer.map(str::to_owned),
+        authorization_scopes: def.scopes.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+fn manifest_authorizer(def: &AuthorizerDef) -> goblet_core::Authorizer {
+    goblet_core::Authorizer {
+        name: def.name.to_owned(),
+        kind: def.kind,
+        identity_sources: def
+            .identity_sources
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        ttl_seconds: def.ttl_seconds,
+        handler: def.handler_path.to_owned(),
         source: format!("{}:{}", def.file, def.line),
     }
 }

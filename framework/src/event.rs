@@ -82,6 +82,10 @@ pub(crate) struct RawEvent {
     raw_query_string: Option<String>,
     cookies: Option<Vec<String>>,
     request_context: Option<RawContext>,
+    // Authorizer events (TOKEN and REQUEST)
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    method_arn: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -97,7 +101,8 @@ struct RawContext {
     time_epoch: Option<i64>,
     identity: Option<RawIdentity>,
     http: Option<RawHttp>,
-    authorizer: Option<RawAuthorizer>,
+    /// IAM (`iam`, HTTP APIs) or what a Lambda or Cognito authorizer said.
+    authorizer: Option<serde_json::Map<String, serde_json::Value>>,
     elb: Option<serde::de::IgnoredAny>,
 }
 
@@ -120,12 +125,6 @@ struct RawHttp {
     path: Option<String>,
     source_ip: Option<String>,
     user_agent: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct RawAuthorizer {
-    iam: Option<RawIam>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -260,6 +259,11 @@ impl RawEvent {
         })
     }
 
+    /// Whether this is an authorizer's event rather than an HTTP request's.
+    pub(crate) fn is_authorizer_event(&self) -> bool {
+        crate::authorizer::is_authorizer_event(self.kind.as_deref(), self.method_arn.is_some())
+    }
+
     pub(crate) fn into_incoming(mut self) -> Result<Result<Incoming, BadEvent>, UnknownEvent> {
         let ctx = self.request_context.as_ref();
         let format = if ctx.is_some_and(|c| c.elb.is_some()) {
@@ -368,6 +372,10 @@ impl RawEvent {
         };
 
         let identity = take_identity(&mut ctx);
+        let authorizer = ctx
+            .authorizer
+            .take()
+            .and_then(crate::authorizer::AuthorizerContext::from_event);
         let stage_variables: HashMap<String, String> = self
             .stage_variables
             .map(|p| p.0.into_iter().collect())
@@ -388,6 +396,7 @@ impl RawEvent {
             request_time_epoch: ctx.request_time_epoch.or(ctx.time_epoch),
             identity,
             stage_variables,
+            authorizer,
         };
         Ok(Incoming {
             request: Request {
@@ -426,7 +435,12 @@ fn take_identity(ctx: &mut RawContext) -> Identity {
         id.source_ip = id.source_ip.or(http.source_ip);
         id.user_agent = id.user_agent.or(http.user_agent);
     }
-    if let Some(iam) = ctx.authorizer.take().and_then(|a| a.iam) {
+    let iam = ctx
+        .authorizer
+        .as_mut()
+        .and_then(|a| a.remove("iam"))
+        .and_then(|iam| serde_json::from_value::<RawIam>(iam).ok());
+    if let Some(iam) = iam {
         id.access_key = id.access_key.or(iam.access_key);
         id.account_id = id.account_id.or(iam.account_id);
         id.caller = id.caller.or(iam.caller_id);

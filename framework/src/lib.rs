@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod app;
+mod authorizer;
 mod bench_hook;
 mod dispatch;
 mod embedded;
@@ -21,10 +22,11 @@ pub mod testing;
 mod trace_env;
 
 pub use app::{App, AppDef, BoxError, IntoApp};
+pub use authorizer::{AuthRequest, AuthResponse, AuthorizerContext, ContextValue};
 pub use error::Error;
 pub use extract::{Context, Json, Path, Query, StageVariables};
-pub use goblet_core::{AuthorizationType, EventShape, Method};
-pub use goblet_macros::{app, main, route};
+pub use goblet_core::{AuthorizationType, AuthorizerKind, EventShape, Method};
+pub use goblet_macros::{app, authorizer, main, route};
 pub use request::{EventFormat, Identity, Request, RequestContext};
 pub use response::{Body, IntoResponse, Response};
 pub use state::State;
@@ -43,8 +45,9 @@ pub use serde_json::{Value, json};
 /// Everything an app usually needs: `use goblet::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Body, Bytes, Context, Error, HeaderMap, HeaderValue, Identity, IntoResponse, Json, Path,
-        Query, Request, Response, StageVariables, State, StatusCode, Value, json, route,
+        AuthRequest, AuthResponse, Body, Bytes, Context, Error, HeaderMap, HeaderValue, Identity,
+        IntoResponse, Json, Path, Query, Request, Response, StageVariables, State, StatusCode,
+        Value, authorizer, json, route,
     };
 }
 
@@ -52,12 +55,15 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::app::{AppDef, IntoApp};
+    pub use crate::authorizer::AuthRequest;
+    pub use crate::authorizer::{AuthFuture, AuthorizerDef, IntoAuthDecision, auth_boxed};
     pub use crate::extract::{FromRequest, FromRequestParts};
     pub use crate::request::Request;
     pub use crate::response::{IntoResponse, Response};
     pub use crate::route::{BoxFuture, HandlerFn, RouteDef};
     pub use crate::runtime::{run, run_main};
     pub use crate::state::{StateNeeds, needs_of};
+    pub use goblet_core::AuthorizerKind;
     pub use goblet_core::record;
     pub use goblet_core::{AuthorizationType, Method};
     pub use inventory;

@@ -37,6 +37,9 @@ pub struct RequestContext {
     pub request_time_epoch: Option<i64>,
     pub identity: Identity,
     pub stage_variables: HashMap<String, String>,
+    /// What the route's authorizer said about the caller (principal id,
+    /// context map, token claims); `None` on routes without one.
+    pub authorizer: Option<crate::authorizer::AuthorizerContext>,
 }
 
 /// An HTTP request as a handler sees it.

@@ -23,6 +23,10 @@ pub struct RouteDef {
     pub path: &'static str,
     pub method: Method,
     pub authorization_type: AuthorizationType,
+    /// The `#[authorizer]` of a `CUSTOM` route, by name.
+    pub authorizer: Option<&'static str>,
+    /// `authorizationScopes`.
+    pub scopes: &'static [&'static str],
     pub api_key_required: bool,
     pub cors: bool,
     /// Request Content-Types the route accepts for a body; others get 415.

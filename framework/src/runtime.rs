@@ -104,6 +104,9 @@ where
             error_message: unknown.message,
         };
         let raw = RawEvent::from_payload(&event.payload).map_err(unknown)?;
+        if raw.is_authorizer_event() {
+            return crate::authorizer::handle(served, &event.payload).await;
+        }
         let reply = dispatch::handle(served, raw).await.map_err(unknown)?;
         serde_json::to_vec(&reply).map_err(|e| Diagnostic {
             error_type: "Runtime.MarshalError".to_owned(),
@@ -130,6 +133,14 @@ fn startup(app: App) -> Result<Served, String> {
             return Err(format!(
                 "several goblet versions are linked into this binary ({}); keep one in Cargo.lock",
                 counts.goblet_versions.join(", ")
+            ));
+        }
+        let authorizers = crate::authorizer::registered().count();
+        if counts.authorizers != authorizers {
+            return Err(format!(
+                "the embedded route manifest ({} authorizers) does not describe the {authorizers} \
+                 registered authorizers; rebuild the app with one goblet version",
+                counts.authorizers
             ));
         }
         if counts.routes != registered {
