@@ -15,6 +15,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 use goblet_core::EventFormat;
 
+use super::authorizers::Grant;
 use super::sigv4::VerifiedCaller;
 use crate::lambda::ids::random_u64;
 
@@ -46,6 +47,9 @@ pub(crate) struct Routed<'a> {
     pub caller: Option<&'a VerifiedCaller>,
     /// The `x-api-key` that an `api_key = true` method accepted.
     pub api_key: Option<&'a str>,
+    /// What the route's Lambda authorizer granted, and how long it took
+    /// (0 when the grant came from the cache).
+    pub grant: Option<(&'a Grant, u64)>,
     pub now: SystemTime,
 }
 
@@ -280,6 +284,32 @@ struct RestContext<'a> {
     identity: RestIdentity<'a>,
     domain_name: &'a str,
     api_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorizer: Option<RestAuthorizer<'a>>,
+}
+
+/// A REST API event's `requestContext.authorizer` after a Lambda
+/// authorizer: `principalId`, `integrationLatency`, then the context's keys,
+/// every value a string (API Gateway stringifies them, as
+/// `$context.authorizer.<key>` documents).
+struct RestAuthorizer<'a> {
+    grant: &'a Grant,
+    latency_ms: u64,
+}
+
+impl Serialize for RestAuthorizer<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.grant.context.len() + 2))?;
+        for (key, value) in &self.grant.context {
+            match value {
+                serde_json::Value::String(text) => map.serialize_entry(key, text)?,
+                other => map.serialize_entry(key, &other.to_string())?,
+            }
+        }
+        map.serialize_entry("principalId", &self.grant.principal_id)?;
+        map.serialize_entry("integrationLatency", &self.latency_ms)?;
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -353,10 +383,47 @@ fn rest_event<'a, 'g>(
             },
             domain_name,
             api_id: &api.api_id,
+            authorizer: req
+                .grant
+                .map(|(grant, latency_ms)| RestAuthorizer { grant, latency_ms }),
         },
         body,
         is_base64_encoded,
     }
+}
+
+/// The event a Lambda authorizer is invoked with, in the shapes AWS
+/// documents: TOKEN (`type`, `authorizationToken`, `methodArn`), or REQUEST
+/// (`type`, `methodArn` and the REST event's request fields, without the body).
+pub(crate) fn authorizer_event(
+    kind: goblet_core::AuthorizerKind,
+    method_arn: &str,
+    token: &str,
+    api: &ApiInfo,
+    req: &Routed<'_>,
+) -> Vec<u8> {
+    use goblet_core::AuthorizerKind;
+    let event = match kind {
+        AuthorizerKind::Token => serde_json::json!({
+            "type": "TOKEN",
+            "authorizationToken": token,
+            "methodArn": method_arn,
+        }),
+        AuthorizerKind::Request => {
+            let headers = grouped_headers(req.headers);
+            let query = grouped_query(req.query);
+            let mut event =
+                serde_json::to_value(rest_event(api, req, &headers, &query)).unwrap_or_default();
+            if let Some(fields) = event.as_object_mut() {
+                fields.remove("body");
+                fields.remove("isBase64Encoded");
+                fields.insert("type".into(), "REQUEST".into());
+                fields.insert("methodArn".into(), method_arn.into());
+            }
+            event
+        }
+    };
+    event.to_string().into_bytes()
 }
 
 /// Payload format 2.0: absent fields are left out, not `null`.
@@ -386,7 +453,7 @@ struct HttpContext<'a> {
     account_id: &'a str,
     api_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    authorizer: Option<IamAuthorizer<'a>>,
+    authorizer: Option<HttpAuthorizer<'a>>,
     domain_name: &'a str,
     domain_prefix: &'a str,
     http: HttpDescription<'a>,
@@ -407,9 +474,13 @@ struct HttpDescription<'a> {
     user_agent: &'a str,
 }
 
+/// An HTTP API event's `requestContext.authorizer`: the IAM caller, or a
+/// Lambda authorizer's context under `lambda`, its values as returned.
 #[derive(Serialize)]
-struct IamAuthorizer<'a> {
-    iam: IamCaller<'a>,
+#[serde(rename_all = "camelCase")]
+enum HttpAuthorizer<'a> {
+    Iam(IamCaller<'a>),
+    Lambda(&'a serde_json::Map<String, serde_json::Value>),
 }
 
 #[derive(Serialize)]
@@ -457,8 +528,8 @@ fn http_event<'a, 'g>(
         request_context: HttpContext {
             account_id: &api.account_id,
             api_id: &api.api_id,
-            authorizer: req.caller.map(|c| IamAuthorizer {
-                iam: IamCaller {
+            authorizer: match (req.caller, req.grant) {
+                (Some(c), _) => Some(HttpAuthorizer::Iam(IamCaller {
                     access_key: &c.access_key,
                     account_id: &c.account_id,
                     caller_id: &c.caller,
@@ -466,8 +537,10 @@ fn http_event<'a, 'g>(
                     principal_org_id: None,
                     user_arn: &c.user_arn,
                     user_id: &c.user,
-                },
-            }),
+                })),
+                (None, Some((grant, _))) => Some(HttpAuthorizer::Lambda(&grant.context)),
+                (None, None) => None,
+            },
             domain_name,
             domain_prefix,
             http: HttpDescription {
@@ -599,6 +672,7 @@ mod tests {
             params: &params,
             caller,
             api_key: None,
+            grant: None,
             // 2026-11-25T09:00:00Z
             now: UNIX_EPOCH + Duration::from_secs(1_795_597_200),
         };

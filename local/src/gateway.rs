@@ -16,9 +16,10 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::access_log;
+use super::authorizers::{Asking, Authorizers, ErrorDocument, Grant, Refusal};
 use super::event::{self, ApiInfo, Routed};
 use super::limits;
 use super::live::Live;
@@ -27,7 +28,7 @@ use super::proxy;
 use super::routes::RouteTable;
 use super::sigv4::{self, Callers, Rejection, RequestParts, VerifiedCaller};
 use goblet_core::api::{ApiMethod, Found, Resolved};
-use goblet_core::{AuthorizationType, EventFormat, cors};
+use goblet_core::{AuthorizationType, EventFormat, MethodArn, cors};
 use subtle::ConstantTimeEq as _;
 
 /// API Gateway's integration timeout: the client gets its 504 then, even when
@@ -50,6 +51,8 @@ pub(crate) struct Gateway {
     /// `/api`: the stage as the first path segment.
     pub stage_prefix: String,
     pub verifier: Callers,
+    /// The app's Lambda authorizers and their cached results.
+    pub authorizers: Authorizers,
     pub api_keys: Vec<String>,
     pub pool: Arc<Pool>,
     /// How long the client waits for the function: API Gateway's
@@ -176,6 +179,40 @@ fn request_too_long() -> Reply {
         "Request Too Long",
         Some("BadRequestException"),
     )
+}
+
+/// A Lambda authorizer's refusal, in API Gateway's words (its 403 bodies
+/// say `Message`, capitalised, unlike its other gateway responses).
+fn authorizer_refusal(refusal: &Refusal) -> Reply {
+    let (status, body, error_type) = match refusal {
+        Refusal::Unauthorized => (
+            StatusCode::UNAUTHORIZED,
+            r#"{"message":"Unauthorized"}"#,
+            "UnauthorizedException",
+        ),
+        Refusal::ExplicitDeny => (
+            StatusCode::FORBIDDEN,
+            r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#,
+            "AccessDeniedException",
+        ),
+        Refusal::NotAllowed => (
+            StatusCode::FORBIDDEN,
+            r#"{"Message":"User is not authorized to access this resource"}"#,
+            "AccessDeniedException",
+        ),
+        Refusal::Configuration(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            r#"{"message":null}"#,
+            "AuthorizerConfigurationException",
+        ),
+    };
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = status;
+    response.extensions_mut().insert(GatewayMade);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(X_AMZN_ERROR_TYPE, HeaderValue::from_static(error_type));
+    response
 }
 
 fn internal_error() -> Reply {
@@ -318,10 +355,11 @@ impl Gateway {
             Routing::Missing => return self.missing(&parts, body).await,
         };
         let iam = def.authorization_type == AuthorizationType::AwsIam;
+        let custom = def.authorization_type == AuthorizationType::Custom;
         // What the head decides is decided before the body is read.
-        if iam {
+        if iam || custom {
             let presigned = parts.uri.query().is_some_and(sigv4::is_presigned);
-            if !parts.headers.contains_key(AUTHORIZATION) && !presigned {
+            if iam && !parts.headers.contains_key(AUTHORIZATION) && !presigned {
                 return missing_token();
             }
             let arn = limits::method_arn_len(
@@ -336,6 +374,44 @@ impl Gateway {
                 return json_message(StatusCode::URI_TOO_LONG, "Request-URI Too Long", None);
             }
         }
+        let source_ip = peer.ip().to_string();
+        let grant = if custom {
+            let asking = Routed {
+                request_id,
+                method,
+                path,
+                full_path,
+                query: parts.uri.query(),
+                headers: &parts.headers,
+                body: &[],
+                source_ip: &source_ip,
+                resource: &found.resource.path,
+                route_key: self.routes.route_key(def),
+                params: &found.params,
+                caller: None,
+                api_key: None,
+                grant: None,
+                now,
+            };
+            match self.authorize(def, &asking).await {
+                Ok(grant) => Some(grant),
+                Err(refusal) => {
+                    if let Refusal::Configuration(reason) = &refusal {
+                        self.logger.line(format!(
+                            "goblet local: request {request_id}: Execution failed due to \
+                             configuration error: Authorizer error ({reason})"
+                        ));
+                    }
+                    let mut refused = authorizer_refusal(&refusal);
+                    if def.cors {
+                        add_cors(&mut refused);
+                    }
+                    return refused;
+                }
+            }
+        } else {
+            None
+        };
         let body = match read_body(body).await {
             Ok(body) => body,
             Err(refused) => return refused,
@@ -372,7 +448,6 @@ impl Gateway {
         };
         let outcome = match permit {
             Ok(permit) => {
-                let source_ip = peer.ip().to_string();
                 let routed = Routed {
                     request_id,
                     method,
@@ -391,6 +466,7 @@ impl Gateway {
                     } else {
                         None
                     },
+                    grant: grant.as_ref().map(|(g, ms)| (&**g, *ms)),
                     now,
                 };
                 let event = event::build(self.format, &self.api, &routed);
@@ -403,17 +479,7 @@ impl Gateway {
                     }
                     return refused;
                 }
-                // The invocation is its own task: a client that hangs up
-                // does not cancel it (Lambda runs it to the end), and the
-                // worker it holds goes back to the pool or is replaced.
-                let pool = self.pool.clone();
-                let event = Bytes::from(event);
-                let invocation = tokio::spawn(async move { pool.invoke(permit, event).await });
-                match tokio::time::timeout_at(deadline, invocation).await {
-                    Ok(Ok(outcome)) => outcome,
-                    Ok(Err(_)) => Err(Failure::Failed),
-                    Err(_) => Err(Failure::TimedOut),
-                }
+                self.invoke_detached(permit, event, deadline).await
             }
             Err(failure) => Err(failure),
         };
@@ -440,12 +506,103 @@ impl Gateway {
                 "Endpoint request timed out",
                 None,
             ),
-            Err(Failure::Failed) => internal_error(),
+            Err(Failure::Failed | Failure::FunctionError(_)) => internal_error(),
         };
         if def.cors {
             add_cors(&mut response);
         }
         response
+    }
+}
+
+impl Gateway {
+    /// Runs the method's Lambda authorizer (or takes its cached result) and
+    /// evaluates the policy for the request's method ARN. Returns the grant
+    /// and how long the authorizer took (0 from the cache).
+    /// Invokes the function with `event` until `deadline`. The invocation
+    /// is its own task: a client that hangs up does not cancel it (Lambda
+    /// runs it to the end), and the worker it holds goes back to the pool or
+    /// is replaced.
+    async fn invoke_detached(
+        &self,
+        permit: OwnedSemaphorePermit,
+        event: Vec<u8>,
+        deadline: tokio::time::Instant,
+    ) -> Result<Bytes, Failure> {
+        let pool = self.pool.clone();
+        let event = Bytes::from(event);
+        let invocation = tokio::spawn(async move { pool.invoke(permit, event).await });
+        match tokio::time::timeout_at(deadline, invocation).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => Err(Failure::Failed),
+            Err(_) => Err(Failure::TimedOut),
+        }
+    }
+
+    async fn authorize(
+        &self,
+        def: &ApiMethod,
+        asking: &Routed<'_>,
+    ) -> Result<(Arc<Grant>, u64), Refusal> {
+        let authorizer = self
+            .routes
+            .authorizer(def)
+            .and_then(|name| self.authorizers.get(name))
+            .ok_or_else(|| Refusal::Configuration("the route's authorizer is unknown".into()))?;
+        let identity = self.authorizers.identity(
+            authorizer,
+            &Asking {
+                headers: asking.headers,
+                query: asking.query,
+                source_ip: asking.source_ip,
+                stage: &self.api.stage,
+                method: asking.method,
+            },
+        )?;
+        let method_arn = MethodArn {
+            partition: "aws".into(),
+            region: self.region.clone(),
+            account: self.api.account_id.clone(),
+            api_id: self.api.api_id.clone(),
+            stage: self.api.stage.clone(),
+            method: asking.method.to_owned(),
+            path: asking.path.to_owned(),
+        }
+        .to_string();
+        if let Some(grant) = self.authorizers.cached(authorizer, &identity) {
+            grant.permits(&method_arn)?;
+            return Ok((grant, 0));
+        }
+        let token = match authorizer.kind {
+            goblet_core::AuthorizerKind::Token => identity.first().map_or("", String::as_str),
+            goblet_core::AuthorizerKind::Request => "",
+        };
+        let event = event::authorizer_event(authorizer.kind, &method_arn, token, &self.api, asking);
+        let started = Instant::now();
+        let deadline = tokio::time::Instant::now() + self.integration_timeout;
+        let outcome = match tokio::time::timeout_at(deadline, self.pool.permit()).await {
+            Ok(Ok(permit)) => self.invoke_detached(permit, event, deadline).await,
+            Ok(Err(failure)) => Err(failure),
+            Err(_) => Err(Failure::TimedOut),
+        };
+        let outcome = match outcome {
+            Ok(body) => Ok(body),
+            Err(Failure::FunctionError(body)) => Err(ErrorDocument(body)),
+            Err(Failure::TimedOut) => {
+                return Err(Refusal::Configuration("the authorizer timed out".into()));
+            }
+            Err(Failure::Failed) => {
+                return Err(Refusal::Configuration(
+                    "the authorizer's function failed".into(),
+                ));
+            }
+        };
+        let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let grant = Arc::new(super::authorizers::read_answer(outcome)?);
+        self.authorizers
+            .remember(authorizer, identity, grant.clone());
+        grant.permits(&method_arn)?;
+        Ok((grant, latency))
     }
 }
 

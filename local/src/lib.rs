@@ -21,6 +21,7 @@
 pub mod lambda;
 
 mod access_log;
+mod authorizers;
 mod event;
 mod gateway;
 mod limits;
@@ -218,6 +219,8 @@ async fn serve(
                 logger.clone(),
             )
             .require_region(function.region.clone()),
+            // A new build starts with an empty cache, as a redeployed stage does.
+            authorizers: authorizers::Authorizers::new(manifest),
             api_keys: options.api_keys.clone(),
             region: function.region.clone(),
             integration_timeout: gateway::INTEGRATION_TIMEOUT,
@@ -345,6 +348,21 @@ fn print_banner(
             }
         }
     }
+    if !manifest.authorizers.is_empty() {
+        logger.line("Lambda authorizers, run by this binary as on API Gateway:");
+        for a in &manifest.authorizers {
+            let cache = match a.ttl_seconds {
+                0 => "not cached".to_owned(),
+                ttl => format!("cached {ttl} s"),
+            };
+            logger.line(format!(
+                "  {}  {} on {}  ({cache})",
+                a.name,
+                a.kind.as_str(),
+                a.identity_sources.join(", ")
+            ));
+        }
+    }
     if routes.any(|d| d.api_key_required) {
         if options.api_keys.is_empty() {
             logger.line(
@@ -381,6 +399,11 @@ fn print_routes(logger: &pool::Logger, routes: &routes::RouteTable) {
         }
         if def.cors {
             extra.push("cors");
+        }
+        let authorizer;
+        if let Some(name) = routes.authorizer(def) {
+            authorizer = format!("authorizer {name}");
+            extra.push(&authorizer);
         }
         logger.line(format!(
             "  {:<7} {:<width$}  {:<13} {}",

@@ -164,6 +164,10 @@ pub(crate) enum Failure {
     TimedOut,
     /// The function failed (error, crash, could not start): 502.
     Failed,
+    /// The function answered with an error document (`errorMessage`,
+    /// `errorType`): 502 for a proxy integration; an authorizer's
+    /// `Unauthorized` is API Gateway's 401.
+    FunctionError(Bytes),
 }
 
 pub(crate) struct Pool {
@@ -329,7 +333,7 @@ impl Pool {
                             timestamp(),
                             String::from_utf8_lossy(&body)
                         );
-                        (vec![error], Err(Failure::Failed))
+                        (vec![error], Err(Failure::FunctionError(body)))
                     }
                 };
                 let report = self.report(id, invoked.duration, memory, init, "");

@@ -11,6 +11,8 @@ pub(crate) struct RouteTable {
     api: Api,
     /// By manifest route index ([`goblet_core::api::ApiMethod::route`]).
     route_keys: Vec<String>,
+    /// The authorizer of each route, by manifest route index.
+    authorizers: Vec<Option<String>>,
 }
 
 impl RouteTable {
@@ -23,7 +25,17 @@ impl RouteTable {
                 .iter()
                 .map(|r| format!("{} {}", r.method, r.path))
                 .collect(),
+            authorizers: manifest
+                .routes
+                .iter()
+                .map(|r| r.authorizer.clone())
+                .collect(),
         }
+    }
+
+    /// The name of the authorizer guarding a `CUSTOM` method.
+    pub(crate) fn authorizer(&self, method: &ApiMethod) -> Option<&str> {
+        self.authorizers[method.route].as_deref()
     }
 
     /// The resource for a raw (percent-encoded) path, relative to the stage.
@@ -65,6 +77,8 @@ mod tests {
             path_parameters: Vec::new(),
             name: "h".into(),
             source: format!("src/app.rs:{path}:{method}"),
+            authorizer: None,
+            authorization_scopes: Vec::new(),
         }
     }
 
