@@ -65,9 +65,11 @@ pub struct ReleaseBinaries {
     pub raw_proxy_function: PathBuf,
     /// `examples/todo`: the real app, over DynamoDB.
     pub todo: PathBuf,
+    /// `examples/orders`: routes behind Lambda authorizers.
+    pub orders: PathBuf,
 }
 
-/// Builds `goblet`, `helloworld`, `showcase`, `todo` and `raw-proxy-function`
+/// Builds `goblet`, `helloworld`, `showcase`, `todo`, `orders` and `raw-proxy-function`
 /// in release mode, once.
 pub fn release() -> &'static ReleaseBinaries {
     static BUILT: OnceLock<ReleaseBinaries> = OnceLock::new();
@@ -85,6 +87,8 @@ pub fn release() -> &'static ReleaseBinaries {
             "-p",
             "todo",
             "-p",
+            "orders",
+            "-p",
             "goblet-cli",
         ]);
         run_cargo(command).unwrap_or_else(|e| panic!("{e}"));
@@ -95,6 +99,7 @@ pub fn release() -> &'static ReleaseBinaries {
             showcase: dir.join("showcase"),
             raw_proxy_function: dir.join("raw-proxy-function"),
             todo: dir.join("todo"),
+            orders: dir.join("orders"),
         }
     })
 }

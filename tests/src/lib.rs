@@ -9,6 +9,7 @@
 //! - [`events`]: API Gateway (REST and HTTP API), ALB and function URL events,
 //!   in the shapes AWS sends.
 //! - [`lambda`]: an app binary under a Runtime API, and its proxy responses.
+//! - [`local`]: a running `goblet local`, and a raw HTTP/1.1 client.
 //! - [`process`]: a running `goblet local`'s output lines, and its Ctrl-C.
 //! - [`moto`] and [`aws_proxy`]: moto's server as the AWS stand-in, and a
 //!   recording proxy in front of it that counts (and can interrupt) AWS calls,
@@ -21,5 +22,6 @@ pub mod cli;
 pub mod elf;
 pub mod events;
 pub mod lambda;
+pub mod local;
 pub mod moto;
 pub mod process;

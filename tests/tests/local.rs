@@ -10,11 +10,10 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use goblet_tests::local::{Reply, Scratch, Served, clean_command, http, parse_reply};
 use serde_json::{Value, json};
 
 const ALICE_KEY: &str = "AKIDLOCALALICE000001";
@@ -37,44 +36,24 @@ fn bins() -> &'static goblet_tests::build::ReleaseBinaries {
     goblet_tests::build::release()
 }
 
-/// A folder removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "goblet-local-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A command with an empty environment: PATH, and HOME in `home`.
-fn clean_command(program: &Path, home: &Path) -> Command {
-    let mut command = Command::new(program);
-    command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home);
-    command
-}
-
+/// `goblet local` serving an app, with the test identities and a `HOME` of
+/// its own.
 struct Local {
-    child: Child,
-    url: String,
-    lines: Arc<Mutex<Vec<String>>>,
+    served: Served,
     home: Scratch,
+}
+
+impl std::ops::Deref for Local {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.served
+    }
+}
+
+impl std::ops::DerefMut for Local {
+    fn deref_mut(&mut self) -> &mut Served {
+        &mut self.served
+    }
 }
 
 impl Local {
@@ -107,64 +86,11 @@ impl Local {
 
     /// Starts `command` (`goblet` with its environment and options) as
     /// `goblet local --binary app --port 0 extra...`.
-    fn launch(home: Scratch, mut command: Command, app: &Path, extra: &[&str]) -> Local {
-        let (mut child, lines) = goblet_tests::process::spawn(
-            command
-                .arg("local")
-                .arg("--binary")
-                .arg(app)
-                .args(["--port", "0"])
-                .args(extra),
-        );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let url = loop {
-            let found = lines
-                .lock()
-                .unwrap()
-                .iter()
-                .find_map(|l| l.strip_prefix("Invoke URL: ").map(str::to_owned));
-            if let Some(url) = found {
-                break url;
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!(
-                    "goblet local exited ({status}): {:#?}",
-                    lines.lock().unwrap()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no invoke URL: {:#?}",
-                lines.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
+    fn launch(home: Scratch, command: Command, app: &Path, extra: &[&str]) -> Local {
         Local {
-            child,
-            url,
-            lines,
+            served: Served::launch(command, app, extra),
             home,
         }
-    }
-
-    fn output(&self) -> Vec<String> {
-        self.lines.lock().unwrap().clone()
-    }
-
-    /// `host:port`.
-    fn authority(&self) -> &str {
-        self.url
-            .strip_prefix("http://")
-            .and_then(|rest| rest.split('/').next())
-            .unwrap()
-    }
-
-    fn get(&self, target: &str) -> Reply {
-        self.request("GET", target, &[], b"")
-    }
-
-    fn request(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-        http(self.authority(), method, target, headers, body)
     }
 
     /// Runs `goblet curl` with `key`'s credentials in the environment.
@@ -200,38 +126,6 @@ impl Local {
         );
         serde_json::from_slice(&out.stdout).unwrap()
     }
-
-    /// Polls the output (for 10 s at most) until `check` finds what it
-    /// looks for; goblet local prints its lines from a thread of its own.
-    fn wait_for<T>(&self, what: &str, check: impl Fn(Vec<String>) -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(found) = check(self.output()) {
-                return found;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what} not found in {:#?}",
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Waits until `n` lines matching `pred` are printed, and returns them;
-    /// fails if more are.
-    fn wait_for_lines(&self, n: usize, pred: impl Fn(&str) -> bool) -> Vec<String> {
-        self.wait_for(&format!("{n} lines"), |out| {
-            let found: Vec<String> = out.into_iter().filter(|l| pred(l)).collect();
-            assert!(found.len() <= n, "{found:#?}");
-            (found.len() == n).then_some(found)
-        })
-    }
-
-    /// Waits until a line matching `pred` is printed.
-    fn wait_for_line(&self, pred: impl Fn(&str) -> bool) -> String {
-        self.wait_for("the line", |out| out.into_iter().find(|l| pred(l)))
-    }
 }
 
 /// `goblet curl` succeeded and printed hello world's answer.
@@ -258,104 +152,6 @@ fn credentials(command: &mut Command, key: &str) {
             .env("AWS_SESSION_TOKEN", TEMP_TOKEN);
     } else {
         command.env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET);
-    }
-}
-
-impl Drop for Local {
-    fn drop(&mut self) {
-        goblet_tests::process::interrupt(&mut self.child);
-    }
-}
-
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
-    }
-
-    /// API Gateway's own error: status, exact body, error type, request id.
-    fn assert_gateway_error(&self, status: u16, message: &str, error_type: Option<&str>) {
-        assert_eq!(self.status, status, "{}", self.text());
-        assert_eq!(self.text(), json!({ "message": message }).to_string());
-        assert_eq!(self.header("x-amzn-ErrorType"), error_type);
-        assert_eq!(self.header("x-amzn-RequestId").map(str::len), Some(36));
-    }
-}
-
-/// One HTTP/1.1 request on its own connection, exactly as given.
-fn http(
-    authority: &str,
-    method: &str,
-    target: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Reply {
-    let mut stream = TcpStream::connect(authority).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let mut request =
-        format!("{method} {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(request.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    parse_reply(&raw)
-}
-
-/// A whole HTTP/1.1 response as read off the wire.
-fn parse_reply(raw: &[u8]) -> Reply {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("no end of headers");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    Reply {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
     }
 }
 

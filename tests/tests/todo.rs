@@ -3,103 +3,54 @@
 //! `--env AWS_ENDPOINT_URL=...`, called over HTTP like any client would.
 
 use std::path::Path;
-use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use goblet_tests::build;
+use goblet_tests::local::{Scratch, Served, clean_command};
 use goblet_tests::moto::{self, Moto};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-/// `goblet local` serving the todo app, killed on drop.
+/// `goblet local` serving the todo app, interrupted on drop.
 struct Local {
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
-    url: String,
-    _home: tempdir::Dir,
-}
-
-mod tempdir {
-    use std::path::PathBuf;
-
-    /// A folder removed when dropped.
-    pub struct Dir(pub PathBuf);
-
-    impl Dir {
-        pub fn new(name: &str) -> Dir {
-            let dir =
-                std::env::temp_dir().join(format!("goblet-todo-{name}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).unwrap();
-            Dir(dir)
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    served: Served,
+    _home: Scratch,
 }
 
 impl Local {
     /// `goblet local --binary todo --env ...`, with moto's test credentials
     /// in its environment (goblet local hands them to the function, as the
     /// execution role's would be).
-    fn start(name: &str, env: &[(&str, &str)]) -> Local {
-        let home = tempdir::Dir::new(name);
-        let mut command = Command::new(&build::release().goblet);
-        command
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &home.0)
-            .envs(moto::credentials())
-            .args(["local", "--port", "0", "--binary"])
-            .arg(todo_binary());
-        for (name, value) in env {
-            command.arg("--env").arg(format!("{name}={value}"));
-        }
-        let (child, lines) = goblet_tests::process::spawn(&mut command);
-        let mut local = Local {
-            child,
-            lines,
-            url: String::new(),
+    fn start(env: &[(&str, &str)]) -> Local {
+        let home = Scratch::new();
+        let mut command = clean_command(&build::release().goblet, &home.0);
+        command.envs(moto::credentials());
+        let env: Vec<String> = env
+            .iter()
+            .flat_map(|(name, value)| ["--env".to_owned(), format!("{name}={value}")])
+            .collect();
+        let env: Vec<&str> = env.iter().map(String::as_str).collect();
+        Local {
+            served: Served::launch(command, todo_binary(), &env),
             _home: home,
-        };
-        local.url = local.wait_for("the invoke URL", |l| {
-            l.strip_prefix("Invoke URL: ").map(str::to_owned)
-        });
-        local
+        }
     }
 
     fn output(&self) -> Vec<String> {
-        self.lines.lock().unwrap().clone()
+        self.served.output()
     }
 
     fn wait_for<T>(&mut self, what: &str, find: impl Fn(&str) -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(found) = self.output().iter().find_map(|l| find(l)) {
-                return found;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("goblet local exited ({status}): {:#?}", self.output());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what} not found: {:#?}",
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.served
+            .wait_for(what, |out| out.iter().find_map(|l| find(l)))
     }
 
     /// `(status, body as JSON or Null)`.
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let url = format!("{}{}", self.url.trim_end_matches('/'), path);
+        let url = format!("{}{}", self.served.url.trim_end_matches('/'), path);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -130,12 +81,6 @@ impl Local {
     }
 }
 
-impl Drop for Local {
-    fn drop(&mut self) {
-        goblet_tests::process::interrupt(&mut self.child);
-    }
-}
-
 fn todo_binary() -> &'static Path {
     &build::release().todo
 }
@@ -159,10 +104,7 @@ print(json.dumps(True))
 fn crud_over_moto_dynamodb() {
     let moto = moto_with_table();
     let endpoint = moto.endpoint();
-    let mut local = Local::start(
-        "crud",
-        &[("TABLE_NAME", "todos"), ("AWS_ENDPOINT_URL", &endpoint)],
-    );
+    let mut local = Local::start(&[("TABLE_NAME", "todos"), ("AWS_ENDPOINT_URL", &endpoint)]);
 
     let (status, created) = local.call("POST", "/todos", Some(json!({"title": "write tests"})));
     assert_eq!(status, 201, "{created}");
@@ -252,13 +194,10 @@ print(json.dumps(ddb.get_item(TableName="todos", Key={{"id": {{"S": "{id}"}}}})[
 fn a_dynamodb_error_is_a_500_that_leaks_nothing() {
     let moto = moto_with_table();
     let endpoint = moto.endpoint();
-    let mut local = Local::start(
-        "dynamo-error",
-        &[
-            ("TABLE_NAME", "no-such-table"),
-            ("AWS_ENDPOINT_URL", &endpoint),
-        ],
-    );
+    let mut local = Local::start(&[
+        ("TABLE_NAME", "no-such-table"),
+        ("AWS_ENDPOINT_URL", &endpoint),
+    ]);
     let (status, body) = local.call("GET", "/todos/1", None);
     assert_eq!(
         (status, body),
@@ -275,7 +214,7 @@ fn a_dynamodb_error_is_a_500_that_leaks_nothing() {
 
 #[test]
 fn an_init_error_is_a_502_and_the_log_says_why() {
-    let mut local = Local::start("init-error", &[("TABLE_NAME", "")]);
+    let mut local = Local::start(&[("TABLE_NAME", "")]);
     let (status, body) = local.call("GET", "/todos", None);
     assert_eq!(
         (status, body),
