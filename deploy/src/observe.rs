@@ -4,7 +4,9 @@
 
 use crate::aws::{Aws, AwsError};
 pub use crate::resources::function::FunctionObs;
-pub use crate::resources::rest_api::{ApiObs, IntegrationObs, MethodObs, ResourceObs};
+pub use crate::resources::rest_api::{
+    ApiObs, AuthorizerObs, IntegrationObs, MethodObs, ResourceObs,
+};
 pub use crate::resources::role::RoleObs;
 use crate::resources::{function, log_group, permission, rest_api, role, usage_plan};
 use crate::state::Deployed;

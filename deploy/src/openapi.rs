@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use crate::package::{
     ApiMethod, BINARY_MEDIA_TYPES, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE, MethodIntegration,
-    api_methods, cors_mock_headers, gateway_responses,
+    api_methods, cors_mock_headers, gateway_responses, identity_source,
 };
 use crate::target::{Target, function_description};
 
@@ -27,7 +27,8 @@ pub const API_KEY_SCHEME: &str = "api_key";
 /// The operation name API Gateway reads as its `ANY` method.
 pub const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
 
-/// The document for `target`, its proxy integrations calling `uri` and its
+/// The document for `target`, its proxy integrations and its Lambda
+/// authorizers calling `uri` (the app's function answers both), and its
 /// resource policy `policy` (already naming the API's ARN).
 pub fn document(target: &Target, uri: &str, policy: Option<&Value>) -> Value {
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
@@ -38,6 +39,18 @@ pub fn document(target: &Target, uri: &str, policy: Option<&Value>) -> Value {
             .or_default()
             .insert(operation_name(&method.http_method), operation);
     }
+    let mut schemes = json!({
+        SIGV4_SCHEME: {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "awsSigv4",
+        },
+        API_KEY_SCHEME: {"type": "apiKey", "name": "x-api-key", "in": "header"},
+    });
+    for authorizer in &target.manifest.authorizers {
+        schemes[authorizer.name.as_str()] = authorizer_scheme(authorizer, uri);
+    }
     let mut doc = json!({
         "openapi": "3.0.1",
         "info": {
@@ -46,17 +59,7 @@ pub fn document(target: &Target, uri: &str, policy: Option<&Value>) -> Value {
             "version": target.manifest.goblet_version,
         },
         "paths": paths,
-        "components": {
-            "securitySchemes": {
-                SIGV4_SCHEME: {
-                    "type": "apiKey",
-                    "name": "Authorization",
-                    "in": "header",
-                    "x-amazon-apigateway-authtype": "awsSigv4",
-                },
-                API_KEY_SCHEME: {"type": "apiKey", "name": "x-api-key", "in": "header"},
-            }
-        },
+        "components": {"securitySchemes": schemes},
         "x-amazon-apigateway-binary-media-types": BINARY_MEDIA_TYPES,
         "x-amazon-apigateway-api-key-source": "HEADER",
     });
@@ -72,6 +75,36 @@ pub fn document(target: &Target, uri: &str, policy: Option<&Value>) -> Value {
         doc["x-amazon-apigateway-policy"] = policy.clone();
     }
     doc
+}
+
+/// A Lambda authorizer as API Gateway imports it: an `apiKey` scheme of
+/// auth type `custom`. A TOKEN authorizer's scheme names its header; a
+/// REQUEST authorizer's reads several sources, and the scheme's own header
+/// is not used.
+fn authorizer_scheme(authorizer: &goblet_core::Authorizer, uri: &str) -> Value {
+    let header = match authorizer.sources().next() {
+        Some(goblet_core::IdentitySource::Header(name))
+            if authorizer.kind == goblet_core::AuthorizerKind::Token =>
+        {
+            name
+        }
+        _ => "Unused".to_owned(),
+    };
+    let mut settings = json!({
+        "type": authorizer.kind.as_str().to_ascii_lowercase(),
+        "authorizerUri": uri,
+        "authorizerResultTtlInSeconds": authorizer.ttl_seconds,
+    });
+    if !authorizer.identity_sources.is_empty() {
+        settings["identitySource"] = json!(identity_source(authorizer));
+    }
+    json!({
+        "type": "apiKey",
+        "name": header,
+        "in": "header",
+        "x-amazon-apigateway-authtype": "custom",
+        "x-amazon-apigateway-authorizer": settings,
+    })
 }
 
 /// `get`, …, and API Gateway's extension for `ANY`.
@@ -99,6 +132,9 @@ fn operation(method: &ApiMethod, uri: &str) -> Value {
     }
     if method.api_key_required {
         requirement.insert(API_KEY_SCHEME.into(), json!([]));
+    }
+    if let Some(authorizer) = &method.authorizer {
+        requirement.insert(authorizer.clone(), json!([]));
     }
     if !requirement.is_empty() {
         // One requirement object: every scheme in it must be met.
@@ -281,6 +317,43 @@ mod tests {
                 .is_string()
         );
         assert!(doc.get("x-amazon-apigateway-policy").is_none());
+    }
+
+    #[test]
+    fn lambda_authorizers_are_custom_schemes_calling_the_function() {
+        let t = crate::target::tests_support::target_with_authorizers(300);
+        let doc = document(&t, "arn:uri", None);
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(
+            schemes["tokens"],
+            json!({
+                "type": "apiKey",
+                "name": "Authorization",
+                "in": "header",
+                "x-amazon-apigateway-authtype": "custom",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "token",
+                    "authorizerUri": "arn:uri",
+                    "authorizerResultTtlInSeconds": 300,
+                    "identitySource": "method.request.header.Authorization",
+                },
+            })
+        );
+        let tenants = &schemes["tenants"]["x-amazon-apigateway-authorizer"];
+        assert_eq!(tenants["type"], "request");
+        assert_eq!(tenants["authorizerResultTtlInSeconds"], 0);
+        assert_eq!(
+            tenants["identitySource"],
+            "method.request.header.X-Tenant, method.request.querystring.key"
+        );
+        assert!(schemes["sigv4"].is_object() && schemes["api_key"].is_object());
+        let paths = &doc["paths"];
+        assert_eq!(paths["/orders"]["get"]["security"], json!([{"tokens": []}]));
+        assert_eq!(
+            paths["/tenants"]["get"]["security"],
+            json!([{"tenants": []}])
+        );
+        assert!(paths["/"]["get"].get("security").is_none());
     }
 
     #[test]

@@ -395,7 +395,9 @@ pub fn check(target: &Target, observed: &Observed) -> Result<(), crate::DeployEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observe::{ApiObs, FunctionObs, IntegrationObs, MethodObs, ResourceObs, RoleObs};
+    use crate::observe::{
+        ApiObs, AuthorizerObs, FunctionObs, IntegrationObs, MethodObs, ResourceObs, RoleObs,
+    };
     use crate::resources::rest_api::method_changes;
     use crate::state::RoleRecord;
     use crate::target::{FunctionSettings, LoggingSettings};
@@ -515,6 +517,7 @@ mod tests {
             let obs = MethodObs {
                 authorization_type: wanted.authorization_type,
                 api_key_required: wanted.api_key_required,
+                authorizer: wanted.authorizer,
                 integration,
             };
             resources
@@ -570,6 +573,21 @@ mod tests {
                     .as_ref()
                     .map(|p| crate::openapi::expand_policy(p, &api_arn(REGION, ACCOUNT, API_ID))),
                 gateway_responses: crate::package::gateway_responses(&target.manifest),
+                authorizers: target
+                    .manifest
+                    .authorizers
+                    .iter()
+                    .map(|a| {
+                        let obs = AuthorizerObs {
+                            id: format!("auth-{}", a.name),
+                            kind: a.kind.as_str().into(),
+                            uri: uri.clone(),
+                            identity_sources: a.identity_sources.clone(),
+                            ttl_seconds: a.ttl_seconds as i32,
+                        };
+                        (a.name.clone(), obs)
+                    })
+                    .collect(),
             }),
             usage_plan: None,
             api_key: None,
@@ -620,6 +638,7 @@ mod tests {
         let current = MethodObs {
             authorization_type: "NONE".into(),
             api_key_required: false,
+            authorizer: None,
             integration: IntegrationObs::Proxy {
                 http_method: "POST".into(),
                 uri: "u".into(),
@@ -628,6 +647,7 @@ mod tests {
         let wanted = MethodTarget {
             authorization_type: "AWS_IAM".into(),
             api_key_required: false,
+            authorizer: None,
             integration: Integration::Proxy,
         };
         assert_eq!(
@@ -1077,6 +1097,65 @@ mod tests {
             assert_eq!(deployments.len(), 1, "{name}: {actions:#?}");
             let last_api_change = actions.iter().rposition(Action::changes_api).unwrap();
             assert!(last_api_change < deployments[0], "{name}: {actions:#?}");
+        }
+    }
+
+    #[test]
+    fn authorizers_are_created_changed_and_deleted_by_the_one_put() {
+        let with = |ttl: u32| {
+            let mut t = target(managed(), USERS_ID);
+            t.manifest = crate::target::tests_support::target_with_authorizers(ttl).manifest;
+            t
+        };
+        let without = target(managed(), &[("/", Method::Get, NONE, false)]);
+        let state = record(Some((MANAGED_ROLE, true)));
+        let descriptions = |actions: &[Action]| -> Vec<String> {
+            actions
+                .iter()
+                .flat_map(|a| match a {
+                    Action::PutRestApi { changes } => {
+                        changes.iter().map(|c| c.description.clone()).collect()
+                    }
+                    _ => vec![],
+                })
+                .collect()
+        };
+        // Unchanged: nothing at all.
+        assert_eq!(
+            run(&with(300), &deployed(&with(300), MANAGED_ROLE), &state),
+            []
+        );
+        // A new TTL: one change in one PutRestApi, then one deployment.
+        let actions = run(&with(60), &deployed(&with(300), MANAGED_ROLE), &state);
+        assert_eq!(
+            descriptions(&actions),
+            ["change authorizer tokens ttl 300 s → 60 s"]
+        );
+        assert_eq!(actions.len(), 2, "{actions:#?}");
+        assert!(is_deployment(&actions[1]), "{actions:#?}");
+        // New authorizers, and the methods behind them.
+        let made = descriptions(&run(&with(300), &deployed(&without, MANAGED_ROLE), &state));
+        for expected in [
+            "create authorizer tokens (TOKEN, ttl 300 s)",
+            "create authorizer tenants (REQUEST, ttl 0 s)",
+            "create method GET /orders authorizationType CUSTOM",
+        ] {
+            assert!(
+                made.iter().any(|d| d.starts_with(expected)),
+                "{expected}: {made:#?}"
+            );
+        }
+        // Gone from the app: deleted with their methods.
+        let gone = descriptions(&run(&without, &deployed(&with(300), MANAGED_ROLE), &state));
+        for expected in [
+            "delete authorizer tenants",
+            "delete authorizer tokens",
+            "delete resource /orders",
+        ] {
+            assert!(
+                gone.iter().any(|d| d.starts_with(expected)),
+                "{expected}: {gone:#?}"
+            );
         }
     }
 

@@ -132,6 +132,8 @@ pub struct Target {
 pub struct MethodTarget {
     pub authorization_type: String,
     pub api_key_required: bool,
+    /// The Lambda authorizer of a `CUSTOM` method, by name.
+    pub authorizer: Option<String>,
     pub integration: Integration,
 }
 
@@ -154,6 +156,7 @@ impl Target {
                 let target = MethodTarget {
                     authorization_type: m.authorization_type,
                     api_key_required: m.api_key_required,
+                    authorizer: m.authorizer,
                     integration: m.integration,
                 };
                 ((m.path, m.http_method), target)
@@ -258,6 +261,65 @@ pub(crate) mod tests_support {
             .collect();
         let mut target = tests::target(vec![]);
         target.manifest = Manifest::new("0".into(), "a".into(), routes).unwrap();
+        target
+    }
+
+    /// `/` open, `GET /orders` behind the TOKEN authorizer `tokens` (TTL
+    /// `tokens_ttl`), `GET /tenants` behind the REQUEST authorizer `tenants`
+    /// (a header and a query parameter, no cache).
+    pub fn target_with_authorizers(tokens_ttl: u32) -> Target {
+        use goblet_core::{Authorizer, AuthorizerKind};
+        let route = |path: &str, authorizer: Option<&str>| Route {
+            path: path.into(),
+            method: Method::Get,
+            authorization_type: if authorizer.is_some() {
+                AuthorizationType::Custom
+            } else {
+                AuthorizationType::None
+            },
+            api_key_required: false,
+            cors: false,
+            content_types: vec![],
+            handler: "h".into(),
+            path_parameters: vec![],
+            name: "n".into(),
+            source: format!("src/app.rs:{path}"),
+            authorizer: authorizer.map(str::to_owned),
+            authorization_scopes: Vec::new(),
+        };
+        let authorizers = vec![
+            Authorizer {
+                name: "tokens".into(),
+                kind: AuthorizerKind::Token,
+                identity_sources: vec!["method.request.header.Authorization".into()],
+                ttl_seconds: tokens_ttl,
+                handler: "app::tokens".into(),
+                source: "src/app.rs:1".into(),
+            },
+            Authorizer {
+                name: "tenants".into(),
+                kind: AuthorizerKind::Request,
+                identity_sources: vec![
+                    "method.request.header.X-Tenant".into(),
+                    "method.request.querystring.key".into(),
+                ],
+                ttl_seconds: 0,
+                handler: "app::tenants".into(),
+                source: "src/app.rs:2".into(),
+            },
+        ];
+        let mut target = tests::target(vec![]);
+        target.manifest = Manifest::with_authorizers(
+            "0".into(),
+            "a".into(),
+            vec![
+                route("/", None),
+                route("/orders", Some("tokens")),
+                route("/tenants", Some("tenants")),
+            ],
+            authorizers,
+        )
+        .unwrap();
         target
     }
 }

@@ -181,6 +181,26 @@ fn cfn_lint(files: &[PathBuf]) {
     );
 }
 
+/// The SAM template at `path` through aws-sam-translator, into `out`. The
+/// translator wants an S3 `CodeUri`; the template keeps the local zip.
+fn sam_translate(path: &Path, out: &Path) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/sam_translate.py");
+    let output = Command::new(venv_bin("python"))
+        .arg(script)
+        .arg(path)
+        .arg(out)
+        .args(["--code-uri", "s3://goblet-test-bucket/bootstrap.zip"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "aws-sam-translator failed on {}:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
+}
+
 #[test]
 fn cloudformation_and_sam_pass_cfn_lint_and_the_sam_translator() {
     let dir = scratch("package-lint");
@@ -192,26 +212,8 @@ fn cloudformation_and_sam_pass_cfn_lint_and_the_sam_translator() {
             std::fs::write(&path, package::render(format, &manifest, &config, "hash")).unwrap();
             files.push(path.clone());
             if format == Format::Sam {
-                // The translator wants an S3 CodeUri; the template keeps the local zip.
                 let out = dir.join(format!("{name}-sam-translated.json"));
-                let python = venv_bin("python");
-                let script =
-                    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/python/sam_translate.py");
-                let output = Command::new(python)
-                    .arg(script)
-                    .arg(&path)
-                    .arg(&out)
-                    .args(["--code-uri", "s3://goblet-test-bucket/bootstrap.zip"])
-                    .output()
-                    .unwrap();
-                assert!(
-                    output.status.success(),
-                    "aws-sam-translator failed on {}:\n{}",
-                    path.display(),
-                    String::from_utf8_lossy(&output.stderr)
-                );
-                let translated: Value =
-                    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+                let translated = sam_translate(&path, &out);
                 assert_eq!(
                     translated["Resources"]["Function"]["Type"],
                     "AWS::Lambda::Function"
@@ -734,4 +736,172 @@ fn the_package_command_writes_the_template_and_the_zip_deterministically() {
         out.to_str().unwrap(),
     ]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("--memory 99999: must be between"));
+}
+
+/// `GET /orders` behind the TOKEN authorizer `tokens`, `GET /tenants`
+/// behind the REQUEST authorizer `tenants` (two sources, no cache), `/` open.
+fn authorizers_manifest(tokens_ttl: u32) -> Manifest {
+    use goblet_core::{AuthorizationType, Authorizer, AuthorizerKind, Method, Route};
+    let route = |path: &str, authorizer: Option<&str>| Route {
+        path: path.into(),
+        method: Method::Get,
+        authorization_type: if authorizer.is_some() {
+            AuthorizationType::Custom
+        } else {
+            AuthorizationType::None
+        },
+        api_key_required: false,
+        cors: false,
+        content_types: vec!["application/json".into()],
+        handler: "orders::app::h".into(),
+        path_parameters: vec![],
+        name: "h".into(),
+        source: format!("src/app.rs:{}", path.len()),
+        authorizer: authorizer.map(str::to_owned),
+        authorization_scopes: Vec::new(),
+    };
+    Manifest::with_authorizers(
+        "0.1.0".into(),
+        "orders".into(),
+        vec![
+            route("/", None),
+            route("/orders", Some("tokens")),
+            route("/tenants", Some("tenants")),
+        ],
+        vec![
+            Authorizer {
+                name: "tokens".into(),
+                kind: AuthorizerKind::Token,
+                identity_sources: vec!["method.request.header.Authorization".into()],
+                ttl_seconds: tokens_ttl,
+                handler: "orders::app::tokens".into(),
+                source: "src/app.rs:1".into(),
+            },
+            Authorizer {
+                name: "tenants".into(),
+                kind: AuthorizerKind::Request,
+                identity_sources: vec![
+                    "method.request.header.X-Tenant".into(),
+                    "method.request.querystring.key".into(),
+                ],
+                ttl_seconds: 0,
+                handler: "orders::app::tenants".into(),
+                source: "src/app.rs:2".into(),
+            },
+        ],
+    )
+    .unwrap()
+}
+
+#[test]
+fn lambda_authorizers_are_in_every_format() {
+    let manifest = authorizers_manifest(300);
+    let config = StageConfig::defaults("orders", "dev");
+    let dir = scratch("package-authorizers");
+
+    let cfn: Value = serde_json::from_str(&package::render(
+        Format::CloudFormation,
+        &manifest,
+        &config,
+        "hash",
+    ))
+    .unwrap();
+    let resources = &cfn["Resources"];
+    let uri = json!({"Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${FunctionAliaslive}/invocations"});
+    assert_eq!(
+        resources["AuthorizerTokens"],
+        json!({"Type": "AWS::ApiGateway::Authorizer", "Properties": {
+            "RestApiId": {"Ref": "RestApi"}, "Name": "tokens", "Type": "TOKEN",
+            "AuthorizerUri": uri, "IdentitySource": "method.request.header.Authorization",
+            "AuthorizerResultTtlInSeconds": 300}})
+    );
+    assert_eq!(
+        resources["AuthorizerTenants"]["Properties"]["IdentitySource"],
+        "method.request.header.X-Tenant, method.request.querystring.key"
+    );
+    assert_eq!(
+        resources["AuthorizerTenants"]["Properties"]["AuthorizerResultTtlInSeconds"],
+        0
+    );
+    let orders = &resources["MethodOrdersGet"]["Properties"];
+    assert_eq!(orders["AuthorizationType"], "CUSTOM");
+    assert_eq!(orders["AuthorizerId"], json!({"Ref": "AuthorizerTokens"}));
+    assert!(
+        resources["MethodGet"]["Properties"]
+            .get("AuthorizerId")
+            .is_none()
+    );
+    // A new TTL is a new deployment.
+    let deployment = |m: &Manifest| -> String {
+        let text = package::render(Format::CloudFormation, m, &config, "hash");
+        let cfn: Value = serde_json::from_str(&text).unwrap();
+        cfn["Resources"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .find(|k| k.starts_with("Deployment"))
+            .unwrap()
+            .clone()
+    };
+    assert_ne!(deployment(&manifest), deployment(&authorizers_manifest(60)));
+
+    // Both templates pass cfn-lint; SAM's also the translator.
+    let mut files = Vec::new();
+    for format in [Format::CloudFormation, Format::Sam] {
+        let path = dir.join(format.template_file());
+        std::fs::write(&path, package::render(format, &manifest, &config, "hash")).unwrap();
+        files.push(path.clone());
+        if format == Format::Sam {
+            let out = dir.join("sam-translated.json");
+            let translated = sam_translate(&path, &out);
+            assert_eq!(
+                translated["Resources"]["AuthorizerTokens"]["Type"],
+                "AWS::ApiGateway::Authorizer"
+            );
+            files.push(out);
+        }
+    }
+    cfn_lint(&files);
+
+    let text = package::render(Format::Terraform, &manifest, &config, "c29tZSBoYXNo");
+    let body: hcl::Body =
+        hcl::from_str(&text).unwrap_or_else(|e| panic!("main.tf does not parse: {e}\n{text}"));
+    let block = |kind: &str, name: &str| -> hcl::Block {
+        body.blocks()
+            .find(|b| {
+                b.identifier() == "resource"
+                    && b.labels()[0].as_str() == kind
+                    && b.labels()[1].as_str() == name
+            })
+            .unwrap_or_else(|| panic!("no {kind}.{name} in\n{text}"))
+            .clone()
+    };
+    let attribute = |b: &hcl::Block, key: &str| -> String {
+        b.body()
+            .attributes()
+            .find(|a| a.key() == key)
+            .map(|a| a.expr().to_string())
+            .unwrap_or_else(|| panic!("no {key} in {b:?}"))
+    };
+    let tokens = block("aws_api_gateway_authorizer", "tokens");
+    assert_eq!(attribute(&tokens, "type"), "\"TOKEN\"");
+    assert_eq!(
+        attribute(&tokens, "authorizer_result_ttl_in_seconds"),
+        "300"
+    );
+    assert_eq!(
+        attribute(&tokens, "authorizer_uri"),
+        "aws_lambda_alias.live.invoke_arn"
+    );
+    let tenants = block("aws_api_gateway_authorizer", "tenants");
+    assert_eq!(
+        attribute(&tenants, "identity_source"),
+        "\"method.request.header.X-Tenant, method.request.querystring.key\""
+    );
+    let method = block("aws_api_gateway_method", "orders_get");
+    assert_eq!(attribute(&method, "authorization"), "\"CUSTOM\"");
+    assert_eq!(
+        attribute(&method, "authorizer_id"),
+        "aws_api_gateway_authorizer.tokens.id"
+    );
 }

@@ -242,6 +242,7 @@ fn import(moto: &Moto, id: &str, doc: &Value, overwrite: bool) -> Result<Vec<Str
         ids.retain(|p, _| p == "/");
     }
     let schemes = &doc["components"]["securitySchemes"];
+    let authorizers = import_authorizers(moto, &base, schemes, overwrite)?;
     for (path, item) in paths {
         let rid = ensure_resource(moto, &base, &mut ids, path)?;
         let Some(item) = item.as_object() else {
@@ -257,15 +258,17 @@ fn import(moto: &Moto, id: &str, doc: &Value, overwrite: bool) -> Result<Vec<Str
             };
             let security = op.get("security").or(doc.get("security"));
             let (iam, api_key) = guards(security, schemes);
+            let custom = custom_guard(security, &authorizers);
             let at = format!("{base}/resources/{rid}/methods/{method}");
-            moto.ok(
-                "PUT",
-                &at,
-                Some(&json!({
-                    "authorizationType": if iam { "AWS_IAM" } else { "NONE" },
-                    "apiKeyRequired": api_key,
-                })),
-            )?;
+            let mut put = json!({
+                "authorizationType": if iam { "AWS_IAM" } else { "NONE" },
+                "apiKeyRequired": api_key,
+            });
+            if let Some(id) = custom {
+                put["authorizationType"] = json!("CUSTOM");
+                put["authorizerId"] = json!(id);
+            }
+            moto.ok("PUT", &at, Some(&put))?;
             for (code, response) in op["responses"].as_object().into_iter().flatten() {
                 if code == "default" {
                     continue;
@@ -360,6 +363,73 @@ fn import(moto: &Moto, id: &str, doc: &Value, overwrite: bool) -> Result<Vec<Str
                 .collect()
         })
         .unwrap_or_default())
+}
+
+/// The document's Lambda authorizers (`apiKey` schemes of auth type
+/// `custom`) made on the API, as API Gateway's import makes them; with
+/// `overwrite`, the API's other authorizers go. Returns name → id.
+fn import_authorizers(
+    moto: &Moto,
+    base: &str,
+    schemes: &Value,
+    overwrite: bool,
+) -> Result<BTreeMap<String, String>, String> {
+    let existing = moto.ok("GET", &format!("{base}/authorizers"), None)?;
+    let wanted: Vec<(&String, &Value)> = schemes
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, s)| s["x-amazon-apigateway-authtype"] == "custom")
+        .collect();
+    for a in existing["item"].as_array().into_iter().flatten() {
+        let name = a["name"].as_str().unwrap_or_default();
+        if overwrite || wanted.iter().any(|(n, _)| *n == name) {
+            let id = a["id"].as_str().unwrap_or_default();
+            moto.ok("DELETE", &format!("{base}/authorizers/{id}"), None)?;
+        }
+    }
+    let mut ids = BTreeMap::new();
+    for (name, scheme) in wanted {
+        let x = &scheme["x-amazon-apigateway-authorizer"];
+        let kind = x["type"].as_str().unwrap_or_default().to_ascii_uppercase();
+        if kind != "TOKEN" && kind != "REQUEST" {
+            return Err(format!(
+                "Invalid authorizer definition: type {kind} of authorizer {name}"
+            ));
+        }
+        if x["authorizerUri"].as_str().is_none_or(str::is_empty) {
+            return Err(format!(
+                "Invalid authorizer definition: authorizer {name} has no authorizerUri"
+            ));
+        }
+        let mut body = json!({
+            "name": name,
+            "type": kind,
+            "authorizerUri": x["authorizerUri"],
+            "identitySource": x["identitySource"],
+            "authorizerResultTtlInSeconds": x["authorizerResultTtlInSeconds"],
+        });
+        strip_nulls(&mut body);
+        let made = moto.ok("POST", &format!("{base}/authorizers"), Some(&body))?;
+        ids.insert(
+            name.clone(),
+            made["id"].as_str().unwrap_or_default().to_owned(),
+        );
+    }
+    Ok(ids)
+}
+
+/// The id of the Lambda authorizer a list of security requirements names.
+fn custom_guard(
+    security: Option<&Value>,
+    authorizers: &BTreeMap<String, String>,
+) -> Option<String> {
+    security
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r.as_object().into_iter().flatten())
+        .find_map(|(name, _)| authorizers.get(name).cloned())
 }
 
 /// The resource of `path`, made with its missing ancestors.

@@ -239,6 +239,7 @@ for f in lam.list_functions()["Functions"]:
         pass
 for api in apigw.get_rest_apis()["items"]:
     aid = api["id"]
+    authorizers = {a["id"]: a for a in apigw.get_authorizers(restApiId=aid).get("items", [])}
     resources = {}
     for r in apigw.get_resources(restApiId=aid, embed=["methods"])["items"]:
         methods = {}
@@ -250,6 +251,9 @@ for api in apigw.get_rest_apis()["items"]:
                           "integrationMethod": integ.get("httpMethod")}
             if integ.get("contentHandling"):
                 methods[m]["contentHandling"] = integ["contentHandling"]
+            if got.get("authorizerId"):
+                a = authorizers.get(got["authorizerId"])
+                methods[m]["authorizer"] = a["name"] if a else "unknown id " + got["authorizerId"]
         resources[r["path"]] = methods
     stages = {s["stageName"]: True for s in apigw.get_stages(restApiId=aid)["item"]}
     key = api["name"]
@@ -263,6 +267,10 @@ for api in apigw.get_rest_apis()["items"]:
                         "binaryMediaTypes": api.get("binaryMediaTypes", []),
                         "gatewayResponses": responses,
                         "policy": json.loads(policy) if policy else None,
+                        "authorizers": {a["name"]: {"type": a.get("type"), "uri": a.get("authorizerUri"),
+                                                    "identitySource": a.get("identitySource"),
+                                                    "ttl": a.get("authorizerResultTtlInSeconds")}
+                                        for a in authorizers.values()},
                         "endpoint": api.get("endpointConfiguration", {}).get("types")}
 ids = {api["id"]: api["name"] for api in apigw.get_rest_apis()["items"]}
 keys = {k["id"]: k for k in apigw.get_api_keys()["items"]}

@@ -1999,3 +1999,132 @@ print(json.dumps({"policies": pols, "env": env}))
     assert_eq!(role["env"], json!({"TABLE_NAME": "todos"}));
     ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
 }
+
+/// examples/orders: its TOKEN and REQUEST authorizers are created on the
+/// REST API, invoking the function's alias, and the methods behind them are
+/// `CUSTOM` with their authorizer; an unchanged redeploy changes nothing; a
+/// new TTL is one `PutRestApi` and one deployment; `delete` removes it all.
+#[test]
+fn lambda_authorizers_are_deployed_diffed_and_deleted() {
+    const ORDERS_CONFIG: &str =
+        "[package]\nname = \"orders\"\nversion = \"0.1.0\"\nedition = \"2024\"\n";
+    let binary = &release().orders;
+    let aws = Aws::start();
+    let dir = project("orders");
+    std::fs::write(dir.join("Cargo.toml"), ORDERS_CONFIG).unwrap();
+    ok(aws.deploy(&dir, binary, &[]));
+    let snap = aws.moto.normalized_snapshot();
+    let api = &snap["apis"]["orders-dev"];
+    let uri = api["resources"]["/orders"]["GET"]["uri"].clone();
+    assert!(
+        uri.as_str()
+            .is_some_and(|u| u.ends_with(":function:orders-dev:live/invocations")),
+        "{api:#}"
+    );
+    assert_eq!(
+        api["authorizers"],
+        json!({
+            "tokens": {"type": "TOKEN", "uri": uri, "ttl": 300,
+                       "identitySource": "method.request.header.Authorization"},
+            "tenants": {"type": "REQUEST", "uri": uri, "ttl": 0,
+                        "identitySource": "method.request.header.X-Tenant, method.request.querystring.key"},
+        }),
+        "{api:#}"
+    );
+    for (path, method, authorizer) in [
+        ("/orders", "GET", "tokens"),
+        ("/orders/{id}", "GET", "tokens"),
+        ("/orders/{id}", "DELETE", "tokens"),
+        ("/tenants/{tenant}", "GET", "tenants"),
+    ] {
+        let m = &api["resources"][path][method];
+        assert_eq!(m["auth"], "CUSTOM", "{path} {method}: {m}");
+        assert_eq!(m["authorizer"], authorizer, "{path} {method}: {m}");
+    }
+    assert_eq!(api["resources"]["/"]["GET"]["auth"], "NONE");
+    assert!(api["resources"]["/"]["GET"].get("authorizer").is_none());
+    // API Gateway may invoke the alias for the authorizers too: the
+    // permission's source ARN covers `{api}/authorizers/*`.
+    let permission = &snap["functions"]["orders-dev"]["permissions"];
+    assert!(permission.to_string().contains("<api>/*"), "{permission:#}");
+
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
+
+    // The same app with `tokens` cached for 60 s instead of 300.
+    let shorter = patched(binary, &dir, "orders-ttl-60", |bytes| {
+        replace_once(bytes, br#""ttl_seconds":300,"#, br#""ttl_seconds":60 ,"#);
+    });
+    // (The patched binary is new code too: the function gets a version.)
+    let plan = ok(aws.deploy(&dir, &shorter, &["--dry-run"]));
+    assert!(
+        format!("{}{}", plan.stdout, plan.stderr)
+            .contains("change authorizer tokens ttl 300 s → 60 s"),
+        "{plan:#?}"
+    );
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, &shorter, &[]));
+    let ops = aws.proxy.mutating_operations();
+    let api_ops: Vec<&String> = ops.iter().filter(|o| o.contains("/restapis/")).collect();
+    assert_eq!(api_ops.len(), 2, "one PutRestApi, one deployment: {ops:#?}");
+    assert!(api_ops[0].starts_with("PUT /restapis/"), "{ops:#?}");
+    assert!(api_ops[1].ends_with("/deployments"), "{ops:#?}");
+    let snap = aws.moto.normalized_snapshot();
+    assert_eq!(
+        snap["apis"]["orders-dev"]["authorizers"]["tokens"]["ttl"],
+        60
+    );
+    assert_eq!(
+        snap["apis"]["orders-dev"]["resources"]["/orders"]["GET"]["authorizer"],
+        "tokens"
+    );
+
+    ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+    let left = aws.moto.snapshot();
+    for kind in ["functions", "apis", "log_groups"] {
+        assert_eq!(left[kind], json!({}), "{kind} left");
+    }
+}
+
+/// A first deploy of examples/orders killed right after any of its changes
+/// converges when run again on what an uninterrupted deploy makes, its
+/// authorizers included.
+#[test]
+fn a_deploy_with_authorizers_killed_after_any_change_converges() {
+    const ORDERS_CONFIG: &str =
+        "[package]\nname = \"orders\"\nversion = \"0.1.0\"\nedition = \"2024\"\n";
+    let binary = &release().orders;
+    let orders_project = |name: &str| {
+        let dir = project(name);
+        std::fs::write(dir.join("Cargo.toml"), ORDERS_CONFIG).unwrap();
+        dir
+    };
+    let aws = Aws::start();
+    ok(aws.deploy(&orders_project("orders-uninterrupted"), binary, &[]));
+    let reference = aws.moto.normalized_snapshot();
+    let ops = aws.proxy.mutating_operations();
+    drop(aws);
+    assert!(
+        reference["apis"]["orders-dev"]["authorizers"]
+            .as_object()
+            .is_some_and(|a| a.len() == 2),
+        "{reference:#}"
+    );
+    for (i, op) in ops.iter().enumerate() {
+        let n = i + 1;
+        let aws = Aws::start();
+        let dir = orders_project(&format!("orders-killed-{n}"));
+        let printed = aws.deploy_killed_after(n as u32, &dir, binary);
+        aws.proxy.reset();
+        let run = ok(aws.deploy(&dir, binary, &[]));
+        assert_eq!(
+            aws.moto.normalized_snapshot(),
+            reference,
+            "killed after change {n} ({op})\nkilled run:\n{printed}\nsecond run: {run:#?}"
+        );
+        aws.proxy.reset();
+        ok(aws.deploy(&dir, binary, &[]));
+        assert_eq!(aws.proxy.mutating(), [], "after change {n} ({op})");
+    }
+}

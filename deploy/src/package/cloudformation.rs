@@ -8,8 +8,9 @@ use serde_json::{Map, Value, json};
 use super::{
     ALIAS, ApiMethod, BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE,
     MethodIntegration, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods, api_resources,
-    cors_mock_headers, gateway_responses, needs_usage_plan, pascal, resource_ids, resource_policy,
-    role_policy, role_trust_policy, short_hash, tags, usage_plan_quota, usage_plan_throttle, verb,
+    cors_mock_headers, gateway_responses, identity_source, needs_usage_plan, pascal, resource_ids,
+    resource_policy, role_policy, role_trust_policy, short_hash, tags, usage_plan_quota,
+    usage_plan_throttle, verb,
 };
 use goblet_project::config::{RoleConfig, StageConfig};
 
@@ -199,6 +200,22 @@ pub(super) fn render(
         );
     }
 
+    for a in &manifest.authorizers {
+        let mut props = Map::new();
+        props.insert("RestApiId".into(), json!({"Ref": API}));
+        props.insert("Name".into(), json!(a.name));
+        props.insert("Type".into(), json!(a.kind.as_str()));
+        props.insert("AuthorizerUri".into(), alias_invocation_uri());
+        if !a.identity_sources.is_empty() {
+            props.insert("IdentitySource".into(), json!(identity_source(a)));
+        }
+        props.insert("AuthorizerResultTtlInSeconds".into(), json!(a.ttl_seconds));
+        resources.insert(
+            authorizer_id(&a.name),
+            json!({"Type": "AWS::ApiGateway::Authorizer", "Properties": props}),
+        );
+    }
+
     let methods = api_methods(manifest);
     let mut method_ids = Vec::new();
     for m in &methods {
@@ -368,6 +385,19 @@ pub(super) fn method_id(resource_id: &str, m: &ApiMethod) -> String {
     format!("Method{resource_id}{}", verb(&m.http_method))
 }
 
+/// `Authorizer{Name}`: `AuthorizerTokens`.
+fn authorizer_id(name: &str) -> String {
+    format!("Authorizer{}", pascal(name))
+}
+
+/// The URI by which API Gateway invokes the function's alias, for the
+/// proxy integrations and the Lambda authorizers alike.
+fn alias_invocation_uri() -> Value {
+    json!({"Fn::Sub": format!(
+        "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{ALIAS_ID}}}/invocations"
+    )})
+}
+
 fn method(m: &ApiMethod, resource: Value) -> Value {
     let mut props = Map::new();
     props.insert("RestApiId".into(), json!({"Ref": API}));
@@ -375,6 +405,12 @@ fn method(m: &ApiMethod, resource: Value) -> Value {
     props.insert("HttpMethod".into(), json!(m.http_method));
     props.insert("AuthorizationType".into(), json!(m.authorization_type));
     props.insert("ApiKeyRequired".into(), json!(m.api_key_required));
+    if let Some(authorizer) = &m.authorizer {
+        props.insert(
+            "AuthorizerId".into(),
+            json!({"Ref": authorizer_id(authorizer)}),
+        );
+    }
     match &m.integration {
         MethodIntegration::Proxy => {
             props.insert(
@@ -382,9 +418,7 @@ fn method(m: &ApiMethod, resource: Value) -> Value {
                 json!({
                     "Type": "AWS_PROXY",
                     "IntegrationHttpMethod": "POST",
-                    "Uri": {"Fn::Sub": format!(
-                        "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{ALIAS_ID}}}/invocations"
-                    )},
+                    "Uri": alias_invocation_uri(),
                 }),
             );
         }

@@ -27,7 +27,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use goblet_core::api::Api;
-use goblet_core::{Manifest, cors};
+use goblet_core::{Authorizer, Manifest, cors};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -141,6 +141,8 @@ pub struct ApiMethod {
     /// `NONE` or `AWS_IAM`.
     pub authorization_type: String,
     pub api_key_required: bool,
+    /// The Lambda authorizer of a `CUSTOM` method, by name.
+    pub authorizer: Option<String>,
     pub integration: MethodIntegration,
 }
 
@@ -179,6 +181,7 @@ pub fn api_methods(manifest: &Manifest) -> Vec<ApiMethod> {
                     http_method: m.method.as_str().to_owned(),
                     authorization_type: m.authorization_type.as_str().to_owned(),
                     api_key_required: m.api_key_required,
+                    authorizer: manifest.routes[m.route].authorizer.clone(),
                     integration: MethodIntegration::Proxy,
                 },
             );
@@ -191,6 +194,7 @@ pub fn api_methods(manifest: &Manifest) -> Vec<ApiMethod> {
                     http_method: "OPTIONS".to_owned(),
                     authorization_type: "NONE".to_owned(),
                     api_key_required: false,
+                    authorizer: None,
                     integration: MethodIntegration::CorsMock {
                         allow_methods: allow_methods.clone(),
                     },
@@ -295,31 +299,31 @@ pub fn check_api_quotas(manifest: &Manifest, config: &StageConfig) -> Result<(),
 /// the API's quotas, and nothing this goblet cannot deploy faithfully.
 pub fn check_deployable(manifest: &Manifest, config: &StageConfig) -> Result<(), String> {
     check_api_quotas(manifest, config)?;
-    check_no_authorizers(manifest)
+    check_authorizer_names(manifest)
 }
 
-/// Lambda authorizers are served by the app and enforced by `goblet local`,
-/// but not created by the deployer yet: deploying their routes without them
-/// would leave the routes open, so the deploy is refused before any AWS call.
-fn check_no_authorizers(manifest: &Manifest) -> Result<(), String> {
-    let guarded: Vec<String> = manifest
-        .routes
-        .iter()
-        .filter_map(|r| {
-            r.authorizer
-                .as_ref()
-                .map(|a| format!("{} {} ({a})", r.method, r.path))
-        })
-        .collect();
-    if guarded.is_empty() {
-        return Ok(());
+/// An authorizer's name is its security scheme's in the OpenAPI document a
+/// deploy imports, beside goblet's own two schemes.
+fn check_authorizer_names(manifest: &Manifest) -> Result<(), String> {
+    match manifest.authorizers.iter().find(|a| {
+        a.name == crate::openapi::SIGV4_SCHEME || a.name == crate::openapi::API_KEY_SCHEME
+    }) {
+        Some(a) => Err(format!(
+            "the authorizer `{}` ({}) has a name goblet keeps for its own security schemes \
+             (`{}` and `{}`): give it another with #[authorizer(name = \"...\")]",
+            a.name,
+            a.source,
+            crate::openapi::SIGV4_SCHEME,
+            crate::openapi::API_KEY_SCHEME
+        )),
+        None => Ok(()),
     }
-    Err(format!(
-        "this goblet cannot deploy Lambda authorizers yet, and routes behind one would be left \
-         open: {}. Serve the app with `goblet local`, which runs its authorizers, or guard these \
-         routes with auth = \"iam\" to deploy now",
-        guarded.join(", ")
-    ))
+}
+
+/// API Gateway's `identitySource` of an authorizer: its expressions joined
+/// by commas.
+pub fn identity_source(authorizer: &Authorizer) -> String {
+    authorizer.identity_sources.join(", ")
 }
 
 /// Whether any route needs an API key: then the stage gets a usage plan and
@@ -563,6 +567,20 @@ fn api_hash(manifest: &Manifest, methods: &[ApiMethod], config: &StageConfig) ->
             "{} {} {} {} {:?}\n",
             m.path, m.http_method, m.authorization_type, m.api_key_required, m.integration
         ));
+        // Written only when set, so that the hash of an app without
+        // authorizers stays what it was.
+        if let Some(authorizer) = &m.authorizer {
+            text.push_str(&format!("  authorizer {authorizer}\n"));
+        }
+    }
+    for a in &manifest.authorizers {
+        text.push_str(&format!(
+            "authorizer {} {} {} {}\n",
+            a.name,
+            a.kind.as_str(),
+            identity_source(a),
+            a.ttl_seconds
+        ));
     }
     short_hash(&text)
 }
@@ -606,55 +624,43 @@ mod tests {
     }
 
     #[test]
-    fn routes_behind_an_authorizer_are_not_deployed_open() {
+    fn an_authorizer_may_not_take_a_name_goblet_keeps_for_its_schemes() {
         use goblet_core::{AuthorizationType, Authorizer, AuthorizerKind, Method, Route};
-        let route = |path: &str, authorizer: Option<&str>| Route {
-            path: path.into(),
-            method: Method::Get,
-            authorization_type: if authorizer.is_some() {
-                AuthorizationType::Custom
-            } else {
-                AuthorizationType::None
-            },
-            api_key_required: false,
-            cors: false,
-            content_types: vec![],
-            handler: "h".into(),
-            path_parameters: vec![],
-            name: "n".into(),
-            source: format!("src/app.rs:{path}"),
-            authorizer: authorizer.map(str::to_owned),
-            authorization_scopes: Vec::new(),
-        };
-        let tokens = Authorizer {
-            name: "tokens".into(),
-            kind: AuthorizerKind::Token,
-            identity_sources: vec!["method.request.header.Authorization".into()],
-            ttl_seconds: 300,
-            handler: "app::tokens".into(),
-            source: "src/app.rs:1".into(),
+        let manifest = |name: &str| {
+            let route = Route {
+                path: "/orders".into(),
+                method: Method::Get,
+                authorization_type: AuthorizationType::Custom,
+                api_key_required: false,
+                cors: false,
+                content_types: vec![],
+                handler: "h".into(),
+                path_parameters: vec![],
+                name: "n".into(),
+                source: "src/app.rs:9".into(),
+                authorizer: Some(name.to_owned()),
+                authorization_scopes: Vec::new(),
+            };
+            let authorizer = Authorizer {
+                name: name.into(),
+                kind: AuthorizerKind::Token,
+                identity_sources: vec!["method.request.header.Authorization".into()],
+                ttl_seconds: 300,
+                handler: "app::f".into(),
+                source: "src/app.rs:1".into(),
+            };
+            Manifest::with_authorizers("0".into(), "a".into(), vec![route], vec![authorizer])
+                .unwrap()
         };
         let config = StageConfig::defaults("a", "dev");
-        let open = Manifest::with_authorizers(
-            "0".into(),
-            "a".into(),
-            vec![route("/", None)],
-            vec![tokens.clone()],
-        )
-        .unwrap();
-        assert_eq!(check_deployable(&open, &config), Ok(()));
-        let guarded = Manifest::with_authorizers(
-            "0".into(),
-            "a".into(),
-            vec![route("/", None), route("/orders", Some("tokens"))],
-            vec![tokens],
-        )
-        .unwrap();
-        let message = check_deployable(&guarded, &config).unwrap_err();
-        assert!(
-            message.contains("GET /orders (tokens)") && message.contains("cannot deploy"),
-            "{message}"
-        );
+        assert_eq!(check_deployable(&manifest("tokens"), &config), Ok(()));
+        for reserved in ["sigv4", "api_key"] {
+            let message = check_deployable(&manifest(reserved), &config).unwrap_err();
+            assert!(
+                message.contains(&format!("`{reserved}`")) && message.contains("src/app.rs:1"),
+                "{message}"
+            );
+        }
     }
 
     #[test]

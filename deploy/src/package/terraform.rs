@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::{
     ALIAS, BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE,
     MethodIntegration, PERMISSION_SID, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods,
-    api_resources, cors_mock_headers, gateway_responses, needs_usage_plan, resource_ids,
-    resource_policy, role_policy, role_trust_policy, snake, tags, usage_plan_quota,
+    api_resources, cors_mock_headers, gateway_responses, identity_source, needs_usage_plan,
+    resource_ids, resource_policy, role_policy, role_trust_policy, snake, tags, usage_plan_quota,
     usage_plan_throttle, verb,
 };
 use goblet_project::config::{RoleConfig, StageConfig};
@@ -162,12 +162,41 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
         );
     }
 
+    for a in &manifest.authorizers {
+        let _ = write!(
+            o,
+            "resource \"aws_api_gateway_authorizer\" \"{}\" {{\n  rest_api_id                      = aws_api_gateway_rest_api.api.id\n  name                             = {}\n  type                             = {}\n  authorizer_uri                   = aws_lambda_alias.live.invoke_arn\n  authorizer_result_ttl_in_seconds = {}\n",
+            name(&a.name),
+            string(&a.name),
+            string(a.kind.as_str()),
+            a.ttl_seconds,
+        );
+        if !a.identity_sources.is_empty() {
+            let _ = writeln!(
+                o,
+                "  identity_source                  = {}",
+                string(&identity_source(a))
+            );
+        }
+        let _ = writeln!(o, "}}\n");
+    }
+
     let methods = api_methods(manifest);
     for m in &methods {
         let id = name(&format!("{}{}", ids[&m.path], verb(&m.http_method)));
+        let authorizer = m
+            .authorizer
+            .as_ref()
+            .map(|a| {
+                format!(
+                    "  authorizer_id    = aws_api_gateway_authorizer.{}.id\n",
+                    name(a)
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             o,
-            "resource \"aws_api_gateway_method\" \"{id}\" {{\n  rest_api_id      = aws_api_gateway_rest_api.api.id\n  resource_id      = {}\n  http_method      = {}\n  authorization    = {}\n  api_key_required = {}\n}}\n",
+            "resource \"aws_api_gateway_method\" \"{id}\" {{\n  rest_api_id      = aws_api_gateway_rest_api.api.id\n  resource_id      = {}\n  http_method      = {}\n  authorization    = {}\n{authorizer}  api_key_required = {}\n}}\n",
             resource_id(&m.path),
             string(&m.http_method),
             string(&m.authorization_type),

@@ -40,6 +40,21 @@ pub struct ApiObs {
     /// The gateway responses set on the API (not API Gateway's defaults):
     /// response type → `responseParameters`.
     pub gateway_responses: BTreeMap<String, BTreeMap<String, String>>,
+    /// The API's authorizers, by name.
+    pub authorizers: BTreeMap<String, AuthorizerObs>,
+}
+
+/// An authorizer of the REST API, as `GetAuthorizers` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizerObs {
+    pub id: String,
+    /// `TOKEN`, `REQUEST` or `COGNITO_USER_POOLS`.
+    pub kind: String,
+    pub uri: String,
+    /// The identity source expressions, as API Gateway keeps them
+    /// (comma-separated), split and trimmed.
+    pub identity_sources: Vec<String>,
+    pub ttl_seconds: i32,
 }
 
 #[derive(Debug)]
@@ -52,6 +67,9 @@ pub struct ResourceObs {
 pub struct MethodObs {
     pub authorization_type: String,
     pub api_key_required: bool,
+    /// The authorizer's name (its id where the API has no authorizer of
+    /// that id).
+    pub authorizer: Option<String>,
     pub integration: IntegrationObs,
 }
 
@@ -178,7 +196,16 @@ pub async fn observe_api(
         return Ok(None);
     };
     let id = listed.id;
-    let resources = observe_resources(aws, &id).await?;
+    let authorizers = observe_authorizers(aws, &id).await?;
+    let mut resources = observe_resources(aws, &id).await?;
+    // Methods name their authorizer by id; the plan compares names.
+    for method in resources.values_mut().flat_map(|r| r.methods.values_mut()) {
+        if let Some(id) = &method.authorizer
+            && let Some((name, _)) = authorizers.iter().find(|(_, a)| a.id == *id)
+        {
+            method.authorizer = Some(name.clone());
+        }
+    }
     let gateway_responses = observe_gateway_responses(aws, &id).await?;
     let stages = aws
         .read_call(
@@ -207,7 +234,55 @@ pub async fn observe_api(
         binary_media_types: listed.binary_media_types,
         policy: listed.policy,
         gateway_responses,
+        authorizers,
     }))
+}
+
+async fn observe_authorizers(
+    aws: &Aws,
+    api_id: &str,
+) -> Result<BTreeMap<String, AuthorizerObs>, AwsError> {
+    let mut out = BTreeMap::new();
+    let mut position = None;
+    loop {
+        let page = aws
+            .read_call(
+                "apigateway:GET",
+                format!("authorizers of REST API {api_id}"),
+                aws.apigateway
+                    .get_authorizers()
+                    .rest_api_id(api_id)
+                    .limit(500)
+                    .set_position(position)
+                    .send(),
+            )
+            .await?;
+        for a in page.items.unwrap_or_default() {
+            let identity_sources = a
+                .identity_source
+                .unwrap_or_default()
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+            out.insert(
+                a.name.unwrap_or_default(),
+                AuthorizerObs {
+                    id: a.id.unwrap_or_default(),
+                    kind: a.r#type.map(|t| t.as_str().to_owned()).unwrap_or_default(),
+                    uri: a.authorizer_uri.unwrap_or_default(),
+                    identity_sources,
+                    // API Gateway's default when none is set.
+                    ttl_seconds: a.authorizer_result_ttl_in_seconds.unwrap_or(300),
+                },
+            );
+        }
+        position = page.position;
+        if position.is_none() {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 /// The gateway responses set on the API; API Gateway lists its defaults too
@@ -295,6 +370,7 @@ fn method_obs(m: aws_sdk_apigateway::types::Method) -> MethodObs {
     MethodObs {
         authorization_type: m.authorization_type.unwrap_or_else(|| "NONE".to_owned()),
         api_key_required: m.api_key_required.unwrap_or(false),
+        authorizer: m.authorizer_id,
         integration: integration_obs(m.method_integration, method_response),
     }
 }
@@ -377,6 +453,7 @@ pub fn plan(
     changes.extend(method_deletions(existing, &wanted_paths, &wanted_methods));
     changes.extend(method_puts(existing, &wanted_methods, uri));
     changes.extend(settings_changes(target, observed, policy));
+    changes.extend(authorizer_changes(target, observed, uri));
     if !changes.is_empty() {
         actions.push(Action::PutRestApi { changes });
     }
@@ -410,6 +487,69 @@ pub fn check_endpoint_change(target: &Target, observed: Option<&ApiObs>) -> Resu
         ));
     }
     Ok(())
+}
+
+/// The app's Lambda authorizers: created when missing, changed when their
+/// type, function, identity sources or TTL differ, deleted when no longer
+/// the app's.
+fn authorizer_changes(
+    target: &Target,
+    observed: Option<&ApiObs>,
+    uri: Option<&str>,
+) -> Vec<ApiChange> {
+    let empty = BTreeMap::new();
+    let current = observed.map_or(&empty, |a| &a.authorizers);
+    let mut out = Vec::new();
+    for wanted in &target.manifest.authorizers {
+        let name = &wanted.name;
+        let Some(now) = current.get(name) else {
+            out.push(ApiChange::new(
+                Kind::Create,
+                format!(
+                    "create authorizer {name} ({}, ttl {} s)",
+                    wanted.kind.as_str(),
+                    wanted.ttl_seconds
+                ),
+            ));
+            continue;
+        };
+        let mut changes = Vec::new();
+        if now.kind != wanted.kind.as_str() {
+            changes.push(format!("type {} → {}", now.kind, wanted.kind.as_str()));
+        }
+        if uri.is_some_and(|u| u != now.uri) {
+            changes.push("function → this stage's".to_owned());
+        }
+        if now.identity_sources != wanted.identity_sources {
+            changes.push(format!(
+                "identitySource {} → {}",
+                now.identity_sources.join(", "),
+                wanted.identity_sources.join(", ")
+            ));
+        }
+        if i64::from(now.ttl_seconds) != i64::from(wanted.ttl_seconds) {
+            changes.push(format!(
+                "ttl {} s → {} s",
+                now.ttl_seconds, wanted.ttl_seconds
+            ));
+        }
+        if !changes.is_empty() {
+            out.push(ApiChange::new(
+                Kind::Change,
+                format!("change authorizer {name} {}", changes.join(", ")),
+            ));
+        }
+    }
+    for name in current
+        .keys()
+        .filter(|n| !target.manifest.authorizers.iter().any(|a| a.name == **n))
+    {
+        out.push(ApiChange::new(
+            Kind::Delete,
+            format!("delete authorizer {name}"),
+        ));
+    }
+    out
 }
 
 /// Resources no route needs, deepest first.
@@ -616,6 +756,14 @@ pub(crate) fn method_changes(
         changes.push(format!(
             "apiKeyRequired {} → {}",
             current.api_key_required, wanted.api_key_required
+        ));
+    }
+    if current.authorizer != wanted.authorizer {
+        let name = |a: &Option<String>| a.clone().unwrap_or_else(|| "none".to_owned());
+        changes.push(format!(
+            "authorizer {} → {}",
+            name(&current.authorizer),
+            name(&wanted.authorizer)
         ));
     }
     let integration_ok = match (&current.integration, &wanted.integration) {
