@@ -30,7 +30,13 @@
 #      checks that every instance runs a byte-identical copy of the binary
 #      goblet local runs, and starts measuring once all 4 instances serve.
 #      --ignore-changes: no reload on file changes; --frozen: cargo stays
-#      off the network.
+#      off the network;
+#   f. goblet local serving examples/orders, alternating over
+#      BENCH_AB_ROUNDS rounds: its open `GET /api/`, `GET /api/orders`
+#      behind the TOKEN authorizer with the same bearer token on every request
+#      (its policy cached after the first: one invocation per request), and
+#      `GET /api/tenants/acme` behind the REQUEST authorizer with `ttl = 0`
+#      (two invocations per request: the authorizer's, then the route's).
 #
 # goblet local runs with its default --concurrency (4 worker processes) and
 # with --concurrency 2 (this machine's core count), its stdout/stderr (the
@@ -136,6 +142,7 @@ log "Building (release profile)"
 build_app goblet-cli goblet goblet
 build_app helloworld helloworld helloworld
 build_app showcase showcase showcase
+build_app orders orders orders
 build_app goblet-bench loopback-floor loopback-floor
 GOBLET="$OUT/bin/goblet"
 AFTER=${BENCH_GOBLET_AFTER:-$GOBLET}
@@ -425,6 +432,25 @@ if [[ -n "$BEFORE" ]]; then
     done
 fi
 
+# (f), alternating.
+ORDERS="$OUT/bin/orders"
+for round in $(seq "$AB_ROUNDS"); do
+    start_goblet "auth-open-$round" "$ORDERS" 4
+    check 200 "$URL"
+    measure "auth-open-$round" "$URL"
+    stop_last
+    start_goblet "auth-token-$round" "$ORDERS" 4
+    check 401 "${URL}orders" # the route really is behind the authorizer
+    check 200 "${URL}orders" "Authorization: Bearer alice-token"
+    measure "auth-token-$round" "${URL}orders" "Authorization: Bearer alice-token"
+    stop_last
+    start_goblet "auth-request-$round" "$ORDERS" 4
+    check 401 "${URL}tenants/acme"
+    check 200 "${URL}tenants/acme?key=acme-key" "X-Tenant: acme"
+    measure "auth-request-$round" "${URL}tenants/acme?key=acme-key" "X-Tenant: acme"
+    stop_last
+done
+
 # (e), at goblet local's default concurrency.
 start_cargo_lambda 4
 check 200 "$URL"
@@ -480,6 +506,9 @@ describe() {
         ab-before-*) echo "(a) at --concurrency 4 with BENCH_GOBLET_BEFORE, round ${1##*-}" ;;
         ab-floor-*) echo "(d) floor: Runtime API exchange alone, 4 workers running the showcase binary, round ${1##*-}" ;;
         ab-cargo-lambda-*) echo "(e) cargo lambda watch $CARGO_LAMBDA_VERSION, --concurrency 4, round ${1##*-}" ;;
+        auth-open-*) echo "(f) orders \`GET /api/\`, open, round ${1##*-}" ;;
+        auth-token-*) echo "(f) orders \`GET /api/orders\`, TOKEN authorizer, cached, round ${1##*-}" ;;
+        auth-request-*) echo "(f) orders \`GET /api/tenants/acme\`, REQUEST authorizer, ttl = 0, round ${1##*-}" ;;
     esac
 }
 
@@ -509,6 +538,12 @@ describe() {
     echo "- goblet local (a) vs cargo lambda watch (e), both --concurrency 4: $(ratio2 "$(rps_of goblet-unsigned-c4)" "$(rps_of cargo-lambda-c4)")× the requests/s (goal ≥ 1.5×)"
     echo "- goblet local (a) vs the Runtime API floor with the same binary and workers, --concurrency 4: $(ratio2 "$(rps_of goblet-unsigned-c4)" "$(rps_of floor-runtime-showcase-c4)")× (goal ≥ 0.9×); --concurrency 2: $(ratio2 "$(rps_of goblet-unsigned-c2)" "$(rps_of floor-runtime-showcase-c2)")×"
     echo "- goblet local's p99 at the default concurrency: (a) $(field_of goblet-unsigned-c4 4) ms, (b) $(field_of goblet-signed-c4 4) ms (goal ≤ 2 ms)"
+    auth=$(for row in "${ROWS[@]}"; do
+        IFS='|' read -r name rps _ _ _ _ <<<"$row"
+        case $name in auth-*) n=${name#auth-}; echo "${n%-*} $rps" ;; esac
+    done | awk '{ r[$1] += $2 } END { printf "%.2f %.2f", r["token"] / r["open"], r["request"] / r["open"] }')
+    read -r auth_token auth_request <<<"$auth"
+    echo "- (f) a route behind a TOKEN authorizer, warm cache, vs the open route, summed over $AB_ROUNDS rounds: ${auth_token}× the requests/s (goal ≥ 0.8×); behind a REQUEST authorizer with ttl = 0: ${auth_request}×"
     if [[ -n "$BEFORE" ]]; then
         sums=$(for row in "${ROWS[@]}"; do
             IFS='|' read -r name rps _ _ cpu _ <<<"$row"
