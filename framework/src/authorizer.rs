@@ -614,6 +614,47 @@ mod tests {
         );
     }
 
+    /// What `aws_lambda_events` reads as an authorizer's answer, for the
+    /// method ARNs of AWS's own samples (a `*` stage, the root path).
+    #[test]
+    fn responses_read_as_aws_lambda_events_reads_them() {
+        use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerResponse;
+        for sample in [
+            "arn:aws:execute-api:us-west-2:123456789012:ymy8tbxw7b/*/GET/",
+            "arn:aws:execute-api:us-east-1:123456789012:s4x3opwd6i/test/GET/request",
+        ] {
+            let arn = MethodArn::parse(sample).unwrap();
+            let json = AuthResponse::allow("user|a1b2c3d4")
+                .context("stringKey", "value")
+                .context("numberKey", 1)
+                .context("booleanKey", true)
+                .to_json(&arn)
+                .unwrap();
+            let read: ApiGatewayCustomAuthorizerResponse = serde_json::from_value(json).unwrap();
+            assert_eq!(
+                read.principal_id.as_deref(),
+                Some("user|a1b2c3d4"),
+                "{sample}"
+            );
+            let statement = &read.policy_document.statement[0];
+            assert_eq!(
+                statement.effect,
+                aws_lambda_events::iam::IamPolicyEffect::Allow
+            );
+            assert_eq!(statement.action, ["execute-api:Invoke"]);
+            let stage_prefix = &sample[..sample.find("/GET/").unwrap()];
+            assert_eq!(
+                statement.resource,
+                [format!("{stage_prefix}/*")],
+                "{sample}"
+            );
+            assert_eq!(
+                read.context,
+                json!({"stringKey": "value", "numberKey": 1, "booleanKey": true})
+            );
+        }
+    }
+
     #[test]
     fn events_become_requests() {
         let token: RawAuthEvent = serde_json::from_value(json!({

@@ -640,6 +640,15 @@ mod tests {
     }
 
     fn raw_event(format: EventFormat, caller: Option<&VerifiedCaller>, body: &[u8]) -> Vec<u8> {
+        with_request(caller, body, |api, routed| build(format, api, routed))
+    }
+
+    /// `f` of the request [`event`] describes.
+    fn with_request<T>(
+        caller: Option<&VerifiedCaller>,
+        body: &[u8],
+        f: impl FnOnce(&ApiInfo, &Routed<'_>) -> T,
+    ) -> T {
         let mut headers = HeaderMap::new();
         for (name, value) in [
             ("host", "abc.execute-api.localhost"),
@@ -676,7 +685,71 @@ mod tests {
             // 2026-11-25T09:00:00Z
             now: UNIX_EPOCH + Duration::from_secs(1_795_597_200),
         };
-        build(format, &api, &routed)
+        f(&api, &routed)
+    }
+
+    const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc/api/GET/users/a%20b";
+
+    /// The events read as `aws_lambda_events` reads them (its types follow
+    /// AWS's documented samples), field by field.
+    #[test]
+    fn authorizer_events_have_api_gateways_shapes() {
+        use aws_lambda_events::apigw::{
+            ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+        };
+        let token = with_request(None, b"", |api, r| {
+            authorizer_event(goblet_core::AuthorizerKind::Token, ARN, "Bearer t", api, r)
+        });
+        let raw: Value = serde_json::from_slice(&token).unwrap();
+        assert_eq!(
+            raw,
+            json!({"type": "TOKEN", "authorizationToken": "Bearer t", "methodArn": ARN})
+        );
+        let token: ApiGatewayCustomAuthorizerRequest = serde_json::from_slice(&token).unwrap();
+        assert_eq!(token.type_.as_deref(), Some("TOKEN"));
+        assert_eq!(token.authorization_token.as_deref(), Some("Bearer t"));
+        assert_eq!(token.method_arn.as_deref(), Some(ARN));
+
+        let bytes = with_request(None, b"{\"a\":1}", |api, r| {
+            authorizer_event(goblet_core::AuthorizerKind::Request, ARN, "", api, r)
+        });
+        let raw: Value = serde_json::from_slice(&bytes).unwrap();
+        // No body: API Gateway does not hand it to authorizers.
+        assert!(
+            raw.get("body").is_none() && raw.get("isBase64Encoded").is_none(),
+            "{raw}"
+        );
+        let request: ApiGatewayCustomAuthorizerRequestTypeRequest =
+            serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(request.type_.as_deref(), Some("REQUEST"));
+        assert_eq!(request.method_arn.as_deref(), Some(ARN));
+        assert_eq!(request.resource.as_deref(), Some("/users/{id}"));
+        assert_eq!(request.path.as_deref(), Some("/users/a%20b"));
+        assert_eq!(request.http_method, Some(http::Method::GET));
+        assert_eq!(request.headers.get("x-b").unwrap(), "3");
+        let x_b: Vec<_> = request.multi_value_headers.get_all("x-b").iter().collect();
+        assert_eq!(x_b, ["2", "3"]);
+        assert_eq!(request.query_string_parameters.first("z"), Some("2"));
+        assert_eq!(
+            request.multi_value_query_string_parameters.all("z"),
+            Some(vec!["1", "2"])
+        );
+        assert_eq!(request.query_string_parameters.first("q"), Some("x y"));
+        assert_eq!(request.path_parameters["id"], "a b");
+        let ctx = &request.request_context;
+        assert_eq!(ctx.account_id.as_deref(), Some("123456789012"));
+        assert_eq!(ctx.apiid.as_deref(), Some("abc"));
+        assert_eq!(ctx.stage.as_deref(), Some("api"));
+        assert_eq!(ctx.resource_path.as_deref(), Some("/users/{id}"));
+        assert_eq!(ctx.http_method, Some(http::Method::GET));
+        assert_eq!(
+            ctx.request_id.as_deref(),
+            Some("11111111-2222-4333-8444-555555555555")
+        );
+        assert_eq!(
+            ctx.identity.as_ref().and_then(|i| i.source_ip.as_deref()),
+            Some("127.0.0.1")
+        );
     }
 
     #[test]
