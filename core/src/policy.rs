@@ -34,6 +34,21 @@ pub struct Statement {
         skip_serializing_if = "Option::is_none"
     )]
     pub not_resource: Option<OneOrMany<String>>,
+    /// Kept to fail closed, never evaluated: goblet does not know the
+    /// request's condition keys as API Gateway does, so a conditional
+    /// `Allow` grants nothing and a conditional `Deny` always applies.
+    #[serde(
+        rename = "Condition",
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub condition: Option<serde_json::Value>,
+}
+
+/// A field that is there, even as `null`, is `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +97,9 @@ impl PolicyDocument {
                     "a policy statement needs exactly one of Resource and NotResource".into(),
                 );
             }
+            if statement.condition.as_ref().is_some_and(|c| !c.is_object()) {
+                return Err("a policy statement's Condition must be an object".into());
+            }
         }
         Ok(())
     }
@@ -95,7 +113,8 @@ impl PolicyDocument {
             }
             match statement.effect {
                 Effect::Deny => return Decision::ExplicitDeny,
-                Effect::Allow => allowed = true,
+                Effect::Allow if statement.condition.is_none() => allowed = true,
+                Effect::Allow => {}
             }
         }
         if allowed {
@@ -144,12 +163,14 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        // A `*` in the pattern is always the wildcard, even against a `*`
+        // in the text.
+        if pi < p.len() && p[pi] == '*' {
             star = Some((pi, ti));
             pi += 1;
+        } else if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
         } else if let Some((sp, st)) = star {
             pi = sp + 1;
             ti = st + 1;
@@ -190,6 +211,10 @@ mod tests {
             ("a*b*c", "aXbYbZ", false),
             ("", "", true),
             ("", "a", false),
+            // A `*` in the text is matched by the wildcard, not literally only.
+            ("x/GET/*", "x/GET/*x", true),
+            ("x/GET/*x", "x/GET/*x", true),
+            ("*?", "", false),
         ];
         for (pattern, text, expected) in table {
             assert_eq!(
@@ -248,6 +273,15 @@ mod tests {
                 Decision::ImplicitDeny,
             ),
             (r#"{"Statement":[]}"#, Decision::ImplicitDeny),
+            // Conditions are not evaluated: fail closed.
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#,
+                Decision::ImplicitDeny,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}"#,
+                Decision::ExplicitDeny,
+            ),
         ];
         for (json, expected) in table {
             assert_eq!(
@@ -260,6 +294,13 @@ mod tests {
 
     #[test]
     fn malformed_statements_are_refused() {
+        assert!(
+            policy(
+                r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":null}]}"#
+            )
+            .check()
+            .is_err()
+        );
         assert!(
             policy(r#"{"Statement":[{"Effect":"Allow","Resource":"*"}]}"#)
                 .check()

@@ -194,7 +194,9 @@ impl AuthResponse {
 
     /// The routes the decision covers: a path (`/orders`, any method), a
     /// method and a path (`GET /orders`), with `{param}` or `*` standing for
-    /// any segment and a trailing `/*` for everything below.
+    /// a segment and a trailing `/*` for everything below. As in any IAM
+    /// policy, a `{param}` or `*` also matches several segments:
+    /// `GET /orders/{id}` covers `GET /orders/7/items` too.
     pub fn routes<I, S>(mut self, routes: I) -> AuthResponse
     where
         I: IntoIterator<Item = S>,
@@ -226,10 +228,11 @@ impl AuthResponse {
         let resources = if self.routes.is_empty() {
             vec![format!("{prefix}/*")]
         } else {
-            self.routes
-                .iter()
-                .map(|r| route_resource(&prefix, r))
-                .collect::<Result<_, _>>()?
+            let mut resources = Vec::new();
+            for route in &self.routes {
+                resources.extend(route_resources(&prefix, route)?);
+            }
+            resources
         };
         let policy = PolicyDocument {
             version: Some("2012-10-17".into()),
@@ -239,6 +242,7 @@ impl AuthResponse {
                 not_action: None,
                 resource: Some(OneOrMany::Many(resources)),
                 not_resource: None,
+                condition: None,
             }]),
         };
         let mut out = Map::new();
@@ -272,19 +276,36 @@ macro_rules! context_values {
 }
 context_values!(&str, String, bool, i32, i64, u32, u64, f64);
 
-/// `GET /orders/{id}` → `{prefix}/GET/orders/*`; `/orders` → `{prefix}/*/orders`.
-fn route_resource(prefix: &str, route: &str) -> Result<String, String> {
+/// The HTTP methods of a method ARN: a route written without its method
+/// stands for each of them. (`{prefix}/*/orders` would also match
+/// `GET/users/7/orders`: IAM's `*` matches `/`.)
+const ARN_METHODS: [&str; 7] = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
+
+/// `GET /orders/{id}` → `[{prefix}/GET/orders/*]`; `/orders` →
+/// `{prefix}/{METHOD}/orders` for every method.
+fn route_resources(prefix: &str, route: &str) -> Result<Vec<String>, String> {
     let (method, path) = match route.split_once(' ') {
-        Some((method, path)) => (method.trim(), path.trim()),
-        None => ("*", route.trim()),
+        Some((method, path)) if method.trim() != "ANY" => (Some(method.trim()), path.trim()),
+        Some((_, path)) => (None, path.trim()),
+        None => (None, route.trim()),
     };
-    let valid_method = method == "*" || goblet_core::Method::parse(method).is_ok();
-    if !valid_method {
+    match method {
+        Some(method) => Ok(vec![route_resource(prefix, method, path, route)?]),
+        None => ARN_METHODS
+            .iter()
+            .map(|method| route_resource(prefix, method, path, route))
+            .collect(),
+    }
+}
+
+/// One method's resource: `{prefix}/{method}/{path}`, `{param}` and `*`
+/// segments as `*`.
+fn route_resource(prefix: &str, method: &str, path: &str, route: &str) -> Result<String, String> {
+    if goblet_core::Method::parse(method).is_err() {
         return Err(format!(
             "AuthResponse::routes: `{route}` names no HTTP method (write `GET /orders` or `/orders`)"
         ));
     }
-    let method = if method == "ANY" { "*" } else { method };
     let mut out = format!("{prefix}/{method}");
     if path == "/" {
         out.push('/');
@@ -435,6 +456,16 @@ pub(crate) async fn handle(served: &Served, payload: &[u8]) -> Result<Vec<u8>, D
                 arn.method, arn.path
             ))
         })?;
+    if def.kind != request.kind() {
+        return Err(config_error(format!(
+            "goblet: a {} authorizer event for {} {}, whose #[authorizer] {} is a {} authorizer",
+            request.kind().as_str(),
+            arn.method,
+            arn.path,
+            def.name,
+            def.kind.as_str()
+        )));
+    }
     let future = std::panic::catch_unwind(AssertUnwindSafe(|| (def.handler)(request)));
     let outcome = match future {
         Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
@@ -538,27 +569,39 @@ mod tests {
     }
 
     #[test]
-    fn route_resources() {
+    fn routes_become_method_arns() {
         let prefix = "arn:aws:execute-api:us-east-1:1:abc/dev";
-        let table = [
-            ("/orders", "/*/orders"),
+        let one = [
             ("GET /orders", "/GET/orders"),
-            ("/orders/*", "/*/orders/*"),
-            ("/orders/{id}", "/*/orders/*"),
+            ("GET /orders/{id}", "/GET/orders/*"),
             ("DELETE /orders/{id}/items/*", "/DELETE/orders/*/items/*"),
-            ("/files/{path+}", "/*/files/*"),
-            ("/", "/*/"),
-            ("ANY /x", "/*/x"),
+            ("PUT /files/{path+}", "/PUT/files/*"),
+            ("GET /", "/GET/"),
         ];
-        for (route, expected) in table {
+        for (route, expected) in one {
             assert_eq!(
-                route_resource(prefix, route).unwrap(),
-                format!("{prefix}{expected}"),
+                route_resources(prefix, route).unwrap(),
+                [format!("{prefix}{expected}")],
                 "{route}"
             );
         }
+        // Without a method (or ANY): every method, never `*/path`.
+        let every = [
+            ("/orders", "/orders"),
+            ("/orders/*", "/orders/*"),
+            ("/orders/{id}", "/orders/*"),
+            ("/", "/"),
+            ("ANY /x", "/x"),
+        ];
+        for (route, expected) in every {
+            let want: Vec<String> = ARN_METHODS
+                .iter()
+                .map(|m| format!("{prefix}/{m}{expected}"))
+                .collect();
+            assert_eq!(route_resources(prefix, route).unwrap(), want, "{route}");
+        }
         for bad in ["orders", "FETCH /orders", "/orders/", "GET orders"] {
-            assert!(route_resource(prefix, bad).is_err(), "{bad}");
+            assert!(route_resources(prefix, bad).is_err(), "{bad}");
         }
     }
 
@@ -575,10 +618,11 @@ mod tests {
                 "principalId": "alice",
                 "policyDocument": {"Version": "2012-10-17", "Statement": [{
                     "Effect": "Allow", "Action": "execute-api:Invoke",
-                    "Resource": [
-                        "arn:aws:execute-api:us-east-1:123456789012:abc/dev/*/orders",
-                        "arn:aws:execute-api:us-east-1:123456789012:abc/dev/GET/orders/*"
-                    ]
+                    "Resource": ARN_METHODS
+                        .iter()
+                        .map(|m| format!("arn:aws:execute-api:us-east-1:123456789012:abc/dev/{m}/orders"))
+                        .chain(["arn:aws:execute-api:us-east-1:123456789012:abc/dev/GET/orders/*".to_owned()])
+                        .collect::<Vec<_>>()
                 }]},
                 "context": {"tier": "gold", "level": 3, "admin": false}
             })
@@ -603,6 +647,11 @@ mod tests {
         );
         assert_eq!(
             decide("arn:aws:execute-api:us-east-1:123456789012:abc/dev/POST/orders/7"),
+            Decision::ImplicitDeny
+        );
+        // `/orders` is not any path ending in /orders.
+        assert_eq!(
+            decide("arn:aws:execute-api:us-east-1:123456789012:abc/dev/GET/users/7/orders"),
             Decision::ImplicitDeny
         );
         assert_eq!(

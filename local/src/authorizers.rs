@@ -234,10 +234,15 @@ pub(crate) fn read_answer(outcome: Result<Bytes, ErrorDocument>) -> Result<Grant
         .policy_document
         .check()
         .map_err(|e| Refusal::Configuration(format!("the authorizer's policy: {e}")))?;
+    // "The output must include the principal identifier (principalId) and
+    // a policy document" (API Gateway's Lambda authorizer output).
     let principal_id = match answer.principal_id {
         Some(Value::String(s)) => s,
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
+        _ => {
+            return Err(Refusal::Configuration(
+                "the authorizer's answer has no principalId string".into(),
+            ));
+        }
     };
     let context = answer.context.unwrap_or_default();
     // API Gateway takes strings, numbers and booleans only; anything else
@@ -305,6 +310,8 @@ mod tests {
             )))),
             read_answer(Ok(Bytes::from_static(b"not json"))),
             answer(json!({"principalId": "a"})),
+            answer(json!({"policyDocument": policy("Allow", "*")})),
+            answer(json!({"principalId": 7, "policyDocument": policy("Allow", "*")})),
             answer(
                 json!({"principalId": "a", "policyDocument": {"Statement": [{"Effect": "Allow"}]}}),
             ),
