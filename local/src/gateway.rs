@@ -375,25 +375,27 @@ impl Gateway {
             }
         }
         let source_ip = peer.ip().to_string();
+        // What the head of the request says: what an authorizer is asked
+        // about, and the event's fields but the body and what was verified.
+        let head = Routed {
+            request_id,
+            method,
+            path,
+            full_path,
+            query: parts.uri.query(),
+            headers: &parts.headers,
+            body: &[],
+            source_ip: &source_ip,
+            resource: &found.resource.path,
+            route_key: self.routes.route_key(def),
+            params: &found.params,
+            caller: None,
+            api_key: None,
+            grant: None,
+            now,
+        };
         let grant = if custom {
-            let asking = Routed {
-                request_id,
-                method,
-                path,
-                full_path,
-                query: parts.uri.query(),
-                headers: &parts.headers,
-                body: &[],
-                source_ip: &source_ip,
-                resource: &found.resource.path,
-                route_key: self.routes.route_key(def),
-                params: &found.params,
-                caller: None,
-                api_key: None,
-                grant: None,
-                now,
-            };
-            match self.authorize(def, &asking).await {
+            match self.authorize(def, &head).await {
                 Ok(grant) => Some(grant),
                 Err(refusal) => {
                     if let Refusal::Configuration(reason) = &refusal {
@@ -449,17 +451,7 @@ impl Gateway {
         let outcome = match permit {
             Ok(permit) => {
                 let routed = Routed {
-                    request_id,
-                    method,
-                    path,
-                    full_path,
-                    query: parts.uri.query(),
-                    headers: &parts.headers,
                     body: &body,
-                    source_ip: &source_ip,
-                    resource: &found.resource.path,
-                    route_key: self.routes.route_key(def),
-                    params: &found.params,
                     caller: caller.as_ref(),
                     api_key: if def.api_key_required {
                         parts.headers.get("x-api-key").and_then(|v| v.to_str().ok())
@@ -467,7 +459,7 @@ impl Gateway {
                         None
                     },
                     grant: grant.as_ref().map(|(g, ms)| (&**g, *ms)),
-                    now,
+                    ..head
                 };
                 let event = event::build(self.format, &self.api, &routed);
                 drop(body);
