@@ -36,7 +36,13 @@
 #      behind the TOKEN authorizer with the same bearer token on every request
 #      (its policy cached after the first: one invocation per request), and
 #      `GET /api/tenants/acme` behind the REQUEST authorizer with `ttl = 0`
-#      (two invocations per request: the authorizer's, then the route's).
+#      (two invocations per request: the authorizer's, then the route's);
+#   g. goblet local serving examples/members, alternating over
+#      BENCH_AB_ROUNDS rounds: its open `GET /api/` and `GET /api/me` behind
+#      its Cognito user pool authorizer, with one identity token of `goblet
+#      token` on every request (its RS256 signature verified on every
+#      request: API Gateway's Cognito authorizer caches nothing goblet can
+#      see, and goblet local does not either).
 #
 # goblet local runs with its default --concurrency (4 worker processes) and
 # with --concurrency 2 (this machine's core count), its stdout/stderr (the
@@ -143,6 +149,7 @@ build_app goblet-cli goblet goblet
 build_app helloworld helloworld helloworld
 build_app showcase showcase showcase
 build_app orders orders orders
+build_app members members members
 build_app goblet-bench loopback-floor loopback-floor
 GOBLET="$OUT/bin/goblet"
 AFTER=${BENCH_GOBLET_AFTER:-$GOBLET}
@@ -194,13 +201,14 @@ free_port() {
 
 # Starts goblet local; sets URL to its invoke URL.
 URL=
-start_goblet() { # name binary concurrency [goblet]
+start_goblet() { # name binary concurrency [goblet [goblet local's arguments...]]
     local name=$1 binary=$2 concurrency=$3 goblet=${4:-$GOBLET} logfile="$OUT/$1.server.log"
+    shift $(($# < 4 ? $# : 4))
     # No host AWS credentials: only the test identity is accepted.
     setsid env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
         -u AWS_PROFILE -u RUST_LOG AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
         "$goblet" local --binary "$binary" --port 0 --concurrency "$concurrency" \
-        --identities "$OUT/identities.json" >"$logfile" 2>&1 &
+        --identities "$OUT/identities.json" "$@" >"$logfile" 2>&1 &
     SERVERS+=("$!")
     URL=
     for _ in $(seq 100); do
@@ -451,6 +459,27 @@ for round in $(seq "$AB_ROUNDS"); do
     stop_last
 done
 
+# (g), alternating. The members project configures the user pool; its own
+# JWKS is not reachable here (loopback only, so its endpoint is a closed
+# port): goblet local says so and trusts goblet token's key, which signs the
+# token.
+MEMBERS="$OUT/bin/members"
+MEMBERS_PROJECT="$PWD/examples/members"
+export AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:9
+ID_TOKEN=$("$GOBLET" token --project "$MEMBERS_PROJECT" --authorizer users)
+for round in $(seq "$AB_ROUNDS"); do
+    start_goblet "cognito-open-$round" "$MEMBERS" 4 "$GOBLET" --project "$MEMBERS_PROJECT"
+    check 200 "$URL"
+    measure "cognito-open-$round" "$URL"
+    stop_last
+    start_goblet "cognito-me-$round" "$MEMBERS" 4 "$GOBLET" --project "$MEMBERS_PROJECT"
+    check 401 "${URL}me"
+    check 200 "${URL}me" "Authorization: $ID_TOKEN"
+    measure "cognito-me-$round" "${URL}me" "Authorization: $ID_TOKEN"
+    stop_last
+done
+unset AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER
+
 # (e), at goblet local's default concurrency.
 start_cargo_lambda 4
 check 200 "$URL"
@@ -509,6 +538,8 @@ describe() {
         auth-open-*) echo "(f) orders \`GET /api/\`, open, round ${1##*-}" ;;
         auth-token-*) echo "(f) orders \`GET /api/orders\`, TOKEN authorizer, cached, round ${1##*-}" ;;
         auth-request-*) echo "(f) orders \`GET /api/tenants/acme\`, REQUEST authorizer, ttl = 0, round ${1##*-}" ;;
+        cognito-open-*) echo "(g) members \`GET /api/\`, open, round ${1##*-}" ;;
+        cognito-me-*) echo "(g) members \`GET /api/me\`, Cognito user pool authorizer (RS256 per request), round ${1##*-}" ;;
     esac
 }
 
@@ -544,6 +575,11 @@ describe() {
     done | awk '{ r[$1] += $2 } END { printf "%.2f %.2f", r["token"] / r["open"], r["request"] / r["open"] }')
     read -r auth_token auth_request <<<"$auth"
     echo "- (f) a route behind a TOKEN authorizer, warm cache, vs the open route, summed over $AB_ROUNDS rounds: ${auth_token}× the requests/s (goal ≥ 0.8×); behind a REQUEST authorizer with ttl = 0: ${auth_request}×"
+    cognito=$(for row in "${ROWS[@]}"; do
+        IFS='|' read -r name rps _ _ _ _ <<<"$row"
+        case $name in cognito-*) n=${name#cognito-}; echo "${n%-*} $rps" ;; esac
+    done | awk '{ r[$1] += $2 } END { printf "%.2f", r["me"] / r["open"] }')
+    echo "- (g) a route behind a Cognito user pool authorizer (RS256 verified per request) vs the open route, summed over $AB_ROUNDS rounds: ${cognito}× the requests/s (goal ≥ 0.8×)"
     if [[ -n "$BEFORE" ]]; then
         sums=$(for row in "${ROWS[@]}"; do
             IFS='|' read -r name rps _ _ cpu _ <<<"$row"

@@ -13,7 +13,7 @@ use goblet_deploy::{
 };
 use goblet_local::lambda::FunctionConfig;
 use goblet_local::{LocalError, LocalOptions};
-use goblet_project::{AppSource, ReadError, ResolveError, read_app_binary};
+use goblet_project::{AppSource, ReadError, ResolveError};
 
 use crate::aws::AwsSettings;
 use crate::curl::{CurlArgs, CurlError};
@@ -48,6 +48,15 @@ pub enum Command {
     /// function runs as on Lambda, in up to --concurrency reused processes.
     /// Ctrl-C stops it.
     Local(LocalArgs),
+
+    /// Mint a token for a Cognito user pool authorizer, accepted by `goblet local`.
+    ///
+    /// Shaped like the pool's own (an identity token; with --scope, an access
+    /// token) and signed with goblet's local token key, which `goblet local`
+    /// trusts for every Cognito authorizer: try a Cognito-protected route with
+    /// no AWS account, e.g. `goblet curl -H "Authorization: $(goblet token)" URL`.
+    /// API Gateway on AWS does not accept these tokens.
+    Token(crate::token::TokenArgs),
 
     /// Send one SigV4-signed request (e.g. to an AWS_IAM route of `goblet local`).
     ///
@@ -234,6 +243,11 @@ pub struct LocalArgs {
     /// your own credentials: [{"access_key_id", "secret_access_key", "session_token"?, "user_arn"?}].
     #[arg(long, value_name = "FILE")]
     pub identities: Option<PathBuf>,
+    /// A JWKS file (`{"keys": [...]}`) whose RSA keys are trusted for the tokens
+    /// of every Cognito user pool authorizer, next to each pool's own keys and
+    /// `goblet token`'s; repeatable.
+    #[arg(long = "jwks", value_name = "FILE")]
+    pub jwks: Vec<PathBuf>,
     /// An API key accepted in `x-api-key` on api_key routes; repeatable.
     #[arg(long = "api-key", value_name = "KEY")]
     pub api_keys: Vec<String>,
@@ -278,6 +292,10 @@ pub struct ManifestArgs {
     /// The app's binary, e.g. target/release/helloworld.
     #[arg(value_name = "BINARY")]
     pub binary: PathBuf,
+    /// The app's cargo project: the authorizers its Cargo.toml configures
+    /// are joined to the binary's routes (no Cargo.toml there: none).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -350,6 +368,8 @@ pub enum CliError {
     Watch(#[from] crate::watch::WatchError),
     #[error("cannot start a thread: {0}")]
     Thread(io::Error),
+    #[error(transparent)]
+    Token(#[from] crate::token::TokenError),
 }
 
 /// Runs the `goblet` command with the process's arguments.
@@ -415,6 +435,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 payload: args.payload,
             },
         )?),
+        Command::Token(args) => print(&format!("{}\n", crate::token::mint(&args)?)),
         Command::Package(args) => package(args),
         Command::New(args) => new_app(args),
         Command::Logs(args) => Ok(deploy::logs(
@@ -493,6 +514,15 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         function.environment = config.environment.into_iter().collect();
         function.logging = config.logging;
     }
+    let mut warnings = Vec::new();
+    let cognito_keys = block_on(crate::token::local_keys(
+        &resolved.app.manifest,
+        &args.jwks,
+        &mut warnings,
+    ))??;
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
     for (name, value) in args.env {
         function.environment.retain(|(n, _)| *n != name);
         function.environment.push((name, value));
@@ -511,6 +541,7 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         refresh: aws.credential_refresh(),
         development,
         api_keys: args.api_keys,
+        cognito_keys,
     };
     match watch {
         None => goblet_local::run(options)?,
@@ -561,7 +592,11 @@ fn new_app(args: NewArgs) -> Result<(), CliError> {
 }
 
 fn manifest(args: ManifestArgs) -> Result<(), CliError> {
-    let app = read_app_binary(&args.binary)?;
+    let source = AppSource {
+        project: Some(args.project),
+        binary: Some(args.binary.clone()),
+    };
+    let app = goblet_project::resolve(&source, &Default::default())?.app;
     tracing::info!(
         binary = %args.binary.display(),
         architecture = %app.architecture,

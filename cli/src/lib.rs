@@ -5,7 +5,8 @@
 //!   one `aws-config` chain, handed to `goblet local` (`goblet-local`),
 //!   [`curl`] and the deploy engine (`goblet-deploy`).
 //! - [`curl`] is `goblet curl`, a SigV4-signing HTTP client.
-//! - [`new`] is `goblet new`.
+//! - [`new`] is `goblet new`; [`token`] is `goblet token`, with the keys
+//!   `goblet local` checks Cognito tokens with ([`local_token`]: goblet's own).
 //! - [`dirs`] is where goblet keeps its own files; [`credential_cache`] the
 //!   temporary credentials of a profile, shared by goblet's processes;
 //!   [`local_identity`] the identity of a first run without credentials.
@@ -21,6 +22,8 @@ pub mod credential_cache;
 pub mod curl;
 pub mod dirs;
 pub mod local_identity;
+pub mod local_token;
 mod logging;
 pub mod new;
+pub mod token;
 pub mod watch;

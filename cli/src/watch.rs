@@ -177,11 +177,21 @@ impl Watch {
         let built = goblet_project::build::release_binary(&self.project)
             .map_err(|e| e.to_string())
             .and_then(|binary| {
-                let app = goblet_project::read_app_binary(&binary).map_err(|e| e.to_string())?;
-                let kept = self.builds.keep(&binary).map_err(|e| e.to_string())?;
+                // Read as the first build was: the manifest joined to the
+                // project's configuration (its authorizers).
+                let source = goblet_project::AppSource {
+                    project: Some(self.project.clone()),
+                    binary: Some(binary),
+                };
+                let resolved = goblet_project::resolve(&source, &Default::default())
+                    .map_err(|e| e.to_string())?;
+                let kept = self
+                    .builds
+                    .keep(&resolved.binary)
+                    .map_err(|e| e.to_string())?;
                 Ok(Build {
                     binary: kept,
-                    manifest: app.manifest,
+                    manifest: resolved.app.manifest,
                 })
             });
         match built {

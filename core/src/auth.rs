@@ -9,6 +9,9 @@ pub enum AuthorizationType {
     AwsIam,
     /// `CUSTOM`: a Lambda authorizer decides (`#[route(authorizer = "...")]`).
     Custom,
+    /// `COGNITO_USER_POOLS`: a token of a Cognito user pool named in the
+    /// app's configuration (`#[route(authorizer = "...")]` naming it).
+    CognitoUserPools,
 }
 
 impl AuthorizationType {
@@ -21,6 +24,7 @@ impl AuthorizationType {
             AuthorizationType::None => "NONE",
             AuthorizationType::AwsIam => "AWS_IAM",
             AuthorizationType::Custom => "CUSTOM",
+            AuthorizationType::CognitoUserPools => "COGNITO_USER_POOLS",
         }
     }
 
@@ -35,12 +39,13 @@ impl AuthorizationType {
         }
     }
 
-    /// Parses API Gateway's name (`NONE`, `AWS_IAM`).
+    /// Parses API Gateway's name (`NONE`, `AWS_IAM`, `CUSTOM`, `COGNITO_USER_POOLS`).
     pub fn from_api_gateway(name: &str) -> Option<Self> {
         match name {
             "NONE" => Some(AuthorizationType::None),
             "AWS_IAM" => Some(AuthorizationType::AwsIam),
             "CUSTOM" => Some(AuthorizationType::Custom),
+            "COGNITO_USER_POOLS" => Some(AuthorizationType::CognitoUserPools),
             _ => None,
         }
     }
@@ -63,7 +68,7 @@ impl<'de> serde::Deserialize<'de> for AuthorizationType {
         let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         AuthorizationType::from_api_gateway(&name).ok_or_else(|| {
             serde::de::Error::custom(format_args!(
-                "unknown authorization type `{name}`; this goblet knows NONE, AWS_IAM and CUSTOM"
+                "unknown authorization type `{name}`; this goblet knows NONE, AWS_IAM, CUSTOM and COGNITO_USER_POOLS"
             ))
         })
     }

@@ -36,6 +36,98 @@ impl Authorizer {
     }
 }
 
+/// API Gateway's identity source when an authorizer names none.
+pub const DEFAULT_IDENTITY_SOURCE: &str = "method.request.header.Authorization";
+
+/// A Cognito user pool authorizer, declared in the app's configuration
+/// (`[package.metadata.goblet.authorizers.NAME] type = "cognito_user_pools"`):
+/// API Gateway itself checks the pool's tokens; no function of the app runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CognitoAuthorizer {
+    pub name: String,
+    /// `arn:aws:cognito-idp:{region}:{account}:userpool/{pool id}`, checked.
+    pub provider_arns: Vec<String>,
+    /// `method.request.header.NAME`: the header the token is read from.
+    pub identity_source: String,
+}
+
+impl CognitoAuthorizer {
+    /// The header holding the token (the identity source was checked to be one).
+    pub fn header(&self) -> &str {
+        self.identity_source
+            .strip_prefix("method.request.header.")
+            .unwrap_or("Authorization")
+    }
+
+    /// The user pools, parsed; they were checked when the configuration was read.
+    pub fn pools(&self) -> impl Iterator<Item = UserPoolArn> + '_ {
+        self.provider_arns
+            .iter()
+            .filter_map(|a| UserPoolArn::parse(a).ok())
+    }
+}
+
+/// A Cognito user pool's ARN: `arn:{partition}:cognito-idp:{region}:{account}:userpool/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPoolArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    /// `{region}_{letters and digits}`, as Cognito makes them.
+    pub pool_id: String,
+}
+
+impl UserPoolArn {
+    pub fn parse(arn: &str) -> Result<UserPoolArn, String> {
+        let bad = || {
+            format!(
+                "`{arn}` is not a Cognito user pool ARN \
+                 (arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID)"
+            )
+        };
+        let mut fields = arn.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some("cognito-idp"), Some(region), Some(account)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
+            return Err(bad());
+        };
+        let pool_id = fields
+            .next()
+            .and_then(|r| r.strip_prefix("userpool/"))
+            .ok_or_else(bad)?;
+        // Cognito's pattern for a user pool id: `[\w-]+_[0-9a-zA-Z]+`.
+        let valid_id = pool_id.split_once('_').is_some_and(|(head, tail)| {
+            !head.is_empty()
+                && head.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !tail.is_empty()
+                && tail.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+        let valid_account = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+        if partition.is_empty() || region.is_empty() || !valid_account || !valid_id {
+            return Err(bad());
+        }
+        Ok(UserPoolArn {
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+            pool_id: pool_id.to_owned(),
+        })
+    }
+
+    /// The `iss` claim of the pool's tokens; its keys are at
+    /// `{issuer}/.well-known/jwks.json`.
+    pub fn issuer(&self) -> String {
+        format!(
+            "https://cognito-idp.{}.amazonaws.com/{}",
+            self.region, self.pool_id
+        )
+    }
+}
+
 /// `TOKEN` (one header, handed over as `authorizationToken`) or `REQUEST`
 /// (the request's headers, query, path and context), in API Gateway's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -253,6 +345,31 @@ mod tests {
             "arn:aws:execute-api:us-east-1:1:/dev/GET/",
         ] {
             assert!(MethodArn::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn user_pool_arns_parse_and_name_their_issuer() {
+        let arn = UserPoolArn::parse(
+            "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Ab12Cd34",
+        )
+        .unwrap();
+        assert_eq!(arn.pool_id, "eu-west-1_Ab12Cd34");
+        assert_eq!(
+            arn.issuer(),
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34"
+        );
+        for bad in [
+            "",
+            "eu-west-1_Ab12Cd34",
+            "arn:aws:cognito-idp:eu-west-1:123456789012:eu-west-1_Ab12Cd34",
+            "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/",
+            "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/nounderscore",
+            "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_a/b",
+            "arn:aws:cognito-idp:eu-west-1:1234:userpool/eu-west-1_Ab12",
+            "arn:aws:lambda:eu-west-1:123456789012:userpool/eu-west-1_Ab12",
+        ] {
+            assert!(UserPoolArn::parse(bad).is_err(), "{bad:?}");
         }
     }
 }

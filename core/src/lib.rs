@@ -22,7 +22,9 @@ pub mod record;
 pub mod request_path;
 
 pub use auth::{AuthorizationType, ParseAuthError};
-pub use authorizer::{Authorizer, AuthorizerKind, IdentitySource, MethodArn};
+pub use authorizer::{
+    Authorizer, AuthorizerKind, CognitoAuthorizer, IdentitySource, MethodArn, UserPoolArn,
+};
 pub use event_format::{EventFormat, EventShape};
 pub use manifest::{MANIFEST_VERSION, Manifest, ManifestError, Route};
 pub use matcher::{Match, PathMatcher};

@@ -15,6 +15,12 @@
 //! and names it in `"authorizer"`; the app's authorizers are listed in
 //! `"authorizers"` ([`Authorizer`]). Both fields, like `"authorization_scopes"`,
 //! are left out when empty, so apps without authorizers keep their manifest.
+//! A route may also name an authorizer of the app's configuration (a Cognito
+//! user pool): the binary cannot know it, so [`Manifest::configure`] resolves
+//! the names once the configuration is read, turns those routes into
+//! `"COGNITO_USER_POOLS"` and lists the configured authorizers in
+//! `"cognito_authorizers"`. Until then a name no `#[authorizer]` declares is
+//! left for the configuration to resolve.
 //!
 //! Fields may be added in later versions; none of these is ever renamed.
 //! `routes` is sorted by `(path, method)`, so the same source always gives
@@ -25,7 +31,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::authorizer::{Authorizer, IdentitySource, MAX_TTL_SECONDS};
+use crate::authorizer::{Authorizer, CognitoAuthorizer, IdentitySource, MAX_TTL_SECONDS};
 use crate::{AuthorizationType, Method, PathError, PathTemplate, Segment};
 
 /// The schema version written as `manifest_version`.
@@ -40,6 +46,10 @@ pub struct Manifest {
     /// Sorted by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub authorizers: Vec<Authorizer>,
+    /// The configuration's Cognito user pool authorizers, sorted by name:
+    /// set by [`Manifest::configure`], never in a binary.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cognito_authorizers: Vec<CognitoAuthorizer>,
 }
 
 /// One API Gateway method: a (path, method) pair and how it is guarded.
@@ -211,12 +221,80 @@ impl Manifest {
             app_name,
             routes,
             authorizers,
+            cognito_authorizers: Vec::new(),
         })
     }
 
     /// The authorizer named `name`.
     pub fn authorizer(&self, name: &str) -> Option<&Authorizer> {
         self.authorizers.iter().find(|a| a.name == name)
+    }
+
+    /// The Cognito user pool authorizer named `name`.
+    pub fn cognito_authorizer(&self, name: &str) -> Option<&CognitoAuthorizer> {
+        self.cognito_authorizers.iter().find(|a| a.name == name)
+    }
+
+    /// Joins the app's configuration to the binary's manifest: every route's
+    /// authorizer name must now be the app's (`#[authorizer]`) or one of
+    /// `cognito`'s, and the routes naming a Cognito authorizer become
+    /// `COGNITO_USER_POOLS`. `config` names the configuration in errors.
+    pub fn configure(
+        &mut self,
+        mut cognito: Vec<CognitoAuthorizer>,
+        config: &str,
+    ) -> Result<(), ManifestError> {
+        let bad = |source: &str, reason: String| ManifestError::BadAuthorizer {
+            source: source.to_owned(),
+            reason,
+        };
+        cognito.sort_by(|a, b| a.name.cmp(&b.name));
+        for configured in &cognito {
+            if let Some(app) = self.authorizer(&configured.name) {
+                return Err(bad(
+                    config,
+                    format!(
+                        "the authorizer `{}` is configured here and declared by #[authorizer] at {}: \
+                         rename one of them",
+                        configured.name, app.source
+                    ),
+                ));
+            }
+        }
+        for route in &mut self.routes {
+            let Some(name) = &route.authorizer else {
+                continue;
+            };
+            if self.authorizers.iter().any(|a| &a.name == name) {
+                continue;
+            }
+            if cognito.iter().any(|a| &a.name == name) {
+                route.authorization_type = AuthorizationType::CognitoUserPools;
+                continue;
+            }
+            let known: Vec<&str> = self
+                .authorizers
+                .iter()
+                .map(|a| a.name.as_str())
+                .chain(cognito.iter().map(|a| a.name.as_str()))
+                .collect();
+            return Err(bad(
+                &route.source,
+                format!(
+                    "the route {} {} names the authorizer `{name}`, which neither an \
+                     #[authorizer] of the app nor {config} declares ({})",
+                    route.method,
+                    route.path,
+                    if known.is_empty() {
+                        "there are no authorizers".to_owned()
+                    } else {
+                        format!("known: {}", known.join(", "))
+                    }
+                ),
+            ));
+        }
+        self.cognito_authorizers = cognito;
+        Ok(())
     }
 
     /// Pretty JSON with a final newline: what `goblet manifest` prints.
@@ -271,24 +349,11 @@ fn check_authorizers(routes: &[Route], authorizers: &[Authorizer]) -> Result<(),
     }
     for route in routes {
         match (&route.authorizer, route.authorization_type) {
-            (Some(name), AuthorizationType::Custom) => {
-                if !authorizers.iter().any(|a| &a.name == name) {
-                    let known: Vec<&str> = authorizers.iter().map(|a| a.name.as_str()).collect();
-                    return Err(bad(
-                        &route.source,
-                        format!(
-                            "the route {} {} names the authorizer `{name}`, but the app declares {}",
-                            route.method,
-                            route.path,
-                            if known.is_empty() {
-                                "no #[authorizer]".to_owned()
-                            } else {
-                                format!("only {}", known.join(", "))
-                            }
-                        ),
-                    ));
-                }
-                if !route.authorization_scopes.is_empty() {
+            // A name no `#[authorizer]` declares is the configuration's to
+            // resolve ([`Manifest::configure`]).
+            (Some(name), AuthorizationType::Custom | AuthorizationType::CognitoUserPools) => {
+                let app_authorizer = authorizers.iter().any(|a| &a.name == name);
+                if app_authorizer && !route.authorization_scopes.is_empty() {
                     // AWS: "The scopes are used with a COGNITO_USER_POOLS
                     // authorizer" (Method.authorizationScopes); a Lambda
                     // authorizer never sees them.
@@ -418,15 +483,11 @@ mod tests {
                 None,
             ),
             (vec![route(Open, None, &[])], vec![tokens()], None),
+            // Names no #[authorizer] declares wait for the configuration.
             (
-                vec![route(Custom, Some("other"), &[])],
+                vec![route(Custom, Some("other"), &["orders/read"])],
                 vec![tokens()],
-                Some("names the authorizer `other`, but the app declares only tokens"),
-            ),
-            (
-                vec![route(Custom, Some("tokens"), &[])],
-                vec![],
-                Some("declares no #[authorizer]"),
+                None,
             ),
             (
                 vec![route(Custom, Some("tokens"), &["orders/read"])],
@@ -477,6 +538,80 @@ mod tests {
             match (got, expected) {
                 (Ok(_), None) => {}
                 (Err(e), Some(text)) => {
+                    let e = e.to_string();
+                    assert!(e.contains(text), "{e:?} lacks {text:?}");
+                }
+                (got, expected) => panic!("{got:?}, expected {expected:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_configuration_resolves_authorizer_names() {
+        use AuthorizationType::{CognitoUserPools, Custom};
+        let header = ["method.request.header.Authorization"];
+        let users = || CognitoAuthorizer {
+            name: "users".into(),
+            provider_arns: vec![
+                "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Ab1".into(),
+            ],
+            identity_source: header[0].into(),
+        };
+        type Case<'a> = (
+            Vec<Route>,
+            Vec<CognitoAuthorizer>,
+            Result<AuthorizationType, &'a str>,
+        );
+        let table: Vec<Case> = vec![
+            (
+                vec![route(Custom, Some("tokens"), &[])],
+                vec![users()],
+                Ok(Custom),
+            ),
+            (
+                vec![route(Custom, Some("users"), &["orders/read"])],
+                vec![users()],
+                Ok(CognitoUserPools),
+            ),
+            (
+                vec![route(Custom, Some("userz"), &[])],
+                vec![users()],
+                Err(
+                    "names the authorizer `userz`, which neither an #[authorizer] of the app \
+                     nor Cargo.toml declares (known: tokens, users)",
+                ),
+            ),
+            (
+                vec![route(Custom, Some("userz"), &[])],
+                vec![],
+                Err("(known: tokens)"),
+            ),
+            (
+                vec![],
+                vec![CognitoAuthorizer {
+                    name: "tokens".into(),
+                    ..users()
+                }],
+                Err("is configured here and declared by #[authorizer] at src/app.rs:9"),
+            ),
+        ];
+        for (routes, cognito, expected) in table {
+            let mut m = Manifest::with_authorizers(
+                "0".into(),
+                "shop".into(),
+                routes,
+                vec![authorizer("tokens", &header, 300, 9)],
+            )
+            .unwrap();
+            match (m.configure(cognito, "Cargo.toml"), expected) {
+                (Ok(()), Ok(kind)) => {
+                    assert_eq!(
+                        m.routes.first().map_or(kind, |r| r.authorization_type),
+                        kind
+                    );
+                    assert_eq!(m.cognito_authorizers.len(), 1);
+                }
+                (Err(e), Err(text)) => {
                     let e = e.to_string();
                     assert!(e.contains(text), "{e:?} lacks {text:?}");
                 }

@@ -352,8 +352,11 @@ mod tests {
         assert_eq!(a.kind, AuthorizerKind::Token);
         assert_eq!(a.source, "src/app.rs:9");
         assert_eq!(count_section(&section(&parts)).unwrap().authorizers, 1);
-        // The route without its authorizer is refused, naming the route.
-        let err = decode_section(&section(&parts[..3]))
+        // The route without its authorizer decodes (the name may be the
+        // configuration's); configured without it, it is refused, naming the route.
+        let mut unresolved = decode_section(&section(&parts[..3])).unwrap();
+        let err = unresolved
+            .configure(Vec::new(), "Cargo.toml")
             .unwrap_err()
             .to_string();
         assert!(

@@ -792,19 +792,21 @@ pub fn deploy_app(sdk: &SdkConfig, request: DeployRequest) -> Result<(), DeployE
         project: Some(request.project.clone()),
         binary: request.binary.clone(),
     };
-    let resolved = goblet_project::resolve(&source, &request.overrides)
+    let mut resolved = goblet_project::resolve(&source, &request.overrides)
         .and_then(goblet_project::ResolvedApp::configured)
         .map_err(|e| DeployError::App(e.to_string()))?;
-    let mut config = resolved.config;
     // The region decides the endpoint type's default (and whether EDGE
     // exists there); without one, Aws::new refuses before any call.
     if let Some(region) = sdk.region() {
-        config
+        resolved
+            .config
             .for_region(region.as_ref())
             .map_err(|e| DeployError::App(e.to_string()))?;
     }
-    let checked = goblet_project::preflight::check(&resolved.binary, &config)
+    let checked = resolved
+        .preflight()
         .map_err(|e| DeployError::App(e.to_string()))?;
+    let config = resolved.config;
     crate::package::check_deployable(&checked.manifest, &config).map_err(DeployError::App)?;
     for warning in config.warnings() {
         eprintln!("warning: {warning}");

@@ -51,6 +51,9 @@ pub fn document(target: &Target, uri: &str, policy: Option<&Value>) -> Value {
     for authorizer in &target.manifest.authorizers {
         schemes[authorizer.name.as_str()] = authorizer_scheme(authorizer, uri);
     }
+    for authorizer in &target.manifest.cognito_authorizers {
+        schemes[authorizer.name.as_str()] = user_pool_scheme(authorizer);
+    }
     let mut doc = json!({
         "openapi": "3.0.1",
         "info": {
@@ -107,6 +110,22 @@ fn authorizer_scheme(authorizer: &goblet_core::Authorizer, uri: &str) -> Value {
     })
 }
 
+/// A Cognito user pool authorizer as API Gateway imports it: an `apiKey`
+/// scheme of auth type `cognito_user_pools`. The scheme's header is the
+/// identity source (`identitySource` is for Lambda and JWT authorizers).
+fn user_pool_scheme(authorizer: &goblet_core::CognitoAuthorizer) -> Value {
+    json!({
+        "type": "apiKey",
+        "name": authorizer.header(),
+        "in": "header",
+        "x-amazon-apigateway-authtype": "cognito_user_pools",
+        "x-amazon-apigateway-authorizer": {
+            "type": "cognito_user_pools",
+            "providerARNs": authorizer.provider_arns,
+        },
+    })
+}
+
 /// `get`, …, and API Gateway's extension for `ANY`.
 pub fn operation_name(http_method: &str) -> String {
     if http_method == "ANY" {
@@ -134,7 +153,9 @@ fn operation(method: &ApiMethod, uri: &str) -> Value {
         requirement.insert(API_KEY_SCHEME.into(), json!([]));
     }
     if let Some(authorizer) = &method.authorizer {
-        requirement.insert(authorizer.clone(), json!([]));
+        // A Cognito method's scopes are its requirement's: the import makes
+        // them the method's `authorizationScopes`.
+        requirement.insert(authorizer.clone(), json!(method.authorization_scopes));
     }
     if !requirement.is_empty() {
         // One requirement object: every scheme in it must be met.
@@ -354,6 +375,31 @@ mod tests {
             json!([{"tenants": []}])
         );
         assert!(paths["/"]["get"].get("security").is_none());
+    }
+
+    #[test]
+    fn user_pool_authorizers_are_cognito_schemes_with_the_methods_scopes() {
+        let t = crate::target::tests_support::target_with_user_pool();
+        let doc = document(&t, "arn:uri", None);
+        assert_eq!(
+            doc["components"]["securitySchemes"]["users"],
+            json!({
+                "type": "apiKey",
+                "name": "X-Token",
+                "in": "header",
+                "x-amazon-apigateway-authtype": "cognito_user_pools",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "cognito_user_pools",
+                    "providerARNs": [crate::target::tests_support::POOL_ARN],
+                },
+            })
+        );
+        let paths = &doc["paths"];
+        assert_eq!(paths["/me"]["get"]["security"], json!([{"users": []}]));
+        assert_eq!(
+            paths["/reports"]["get"]["security"],
+            json!([{"users": ["reports/read", "reports/all"]}])
+        );
     }
 
     #[test]

@@ -518,6 +518,7 @@ mod tests {
                 authorization_type: wanted.authorization_type,
                 api_key_required: wanted.api_key_required,
                 authorizer: wanted.authorizer,
+                authorization_scopes: wanted.authorization_scopes,
                 integration,
             };
             resources
@@ -584,9 +585,22 @@ mod tests {
                             uri: uri.clone(),
                             identity_sources: a.identity_sources.clone(),
                             ttl_seconds: a.ttl_seconds as i32,
+                            provider_arns: vec![],
                         };
                         (a.name.clone(), obs)
                     })
+                    .chain(target.manifest.cognito_authorizers.iter().map(|a| {
+                        // As API Gateway lists one: no function, its default TTL.
+                        let obs = AuthorizerObs {
+                            id: format!("auth-{}", a.name),
+                            kind: "COGNITO_USER_POOLS".into(),
+                            uri: String::new(),
+                            identity_sources: vec![a.identity_source.clone()],
+                            ttl_seconds: 300,
+                            provider_arns: a.provider_arns.clone(),
+                        };
+                        (a.name.clone(), obs)
+                    }))
                     .collect(),
             }),
             usage_plan: None,
@@ -639,6 +653,7 @@ mod tests {
             authorization_type: "NONE".into(),
             api_key_required: false,
             authorizer: None,
+            authorization_scopes: vec![],
             integration: IntegrationObs::Proxy {
                 http_method: "POST".into(),
                 uri: "u".into(),
@@ -648,6 +663,7 @@ mod tests {
             authorization_type: "AWS_IAM".into(),
             api_key_required: false,
             authorizer: None,
+            authorization_scopes: vec![],
             integration: Integration::Proxy,
         };
         assert_eq!(
@@ -1157,6 +1173,81 @@ mod tests {
                 "{expected}: {gone:#?}"
             );
         }
+    }
+
+    #[test]
+    fn user_pool_authorizers_and_scopes_are_diffed_by_the_one_put() {
+        use crate::target::tests_support::{POOL_ARN, target_with_user_pools};
+        const OTHER_POOL: &str =
+            "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Pool2";
+        let with = |pools: &[&str]| {
+            let mut t = target(managed(), USERS_ID);
+            t.manifest = target_with_user_pools(pools).manifest;
+            t
+        };
+        let without = target(managed(), &[("/", Method::Get, NONE, false)]);
+        let state = record(Some((MANAGED_ROLE, true)));
+        let descriptions = |actions: &[Action]| -> Vec<String> {
+            actions
+                .iter()
+                .flat_map(|a| match a {
+                    Action::PutRestApi { changes } => {
+                        changes.iter().map(|c| c.description.clone()).collect()
+                    }
+                    _ => vec![],
+                })
+                .collect()
+        };
+        let one = with(&[POOL_ARN]);
+        let two = with(&[POOL_ARN, OTHER_POOL]);
+        // Unchanged: nothing at all, the pools' order in the listing aside.
+        assert_eq!(run(&one, &deployed(&one, MANAGED_ROLE), &state), []);
+        let reversed = with(&[OTHER_POOL, POOL_ARN]);
+        assert_eq!(run(&two, &deployed(&reversed, MANAGED_ROLE), &state), []);
+        // Another pool: one change, one deployment.
+        let actions = run(&two, &deployed(&one, MANAGED_ROLE), &state);
+        assert_eq!(
+            descriptions(&actions),
+            [format!(
+                "change authorizer users providerARNs {POOL_ARN} → {POOL_ARN}, {OTHER_POOL}"
+            )]
+        );
+        assert_eq!(actions.len(), 2, "{actions:#?}");
+        assert!(is_deployment(&actions[1]), "{actions:#?}");
+        // New: the authorizer, and the methods with their scopes.
+        let made = descriptions(&run(&one, &deployed(&without, MANAGED_ROLE), &state));
+        for expected in [
+            "create authorizer users (COGNITO_USER_POOLS, ttl 300 s)",
+            "create method GET /me authorizationType COGNITO_USER_POOLS",
+            "create method GET /reports authorizationType COGNITO_USER_POOLS",
+        ] {
+            assert!(
+                made.iter().any(|d| d.starts_with(expected)),
+                "{expected}: {made:#?}"
+            );
+        }
+        // A method's scopes changed.
+        let mut observed = deployed(&one, MANAGED_ROLE);
+        let reports = observed
+            .api
+            .as_mut()
+            .unwrap()
+            .resources
+            .get_mut("/reports")
+            .unwrap();
+        reports.methods.get_mut("GET").unwrap().authorization_scopes = vec!["reports/read".into()];
+        let changed = descriptions(&run(&one, &observed, &state));
+        assert_eq!(changed.len(), 1, "{changed:#?}");
+        assert!(
+            changed[0].ends_with("authorizationScopes reports/read → reports/read, reports/all"),
+            "{changed:#?}"
+        );
+        // Gone from the app: deleted.
+        let gone = descriptions(&run(&without, &deployed(&one, MANAGED_ROLE), &state));
+        assert!(
+            gone.iter().any(|d| d == "delete authorizer users"),
+            "{gone:#?}"
+        );
     }
 
     #[test]

@@ -132,8 +132,10 @@ pub struct Target {
 pub struct MethodTarget {
     pub authorization_type: String,
     pub api_key_required: bool,
-    /// The Lambda authorizer of a `CUSTOM` method, by name.
+    /// The authorizer of a `CUSTOM` or `COGNITO_USER_POOLS` method, by name.
     pub authorizer: Option<String>,
+    /// The OAuth scopes of a `COGNITO_USER_POOLS` method.
+    pub authorization_scopes: Vec<String>,
     pub integration: Integration,
 }
 
@@ -157,6 +159,7 @@ impl Target {
                     authorization_type: m.authorization_type,
                     api_key_required: m.api_key_required,
                     authorizer: m.authorizer,
+                    authorization_scopes: m.authorization_scopes,
                     integration: m.integration,
                 };
                 ((m.path, m.http_method), target)
@@ -320,6 +323,52 @@ pub(crate) mod tests_support {
             authorizers,
         )
         .unwrap();
+        target
+    }
+
+    /// The user pool of [`target_with_user_pool`].
+    pub const POOL_ARN: &str =
+        "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Pool1";
+
+    /// `GET /me` and `GET /reports` (scopes `reports/read`, `reports/all`)
+    /// behind the Cognito authorizer `users`, its token in `X-Token`.
+    pub fn target_with_user_pool() -> Target {
+        target_with_user_pools(&[POOL_ARN])
+    }
+
+    /// [`target_with_user_pool`] with the pools `provider_arns`.
+    pub fn target_with_user_pools(provider_arns: &[&str]) -> Target {
+        let route = |path: &str, scopes: &[&str]| Route {
+            path: path.into(),
+            method: Method::Get,
+            authorization_type: AuthorizationType::Custom,
+            api_key_required: false,
+            cors: false,
+            content_types: vec![],
+            handler: "h".into(),
+            path_parameters: vec![],
+            name: "n".into(),
+            source: format!("src/app.rs:{path}"),
+            authorizer: Some("users".into()),
+            authorization_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let mut manifest = Manifest::new(
+            "0".into(),
+            "a".into(),
+            vec![
+                route("/me", &[]),
+                route("/reports", &["reports/read", "reports/all"]),
+            ],
+        )
+        .unwrap();
+        let users = goblet_core::CognitoAuthorizer {
+            name: "users".into(),
+            provider_arns: provider_arns.iter().map(|a| (*a).to_owned()).collect(),
+            identity_source: "method.request.header.X-Token".into(),
+        };
+        manifest.configure(vec![users], "Cargo.toml").unwrap();
+        let mut target = tests::target(vec![]);
+        target.manifest = manifest;
         target
     }
 }

@@ -905,3 +905,113 @@ fn lambda_authorizers_are_in_every_format() {
         "aws_api_gateway_authorizer.tokens.id"
     );
 }
+
+const POOL_ARN: &str = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Members1";
+
+/// `GET /me` and `GET /reports` (scope `reports/read`) behind the Cognito
+/// authorizer `users`, configured with one pool.
+fn user_pool_manifest() -> Manifest {
+    use goblet_core::{AuthorizationType, CognitoAuthorizer, Method, Route};
+    let route = |path: &str, scopes: &[&str]| Route {
+        path: path.into(),
+        method: Method::Get,
+        authorization_type: AuthorizationType::Custom,
+        api_key_required: false,
+        cors: false,
+        content_types: vec!["application/json".into()],
+        handler: "members::app::h".into(),
+        path_parameters: vec![],
+        name: "h".into(),
+        source: format!("src/app.rs:{}", path.len()),
+        authorizer: Some("users".into()),
+        authorization_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    let mut manifest = Manifest::new(
+        "0.1.0".into(),
+        "members".into(),
+        vec![route("/me", &[]), route("/reports", &["reports/read"])],
+    )
+    .unwrap();
+    let users = CognitoAuthorizer {
+        name: "users".into(),
+        provider_arns: vec![POOL_ARN.into()],
+        identity_source: "method.request.header.Authorization".into(),
+    };
+    manifest.configure(vec![users], "Cargo.toml").unwrap();
+    manifest
+}
+
+#[test]
+fn user_pool_authorizers_are_in_every_format() {
+    let manifest = user_pool_manifest();
+    let config = StageConfig::defaults("members", "dev");
+    let dir = scratch("package-user-pools");
+
+    let text = package::render(Format::CloudFormation, &manifest, &config, "hash");
+    let cfn: Value = serde_json::from_str(&text).unwrap();
+    let resources = &cfn["Resources"];
+    assert_eq!(
+        resources["AuthorizerUsers"],
+        json!({"Type": "AWS::ApiGateway::Authorizer", "Properties": {
+            "RestApiId": {"Ref": "RestApi"}, "Name": "users", "Type": "COGNITO_USER_POOLS",
+            "ProviderARNs": [POOL_ARN], "IdentitySource": "method.request.header.Authorization"}})
+    );
+    let me = &resources["MethodMeGet"]["Properties"];
+    assert_eq!(me["AuthorizationType"], "COGNITO_USER_POOLS");
+    assert_eq!(me["AuthorizerId"], json!({"Ref": "AuthorizerUsers"}));
+    assert!(me.get("AuthorizationScopes").is_none());
+    let reports = &resources["MethodReportsGet"]["Properties"];
+    assert_eq!(reports["AuthorizationScopes"], json!(["reports/read"]));
+
+    let mut files = Vec::new();
+    for format in [Format::CloudFormation, Format::Sam] {
+        let path = dir.join(format.template_file());
+        std::fs::write(&path, package::render(format, &manifest, &config, "hash")).unwrap();
+        files.push(path.clone());
+        if format == Format::Sam {
+            let out = dir.join("sam-translated.json");
+            let translated = sam_translate(&path, &out);
+            assert_eq!(
+                translated["Resources"]["AuthorizerUsers"]["Properties"]["Type"],
+                "COGNITO_USER_POOLS"
+            );
+            files.push(out);
+        }
+    }
+    cfn_lint(&files);
+
+    let text = package::render(Format::Terraform, &manifest, &config, "c29tZSBoYXNo");
+    let body: hcl::Body =
+        hcl::from_str(&text).unwrap_or_else(|e| panic!("main.tf does not parse: {e}\n{text}"));
+    let attribute = |kind: &str, name: &str, key: &str| -> String {
+        body.blocks()
+            .find(|b| {
+                b.identifier() == "resource"
+                    && b.labels()[0].as_str() == kind
+                    && b.labels()[1].as_str() == name
+            })
+            .unwrap_or_else(|| panic!("no {kind}.{name} in\n{text}"))
+            .body()
+            .attributes()
+            .find(|a| a.key() == key)
+            .map(|a| a.expr().to_string())
+            .unwrap_or_else(|| panic!("no {key} in {kind}.{name}\n{text}"))
+    };
+    let users = |key| attribute("aws_api_gateway_authorizer", "users", key);
+    assert_eq!(users("type"), "\"COGNITO_USER_POOLS\"");
+    assert!(users("provider_arns").contains(POOL_ARN), "{text}");
+    assert_eq!(
+        users("identity_source"),
+        "\"method.request.header.Authorization\""
+    );
+    let reports = |key| attribute("aws_api_gateway_method", "reports_get", key);
+    assert_eq!(reports("authorization"), "\"COGNITO_USER_POOLS\"");
+    assert_eq!(
+        reports("authorizer_id"),
+        "aws_api_gateway_authorizer.users.id"
+    );
+    assert!(
+        reports("authorization_scopes").contains("reports/read"),
+        "{text}"
+    );
+}

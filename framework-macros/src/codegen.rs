@@ -478,6 +478,7 @@ fn auth_variant(auth: AuthorizationType) -> Ident {
         AuthorizationType::None => "None",
         AuthorizationType::AwsIam => "AwsIam",
         AuthorizationType::Custom => "Custom",
+        AuthorizationType::CognitoUserPools => "CognitoUserPools",
     };
     Ident::new(name, Span::call_site())
 }

@@ -16,6 +16,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use goblet_core::EventFormat;
 
 use super::authorizers::Grant;
+use super::cognito::Verified;
 use super::sigv4::VerifiedCaller;
 use crate::lambda::ids::random_u64;
 
@@ -50,6 +51,8 @@ pub(crate) struct Routed<'a> {
     /// What the route's Lambda authorizer granted, and how long it took
     /// (0 when the grant came from the cache).
     pub grant: Option<(&'a Grant, u64)>,
+    /// The Cognito token a `COGNITO_USER_POOLS` method accepted.
+    pub token: Option<&'a Verified>,
     pub now: SystemTime,
 }
 
@@ -292,23 +295,52 @@ struct RestContext<'a> {
 /// authorizer: `principalId`, `integrationLatency`, then the context's keys,
 /// every value a string (API Gateway stringifies them, as
 /// `$context.authorizer.<key>` documents).
-struct RestAuthorizer<'a> {
-    grant: &'a Grant,
-    latency_ms: u64,
+/// After a Cognito user pool authorizer: `claims`, the token's claims,
+/// every value a string too.
+enum RestAuthorizer<'a> {
+    Lambda { grant: &'a Grant, latency_ms: u64 },
+    UserPool(&'a Verified),
 }
 
 impl Serialize for RestAuthorizer<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.grant.context.len() + 2))?;
-        for (key, value) in &self.grant.context {
-            match value {
-                serde_json::Value::String(text) => map.serialize_entry(key, text)?,
-                other => map.serialize_entry(key, &other.to_string())?,
+        match self {
+            RestAuthorizer::Lambda { grant, latency_ms } => {
+                let mut map = s.serialize_map(Some(grant.context.len() + 2))?;
+                for (key, value) in &grant.context {
+                    map.serialize_entry(key, &Text(value))?;
+                }
+                map.serialize_entry("principalId", &grant.principal_id)?;
+                map.serialize_entry("integrationLatency", latency_ms)?;
+                map.end()
+            }
+            RestAuthorizer::UserPool(token) => {
+                let mut map = s.serialize_map(Some(1))?;
+                map.serialize_entry("claims", &Claims(&token.claims))?;
+                map.end()
             }
         }
-        map.serialize_entry("principalId", &self.grant.principal_id)?;
-        map.serialize_entry("integrationLatency", &self.latency_ms)?;
-        map.end()
+    }
+}
+
+/// A JSON value as API Gateway hands authorizer values over: as text.
+struct Text<'a>(&'a serde_json::Value);
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            serde_json::Value::String(text) => s.serialize_str(text),
+            other => s.serialize_str(&other.to_string()),
+        }
+    }
+}
+
+/// A token's claims, every value as text.
+struct Claims<'a>(&'a serde_json::Map<String, serde_json::Value>);
+
+impl Serialize for Claims<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, Text(v))))
     }
 }
 
@@ -383,9 +415,13 @@ fn rest_event<'a, 'g>(
             },
             domain_name,
             api_id: &api.api_id,
-            authorizer: req
-                .grant
-                .map(|(grant, latency_ms)| RestAuthorizer { grant, latency_ms }),
+            authorizer: match (req.grant, req.token) {
+                (Some((grant, latency_ms)), _) => {
+                    Some(RestAuthorizer::Lambda { grant, latency_ms })
+                }
+                (None, Some(token)) => Some(RestAuthorizer::UserPool(token)),
+                (None, None) => None,
+            },
         },
         body,
         is_base64_encoded,
@@ -481,6 +517,15 @@ struct HttpDescription<'a> {
 enum HttpAuthorizer<'a> {
     Iam(IamCaller<'a>),
     Lambda(&'a serde_json::Map<String, serde_json::Value>),
+    Jwt(JwtAuthorizer<'a>),
+}
+
+/// `requestContext.authorizer.jwt` of an HTTP API event: the claims as
+/// text, the access token's scopes (`null` for none).
+#[derive(Serialize)]
+struct JwtAuthorizer<'a> {
+    claims: Claims<'a>,
+    scopes: Option<&'a [String]>,
 }
 
 #[derive(Serialize)]
@@ -539,7 +584,12 @@ fn http_event<'a, 'g>(
                     user_id: &c.user,
                 })),
                 (None, Some((grant, _))) => Some(HttpAuthorizer::Lambda(&grant.context)),
-                (None, None) => None,
+                (None, None) => req.token.map(|token| {
+                    HttpAuthorizer::Jwt(JwtAuthorizer {
+                        claims: Claims(&token.claims),
+                        scopes: (!token.scopes.is_empty()).then_some(token.scopes.as_slice()),
+                    })
+                }),
             },
             domain_name,
             domain_prefix,
@@ -682,6 +732,7 @@ mod tests {
             caller,
             api_key: None,
             grant: None,
+            token: None,
             // 2026-11-25T09:00:00Z
             now: UNIX_EPOCH + Duration::from_secs(1_795_597_200),
         };

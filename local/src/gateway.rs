@@ -2,6 +2,7 @@
 //! keep-alive) that routes, authorizes, builds the proxy event, invokes the
 //! function through the [`Pool`] and maps its answer back.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::access_log;
 use super::authorizers::{Asking, Authorizers, ErrorDocument, Grant, Refusal};
+use super::cognito::{self, CognitoKeys, TokenRefusal, UserPoolAuthorizer};
 use super::event::{self, ApiInfo, Routed};
 use super::limits;
 use super::live::Live;
@@ -53,6 +55,10 @@ pub(crate) struct Gateway {
     pub verifier: Callers,
     /// The app's Lambda authorizers and their cached results.
     pub authorizers: Authorizers,
+    /// The configuration's Cognito user pool authorizers, by name, and the
+    /// keys their tokens are checked against.
+    pub user_pools: HashMap<String, UserPoolAuthorizer>,
+    pub cognito_keys: CognitoKeys,
     pub api_keys: Vec<String>,
     pub pool: Arc<Pool>,
     /// How long the client waits for the function: API Gateway's
@@ -356,8 +362,9 @@ impl Gateway {
         };
         let iam = def.authorization_type == AuthorizationType::AwsIam;
         let custom = def.authorization_type == AuthorizationType::Custom;
+        let user_pool = def.authorization_type == AuthorizationType::CognitoUserPools;
         // What the head decides is decided before the body is read.
-        if iam || custom {
+        if iam || custom || user_pool {
             let presigned = parts.uri.query().is_some_and(sigv4::is_presigned);
             if iam && !parts.headers.contains_key(AUTHORIZATION) && !presigned {
                 return missing_token();
@@ -392,6 +399,7 @@ impl Gateway {
             caller: None,
             api_key: None,
             grant: None,
+            token: None,
             now,
         };
         let grant = if custom {
@@ -405,6 +413,20 @@ impl Gateway {
                         ));
                     }
                     let mut refused = authorizer_refusal(&refusal);
+                    if def.cors {
+                        add_cors(&mut refused);
+                    }
+                    return refused;
+                }
+            }
+        } else {
+            None
+        };
+        let verified = if user_pool {
+            match self.check_token(def, &parts.headers) {
+                Ok(verified) => Some(verified),
+                Err(refusal) => {
+                    let mut refused = token_refusal(refusal);
                     if def.cors {
                         add_cors(&mut refused);
                     }
@@ -459,6 +481,7 @@ impl Gateway {
                         None
                     },
                     grant: grant.as_ref().map(|(g, ms)| (&**g, *ms)),
+                    token: verified.as_ref(),
                     ..head
                 };
                 let event = event::build(self.format, &self.api, &routed);
@@ -507,7 +530,39 @@ impl Gateway {
     }
 }
 
+/// A Cognito token refused, in API Gateway's words.
+fn token_refusal(refusal: TokenRefusal) -> Reply {
+    let message = match refusal {
+        TokenRefusal::Unauthorized => "Unauthorized",
+        TokenRefusal::Expired => "The incoming token has expired",
+    };
+    json_message(
+        StatusCode::UNAUTHORIZED,
+        message,
+        Some("UnauthorizedException"),
+    )
+}
+
 impl Gateway {
+    /// Checks the token of a `COGNITO_USER_POOLS` method.
+    fn check_token(
+        &self,
+        def: &ApiMethod,
+        headers: &http::HeaderMap,
+    ) -> Result<cognito::Verified, TokenRefusal> {
+        let authorizer = self
+            .routes
+            .authorizer(def)
+            .and_then(|name| self.user_pools.get(name))
+            .ok_or(TokenRefusal::Unauthorized)?;
+        cognito::verify(
+            &self.cognito_keys,
+            authorizer,
+            self.routes.scopes(def),
+            headers,
+        )
+    }
+
     /// Runs the method's Lambda authorizer (or takes its cached result) and
     /// evaluates the policy for the request's method ARN. Returns the grant
     /// and how long the authorizer took (0 from the cache).

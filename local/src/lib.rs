@@ -22,6 +22,7 @@ pub mod lambda;
 
 mod access_log;
 mod authorizers;
+mod cognito;
 mod event;
 mod gateway;
 mod limits;
@@ -31,6 +32,8 @@ mod proxy;
 pub mod reload;
 mod routes;
 pub mod sigv4;
+
+pub use cognito::CognitoKeys;
 
 use std::path::{Path, PathBuf};
 
@@ -73,6 +76,9 @@ pub struct LocalOptions {
     /// function (AWS does not know it).
     pub development: Option<sigv4::Identity>,
     pub api_keys: Vec<String>,
+    /// The keys Cognito user pool authorizers check tokens against: the
+    /// pools' JWKS, `--jwks` files, `goblet token`'s key.
+    pub cognito_keys: CognitoKeys,
 }
 
 /// Why `goblet local` could not start.
@@ -221,6 +227,12 @@ async fn serve(
             .require_region(function.region.clone()),
             // A new build starts with an empty cache, as a redeployed stage does.
             authorizers: authorizers::Authorizers::new(manifest),
+            user_pools: manifest
+                .cognito_authorizers
+                .iter()
+                .map(|a| (a.name.clone(), cognito::UserPoolAuthorizer::new(a)))
+                .collect(),
+            cognito_keys: options.cognito_keys.clone(),
             api_keys: options.api_keys.clone(),
             region: function.region.clone(),
             integration_timeout: gateway::INTEGRATION_TIMEOUT,
@@ -361,6 +373,24 @@ fn print_banner(
                 a.kind.as_str(),
                 a.identity_sources.join(", ")
             ));
+        }
+    }
+    if !manifest.cognito_authorizers.is_empty() {
+        logger.line("Cognito user pool authorizers, tokens checked as on API Gateway:");
+        for a in &manifest.cognito_authorizers {
+            let pools: Vec<String> = a.pools().map(|p| p.pool_id).collect();
+            logger.line(format!(
+                "  {}  {} on {}",
+                a.name,
+                pools.join(", "),
+                a.identity_source
+            ));
+        }
+        if options.cognito_keys.is_empty() {
+            logger.line(
+                "No key to check Cognito tokens with: COGNITO_USER_POOLS routes answer 401 \
+                 to every request.",
+            );
         }
     }
     if routes.any(|d| d.api_key_required) {

@@ -13,6 +13,8 @@ pub(crate) struct RouteTable {
     route_keys: Vec<String>,
     /// The authorizer of each route, by manifest route index.
     authorizers: Vec<Option<String>>,
+    /// The `authorizationScopes` of each route, by manifest route index.
+    scopes: Vec<Vec<String>>,
 }
 
 impl RouteTable {
@@ -30,10 +32,20 @@ impl RouteTable {
                 .iter()
                 .map(|r| r.authorizer.clone())
                 .collect(),
+            scopes: manifest
+                .routes
+                .iter()
+                .map(|r| r.authorization_scopes.clone())
+                .collect(),
         }
     }
 
-    /// The name of the authorizer guarding a `CUSTOM` method.
+    /// The OAuth scopes a `COGNITO_USER_POOLS` method asks for (any one of them).
+    pub(crate) fn scopes(&self, method: &ApiMethod) -> &[String] {
+        &self.scopes[method.route]
+    }
+
+    /// The name of the authorizer guarding a `CUSTOM` or `COGNITO_USER_POOLS` method.
     pub(crate) fn authorizer(&self, method: &ApiMethod) -> Option<&str> {
         self.authorizers[method.route].as_deref()
     }

@@ -38,6 +38,13 @@
 //!     { Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::my-bucket/*" },
 //! ]
 //!
+//! # Authorizers API Gateway runs itself, for routes that name them
+//! # (`#[route("/me", authorizer = "users")]`): a Cognito user pool's tokens.
+//! [package.metadata.goblet.authorizers.users]
+//! type = "cognito_user_pools"
+//! provider_arns = ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Ab12Cd34"]
+//! identity_source = "method.request.header.Authorization"   # the default
+//!
 //! [package.metadata.goblet.stages.prod]
 //! memory = 1024
 //! environment = { GREETING = "hello from prod" }
@@ -63,7 +70,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use goblet_core::authorizer::DEFAULT_IDENTITY_SOURCE;
 use goblet_core::logging::{LogFormat, LogLevel, Logging};
+use goblet_core::{CognitoAuthorizer, IdentitySource, UserPoolArn};
 use serde_json::Value as Json;
 use toml::{Table, Value};
 
@@ -253,6 +262,9 @@ pub struct StageConfig {
     /// (`api_resource_quota`; 300 unless AWS raised it on request).
     pub api_resource_quota: u32,
     pub role: RoleConfig,
+    /// The authorizers of `[authorizers.NAME]`, by name; a stage's table
+    /// overrides an authorizer key by key.
+    pub authorizers: BTreeMap<String, CognitoAuthorizer>,
     /// Where `timeout` and `endpoint_type` were set.
     pub origins: Origins,
 }
@@ -282,6 +294,7 @@ impl StageConfig {
             role: RoleConfig::Managed {
                 extra_statements: Vec::new(),
             },
+            authorizers: BTreeMap::new(),
             origins: Origins::default(),
         }
     }
@@ -437,7 +450,7 @@ pub const RESERVED_ENVIRONMENT: [&str; 18] = [
     "LAMBDA_TASK_ROOT",
 ];
 
-const KEYS: [&str; 19] = [
+const KEYS: [&str; 20] = [
     "memory",
     "timeout",
     "architecture",
@@ -456,6 +469,7 @@ const KEYS: [&str; 19] = [
     "api_key_ids",
     "iam_role_arn",
     "iam_policy_statements",
+    "authorizers",
     "stages",
 ];
 
@@ -630,6 +644,96 @@ fn is_api_key_id(id: &str) -> bool {
 }
 
 impl Reader<'_> {
+    /// `[authorizers.NAME]` over what the top level said of it (a stage's
+    /// table changes only the keys it names).
+    fn authorizer(
+        &self,
+        at: &str,
+        name: &str,
+        table: &Table,
+        inherited: Option<&CognitoAuthorizer>,
+    ) -> Result<CognitoAuthorizer, ConfigError> {
+        let mut out = inherited.cloned().unwrap_or_else(|| CognitoAuthorizer {
+            name: name.to_owned(),
+            provider_arns: Vec::new(),
+            identity_source: DEFAULT_IDENTITY_SOURCE.to_owned(),
+        });
+        let mut typed = inherited.is_some();
+        for (key, value) in table {
+            let bad = |message: &str| self.err(at, key, Some(value), message);
+            match key.as_str() {
+                "type" => match value.as_str() {
+                    Some("cognito_user_pools") => typed = true,
+                    Some("token" | "request") => {
+                        return Err(bad(
+                            "custom authorizers given by function_arn are not supported by this \
+                             goblet yet; write the authorizer in the app with #[authorizer], or use \
+                             type = \"cognito_user_pools\"",
+                        ));
+                    }
+                    _ => return Err(bad("must be \"cognito_user_pools\"")),
+                },
+                "provider_arns" => {
+                    let arns = value.as_array().filter(|a| !a.is_empty()).ok_or_else(|| {
+                        bad("must be a list of Cognito user pool ARNs, one or more")
+                    })?;
+                    let mut out_arns = Vec::new();
+                    for arn in arns {
+                        let arn = arn
+                            .as_str()
+                            .ok_or_else(|| bad("must be a list of strings"))?;
+                        UserPoolArn::parse(arn).map_err(|m| bad(&m))?;
+                        if !out_arns.iter().any(|a| a == arn) {
+                            out_arns.push(arn.to_owned());
+                        }
+                    }
+                    out.provider_arns = out_arns;
+                }
+                "identity_source" => {
+                    let source = value.as_str().ok_or_else(|| bad("must be a string"))?;
+                    // "For a TOKEN or COGNITO_USER_POOLS authorizer, this is required and
+                    // specifies the request header mapping expression" (Authorizer.identitySource).
+                    match IdentitySource::parse(source) {
+                        Ok(IdentitySource::Header(_)) => out.identity_source = source.to_owned(),
+                        Ok(_) => {
+                            return Err(bad(
+                                "a Cognito user pool authorizer reads its token from a header: \
+                                 method.request.header.NAME",
+                            ));
+                        }
+                        Err(m) => return Err(bad(&m)),
+                    }
+                }
+                _ => {
+                    return Err(self.err(
+                        at,
+                        key,
+                        None,
+                        "unknown key; the keys are type, provider_arns, identity_source",
+                    ));
+                }
+            }
+        }
+        if !typed {
+            return Err(self.err(
+                at,
+                "type",
+                None,
+                "is missing: type = \"cognito_user_pools\"",
+            ));
+        }
+        if out.provider_arns.is_empty() {
+            return Err(self.err(
+                at,
+                "provider_arns",
+                None,
+                "is missing: the user pools whose tokens are accepted, \
+                 [\"arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID\"]",
+            ));
+        }
+        Ok(out)
+    }
+
     /// `[usage_plan]`: every key checked, quota limit and period together.
     fn usage_plan(&self, at: &str, plan: &Table) -> Result<UsagePlanConfig, ConfigError> {
         let mut out = UsagePlanConfig::default();
@@ -1031,6 +1135,41 @@ impl Reader<'_> {
                     config.role = RoleConfig::Managed {
                         extra_statements: statements,
                     };
+                }
+                "authorizers" => {
+                    let Value::Table(authorizers) = value else {
+                        return Err(bad(
+                            "must be a table of authorizer tables ([package.metadata.goblet.authorizers.NAME])",
+                        ));
+                    };
+                    for (name, table) in authorizers {
+                        let Value::Table(table) = table else {
+                            return Err(self.err(
+                                at,
+                                &format!("authorizers.{name}"),
+                                Some(table),
+                                "must be a table: { type = \"cognito_user_pools\", provider_arns = [...] }",
+                            ));
+                        };
+                        // The names a route's `authorizer = "..."` and API Gateway take.
+                        let valid_name = !name.is_empty()
+                            && name.len() <= 128
+                            && name
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
+                        if !valid_name {
+                            return Err(self.err(
+                                at,
+                                &format!("authorizers.{name}"),
+                                None,
+                                "an authorizer name is 1 to 128 letters, digits, `-` and `_`",
+                            ));
+                        }
+                        let at = format!("{at}.authorizers.{name}");
+                        let authorizer =
+                            self.authorizer(&at, name, table, config.authorizers.get(name))?;
+                        config.authorizers.insert(name.clone(), authorizer);
+                    }
                 }
                 "stages" if top => {}
                 _ => {

@@ -19,7 +19,7 @@ pub mod manifest;
 pub mod preflight;
 pub mod zip;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use manifest::{
     AppBinary, Architecture, BinaryError, ReadError, read_app_binary, read_manifest,
@@ -54,6 +54,8 @@ pub enum ResolveError {
     Read(#[from] ReadError),
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    #[error("{0}")]
+    Authorizers(goblet_core::ManifestError),
     #[error("no app given: name a --project or a --binary")]
     Nothing,
     #[error("no project given: its Cargo.toml holds the configuration")]
@@ -69,6 +71,17 @@ pub struct ConfiguredApp {
     pub config: config::StageConfig,
 }
 
+impl ConfiguredApp {
+    /// The pre-flight checks of the binary (as [`preflight::check`]), with
+    /// the configured manifest: the one whose routes know the configuration's
+    /// authorizers, not the binary's own.
+    pub fn preflight(&self) -> Result<preflight::Checked, preflight::PreflightError> {
+        let mut checked = preflight::check(&self.binary, &self.config)?;
+        checked.manifest = self.app.manifest.clone();
+        Ok(checked)
+    }
+}
+
 impl ResolvedApp {
     /// The app with its configuration; [`ResolveError::NoProject`] when it
     /// was resolved from a binary alone.
@@ -80,6 +93,28 @@ impl ResolvedApp {
             config,
         })
     }
+}
+
+/// Joins the configuration's authorizers to the binary's manifest: every
+/// route's authorizer must now be known (see [`goblet_core::Manifest::configure`]).
+pub fn configure(
+    manifest: &mut goblet_core::Manifest,
+    config: Option<&config::StageConfig>,
+    project: Option<&Path>,
+) -> Result<(), ResolveError> {
+    let (authorizers, named) = match (config, project) {
+        (Some(config), Some(project)) => (
+            config.authorizers.values().cloned().collect(),
+            project.join("Cargo.toml").display().to_string(),
+        ),
+        _ => (
+            Vec::new(),
+            "the configuration (no project given)".to_owned(),
+        ),
+    };
+    manifest
+        .configure(authorizers, &named)
+        .map_err(ResolveError::Authorizers)
 }
 
 /// Builds the project when no binary is given, reads the binary's manifest,
@@ -95,11 +130,16 @@ pub fn resolve(
         (None, Some(project)) => build::release_binary(project)?,
         (None, None) => return Err(ResolveError::Nothing),
     };
-    let app = read_app_binary(&binary)?;
+    let mut app = read_app_binary(&binary)?;
     let config = match &source.project {
         Some(project) => Some(config::load(project, &app.manifest.app_name, overrides)?),
         None => None,
     };
+    configure(
+        &mut app.manifest,
+        config.as_ref(),
+        source.project.as_deref(),
+    )?;
     Ok(ResolvedApp {
         binary,
         app,

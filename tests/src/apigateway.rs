@@ -264,9 +264,18 @@ fn import(moto: &Moto, id: &str, doc: &Value, overwrite: bool) -> Result<Vec<Str
                 "authorizationType": if iam { "AWS_IAM" } else { "NONE" },
                 "apiKeyRequired": api_key,
             });
-            if let Some(id) = custom {
-                put["authorizationType"] = json!("CUSTOM");
+            if let Some((name, id, scopes)) = custom {
+                let cognito = schemes[name]["x-amazon-apigateway-authtype"] == "cognito_user_pools";
+                put["authorizationType"] = json!(if cognito {
+                    "COGNITO_USER_POOLS"
+                } else {
+                    "CUSTOM"
+                });
                 put["authorizerId"] = json!(id);
+                // The requirement's scopes are the method's authorizationScopes.
+                if !scopes.is_empty() {
+                    put["authorizationScopes"] = json!(scopes);
+                }
             }
             moto.ok("PUT", &at, Some(&put))?;
             for (code, response) in op["responses"].as_object().into_iter().flatten() {
@@ -379,7 +388,10 @@ fn import_authorizers(
         .as_object()
         .into_iter()
         .flatten()
-        .filter(|(_, s)| s["x-amazon-apigateway-authtype"] == "custom")
+        .filter(|(_, s)| {
+            s["x-amazon-apigateway-authtype"] == "custom"
+                || s["x-amazon-apigateway-authtype"] == "cognito_user_pools"
+        })
         .collect();
     for a in existing["item"].as_array().into_iter().flatten() {
         let name = a["name"].as_str().unwrap_or_default();
@@ -392,6 +404,30 @@ fn import_authorizers(
     for (name, scheme) in wanted {
         let x = &scheme["x-amazon-apigateway-authorizer"];
         let kind = x["type"].as_str().unwrap_or_default().to_ascii_uppercase();
+        if kind == "COGNITO_USER_POOLS" {
+            // The import reads the token from the scheme's header.
+            let pools = x["providerARNs"].as_array().cloned().unwrap_or_default();
+            if pools.is_empty() {
+                return Err(format!(
+                    "Invalid authorizer definition: authorizer {name} has no providerARNs"
+                ));
+            }
+            let header = scheme["name"].as_str().unwrap_or("Authorization");
+            let body = json!({
+                "name": name,
+                "type": kind,
+                "providerARNs": pools,
+                "identitySource": format!("method.request.header.{header}"),
+                // API Gateway's default, which moto leaves unset.
+                "authorizerResultTtlInSeconds": 300,
+            });
+            let made = moto.ok("POST", &format!("{base}/authorizers"), Some(&body))?;
+            ids.insert(
+                name.clone(),
+                made["id"].as_str().unwrap_or_default().to_owned(),
+            );
+            continue;
+        }
         if kind != "TOKEN" && kind != "REQUEST" {
             return Err(format!(
                 "Invalid authorizer definition: type {kind} of authorizer {name}"
@@ -419,17 +455,22 @@ fn import_authorizers(
     Ok(ids)
 }
 
-/// The id of the Lambda authorizer a list of security requirements names.
-fn custom_guard(
-    security: Option<&Value>,
+/// The authorizer a list of security requirements names: its scheme's
+/// name, its id, and the scopes the requirement lists.
+fn custom_guard<'a>(
+    security: Option<&'a Value>,
     authorizers: &BTreeMap<String, String>,
-) -> Option<String> {
+) -> Option<(&'a str, String, Vec<Value>)> {
     security
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .flat_map(|r| r.as_object().into_iter().flatten())
-        .find_map(|(name, _)| authorizers.get(name).cloned())
+        .find_map(|(name, scopes)| {
+            let id = authorizers.get(name)?;
+            let scopes = scopes.as_array().cloned().unwrap_or_default();
+            Some((name.as_str(), id.clone(), scopes))
+        })
 }
 
 /// The resource of `path`, made with its missing ancestors.

@@ -67,9 +67,11 @@ pub struct ReleaseBinaries {
     pub todo: PathBuf,
     /// `examples/orders`: routes behind Lambda authorizers.
     pub orders: PathBuf,
+    /// `examples/members`: routes behind a Cognito user pool authorizer.
+    pub members: PathBuf,
 }
 
-/// Builds `goblet`, `helloworld`, `showcase`, `todo`, `orders` and `raw-proxy-function`
+/// Builds `goblet`, `helloworld`, `showcase`, `todo`, `orders`, `members` and `raw-proxy-function`
 /// in release mode, once.
 pub fn release() -> &'static ReleaseBinaries {
     static BUILT: OnceLock<ReleaseBinaries> = OnceLock::new();
@@ -89,6 +91,8 @@ pub fn release() -> &'static ReleaseBinaries {
             "-p",
             "orders",
             "-p",
+            "members",
+            "-p",
             "goblet-cli",
         ]);
         run_cargo(command).unwrap_or_else(|e| panic!("{e}"));
@@ -100,6 +104,7 @@ pub fn release() -> &'static ReleaseBinaries {
             raw_proxy_function: dir.join("raw-proxy-function"),
             todo: dir.join("todo"),
             orders: dir.join("orders"),
+            members: dir.join("members"),
         }
     })
 }

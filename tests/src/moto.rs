@@ -237,6 +237,12 @@ for f in lam.list_functions()["Functions"]:
             "env": v.get("Environment", {}).get("Variables", {}), "logging": v.get("LoggingConfig")}
     except lam.exceptions.ResourceNotFoundException:
         pass
+def authorizer(a):
+    seen = {"type": a.get("type"), "uri": a.get("authorizerUri"),
+            "identitySource": a.get("identitySource"), "ttl": a.get("authorizerResultTtlInSeconds")}
+    if a.get("providerARNs"):
+        seen["providerARNs"] = a["providerARNs"]
+    return seen
 for api in apigw.get_rest_apis()["items"]:
     aid = api["id"]
     authorizers = {a["id"]: a for a in apigw.get_authorizers(restApiId=aid).get("items", [])}
@@ -254,6 +260,8 @@ for api in apigw.get_rest_apis()["items"]:
             if got.get("authorizerId"):
                 a = authorizers.get(got["authorizerId"])
                 methods[m]["authorizer"] = a["name"] if a else "unknown id " + got["authorizerId"]
+            if got.get("authorizationScopes"):
+                methods[m]["scopes"] = got["authorizationScopes"]
         resources[r["path"]] = methods
     stages = {s["stageName"]: True for s in apigw.get_stages(restApiId=aid)["item"]}
     key = api["name"]
@@ -267,10 +275,7 @@ for api in apigw.get_rest_apis()["items"]:
                         "binaryMediaTypes": api.get("binaryMediaTypes", []),
                         "gatewayResponses": responses,
                         "policy": json.loads(policy) if policy else None,
-                        "authorizers": {a["name"]: {"type": a.get("type"), "uri": a.get("authorizerUri"),
-                                                    "identitySource": a.get("identitySource"),
-                                                    "ttl": a.get("authorizerResultTtlInSeconds")}
-                                        for a in authorizers.values()},
+                        "authorizers": {a["name"]: authorizer(a) for a in authorizers.values()},
                         "endpoint": api.get("endpointConfiguration", {}).get("types")}
 ids = {api["id"]: api["name"] for api in apigw.get_rest_apis()["items"]}
 keys = {k["id"]: k for k in apigw.get_api_keys()["items"]}

@@ -2087,6 +2087,104 @@ fn lambda_authorizers_are_deployed_diffed_and_deleted() {
     }
 }
 
+/// examples/members: its Cognito user pool authorizer is created on the
+/// REST API with the configured pool, the methods behind it are
+/// `COGNITO_USER_POOLS` with their scopes; an unchanged redeploy changes
+/// nothing; another pool is one `PutRestApi` and one deployment; `delete`
+/// removes it all.
+#[test]
+fn user_pool_authorizers_are_deployed_diffed_and_deleted() {
+    const POOL: &str = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Goblet1";
+    const OTHER: &str = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Goblet2";
+    let config = |pools: &[&str]| {
+        let pools: Vec<String> = pools.iter().map(|p| format!("\"{p}\"")).collect();
+        format!(
+            "[package]\nname = \"members\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [package.metadata.goblet.authorizers.users]\ntype = \"cognito_user_pools\"\n\
+             provider_arns = [{}]\n",
+            pools.join(", ")
+        )
+    };
+    let binary = &release().members;
+    let aws = Aws::start();
+    let dir = project("members");
+    std::fs::write(dir.join("Cargo.toml"), config(&[POOL])).unwrap();
+    ok(aws.deploy(&dir, binary, &[]));
+    let snap = aws.moto.normalized_snapshot();
+    let api = &snap["apis"]["members-dev"];
+    assert_eq!(
+        api["authorizers"],
+        json!({"users": {"type": "COGNITO_USER_POOLS", "uri": null, "ttl": 300,
+                         "identitySource": "method.request.header.Authorization",
+                         "providerARNs": [POOL]}}),
+        "{api:#}"
+    );
+    let me = &api["resources"]["/me"]["GET"];
+    assert_eq!(me["auth"], "COGNITO_USER_POOLS", "{me}");
+    assert_eq!(me["authorizer"], "users", "{me}");
+    assert!(me.get("scopes").is_none(), "{me}");
+    let reports = &api["resources"]["/reports"]["GET"];
+    assert_eq!(reports["auth"], "COGNITO_USER_POOLS", "{reports}");
+    assert_eq!(reports["scopes"], json!(["reports/read"]), "{reports}");
+    assert_eq!(api["resources"]["/"]["GET"]["auth"], "NONE");
+
+    // `goblet package` of the same project writes the same authorizer.
+    let out = dir.join("packaged");
+    ok(aws.goblet([
+        "package",
+        "--format",
+        "cloudformation",
+        "--project",
+        path(&dir),
+        "--binary",
+        path(binary),
+        path(&out),
+    ]));
+    let template: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("template.json")).unwrap()).unwrap();
+    let resources = &template["Resources"];
+    assert_eq!(
+        resources["AuthorizerUsers"]["Properties"]["ProviderARNs"],
+        json!([POOL]),
+        "{template:#}"
+    );
+    assert_eq!(
+        resources["MethodReportsGet"]["Properties"]["AuthorizationScopes"],
+        json!(["reports/read"])
+    );
+
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
+
+    // A second pool: the authorizer changes in place.
+    std::fs::write(dir.join("Cargo.toml"), config(&[POOL, OTHER])).unwrap();
+    let plan = ok(aws.deploy(&dir, binary, &["--dry-run"]));
+    assert!(
+        format!("{}{}", plan.stdout, plan.stderr).contains(&format!(
+            "change authorizer users providerARNs {POOL} → {POOL}, {OTHER}"
+        )),
+        "{plan:#?}"
+    );
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, binary, &[]));
+    let ops = aws.proxy.mutating_operations();
+    assert_eq!(ops.len(), 2, "one PutRestApi, one deployment: {ops:#?}");
+    assert!(ops[0].starts_with("PUT /restapis/"), "{ops:#?}");
+    assert!(ops[1].ends_with("/deployments"), "{ops:#?}");
+    let snap = aws.moto.normalized_snapshot();
+    assert_eq!(
+        snap["apis"]["members-dev"]["authorizers"]["users"]["providerARNs"],
+        json!([POOL, OTHER])
+    );
+
+    ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+    let left = aws.moto.snapshot();
+    for kind in ["functions", "apis", "log_groups"] {
+        assert_eq!(left[kind], json!({}), "{kind} left");
+    }
+}
+
 /// A first deploy of examples/orders killed right after any of its changes
 /// converges when run again on what an uninterrupted deploy makes, its
 /// authorizers included.

@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use super::CurlError;
 
 /// Where and how to connect.
-pub(super) struct Target<'a> {
+pub(crate) struct Target<'a> {
     pub tls: bool,
     /// The URL's host, without IPv6 brackets: the TLS server name.
     pub host: &'a str,
@@ -28,10 +28,10 @@ pub(super) struct Target<'a> {
 }
 
 /// A response, whole.
-pub(super) type Response = (http::StatusCode, http::HeaderMap, Bytes);
+pub(crate) type Response = (http::StatusCode, http::HeaderMap, Bytes);
 
 /// Connects, sends `request` over HTTP/1.1 and reads the whole response.
-pub(super) async fn send(
+pub(crate) async fn send(
     target: Target<'_>,
     request: http::Request<Full<Bytes>>,
 ) -> Result<Response, CurlError> {

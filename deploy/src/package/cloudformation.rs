@@ -215,6 +215,18 @@ pub(super) fn render(
             json!({"Type": "AWS::ApiGateway::Authorizer", "Properties": props}),
         );
     }
+    for a in &manifest.cognito_authorizers {
+        resources.insert(
+            authorizer_id(&a.name),
+            json!({"Type": "AWS::ApiGateway::Authorizer", "Properties": {
+                "RestApiId": {"Ref": API},
+                "Name": a.name,
+                "Type": "COGNITO_USER_POOLS",
+                "ProviderARNs": a.provider_arns,
+                "IdentitySource": a.identity_source,
+            }}),
+        );
+    }
 
     let methods = api_methods(manifest);
     let mut method_ids = Vec::new();
@@ -410,6 +422,9 @@ fn method(m: &ApiMethod, resource: Value) -> Value {
             "AuthorizerId".into(),
             json!({"Ref": authorizer_id(authorizer)}),
         );
+    }
+    if !m.authorization_scopes.is_empty() {
+        props.insert("AuthorizationScopes".into(), json!(m.authorization_scopes));
     }
     match &m.integration {
         MethodIntegration::Proxy => {

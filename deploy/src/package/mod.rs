@@ -138,11 +138,14 @@ pub struct ApiMethod {
     pub path: String,
     /// `GET`, …, `ANY`.
     pub http_method: String,
-    /// `NONE` or `AWS_IAM`.
+    /// `NONE`, `AWS_IAM`, `CUSTOM` or `COGNITO_USER_POOLS`.
     pub authorization_type: String,
     pub api_key_required: bool,
-    /// The Lambda authorizer of a `CUSTOM` method, by name.
+    /// The authorizer of a `CUSTOM` or `COGNITO_USER_POOLS` method, by name.
     pub authorizer: Option<String>,
+    /// API Gateway's `authorizationScopes`: the OAuth scopes of which an
+    /// access token must carry one (empty: an identity token is asked for).
+    pub authorization_scopes: Vec<String>,
     pub integration: MethodIntegration,
 }
 
@@ -182,6 +185,7 @@ pub fn api_methods(manifest: &Manifest) -> Vec<ApiMethod> {
                     authorization_type: m.authorization_type.as_str().to_owned(),
                     api_key_required: m.api_key_required,
                     authorizer: manifest.routes[m.route].authorizer.clone(),
+                    authorization_scopes: manifest.routes[m.route].authorization_scopes.clone(),
                     integration: MethodIntegration::Proxy,
                 },
             );
@@ -195,6 +199,7 @@ pub fn api_methods(manifest: &Manifest) -> Vec<ApiMethod> {
                     authorization_type: "NONE".to_owned(),
                     api_key_required: false,
                     authorizer: None,
+                    authorization_scopes: Vec::new(),
                     integration: MethodIntegration::CorsMock {
                         allow_methods: allow_methods.clone(),
                     },
@@ -305,14 +310,34 @@ pub fn check_deployable(manifest: &Manifest, config: &StageConfig) -> Result<(),
 /// An authorizer's name is its security scheme's in the OpenAPI document a
 /// deploy imports, beside goblet's own two schemes.
 fn check_authorizer_names(manifest: &Manifest) -> Result<(), String> {
-    match manifest.authorizers.iter().find(|a| {
-        a.name == crate::openapi::SIGV4_SCHEME || a.name == crate::openapi::API_KEY_SCHEME
-    }) {
-        Some(a) => Err(format!(
-            "the authorizer `{}` ({}) has a name goblet keeps for its own security schemes \
-             (`{}` and `{}`): give it another with #[authorizer(name = \"...\")]",
-            a.name,
-            a.source,
+    let reserved =
+        |name: &str| name == crate::openapi::SIGV4_SCHEME || name == crate::openapi::API_KEY_SCHEME;
+    let app = manifest
+        .authorizers
+        .iter()
+        .find(|a| reserved(&a.name))
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.source.as_str(),
+                "#[authorizer(name = \"...\")]",
+            )
+        });
+    let configured = manifest
+        .cognito_authorizers
+        .iter()
+        .find(|a| reserved(&a.name))
+        .map(|a| {
+            (
+                a.name.as_str(),
+                "configured in Cargo.toml",
+                "[package.metadata.goblet.authorizers.NAME]",
+            )
+        });
+    match app.or(configured) {
+        Some((name, source, rename)) => Err(format!(
+            "the authorizer `{name}` ({source}) has a name goblet keeps for its own security \
+             schemes (`{}` and `{}`): give it another with {rename}",
             crate::openapi::SIGV4_SCHEME,
             crate::openapi::API_KEY_SCHEME
         )),
@@ -532,14 +557,15 @@ pub fn run(options: &PackageOptions) -> Result<Written, PackageError> {
         project: Some(options.project.clone()),
         binary: options.binary.clone(),
     };
-    let resolved = goblet_project::resolve(&source, &options.overrides)?.configured()?;
-    let mut config = resolved.config;
+    let mut resolved = goblet_project::resolve(&source, &options.overrides)?.configured()?;
     if let Some(region) = &options.region {
-        config
+        resolved
+            .config
             .for_region(region)
             .map_err(goblet_project::ResolveError::Config)?;
     }
-    let checked = goblet_project::preflight::check(&resolved.binary, &config)?;
+    let checked = resolved.preflight()?;
+    let config = resolved.config;
     check_deployable(&checked.manifest, &config).map_err(PackageError::Refused)?;
     for warning in config.warnings() {
         eprintln!("warning: {warning}");
@@ -572,6 +598,9 @@ fn api_hash(manifest: &Manifest, methods: &[ApiMethod], config: &StageConfig) ->
         if let Some(authorizer) = &m.authorizer {
             text.push_str(&format!("  authorizer {authorizer}\n"));
         }
+        if !m.authorization_scopes.is_empty() {
+            text.push_str(&format!("  scopes {}\n", m.authorization_scopes.join(" ")));
+        }
     }
     for a in &manifest.authorizers {
         text.push_str(&format!(
@@ -580,6 +609,14 @@ fn api_hash(manifest: &Manifest, methods: &[ApiMethod], config: &StageConfig) ->
             a.kind.as_str(),
             identity_source(a),
             a.ttl_seconds
+        ));
+    }
+    for a in &manifest.cognito_authorizers {
+        text.push_str(&format!(
+            "authorizer {} COGNITO_USER_POOLS {} {}\n",
+            a.name,
+            a.identity_source,
+            a.provider_arns.join(",")
         ));
     }
     short_hash(&text)

@@ -180,6 +180,17 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
         }
         let _ = writeln!(o, "}}\n");
     }
+    for a in &manifest.cognito_authorizers {
+        let pools: Vec<String> = a.provider_arns.iter().map(|p| string(p)).collect();
+        let _ = writeln!(
+            o,
+            "resource \"aws_api_gateway_authorizer\" \"{}\" {{\n  rest_api_id     = aws_api_gateway_rest_api.api.id\n  name            = {}\n  type            = \"COGNITO_USER_POOLS\"\n  provider_arns   = [{}]\n  identity_source = {}\n}}\n",
+            name(&a.name),
+            string(&a.name),
+            pools.join(", "),
+            string(&a.identity_source),
+        );
+    }
 
     let methods = api_methods(manifest);
     for m in &methods {
@@ -194,6 +205,13 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
                 )
             })
             .unwrap_or_default();
+        let scopes = if m.authorization_scopes.is_empty() {
+            String::new()
+        } else {
+            let scopes: Vec<String> = m.authorization_scopes.iter().map(|s| string(s)).collect();
+            format!("  authorization_scopes = [{}]\n", scopes.join(", "))
+        };
+        let authorizer = authorizer + &scopes;
         let _ = writeln!(
             o,
             "resource \"aws_api_gateway_method\" \"{id}\" {{\n  rest_api_id      = aws_api_gateway_rest_api.api.id\n  resource_id      = {}\n  http_method      = {}\n  authorization    = {}\n{authorizer}  api_key_required = {}\n}}\n",

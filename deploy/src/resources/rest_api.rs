@@ -55,6 +55,8 @@ pub struct AuthorizerObs {
     /// (comma-separated), split and trimmed.
     pub identity_sources: Vec<String>,
     pub ttl_seconds: i32,
+    /// A `COGNITO_USER_POOLS` authorizer's user pools.
+    pub provider_arns: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -70,6 +72,7 @@ pub struct MethodObs {
     /// The authorizer's name (its id where the API has no authorizer of
     /// that id).
     pub authorizer: Option<String>,
+    pub authorization_scopes: Vec<String>,
     pub integration: IntegrationObs,
 }
 
@@ -274,6 +277,7 @@ async fn observe_authorizers(
                     identity_sources,
                     // API Gateway's default when none is set.
                     ttl_seconds: a.authorizer_result_ttl_in_seconds.unwrap_or(300),
+                    provider_arns: a.provider_arns.unwrap_or_default(),
                 },
             );
         }
@@ -371,6 +375,7 @@ fn method_obs(m: aws_sdk_apigateway::types::Method) -> MethodObs {
         authorization_type: m.authorization_type.unwrap_or_else(|| "NONE".to_owned()),
         api_key_required: m.api_key_required.unwrap_or(false),
         authorizer: m.authorizer_id,
+        authorization_scopes: m.authorization_scopes.unwrap_or_default(),
         integration: integration_obs(m.method_integration, method_response),
     }
 }
@@ -489,9 +494,9 @@ pub fn check_endpoint_change(target: &Target, observed: Option<&ApiObs>) -> Resu
     Ok(())
 }
 
-/// The app's Lambda authorizers: created when missing, changed when their
-/// type, function, identity sources or TTL differ, deleted when no longer
-/// the app's.
+/// The app's authorizers (Lambda and Cognito): created when missing,
+/// changed when their type, function, identity sources, TTL or user pools
+/// differ, deleted when no longer the app's.
 fn authorizer_changes(
     target: &Target,
     observed: Option<&ApiObs>,
@@ -499,38 +504,47 @@ fn authorizer_changes(
 ) -> Vec<ApiChange> {
     let empty = BTreeMap::new();
     let current = observed.map_or(&empty, |a| &a.authorizers);
+    let wanted = wanted_authorizers(target);
     let mut out = Vec::new();
-    for wanted in &target.manifest.authorizers {
-        let name = &wanted.name;
+    for want in &wanted {
+        let name = &want.name;
         let Some(now) = current.get(name) else {
             out.push(ApiChange::new(
                 Kind::Create,
                 format!(
                     "create authorizer {name} ({}, ttl {} s)",
-                    wanted.kind.as_str(),
-                    wanted.ttl_seconds
+                    want.kind, want.ttl_seconds
                 ),
             ));
             continue;
         };
         let mut changes = Vec::new();
-        if now.kind != wanted.kind.as_str() {
-            changes.push(format!("type {} → {}", now.kind, wanted.kind.as_str()));
+        if now.kind != want.kind {
+            changes.push(format!("type {} → {}", now.kind, want.kind));
         }
-        if uri.is_some_and(|u| u != now.uri) {
+        if want.calls_function && uri.is_some_and(|u| u != now.uri) {
             changes.push("function → this stage's".to_owned());
         }
-        if now.identity_sources != wanted.identity_sources {
+        if now.identity_sources != want.identity_sources {
             changes.push(format!(
                 "identitySource {} → {}",
                 now.identity_sources.join(", "),
-                wanted.identity_sources.join(", ")
+                want.identity_sources.join(", ")
             ));
         }
-        if i64::from(now.ttl_seconds) != i64::from(wanted.ttl_seconds) {
+        if now.ttl_seconds != want.ttl_seconds {
             changes.push(format!(
                 "ttl {} s → {} s",
-                now.ttl_seconds, wanted.ttl_seconds
+                now.ttl_seconds, want.ttl_seconds
+            ));
+        }
+        let mut pools = now.provider_arns.clone();
+        pools.sort();
+        if pools != want.provider_arns {
+            changes.push(format!(
+                "providerARNs {} → {}",
+                list_or_none(&now.provider_arns),
+                list_or_none(&want.provider_arns)
             ));
         }
         if !changes.is_empty() {
@@ -542,7 +556,7 @@ fn authorizer_changes(
     }
     for name in current
         .keys()
-        .filter(|n| !target.manifest.authorizers.iter().any(|a| a.name == **n))
+        .filter(|n| !wanted.iter().any(|a| a.name == **n))
     {
         out.push(ApiChange::new(
             Kind::Delete,
@@ -550,6 +564,64 @@ fn authorizer_changes(
         ));
     }
     out
+}
+
+/// An authorizer as the plan compares it with what API Gateway lists.
+struct WantedAuthorizer {
+    name: String,
+    kind: String,
+    /// Lambda authorizers call the stage's function; Cognito ones nothing.
+    calls_function: bool,
+    identity_sources: Vec<String>,
+    ttl_seconds: i32,
+    /// Sorted: API Gateway keeps the list as given, the order means nothing.
+    provider_arns: Vec<String>,
+}
+
+/// API Gateway's TTL of an authorizer imported without one: a Cognito
+/// authorizer's, which goblet does not set.
+const DEFAULT_AUTHORIZER_TTL_S: i32 = 300;
+
+fn wanted_authorizers(target: &Target) -> Vec<WantedAuthorizer> {
+    let lambda = target
+        .manifest
+        .authorizers
+        .iter()
+        .map(|a| WantedAuthorizer {
+            name: a.name.clone(),
+            kind: a.kind.as_str().to_owned(),
+            calls_function: true,
+            identity_sources: a.identity_sources.clone(),
+            ttl_seconds: i32::try_from(a.ttl_seconds).unwrap_or(i32::MAX),
+            provider_arns: Vec::new(),
+        });
+    let cognito = target
+        .manifest
+        .cognito_authorizers
+        .iter()
+        .map(|a| WantedAuthorizer {
+            name: a.name.clone(),
+            kind: goblet_core::AuthorizationType::CognitoUserPools
+                .as_str()
+                .to_owned(),
+            calls_function: false,
+            identity_sources: vec![a.identity_source.clone()],
+            ttl_seconds: DEFAULT_AUTHORIZER_TTL_S,
+            provider_arns: {
+                let mut pools = a.provider_arns.clone();
+                pools.sort();
+                pools
+            },
+        });
+    lambda.chain(cognito).collect()
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
 }
 
 /// Resources no route needs, deepest first.
@@ -764,6 +836,13 @@ pub(crate) fn method_changes(
             "authorizer {} → {}",
             name(&current.authorizer),
             name(&wanted.authorizer)
+        ));
+    }
+    if current.authorization_scopes != wanted.authorization_scopes {
+        changes.push(format!(
+            "authorizationScopes {} → {}",
+            list_or_none(&current.authorization_scopes),
+            list_or_none(&wanted.authorization_scopes)
         ));
     }
     let integration_ok = match (&current.integration, &wanted.integration) {

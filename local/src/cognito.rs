@@ -1,0 +1,186 @@
+//! Cognito user pool authorizers as API Gateway runs them: the token read
+//! from the authorizer's header, its RS256 signature checked against the
+//! pool's keys, its issuer, expiry and use checked, and, on a method with
+//! OAuth scopes, one of the method's scopes required of an access token.
+//!
+//! AWS: "If the OAuth Scopes option isn't specified, API Gateway treats the
+//! supplied token as an identity token and verifies the claimed identity
+//! against the one from the user pool. Otherwise, API Gateway treats the
+//! supplied token as an access token and verifies the access scopes that are
+//! claimed in the token against the authorization scopes declared on the
+//! method" (API Gateway Developer Guide, "Integrate a REST API with an
+//! Amazon Cognito user pool").
+
+use goblet_core::CognitoAuthorizer;
+use http::HeaderMap;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Map, Value};
+
+/// The keys `goblet local` checks Cognito tokens against.
+#[derive(Clone, Default)]
+pub struct CognitoKeys {
+    keys: Vec<TrustedKey>,
+}
+
+#[derive(Clone)]
+struct TrustedKey {
+    /// Tokens of this issuer only; `None`: of any configured user pool (a
+    /// `--jwks` file's keys, `goblet token`'s key).
+    issuer: Option<String>,
+    kid: Option<String>,
+    key: DecodingKey,
+}
+
+impl std::fmt::Debug for CognitoKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.keys.iter().map(|k| (&k.issuer, &k.kid)))
+            .finish()
+    }
+}
+
+impl CognitoKeys {
+    /// Adds the RSA keys of a JWKS document (`{"keys": [...]}`), trusted
+    /// for tokens of `issuer` (`None`: of every configured user pool).
+    /// Returns how many keys it held.
+    pub fn add(&mut self, issuer: Option<&str>, jwks: &str) -> Result<usize, String> {
+        let set: JwkSet =
+            serde_json::from_str(jwks).map_err(|e| format!("not a JWKS document: {e}"))?;
+        let mut added = 0;
+        for jwk in &set.keys {
+            // Cognito signs with RS256 only; other keys cannot verify its tokens.
+            if !matches!(jwk.algorithm, AlgorithmParameters::RSA(_)) {
+                continue;
+            }
+            let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("a key is unusable: {e}"))?;
+            self.keys.push(TrustedKey {
+                issuer: issuer.map(str::to_owned),
+                kid: jwk.common.key_id.clone(),
+                key,
+            });
+            added += 1;
+        }
+        if added == 0 {
+            return Err("the document holds no RSA key".to_owned());
+        }
+        Ok(added)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The keys that may have signed a token with `kid`, for `issuers`.
+    fn candidates<'k>(
+        &'k self,
+        kid: Option<&'k str>,
+        issuers: &'k [String],
+    ) -> impl Iterator<Item = &'k DecodingKey> + 'k {
+        self.keys
+            .iter()
+            .filter(move |k| {
+                k.issuer
+                    .as_ref()
+                    .is_none_or(|i| issuers.iter().any(|want| want == i))
+            })
+            .filter(move |k| kid.is_none() || k.kid.is_none() || k.kid.as_deref() == kid)
+            .map(|k| &k.key)
+    }
+}
+
+/// A Cognito authorizer, ready to check tokens: its header and its pools' issuers.
+#[derive(Debug, Clone)]
+pub(crate) struct UserPoolAuthorizer {
+    header: String,
+    issuers: Vec<String>,
+}
+
+impl UserPoolAuthorizer {
+    pub(crate) fn new(authorizer: &CognitoAuthorizer) -> UserPoolAuthorizer {
+        UserPoolAuthorizer {
+            header: authorizer.header().to_owned(),
+            issuers: authorizer.pools().map(|p| p.issuer()).collect(),
+        }
+    }
+}
+
+/// A token API Gateway accepted: its claims, as the function sees them.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    pub claims: Map<String, Value>,
+    /// The access token's `scope`, split (empty for an identity token).
+    pub scopes: Vec<String>,
+}
+
+/// Why a token is refused: API Gateway's 401s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenRefusal {
+    /// `{"message":"Unauthorized"}`: no token, a bad one, or not for this method.
+    Unauthorized,
+    /// `{"message":"The incoming token has expired"}`.
+    Expired,
+}
+
+/// Checks the request's token for `authorizer` on a method asking for
+/// `scopes` (empty: an identity token is expected).
+pub(crate) fn verify(
+    keys: &CognitoKeys,
+    authorizer: &UserPoolAuthorizer,
+    scopes: &[String],
+    headers: &HeaderMap,
+) -> Result<Verified, TokenRefusal> {
+    let token = headers
+        .get(authorizer.header.as_str())
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v))
+        .filter(|v| !v.is_empty())
+        .ok_or(TokenRefusal::Unauthorized)?;
+    let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRefusal::Unauthorized)?;
+    if header.alg != Algorithm::RS256 {
+        return Err(TokenRefusal::Unauthorized);
+    }
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_issuer(&authorizer.issuers);
+    validation.set_required_spec_claims(&["exp", "iss"]);
+    // Cognito's tokens name the app client in `aud` (identity tokens) or
+    // `client_id` (access tokens); API Gateway accepts any client of the pool.
+    validation.validate_aud = false;
+    validation.validate_nbf = true;
+    validation.leeway = 0;
+    let mut claims = None;
+    for key in keys.candidates(header.kid.as_deref(), &authorizer.issuers) {
+        match jsonwebtoken::decode::<Map<String, Value>>(token, key, &validation) {
+            Ok(data) => {
+                claims = Some(data.claims);
+                break;
+            }
+            Err(e) if *e.kind() == ErrorKind::InvalidSignature => continue,
+            Err(e) if *e.kind() == ErrorKind::ExpiredSignature => {
+                return Err(TokenRefusal::Expired);
+            }
+            Err(_) => return Err(TokenRefusal::Unauthorized),
+        }
+    }
+    let claims = claims.ok_or(TokenRefusal::Unauthorized)?;
+    let token_use = claims.get("token_use").and_then(Value::as_str);
+    let granted: Vec<String> = claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let allowed = if scopes.is_empty() {
+        token_use == Some("id")
+    } else {
+        token_use == Some("access") && scopes.iter().any(|want| granted.contains(want))
+    };
+    if !allowed {
+        return Err(TokenRefusal::Unauthorized);
+    }
+    Ok(Verified {
+        claims,
+        scopes: granted,
+    })
+}
