@@ -466,7 +466,7 @@ done
 MEMBERS="$OUT/bin/members"
 MEMBERS_PROJECT="$PWD/examples/members"
 export AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:9
-ID_TOKEN=$("$GOBLET" token --project "$MEMBERS_PROJECT" --authorizer users)
+ID_TOKEN=$("$GOBLET" token --project "$MEMBERS_PROJECT" --authorizer users --expires-in 86400)
 for round in $(seq "$AB_ROUNDS"); do
     start_goblet "cognito-open-$round" "$MEMBERS" 4 "$GOBLET" --project "$MEMBERS_PROJECT"
     check 200 "$URL"

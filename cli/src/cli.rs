@@ -518,6 +518,7 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
     let cognito_keys = block_on(crate::token::local_keys(
         &resolved.app.manifest,
         &args.jwks,
+        watch.is_some(),
         &mut warnings,
     ))??;
     for warning in warnings {

@@ -269,6 +269,7 @@ pub fn run(args: CurlArgs, aws: &AwsSettings) -> Result<(), CurlError> {
         host,
         connect_to,
         cacert: args.cacert.as_deref(),
+        body_limit: None,
     };
     let (status, response_headers, body) = runtime.block_on(transport::send(target, request))?;
 

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use clap::Args;
-use goblet_core::{CognitoAuthorizer, Manifest};
+use goblet_core::{CognitoAuthorizer, Manifest, UserPoolArn};
 use goblet_local::CognitoKeys;
 use http_body_util::Full;
 use sha2::Digest as _;
@@ -23,6 +23,8 @@ use crate::local_token::TokenKeyError;
 
 /// How long `goblet local` waits for a pool's keys at start-up.
 const JWKS_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest JWKS document read: a pool's holds two keys, about 1 KiB.
+const JWKS_MAX_BYTES: usize = 64 * 1024;
 /// Cognito's longest identity and access token validity: one day.
 const MAX_EXPIRES_IN_S: u64 = 86_400;
 
@@ -179,13 +181,16 @@ fn uuid_of(seed: &[u8]) -> String {
 
 /// The keys `goblet local` checks the manifest's Cognito authorizers'
 /// tokens with; what it could not read is told in `warnings`.
+/// With `later_builds` (`--watch`), goblet token's key is trusted even when
+/// this build has no Cognito authorizer: a later one may.
 pub async fn local_keys(
     manifest: &Manifest,
     jwks_files: &[PathBuf],
+    later_builds: bool,
     warnings: &mut Vec<String>,
 ) -> Result<CognitoKeys, TokenError> {
     let mut keys = CognitoKeys::default();
-    if manifest.cognito_authorizers.is_empty() {
+    if manifest.cognito_authorizers.is_empty() && !later_builds {
         return Ok(keys);
     }
     let local = crate::local_token::existing_or_new()?;
@@ -201,32 +206,45 @@ pub async fn local_keys(
             reason,
         })?;
     }
-    let mut seen = Vec::new();
+    let mut pools: Vec<UserPoolArn> = Vec::new();
     for pool in manifest.cognito_authorizers.iter().flat_map(|a| a.pools()) {
-        if seen.contains(&pool.pool_id) {
-            continue;
+        if !pools.iter().any(|p| p.pool_id == pool.pool_id) {
+            pools.push(pool);
         }
-        seen.push(pool.pool_id.clone());
+    }
+    // All at once: start-up waits for the slowest pool, not for their sum.
+    let mut fetches = tokio::task::JoinSet::new();
+    for (i, pool) in pools.iter().enumerate() {
         let url = format!(
             "{}/{}/.well-known/jwks.json",
-            cognito_endpoint(&pool.region),
+            cognito_endpoint(pool),
             pool.pool_id
         );
-        let fetched = fetch(&url).await;
-        match fetched.and_then(|text| keys.add(Some(&pool.issuer()), &text)) {
-            Ok(_) => {}
-            Err(reason) => warnings.push(format!(
+        fetches.spawn(async move { (i, fetch(&url).await, url) });
+    }
+    let mut fetched = Vec::new();
+    while let Some(done) = fetches.join_next().await {
+        if let Ok(done) = done {
+            fetched.push(done);
+        }
+    }
+    fetched.sort_by_key(|(i, ..)| *i);
+    for (i, text, url) in fetched {
+        let pool = &pools[i];
+        if let Err(reason) = text.and_then(|text| keys.add(Some(&pool.issuer()), &text)) {
+            warnings.push(format!(
                 "cannot read the keys of the user pool {} from {url}: {reason}; its own tokens \
                  are refused (those of `goblet token` and --jwks files are accepted)",
                 pool.pool_id
-            )),
+            ));
         }
     }
     Ok(keys)
 }
 
-/// Where Cognito's endpoints are: the AWS configuration's endpoint override, else AWS's.
-fn cognito_endpoint(region: &str) -> String {
+/// Where Cognito's endpoints are: the AWS configuration's endpoint override,
+/// else the pool's issuer (`https://cognito-idp.{region}.{dns suffix}`).
+fn cognito_endpoint(pool: &UserPoolArn) -> String {
     [
         "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
         "AWS_ENDPOINT_URL",
@@ -235,7 +253,13 @@ fn cognito_endpoint(region: &str) -> String {
     .filter_map(|v| std::env::var(v).ok())
     .find(|v| !v.is_empty())
     .map(|v| v.trim_end_matches('/').to_owned())
-    .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com"))
+    .unwrap_or_else(|| {
+        let issuer = pool.issuer();
+        issuer
+            .strip_suffix(&format!("/{}", pool.pool_id))
+            .unwrap_or(&issuer)
+            .to_owned()
+    })
 }
 
 async fn fetch(url: &str) -> Result<String, String> {
@@ -262,6 +286,7 @@ async fn fetch(url: &str) -> Result<String, String> {
             format!("{host}:{port}")
         },
         cacert: None,
+        body_limit: Some(JWKS_MAX_BYTES),
     };
     let (status, _, body) =
         tokio::time::timeout(JWKS_TIMEOUT, crate::curl::transport::send(target, request))

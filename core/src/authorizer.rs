@@ -110,6 +110,16 @@ impl UserPoolArn {
         if partition.is_empty() || region.is_empty() || !valid_account || !valid_id {
             return Err(bad());
         }
+        // A pool's id starts with its region: a token of this ARN's pool
+        // could never come from another.
+        if pool_id
+            .split_once('_')
+            .is_some_and(|(head, _)| head != region)
+        {
+            return Err(format!(
+                "`{arn}`: the user pool {pool_id} is not in {region} (a pool's id begins with its region)"
+            ));
+        }
         Ok(UserPoolArn {
             partition: partition.to_owned(),
             region: region.to_owned(),
@@ -121,8 +131,13 @@ impl UserPoolArn {
     /// The `iss` claim of the pool's tokens; its keys are at
     /// `{issuer}/.well-known/jwks.json`.
     pub fn issuer(&self) -> String {
+        let suffix = if self.partition == "aws-cn" {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
         format!(
-            "https://cognito-idp.{}.amazonaws.com/{}",
+            "https://cognito-idp.{}.{suffix}/{}",
             self.region, self.pool_id
         )
     }
@@ -359,6 +374,14 @@ mod tests {
             arn.issuer(),
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34"
         );
+        let china = UserPoolArn::parse(
+            "arn:aws-cn:cognito-idp:cn-north-1:123456789012:userpool/cn-north-1_Ab12",
+        )
+        .unwrap();
+        assert_eq!(
+            china.issuer(),
+            "https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_Ab12"
+        );
         for bad in [
             "",
             "eu-west-1_Ab12Cd34",
@@ -368,6 +391,8 @@ mod tests {
             "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_a/b",
             "arn:aws:cognito-idp:eu-west-1:1234:userpool/eu-west-1_Ab12",
             "arn:aws:lambda:eu-west-1:123456789012:userpool/eu-west-1_Ab12",
+            // The pool of another region.
+            "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/us-east-1_Ab12",
         ] {
             assert!(UserPoolArn::parse(bad).is_err(), "{bad:?}");
         }

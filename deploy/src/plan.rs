@@ -1116,6 +1116,19 @@ mod tests {
         }
     }
 
+    /// What the `PutRestApi`s among `actions` change, as `--dry-run` says it.
+    fn descriptions(actions: &[Action]) -> Vec<String> {
+        actions
+            .iter()
+            .flat_map(|a| match a {
+                Action::PutRestApi { changes } => {
+                    changes.iter().map(|c| c.description.clone()).collect()
+                }
+                _ => vec![],
+            })
+            .collect()
+    }
+
     #[test]
     fn authorizers_are_created_changed_and_deleted_by_the_one_put() {
         let with = |ttl: u32| {
@@ -1125,17 +1138,6 @@ mod tests {
         };
         let without = target(managed(), &[("/", Method::Get, NONE, false)]);
         let state = record(Some((MANAGED_ROLE, true)));
-        let descriptions = |actions: &[Action]| -> Vec<String> {
-            actions
-                .iter()
-                .flat_map(|a| match a {
-                    Action::PutRestApi { changes } => {
-                        changes.iter().map(|c| c.description.clone()).collect()
-                    }
-                    _ => vec![],
-                })
-                .collect()
-        };
         // Unchanged: nothing at all.
         assert_eq!(
             run(&with(300), &deployed(&with(300), MANAGED_ROLE), &state),
@@ -1187,17 +1189,6 @@ mod tests {
         };
         let without = target(managed(), &[("/", Method::Get, NONE, false)]);
         let state = record(Some((MANAGED_ROLE, true)));
-        let descriptions = |actions: &[Action]| -> Vec<String> {
-            actions
-                .iter()
-                .flat_map(|a| match a {
-                    Action::PutRestApi { changes } => {
-                        changes.iter().map(|c| c.description.clone()).collect()
-                    }
-                    _ => vec![],
-                })
-                .collect()
-        };
         let one = with(&[POOL_ARN]);
         let two = with(&[POOL_ARN, OTHER_POOL]);
         // Unchanged: nothing at all, the pools' order in the listing aside.

@@ -845,65 +845,70 @@ fn lambda_authorizers_are_in_every_format() {
     };
     assert_ne!(deployment(&manifest), deployment(&authorizers_manifest(60)));
 
-    // Both templates pass cfn-lint; SAM's also the translator.
+    let translated = lint_templates(&dir, &manifest, &config);
+    assert_eq!(
+        translated["Resources"]["AuthorizerTokens"]["Type"],
+        "AWS::ApiGateway::Authorizer"
+    );
+
+    let text = package::render(Format::Terraform, &manifest, &config, "c29tZSBoYXNo");
+    let tokens = |key| terraform_attribute(&text, "aws_api_gateway_authorizer", "tokens", key);
+    assert_eq!(tokens("type"), "\"TOKEN\"");
+    assert_eq!(tokens("authorizer_result_ttl_in_seconds"), "300");
+    assert_eq!(tokens("authorizer_uri"), "aws_lambda_alias.live.invoke_arn");
+    assert_eq!(
+        terraform_attribute(
+            &text,
+            "aws_api_gateway_authorizer",
+            "tenants",
+            "identity_source"
+        ),
+        "\"method.request.header.X-Tenant, method.request.querystring.key\""
+    );
+    let method = |key| terraform_attribute(&text, "aws_api_gateway_method", "orders_get", key);
+    assert_eq!(method("authorization"), "\"CUSTOM\"");
+    assert_eq!(
+        method("authorizer_id"),
+        "aws_api_gateway_authorizer.tokens.id"
+    );
+}
+
+/// Writes both templates of `manifest` into `dir` and checks them with
+/// cfn-lint, SAM's also with the translator; returns SAM's translated.
+fn lint_templates(dir: &Path, manifest: &Manifest, config: &StageConfig) -> Value {
     let mut files = Vec::new();
+    let mut translated = Value::Null;
     for format in [Format::CloudFormation, Format::Sam] {
         let path = dir.join(format.template_file());
-        std::fs::write(&path, package::render(format, &manifest, &config, "hash")).unwrap();
+        std::fs::write(&path, package::render(format, manifest, config, "hash")).unwrap();
         files.push(path.clone());
         if format == Format::Sam {
             let out = dir.join("sam-translated.json");
-            let translated = sam_translate(&path, &out);
-            assert_eq!(
-                translated["Resources"]["AuthorizerTokens"]["Type"],
-                "AWS::ApiGateway::Authorizer"
-            );
+            translated = sam_translate(&path, &out);
             files.push(out);
         }
     }
     cfn_lint(&files);
+    translated
+}
 
-    let text = package::render(Format::Terraform, &manifest, &config, "c29tZSBoYXNo");
+/// The expression of `key` in the block `resource "kind" "name"` of the
+/// Terraform configuration `text`, which must parse.
+fn terraform_attribute(text: &str, kind: &str, name: &str, key: &str) -> String {
     let body: hcl::Body =
-        hcl::from_str(&text).unwrap_or_else(|e| panic!("main.tf does not parse: {e}\n{text}"));
-    let block = |kind: &str, name: &str| -> hcl::Block {
-        body.blocks()
-            .find(|b| {
-                b.identifier() == "resource"
-                    && b.labels()[0].as_str() == kind
-                    && b.labels()[1].as_str() == name
-            })
-            .unwrap_or_else(|| panic!("no {kind}.{name} in\n{text}"))
-            .clone()
-    };
-    let attribute = |b: &hcl::Block, key: &str| -> String {
-        b.body()
-            .attributes()
-            .find(|a| a.key() == key)
-            .map(|a| a.expr().to_string())
-            .unwrap_or_else(|| panic!("no {key} in {b:?}"))
-    };
-    let tokens = block("aws_api_gateway_authorizer", "tokens");
-    assert_eq!(attribute(&tokens, "type"), "\"TOKEN\"");
-    assert_eq!(
-        attribute(&tokens, "authorizer_result_ttl_in_seconds"),
-        "300"
-    );
-    assert_eq!(
-        attribute(&tokens, "authorizer_uri"),
-        "aws_lambda_alias.live.invoke_arn"
-    );
-    let tenants = block("aws_api_gateway_authorizer", "tenants");
-    assert_eq!(
-        attribute(&tenants, "identity_source"),
-        "\"method.request.header.X-Tenant, method.request.querystring.key\""
-    );
-    let method = block("aws_api_gateway_method", "orders_get");
-    assert_eq!(attribute(&method, "authorization"), "\"CUSTOM\"");
-    assert_eq!(
-        attribute(&method, "authorizer_id"),
-        "aws_api_gateway_authorizer.tokens.id"
-    );
+        hcl::from_str(text).unwrap_or_else(|e| panic!("main.tf does not parse: {e}\n{text}"));
+    body.blocks()
+        .find(|b| {
+            b.identifier() == "resource"
+                && b.labels()[0].as_str() == kind
+                && b.labels()[1].as_str() == name
+        })
+        .unwrap_or_else(|| panic!("no {kind}.{name} in\n{text}"))
+        .body()
+        .attributes()
+        .find(|a| a.key() == key)
+        .map(|a| a.expr().to_string())
+        .unwrap_or_else(|| panic!("no {key} in {kind}.{name}\n{text}"))
 }
 
 const POOL_ARN: &str = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Members1";
@@ -963,40 +968,14 @@ fn user_pool_authorizers_are_in_every_format() {
     let reports = &resources["MethodReportsGet"]["Properties"];
     assert_eq!(reports["AuthorizationScopes"], json!(["reports/read"]));
 
-    let mut files = Vec::new();
-    for format in [Format::CloudFormation, Format::Sam] {
-        let path = dir.join(format.template_file());
-        std::fs::write(&path, package::render(format, &manifest, &config, "hash")).unwrap();
-        files.push(path.clone());
-        if format == Format::Sam {
-            let out = dir.join("sam-translated.json");
-            let translated = sam_translate(&path, &out);
-            assert_eq!(
-                translated["Resources"]["AuthorizerUsers"]["Properties"]["Type"],
-                "COGNITO_USER_POOLS"
-            );
-            files.push(out);
-        }
-    }
-    cfn_lint(&files);
+    let translated = lint_templates(&dir, &manifest, &config);
+    assert_eq!(
+        translated["Resources"]["AuthorizerUsers"]["Properties"]["Type"],
+        "COGNITO_USER_POOLS"
+    );
 
     let text = package::render(Format::Terraform, &manifest, &config, "c29tZSBoYXNo");
-    let body: hcl::Body =
-        hcl::from_str(&text).unwrap_or_else(|e| panic!("main.tf does not parse: {e}\n{text}"));
-    let attribute = |kind: &str, name: &str, key: &str| -> String {
-        body.blocks()
-            .find(|b| {
-                b.identifier() == "resource"
-                    && b.labels()[0].as_str() == kind
-                    && b.labels()[1].as_str() == name
-            })
-            .unwrap_or_else(|| panic!("no {kind}.{name} in\n{text}"))
-            .body()
-            .attributes()
-            .find(|a| a.key() == key)
-            .map(|a| a.expr().to_string())
-            .unwrap_or_else(|| panic!("no {key} in {kind}.{name}\n{text}"))
-    };
+    let attribute = |kind: &str, name: &str, key: &str| terraform_attribute(&text, kind, name, key);
     let users = |key| attribute("aws_api_gateway_authorizer", "users", key);
     assert_eq!(users("type"), "\"COGNITO_USER_POOLS\"");
     assert!(users("provider_arns").contains(POOL_ARN), "{text}");

@@ -50,8 +50,18 @@ impl CognitoKeys {
             serde_json::from_str(jwks).map_err(|e| format!("not a JWKS document: {e}"))?;
         let mut added = 0;
         for jwk in &set.keys {
-            // Cognito signs with RS256 only; other keys cannot verify its tokens.
-            if !matches!(jwk.algorithm, AlgorithmParameters::RSA(_)) {
+            // Cognito signs with RS256 only; other keys cannot verify its
+            // tokens, nor can keys meant for encryption.
+            let signs = jwk
+                .common
+                .public_key_use
+                .as_ref()
+                .is_none_or(|u| *u == jsonwebtoken::jwk::PublicKeyUse::Signature);
+            let rs256 = jwk
+                .common
+                .key_algorithm
+                .is_none_or(|a| a == jsonwebtoken::jwk::KeyAlgorithm::RS256);
+            if !matches!(jwk.algorithm, AlgorithmParameters::RSA(_)) || !signs || !rs256 {
                 continue;
             }
             let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("a key is unusable: {e}"))?;
@@ -72,20 +82,25 @@ impl CognitoKeys {
         self.keys.is_empty()
     }
 
-    /// The keys that may have signed a token with `kid`, for `issuers`.
+    /// Whether a key of `issuer`'s own JWKS is held.
+    pub fn has_keys_of(&self, issuer: &str) -> bool {
+        self.keys
+            .iter()
+            .any(|k| k.issuer.as_deref() == Some(issuer))
+    }
+
+    /// The keys that may have signed a token of `issuer` naming the key
+    /// `kid`: that pool's key of that id, and the keys trusted for every pool
+    /// (a key without an id stands for any).
     fn candidates<'k>(
         &'k self,
-        kid: Option<&'k str>,
-        issuers: &'k [String],
+        kid: &'k str,
+        issuer: &'k str,
     ) -> impl Iterator<Item = &'k DecodingKey> + 'k {
         self.keys
             .iter()
-            .filter(move |k| {
-                k.issuer
-                    .as_ref()
-                    .is_none_or(|i| issuers.iter().any(|want| want == i))
-            })
-            .filter(move |k| kid.is_none() || k.kid.is_none() || k.kid.as_deref() == kid)
+            .filter(move |k| k.issuer.as_deref().is_none_or(|i| i == issuer))
+            .filter(move |k| k.kid.as_deref().is_none_or(|id| id == kid))
             .map(|k| &k.key)
     }
 }
@@ -123,6 +138,15 @@ pub(crate) enum TokenRefusal {
     Expired,
 }
 
+/// The token of a header value: `Bearer ` (any case) is optional.
+fn without_bearer(value: &str) -> &str {
+    let value = value.trim();
+    match value.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => value[7..].trim_start(),
+        _ => value,
+    }
+}
+
 /// Checks the request's token for `authorizer` on a method asking for
 /// `scopes` (empty: an identity token is expected).
 pub(crate) fn verify(
@@ -134,16 +158,24 @@ pub(crate) fn verify(
     let token = headers
         .get(authorizer.header.as_str())
         .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v))
+        .map(without_bearer)
         .filter(|v| !v.is_empty())
         .ok_or(TokenRefusal::Unauthorized)?;
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRefusal::Unauthorized)?;
-    if header.alg != Algorithm::RS256 {
+    // Cognito names the key of every token it signs.
+    let (Algorithm::RS256, Some(kid)) = (header.alg, header.kid.as_deref()) else {
         return Err(TokenRefusal::Unauthorized);
-    }
+    };
+    // The issuer the token claims, read before its signature is checked:
+    // only that pool's keys may have signed it (a key of another configured
+    // pool must not vouch for it), and it must be one string, as Cognito writes it.
+    let issuer = jsonwebtoken::dangerous::insecure_decode_claims::<Map<String, Value>>(token)
+        .ok()
+        .and_then(|claims| claims.get("iss")?.as_str().map(str::to_owned))
+        .filter(|iss| authorizer.issuers.contains(iss))
+        .ok_or(TokenRefusal::Unauthorized)?;
     let mut validation = Validation::new(Algorithm::RS256);
-    validation.set_issuer(&authorizer.issuers);
+    validation.set_issuer(&[issuer.as_str()]);
     validation.set_required_spec_claims(&["exp", "iss"]);
     // Cognito's tokens name the app client in `aud` (identity tokens) or
     // `client_id` (access tokens); API Gateway accepts any client of the pool.
@@ -151,7 +183,7 @@ pub(crate) fn verify(
     validation.validate_nbf = true;
     validation.leeway = 0;
     let mut claims = None;
-    for key in keys.candidates(header.kid.as_deref(), &authorizer.issuers) {
+    for key in keys.candidates(kid, &issuer) {
         match jsonwebtoken::decode::<Map<String, Value>>(token, key, &validation) {
             Ok(data) => {
                 claims = Some(data.claims);

@@ -273,6 +273,21 @@ async fn serve(
                         build.manifest.routes.len()
                     ));
                     print_routes(&logger, &live.current().routes);
+                    // Keys are read at start-up only (the CLI fetches them).
+                    for pool in build
+                        .manifest
+                        .cognito_authorizers
+                        .iter()
+                        .flat_map(|a| a.pools())
+                    {
+                        if !options.cognito_keys.has_keys_of(&pool.issuer()) {
+                            logger.line(format!(
+                                "No key of the user pool {} was read at start-up: restart goblet \
+                                 local to check its own tokens (goblet token's are accepted)",
+                                pool.pool_id
+                            ));
+                        }
+                    }
                 }
             }
         }

@@ -504,3 +504,100 @@ fn a_timeout_past_api_gateways_29_s_is_warned_about_naming_the_key_and_stage() {
         "{flagged:?}"
     );
 }
+
+const POOL: &str = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Ab12";
+const OTHER_POOL: &str = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Cd34";
+
+#[test]
+fn cognito_authorizers_are_read_and_a_stage_changes_only_the_keys_it_names() {
+    let toml = format!(
+        "[package.metadata.goblet.authorizers.users]\ntype = \"cognito_user_pools\"\n\
+         provider_arns = [\"{POOL}\", \"{POOL}\"]\n\n\
+         [package.metadata.goblet.stages.prod.authorizers.users]\nprovider_arns = [\"{OTHER_POOL}\"]\n\n\
+         [package.metadata.goblet.stages.test.authorizers.users]\n\
+         identity_source = \"method.request.header.X-Token\"\n"
+    );
+    let dev = load("cognito-dev", &toml, Overrides::default()).unwrap();
+    let users = &dev.authorizers["users"];
+    assert_eq!(users.name, "users");
+    // Duplicates are one pool.
+    assert_eq!(users.provider_arns, [POOL]);
+    assert_eq!(users.identity_source, "method.request.header.Authorization");
+    let prod = load("cognito-prod", &toml, stage("prod")).unwrap();
+    assert_eq!(prod.authorizers["users"].provider_arns, [OTHER_POOL]);
+    assert_eq!(
+        prod.authorizers["users"].identity_source,
+        "method.request.header.Authorization"
+    );
+    let test = load("cognito-test", &toml, stage("test")).unwrap();
+    assert_eq!(test.authorizers["users"].provider_arns, [POOL]);
+    assert_eq!(test.authorizers["users"].header(), "X-Token");
+}
+
+#[test]
+fn each_bad_authorizer_is_named_with_its_key() {
+    let at = "[package.metadata.goblet.authorizers.users]";
+    let table = |body: &str| format!("{at}\n{body}\n");
+    let cases = [
+        (
+            table(&format!("provider_arns = [\"{POOL}\"]")),
+            format!("{at} type: is missing: type = \"cognito_user_pools\""),
+        ),
+        (
+            table("type = \"cognito_user_pools\""),
+            format!("{at} provider_arns: is missing"),
+        ),
+        (
+            table("type = \"jwt\""),
+            format!("{at} type = \"jwt\": must be \"cognito_user_pools\""),
+        ),
+        (
+            table("type = \"token\""),
+            format!(
+                "{at} type = \"token\": custom authorizers given by function_arn are not supported"
+            ),
+        ),
+        (
+            table("type = \"cognito_user_pools\"\nprovider_arns = []"),
+            format!(
+                "{at} provider_arns = []: must be a list of Cognito user pool ARNs, one or more"
+            ),
+        ),
+        (
+            table(
+                "type = \"cognito_user_pools\"\nprovider_arns = [\"arn:aws:iam::123456789012:role/r\"]",
+            ),
+            "is not a Cognito user pool ARN".to_owned(),
+        ),
+        (
+            table(&format!(
+                "type = \"cognito_user_pools\"\nprovider_arns = [\"{POOL}\"]\n\
+                 identity_source = \"method.request.querystring.token\""
+            )),
+            "a Cognito user pool authorizer reads its token from a header".to_owned(),
+        ),
+        (
+            table(&format!(
+                "type = \"cognito_user_pools\"\nprovider_arns = [\"{POOL}\"]\nttl = 60"
+            )),
+            format!("{at} ttl: unknown key; the keys are type, provider_arns, identity_source"),
+        ),
+        (
+            "[package.metadata.goblet.authorizers]\nusers = 3\n".to_owned(),
+            "[package.metadata.goblet] authorizers.users = 3: must be a table".to_owned(),
+        ),
+        (
+            format!(
+                "[package.metadata.goblet.authorizers.\"a b\"]\ntype = \"cognito_user_pools\"\nprovider_arns = [\"{POOL}\"]\n"
+            ),
+            "an authorizer name is 1 to 128 letters, digits, `-` and `_`".to_owned(),
+        ),
+    ];
+    for (i, (toml, expected)) in cases.iter().enumerate() {
+        let message = error(&format!("bad-authorizer-{i}"), toml, Overrides::default());
+        assert!(
+            message.contains(expected.as_str()),
+            "case {i}: {message}\n  expected: {expected}"
+        );
+    }
+}

@@ -117,21 +117,37 @@ fn goblet_token_mints_what_goblet_local_trusts() {
     assert_eq!(started, 4, "{:#?}", served.output());
 }
 
-/// Base64url without padding, as JWTs carry their parts.
-fn base64_url(value: &Value) -> String {
+/// What the venv's Python prints (JSON) running `script` with `args`.
+fn python_json(script: &str, args: &[&str]) -> Value {
     let output = Command::new(python())
         .arg("-c")
-        .arg("import base64,sys; print(base64.urlsafe_b64encode(sys.argv[1].encode()).decode().rstrip('='))")
-        .arg(value.to_string())
+        .arg(script)
+        .args(args)
         .output()
         .expect("run python");
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Base64url without padding, as JWTs carry their parts.
+fn base64_url(value: &Value) -> String {
+    const ENCODE: &str = "import base64, json, sys; \
+        print(json.dumps(base64.urlsafe_b64encode(sys.argv[1].encode()).decode().rstrip('=')))";
+    python_json(ENCODE, &[&value.to_string()])
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// PyJWT signs with an RSA key this script makes; prints its JWKS and a
 /// token per case.
 const PYJWT_TOKENS: &str = r#"
-import json, sys, time, jwt
+import base64, hashlib, hmac, json, sys, time, jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -150,6 +166,19 @@ def token(signer=key, kid="test-key", alg="RS256", **changes):
     claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode(claims, signer, algorithm=alg, headers={"kid": kid})
 
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+def hs256_with_public_key():
+    # The classic confusion: HMAC keyed with the RSA public key, which a
+    # verifier trusting the header's `alg` would accept.
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    head = b64(json.dumps({"alg": "HS256", "kid": "test-key", "typ": "JWT"}).encode())
+    body = b64(json.dumps({"sub": "x", "iss": iss, "token_use": "id", "exp": now + 600}).encode())
+    mac = hmac.new(public, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(mac)}"
+
 print(json.dumps({
     "jwks": {"keys": [jwk]},
     "good": token(),
@@ -158,28 +187,18 @@ print(json.dumps({
     "not_yet": token(nbf=now + 600),
     "other_issuer": token(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"),
     "stranger": token(signer=stranger),
-    "unknown_kid": token(signer=stranger, kid="nobody"),
+    "unknown_kid": token(kid="nobody"),
     "no_token_use": token(token_use=None),
     "no_exp": token(exp=None),
-    "hs256": token(signer="test-key-secret-of-at-least-32-bytes!", alg="HS256"),
+    "no_kid": jwt.encode({"sub": "x", "iss": iss, "token_use": "id", "exp": now + 600}, key, algorithm="RS256"),
+    "hs256": hs256_with_public_key(),
     "none": jwt.encode({"sub": "x", "iss": iss, "token_use": "id", "exp": now + 600}, None, algorithm="none"),
 }))
 "#;
 
 #[test]
 fn tokens_signed_with_a_jwks_file_are_checked_as_api_gateway_does() {
-    let output = Command::new(python())
-        .arg("-c")
-        .arg(PYJWT_TOKENS)
-        .arg(MEMBERS_ISSUER)
-        .output()
-        .expect("run python");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let cases: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let cases = python_json(PYJWT_TOKENS, &[MEMBERS_ISSUER]);
     let home = Scratch::new();
     let jwks = home.0.join("pool-jwks.json");
     std::fs::write(&jwks, cases["jwks"].to_string()).unwrap();
@@ -208,6 +227,7 @@ fn tokens_signed_with_a_jwks_file_are_checked_as_api_gateway_does() {
         "unknown_kid",
         "no_token_use",
         "no_exp",
+        "no_kid",
         "hs256",
         "none",
     ] {
@@ -324,4 +344,120 @@ fn goblet_token_refuses_what_it_cannot_mint() {
         none.expect_user_error().contains("no Cognito authorizer"),
         "{none:#?}"
     );
+}
+
+/// Two pools, each key in its pool's JWKS, served on loopback as Cognito
+/// serves them (`{pool}/.well-known/jwks.json`); tokens signed by the test.
+const TWO_POOLS: &str = r#"
+import base64, json, os, sys, time, jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from jwt.algorithms import RSAAlgorithm
+
+root, a, b = sys.argv[1], sys.argv[2], sys.argv[3]
+keys = {}
+for pool, kid in ((a, "key-a"), (b, "key-b")):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    jwk.update(kid=kid, alg="RS256", use="sig")
+    os.makedirs(f"{root}/{pool}/.well-known")
+    with open(f"{root}/{pool}/.well-known/jwks.json", "w") as f:
+        json.dump({"keys": [jwk]}, f)
+    keys[pool] = (key, kid)
+now = int(time.time())
+def issuer(pool):
+    return f"https://cognito-idp.us-east-1.amazonaws.com/{pool}"
+def claims(signer, iss):
+    return {"sub": "s", "iss": iss, "token_use": "id", "cognito:username": signer, "exp": now + 600}
+def token(signer, claimed, kid=None):
+    key, own = keys[signer]
+    return jwt.encode(claims(signer, issuer(claimed)), key, algorithm="RS256", headers={"kid": kid or own})
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+def issuer_list_token():
+    # PyJWT refuses to write a list as `iss`: signed by hand, RS256 as PyJWT would.
+    key, kid = keys[a]
+    head = b64(json.dumps({"alg": "RS256", "kid": kid, "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims(a, [issuer(a), issuer(b)])).encode())
+    signature = key.sign(f"{head}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{head}.{body}.{b64(signature)}"
+print(json.dumps({
+    "a": token(a, a), "b": token(b, b),
+    "a_claims_b": token(a, b), "a_claims_b_with_kid_b": token(a, b, "key-b"),
+    "issuer_list": issuer_list_token(),
+}))
+"#;
+
+#[test]
+fn a_pools_key_vouches_for_that_pool_alone() {
+    const A: &str = "us-east-1_PoolA";
+    const B: &str = "us-east-1_PoolB";
+    let site = Scratch::new();
+    let tokens = python_json(TWO_POOLS, &[site.0.to_str().unwrap(), A, B]);
+    let token = |name: &str| tokens[name].as_str().unwrap().to_owned();
+    // Python's http.server stands in for Cognito's key endpoint.
+    let (mut server, lines) = goblet_tests::process::spawn(
+        Command::new(python())
+            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"])
+            .current_dir(&site.0),
+    );
+    let port = {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let found = lines.lock().unwrap().iter().find_map(|l| {
+                l.split(" port ")
+                    .nth(1)?
+                    .split_whitespace()
+                    .next()?
+                    .parse::<u16>()
+                    .ok()
+            });
+            if let Some(port) = found {
+                break port;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{:#?}",
+                lines.lock().unwrap()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    let project = Scratch::new();
+    std::fs::write(
+        project.0.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"members\"\nversion = \"0.1.0\"\n\n\
+             [package.metadata.goblet.authorizers.users]\ntype = \"cognito_user_pools\"\n\
+             provider_arns = [\"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{A}\", \
+             \"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{B}\"]\n\
+             identity_source = \"method.request.header.X-Token\"\n"
+        ),
+    )
+    .unwrap();
+    let home = Scratch::new();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let served = serve(
+        &home.0,
+        &project.0,
+        &[],
+        &[("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", &endpoint)],
+    );
+    let with =
+        |header: &str, token: &str| served.request("GET", "/api/me", &[(header, token)], b"");
+    // Each pool's own tokens, from the configured header, `bearer` in any case.
+    for pool in ["a", "b"] {
+        let reply = with("X-Token", &format!("bearer {}", token(pool)));
+        assert_eq!(reply.status, 200, "{pool}: {}", reply.text());
+    }
+    // The token in another header than the authorizer's: missing.
+    refused(&with("Authorization", &token("a")), UNAUTHORIZED);
+    // Pool A's key does not vouch for a token claiming pool B, whichever
+    // key id it names; nor does a list of issuers pass for one.
+    for case in ["a_claims_b", "a_claims_b_with_kid_b", "issuer_list"] {
+        let reply = with("X-Token", &token(case));
+        assert_eq!(reply.status, 401, "{case}: {}", reply.text());
+    }
+    let _ = server.kill();
+    let _ = server.wait();
 }

@@ -25,6 +25,9 @@ pub(crate) struct Target<'a> {
     /// `host:port` to connect to (`--resolve` may have changed the host).
     pub connect_to: String,
     pub cacert: Option<&'a Path>,
+    /// The most bytes of response body read; `None`: all of it (`goblet
+    /// curl` prints what the user asked for).
+    pub body_limit: Option<usize>,
 }
 
 /// A response, whole.
@@ -44,7 +47,7 @@ pub(crate) async fn send(
             error,
         })?;
     let Some(config) = tls else {
-        return exchange(stream, request).await;
+        return exchange(stream, request, target.body_limit).await;
     };
     let name = ServerName::try_from(target.host.to_owned())
         .map_err(|_| CurlError::Url(target.host.to_owned()))?;
@@ -55,10 +58,14 @@ pub(crate) async fn send(
             host: target.host.to_owned(),
             error,
         })?;
-    exchange(stream, request).await
+    exchange(stream, request, target.body_limit).await
 }
 
-async fn exchange<S>(stream: S, request: http::Request<Full<Bytes>>) -> Result<Response, CurlError>
+async fn exchange<S>(
+    stream: S,
+    request: http::Request<Full<Bytes>>,
+    body_limit: Option<usize>,
+) -> Result<Response, CurlError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -72,7 +79,7 @@ where
         .await
         .map_err(|e| CurlError::Http(e.to_string()))?;
     let (parts, body) = response.into_parts();
-    let body = body
+    let body = http_body_util::Limited::new(body, body_limit.unwrap_or(usize::MAX))
         .collect()
         .await
         .map_err(|e| CurlError::Http(e.to_string()))?

@@ -398,7 +398,7 @@ pub(super) fn method_id(resource_id: &str, m: &ApiMethod) -> String {
 }
 
 /// `Authorizer{Name}`: `AuthorizerTokens`.
-fn authorizer_id(name: &str) -> String {
+pub(super) fn authorizer_id(name: &str) -> String {
     format!("Authorizer{}", pascal(name))
 }
 

@@ -334,15 +334,34 @@ fn check_authorizer_names(manifest: &Manifest) -> Result<(), String> {
                 "[package.metadata.goblet.authorizers.NAME]",
             )
         });
-    match app.or(configured) {
-        Some((name, source, rename)) => Err(format!(
+    if let Some((name, source, rename)) = app.or(configured) {
+        return Err(format!(
             "the authorizer `{name}` ({source}) has a name goblet keeps for its own security \
              schemes (`{}` and `{}`): give it another with {rename}",
             crate::openapi::SIGV4_SCHEME,
             crate::openapi::API_KEY_SCHEME
-        )),
-        None => Ok(()),
+        ));
     }
+    // CloudFormation's logical ids and Terraform's labels are made of the
+    // names: `users-a` and `users_a` would be one resource.
+    let names: Vec<&str> = manifest
+        .authorizers
+        .iter()
+        .map(|a| a.name.as_str())
+        .chain(manifest.cognito_authorizers.iter().map(|a| a.name.as_str()))
+        .collect();
+    for (i, a) in names.iter().enumerate() {
+        if let Some(b) = names[..i].iter().find(|b| {
+            cloudformation::authorizer_id(b) == cloudformation::authorizer_id(a)
+                || terraform::name(b) == terraform::name(a)
+        }) {
+            return Err(format!(
+                "the authorizers `{b}` and `{a}` differ only in case or punctuation, and \
+                 CloudFormation and Terraform would name them alike: rename one of them"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// API Gateway's `identitySource` of an authorizer: its expressions joined
@@ -697,6 +716,32 @@ mod tests {
                 message.contains(&format!("`{reserved}`")) && message.contains("src/app.rs:1"),
                 "{message}"
             );
+        }
+    }
+
+    #[test]
+    fn configured_authorizers_are_checked_by_name_too() {
+        let with = |names: &[&str]| {
+            let mut manifest = Manifest::new("0".into(), "a".into(), vec![]).unwrap();
+            let pools = names
+                .iter()
+                .map(|name| goblet_core::CognitoAuthorizer {
+                    name: (*name).to_owned(),
+                    provider_arns: vec![
+                        "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_P1".into(),
+                    ],
+                    identity_source: "method.request.header.Authorization".into(),
+                })
+                .collect();
+            manifest.configure(pools, "Cargo.toml").unwrap();
+            check_deployable(&manifest, &StageConfig::defaults("a", "dev"))
+        };
+        assert_eq!(with(&["users", "admins"]), Ok(()));
+        let reserved = with(&["sigv4"]).unwrap_err();
+        assert!(reserved.contains("configured in Cargo.toml"), "{reserved}");
+        for (a, b) in [("users-a", "users_a"), ("Users", "users")] {
+            let clash = with(&[a, b]).unwrap_err();
+            assert!(clash.contains("would name them alike"), "{a} {b}: {clash}");
         }
     }
 

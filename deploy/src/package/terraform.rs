@@ -337,7 +337,7 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
 }
 
 /// A Terraform resource name: `UsersIdGet` → `users_id_get`; the root `""` → `root`.
-fn name(id: &str) -> String {
+pub(super) fn name(id: &str) -> String {
     if id.is_empty() {
         "root".to_owned()
     } else if id.chars().next().is_some_and(|c| c.is_ascii_digit()) {

@@ -1,7 +1,7 @@
 //! Members behind a Cognito user pool.
 //!
 //! The routes naming `users` accept a token of the pool configured in
-//! `Cargo.toml`: `/me` an id or access token, `/reports` only an access
+//! `Cargo.toml`: `/me` an identity token, `/reports` only an access
 //! token granted the `reports/read` scope. API Gateway (and `goblet local`)
 //! checks the token before the function runs; the handlers read its claims
 //! from `ctx.authorizer`.
