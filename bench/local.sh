@@ -212,7 +212,7 @@ start_goblet() { # name binary concurrency [goblet [goblet local's arguments...]
     SERVERS+=("$!")
     URL=
     for _ in $(seq 100); do
-        URL=$(sed -n 's/^Invoke URL: //p' "$logfile")
+        URL=$(sed -n 's/^Invoke URL: //p' "$logfile" 2>/dev/null || true)
         [[ -n "$URL" ]] && return 0
         sleep 0.1
     done
