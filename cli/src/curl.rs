@@ -300,7 +300,11 @@ pub fn run(args: CurlArgs, aws: &AwsSettings) -> Result<(), CurlError> {
 }
 
 /// `host:port`, or the address a matching `--resolve HOST:PORT:ADDR` gives.
-fn connect_address(resolve: &[String], host: &str, port: u16) -> Result<String, CurlError> {
+pub(crate) fn connect_address(
+    resolve: &[String],
+    host: &str,
+    port: u16,
+) -> Result<String, CurlError> {
     let bare = |h: &str| h.trim_start_matches('[').trim_end_matches(']').to_owned();
     for entry in resolve {
         let bad = || CurlError::Resolve(entry.clone());

@@ -269,7 +269,8 @@ async fn fetch(url: &str) -> Result<String, String> {
         Some("http") => false,
         _ => return Err("not an http(s) URL".to_owned()),
     };
-    let host = uri.host().ok_or("no host")?.trim_matches(['[', ']']);
+    let bracketed = uri.host().ok_or("no host")?;
+    let host = bracketed.trim_matches(['[', ']']);
     let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
     let authority = uri.authority().map(|a| a.as_str()).unwrap_or(host);
     let request = http::Request::get(uri.path())
@@ -280,11 +281,8 @@ async fn fetch(url: &str) -> Result<String, String> {
     let target = crate::curl::transport::Target {
         tls,
         host,
-        connect_to: if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        },
+        connect_to: crate::curl::connect_address(&[], bracketed, port)
+            .map_err(|e| e.to_string())?,
         cacert: None,
         body_limit: Some(JWKS_MAX_BYTES),
     };
