@@ -251,6 +251,12 @@ pub struct LocalArgs {
     /// An API key accepted in `x-api-key` on api_key routes; repeatable.
     #[arg(long = "api-key", value_name = "KEY")]
     pub api_keys: Vec<String>,
+    /// Runs the goblet binary PATH for the configuration's authorizer NAME,
+    /// given by `function_arn` (a function goblet local cannot call): its
+    /// one #[authorizer] answers, in a worker pool of its own. Without it,
+    /// the routes behind NAME answer 500. Repeatable.
+    #[arg(long = "authorizer", value_name = "NAME=PATH", value_parser = crate::authorizer_binary::parse)]
+    pub authorizers: Vec<(String, PathBuf)>,
     /// An environment variable for the function, over the configuration's
     /// `environment` (e.g. `--env AWS_ENDPOINT_URL=http://127.0.0.1:4566` to
     /// point its AWS SDK clients at a local stand-in); repeatable.
@@ -370,6 +376,8 @@ pub enum CliError {
     Thread(io::Error),
     #[error(transparent)]
     Token(#[from] crate::token::TokenError),
+    #[error("{0}")]
+    Authorizer(String),
 }
 
 /// Runs the `goblet` command with the process's arguments.
@@ -528,6 +536,12 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         function.environment.retain(|(n, _)| *n != name);
         function.environment.push((name, value));
     }
+    let authorizer_binaries = crate::authorizer_binary::resolve(
+        &resolved.app.manifest,
+        args.authorizers,
+        function.timeout,
+    )
+    .map_err(CliError::Authorizer)?;
     let mut options = LocalOptions {
         binary: resolved.binary,
         manifest: resolved.app.manifest,
@@ -543,6 +557,7 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         development,
         api_keys: args.api_keys,
         cognito_keys,
+        authorizer_binaries,
     };
     match watch {
         None => goblet_local::run(options)?,

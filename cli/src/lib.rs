@@ -16,6 +16,7 @@
 //! `goblet-project`'s; the emulator is `goblet-local`'s; deploy and package
 //! are `goblet-deploy`'s.
 
+mod authorizer_binary;
 pub mod aws;
 pub mod cli;
 pub mod credential_cache;

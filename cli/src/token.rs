@@ -93,7 +93,17 @@ pub fn mint(args: &TokenArgs) -> Result<String, TokenError> {
     };
     // Only the authorizers are read; they do not depend on the app's name.
     let config = goblet_project::config::load(&args.project, "app", &overrides)?;
-    let authorizer = pick(&config.authorizers, args.authorizer.as_deref())?;
+    let user_pools = config
+        .authorizers
+        .iter()
+        .filter_map(|(name, a)| match a {
+            goblet_core::ConfiguredAuthorizer::CognitoUserPools(a) => {
+                Some((name.clone(), a.clone()))
+            }
+            goblet_core::ConfiguredAuthorizer::External(_) => None,
+        })
+        .collect();
+    let authorizer = pick(&user_pools, args.authorizer.as_deref())?;
     let pool = authorizer
         .pools()
         .next()

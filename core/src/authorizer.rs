@@ -36,6 +36,159 @@ impl Authorizer {
     }
 }
 
+/// The settings every Lambda authorizer must hold to (the app's and the
+/// configuration's): sources API Gateway reads, at most
+/// [`MAX_TTL_SECONDS`] of caching, and no caching without a source to key
+/// the cache by.
+pub fn check_lambda_settings(
+    name: &str,
+    identity_sources: &[String],
+    ttl_seconds: u32,
+) -> Result<(), String> {
+    if identity_sources.is_empty() && ttl_seconds > 0 {
+        return Err(format!(
+            "the authorizer `{name}` has no identity source; API Gateway caches results by \
+             them, so one without any needs `ttl = 0`"
+        ));
+    }
+    for source in identity_sources {
+        IdentitySource::parse(source)?;
+    }
+    if ttl_seconds > MAX_TTL_SECONDS {
+        return Err(format!(
+            "the authorizer `{name}` caches for {ttl_seconds} s; API Gateway allows at most {MAX_TTL_SECONDS}"
+        ));
+    }
+    Ok(())
+}
+
+/// A Lambda authorizer whose function exists outside the app, declared in
+/// its configuration (`type = "token" | "request"`, `function_arn`): API
+/// Gateway calls that function, never the app's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalAuthorizer {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: AuthorizerKind,
+    /// `arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}]`, checked.
+    pub function_arn: String,
+    pub identity_sources: Vec<String>,
+    pub ttl_seconds: u32,
+}
+
+impl ExternalAuthorizer {
+    /// The identity sources, parsed; they were checked when the configuration was read.
+    pub fn sources(&self) -> impl Iterator<Item = IdentitySource> + '_ {
+        self.identity_sources
+            .iter()
+            .filter_map(|s| IdentitySource::parse(s).ok())
+    }
+
+    /// The function, parsed; it was checked when the configuration was read.
+    pub fn function(&self) -> Option<FunctionArn> {
+        FunctionArn::parse(&self.function_arn).ok()
+    }
+
+    /// The authorizer as the app's own would be, for code that runs either:
+    /// its handler is the function's ARN and its source the configuration.
+    pub fn as_lambda(&self, source: &str) -> Authorizer {
+        Authorizer {
+            name: self.name.clone(),
+            kind: self.kind,
+            identity_sources: self.identity_sources.clone(),
+            ttl_seconds: self.ttl_seconds,
+            handler: self.function_arn.clone(),
+            source: source.to_owned(),
+        }
+    }
+}
+
+/// An authorizer of the app's configuration (`[package.metadata.goblet.authorizers.NAME]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfiguredAuthorizer {
+    CognitoUserPools(CognitoAuthorizer),
+    External(ExternalAuthorizer),
+}
+
+impl ConfiguredAuthorizer {
+    pub fn name(&self) -> &str {
+        match self {
+            ConfiguredAuthorizer::CognitoUserPools(a) => &a.name,
+            ConfiguredAuthorizer::External(a) => &a.name,
+        }
+    }
+}
+
+/// A Lambda function's ARN: `arn:{partition}:lambda:{region}:{account}:function:{name}[:{qualifier}]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionArn {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub name: String,
+    /// A version or an alias.
+    pub qualifier: Option<String>,
+}
+
+impl FunctionArn {
+    pub fn parse(arn: &str) -> Result<FunctionArn, String> {
+        let bad = || {
+            format!(
+                "`{arn}` is not a Lambda function ARN \
+                 (arn:aws:lambda:REGION:ACCOUNT:function:NAME, optionally :ALIAS or :VERSION)"
+            )
+        };
+        let (partition, region, account, resource) = arn_fields(arn, "lambda").ok_or_else(bad)?;
+        let rest = resource.strip_prefix("function:").ok_or_else(bad)?;
+        let (name, qualifier) = match rest.split_once(':') {
+            Some((name, qualifier)) => (name, Some(qualifier)),
+            None => (rest, None),
+        };
+        // Lambda's patterns: a name of 1 to 64 letters, digits, `-` and `_`;
+        // a qualifier `$LATEST`, a version number or an alias name.
+        let word = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let valid_name = name.len() <= 64 && word(name) && is_account(account);
+        let valid_qualifier =
+            qualifier.is_none_or(|q| q == "$LATEST" || (q.len() <= 128 && word(q)));
+        if !valid_name || !valid_qualifier {
+            return Err(bad());
+        }
+        Ok(FunctionArn {
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+            name: name.to_owned(),
+            qualifier: qualifier.map(str::to_owned),
+        })
+    }
+}
+
+/// The partition, region, account and resource of an ARN of `service`.
+fn arn_fields<'a>(arn: &'a str, service: &str) -> Option<(&'a str, &'a str, &'a str, &'a str)> {
+    let mut fields = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(found), Some(region), Some(account), Some(resource)) = (
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+    ) else {
+        return None;
+    };
+    (found == service && !partition.is_empty() && !region.is_empty())
+        .then_some((partition, region, account, resource))
+}
+
+/// An AWS account id: twelve digits.
+fn is_account(account: &str) -> bool {
+    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// API Gateway's identity source when an authorizer names none.
 pub const DEFAULT_IDENTITY_SOURCE: &str = "method.request.header.Authorization";
 
@@ -85,20 +238,9 @@ impl UserPoolArn {
                  (arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID)"
             )
         };
-        let mut fields = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some("cognito-idp"), Some(region), Some(account)) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        ) else {
-            return Err(bad());
-        };
-        let pool_id = fields
-            .next()
-            .and_then(|r| r.strip_prefix("userpool/"))
-            .ok_or_else(bad)?;
+        let (partition, region, account, resource) =
+            arn_fields(arn, "cognito-idp").ok_or_else(bad)?;
+        let pool_id = resource.strip_prefix("userpool/").ok_or_else(bad)?;
         // Cognito's pattern for a user pool id: `[\w-]+_[0-9a-zA-Z]+`.
         let valid_id = pool_id.split_once('_').is_some_and(|(head, tail)| {
             !head.is_empty()
@@ -106,8 +248,7 @@ impl UserPoolArn {
                 && !tail.is_empty()
                 && tail.bytes().all(|b| b.is_ascii_alphanumeric())
         });
-        let valid_account = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
-        if partition.is_empty() || region.is_empty() || !valid_account || !valid_id {
+        if !valid_id || !is_account(account) {
             return Err(bad());
         }
         // A pool's id starts with its region: a token of this ARN's pool
@@ -245,17 +386,8 @@ pub struct MethodArn {
 
 impl MethodArn {
     pub fn parse(arn: &str) -> Option<MethodArn> {
-        let mut fields = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some("execute-api"), Some(region), Some(account)) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        ) else {
-            return None;
-        };
-        let mut rest = fields.next()?.splitn(4, '/');
+        let (partition, region, account, resource) = arn_fields(arn, "execute-api")?;
+        let mut rest = resource.splitn(4, '/');
         let api_id = rest.next().filter(|s| !s.is_empty())?;
         let stage = rest.next().filter(|s| !s.is_empty())?;
         let method = rest.next().filter(|s| !s.is_empty())?;
@@ -395,6 +527,75 @@ mod tests {
             "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/us-east-1_Ab12",
         ] {
             assert!(UserPoolArn::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn function_arns_parse() {
+        let table = [
+            (
+                "arn:aws:lambda:eu-west-1:123456789012:function:auth",
+                "eu-west-1",
+                "auth",
+                None,
+            ),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:shared-auth_2:live",
+                "us-east-1",
+                "shared-auth_2",
+                Some("live"),
+            ),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:auth:$LATEST",
+                "us-east-1",
+                "auth",
+                Some("$LATEST"),
+            ),
+        ];
+        for (text, region, name, qualifier) in table {
+            let arn = FunctionArn::parse(text).unwrap();
+            assert_eq!(arn.region, region);
+            assert_eq!(arn.account, "123456789012");
+            assert_eq!(arn.name, name);
+            assert_eq!(arn.qualifier.as_deref(), qualifier);
+        }
+        for bad in [
+            "",
+            "auth",
+            "arn:aws:lambda:us-east-1:123456789012:auth",
+            "arn:aws:lambda:us-east-1:1234:function:auth",
+            "arn:aws:lambda::123456789012:function:auth",
+            "arn:aws:lambda:us-east-1:123456789012:function:",
+            "arn:aws:lambda:us-east-1:123456789012:function:a b",
+            "arn:aws:lambda:us-east-1:123456789012:function:auth:",
+            "arn:aws:lambda:us-east-1:123456789012:function:auth:a:b",
+            "arn:aws:iam:us-east-1:123456789012:function:auth",
+        ] {
+            assert!(FunctionArn::parse(bad).is_err(), "{bad:?}");
+        }
+        let long = format!(
+            "arn:aws:lambda:us-east-1:123456789012:function:{}",
+            "a".repeat(65)
+        );
+        assert!(FunctionArn::parse(&long).is_err());
+    }
+
+    #[test]
+    fn lambda_settings_checks() {
+        let header = || vec!["method.request.header.Authorization".to_owned()];
+        assert!(check_lambda_settings("a", &header(), 300).is_ok());
+        assert!(check_lambda_settings("a", &[], 0).is_ok());
+        for (sources, ttl, reason) in [
+            (vec![], 300, "needs `ttl = 0`"),
+            (header(), 3601, "at most 3600"),
+            (
+                vec!["header.X".to_owned()],
+                0,
+                "is not one API Gateway reads",
+            ),
+        ] {
+            let e = check_lambda_settings("a", &sources, ttl).unwrap_err();
+            assert!(e.contains(reason), "{e}");
         }
     }
 }

@@ -23,7 +23,8 @@ pub mod request_path;
 
 pub use auth::{AuthorizationType, ParseAuthError};
 pub use authorizer::{
-    Authorizer, AuthorizerKind, CognitoAuthorizer, IdentitySource, MethodArn, UserPoolArn,
+    Authorizer, AuthorizerKind, CognitoAuthorizer, ConfiguredAuthorizer, ExternalAuthorizer,
+    FunctionArn, IdentitySource, MethodArn, UserPoolArn,
 };
 pub use event_format::{EventFormat, EventShape};
 pub use manifest::{MANIFEST_VERSION, Manifest, ManifestError, Route};

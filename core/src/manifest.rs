@@ -16,11 +16,12 @@
 //! `"authorizers"` ([`Authorizer`]). Both fields, like `"authorization_scopes"`,
 //! are left out when empty, so apps without authorizers keep their manifest.
 //! A route may also name an authorizer of the app's configuration (a Cognito
-//! user pool): the binary cannot know it, so [`Manifest::configure`] resolves
-//! the names once the configuration is read, turns those routes into
+//! user pool, or a Lambda authorizer whose function exists outside the app):
+//! the binary cannot know it, so [`Manifest::configure`] resolves the names
+//! once the configuration is read, turns the routes of a user pool into
 //! `"COGNITO_USER_POOLS"` and lists the configured authorizers in
-//! `"cognito_authorizers"`. Until then a name no `#[authorizer]` declares is
-//! left for the configuration to resolve.
+//! `"cognito_authorizers"` and `"external_authorizers"`. Until then a name
+//! no `#[authorizer]` declares is left for the configuration to resolve.
 //!
 //! Fields may be added in later versions; none of these is ever renamed.
 //! `routes` is sorted by `(path, method)`, so the same source always gives
@@ -31,7 +32,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::authorizer::{Authorizer, CognitoAuthorizer, IdentitySource, MAX_TTL_SECONDS};
+use crate::authorizer::{
+    Authorizer, CognitoAuthorizer, ConfiguredAuthorizer, ExternalAuthorizer, check_lambda_settings,
+};
 use crate::{AuthorizationType, Method, PathError, PathTemplate, Segment};
 
 /// The schema version written as `manifest_version`.
@@ -50,6 +53,10 @@ pub struct Manifest {
     /// set by [`Manifest::configure`], never in a binary.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cognito_authorizers: Vec<CognitoAuthorizer>,
+    /// The configuration's Lambda authorizers whose function is not the
+    /// app's (`function_arn`), sorted by name: set by [`Manifest::configure`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external_authorizers: Vec<ExternalAuthorizer>,
 }
 
 /// One API Gateway method: a (path, method) pair and how it is guarded.
@@ -222,6 +229,7 @@ impl Manifest {
             routes,
             authorizers,
             cognito_authorizers: Vec::new(),
+            external_authorizers: Vec::new(),
         })
     }
 
@@ -235,32 +243,56 @@ impl Manifest {
         self.cognito_authorizers.iter().find(|a| a.name == name)
     }
 
+    /// Every authorizer's name: the app's, then the configuration's.
+    pub fn authorizer_names(&self) -> impl Iterator<Item = &str> {
+        self.authorizers
+            .iter()
+            .map(|a| a.name.as_str())
+            .chain(self.cognito_authorizers.iter().map(|a| a.name.as_str()))
+            .chain(self.external_authorizers.iter().map(|a| a.name.as_str()))
+    }
+
+    /// The configured Lambda authorizer named `name` whose function is not the app's.
+    pub fn external_authorizer(&self, name: &str) -> Option<&ExternalAuthorizer> {
+        self.external_authorizers.iter().find(|a| a.name == name)
+    }
+
     /// Joins the app's configuration to the binary's manifest: every route's
     /// authorizer name must now be the app's (`#[authorizer]`) or one of
-    /// `cognito`'s, and the routes naming a Cognito authorizer become
-    /// `COGNITO_USER_POOLS`. `config` names the configuration in errors.
+    /// `configured`, and the routes naming a Cognito authorizer become
+    /// `COGNITO_USER_POOLS` (those naming an external Lambda authorizer stay
+    /// `CUSTOM`). `config` names the configuration in errors.
     pub fn configure(
         &mut self,
-        mut cognito: Vec<CognitoAuthorizer>,
+        configured: Vec<ConfiguredAuthorizer>,
         config: &str,
     ) -> Result<(), ManifestError> {
         let bad = |source: &str, reason: String| ManifestError::BadAuthorizer {
             source: source.to_owned(),
             reason,
         };
-        cognito.sort_by(|a, b| a.name.cmp(&b.name));
-        for configured in &cognito {
-            if let Some(app) = self.authorizer(&configured.name) {
+        for authorizer in &configured {
+            if let Some(app) = self.authorizer(authorizer.name()) {
                 return Err(bad(
                     config,
                     format!(
                         "the authorizer `{}` is configured here and declared by #[authorizer] at {}: \
                          rename one of them",
-                        configured.name, app.source
+                        app.name, app.source
                     ),
                 ));
             }
         }
+        let mut cognito = Vec::new();
+        let mut external = Vec::new();
+        for authorizer in configured {
+            match authorizer {
+                ConfiguredAuthorizer::CognitoUserPools(a) => cognito.push(a),
+                ConfiguredAuthorizer::External(a) => external.push(a),
+            }
+        }
+        cognito.sort_by(|a, b| a.name.cmp(&b.name));
+        external.sort_by(|a, b| a.name.cmp(&b.name));
         for route in &mut self.routes {
             let Some(name) = &route.authorizer else {
                 continue;
@@ -272,11 +304,25 @@ impl Manifest {
                 route.authorization_type = AuthorizationType::CognitoUserPools;
                 continue;
             }
+            if external.iter().any(|a| &a.name == name) {
+                if !route.authorization_scopes.is_empty() {
+                    return Err(bad(
+                        &route.source,
+                        format!(
+                            "the route {} {} has scopes, and `{name}` is a Lambda authorizer: \
+                             API Gateway checks scopes for Cognito user pool authorizers only",
+                            route.method, route.path
+                        ),
+                    ));
+                }
+                continue;
+            }
             let known: Vec<&str> = self
                 .authorizers
                 .iter()
                 .map(|a| a.name.as_str())
                 .chain(cognito.iter().map(|a| a.name.as_str()))
+                .chain(external.iter().map(|a| a.name.as_str()))
                 .collect();
             return Err(bad(
                 &route.source,
@@ -294,6 +340,7 @@ impl Manifest {
             ));
         }
         self.cognito_authorizers = cognito;
+        self.external_authorizers = external;
         Ok(())
     }
 
@@ -324,28 +371,12 @@ fn check_authorizers(routes: &[Route], authorizers: &[Authorizer]) -> Result<(),
         }
     }
     for authorizer in authorizers {
-        if authorizer.identity_sources.is_empty() && authorizer.ttl_seconds > 0 {
-            return Err(bad(
-                &authorizer.source,
-                format!(
-                    "the authorizer `{}` has no identity source; API Gateway caches results by \
-                     them, so one without any needs `ttl = 0`",
-                    authorizer.name
-                ),
-            ));
-        }
-        for source in &authorizer.identity_sources {
-            IdentitySource::parse(source).map_err(|e| bad(&authorizer.source, e))?;
-        }
-        if authorizer.ttl_seconds > MAX_TTL_SECONDS {
-            return Err(bad(
-                &authorizer.source,
-                format!(
-                    "the authorizer `{}` caches for {} s; API Gateway allows at most {MAX_TTL_SECONDS}",
-                    authorizer.name, authorizer.ttl_seconds
-                ),
-            ));
-        }
+        check_lambda_settings(
+            &authorizer.name,
+            &authorizer.identity_sources,
+            authorizer.ttl_seconds,
+        )
+        .map_err(|e| bad(&authorizer.source, e))?;
     }
     for route in routes {
         match (&route.authorizer, route.authorization_type) {
@@ -550,16 +581,26 @@ mod tests {
     fn the_configuration_resolves_authorizer_names() {
         use AuthorizationType::{CognitoUserPools, Custom};
         let header = ["method.request.header.Authorization"];
-        let users = || CognitoAuthorizer {
+        let pool = || CognitoAuthorizer {
             name: "users".into(),
             provider_arns: vec![
                 "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Ab1".into(),
             ],
             identity_source: header[0].into(),
         };
+        let users = || ConfiguredAuthorizer::CognitoUserPools(pool());
+        let shared = || {
+            ConfiguredAuthorizer::External(ExternalAuthorizer {
+                name: "shared".into(),
+                kind: crate::AuthorizerKind::Token,
+                function_arn: "arn:aws:lambda:us-east-1:123456789012:function:auth".into(),
+                identity_sources: vec![header[0].into()],
+                ttl_seconds: 300,
+            })
+        };
         type Case<'a> = (
             Vec<Route>,
-            Vec<CognitoAuthorizer>,
+            Vec<ConfiguredAuthorizer>,
             Result<AuthorizationType, &'a str>,
         );
         let table: Vec<Case> = vec![
@@ -574,11 +615,21 @@ mod tests {
                 Ok(CognitoUserPools),
             ),
             (
+                vec![route(Custom, Some("shared"), &[])],
+                vec![shared(), users()],
+                Ok(Custom),
+            ),
+            (
+                vec![route(Custom, Some("shared"), &["orders/read"])],
+                vec![shared()],
+                Err("`shared` is a Lambda authorizer: API Gateway checks scopes for Cognito"),
+            ),
+            (
                 vec![route(Custom, Some("userz"), &[])],
-                vec![users()],
+                vec![users(), shared()],
                 Err(
                     "names the authorizer `userz`, which neither an #[authorizer] of the app \
-                     nor Cargo.toml declares (known: tokens, users)",
+                     nor Cargo.toml declares (known: tokens, users, shared)",
                 ),
             ),
             (
@@ -588,14 +639,15 @@ mod tests {
             ),
             (
                 vec![],
-                vec![CognitoAuthorizer {
+                vec![ConfiguredAuthorizer::CognitoUserPools(CognitoAuthorizer {
                     name: "tokens".into(),
-                    ..users()
-                }],
+                    ..pool()
+                })],
                 Err("is configured here and declared by #[authorizer] at src/app.rs:9"),
             ),
         ];
-        for (routes, cognito, expected) in table {
+        for (routes, configured, expected) in table {
+            let count = configured.len();
             let mut m = Manifest::with_authorizers(
                 "0".into(),
                 "shop".into(),
@@ -603,13 +655,16 @@ mod tests {
                 vec![authorizer("tokens", &header, 300, 9)],
             )
             .unwrap();
-            match (m.configure(cognito, "Cargo.toml"), expected) {
+            match (m.configure(configured, "Cargo.toml"), expected) {
                 (Ok(()), Ok(kind)) => {
                     assert_eq!(
                         m.routes.first().map_or(kind, |r| r.authorization_type),
                         kind
                     );
-                    assert_eq!(m.cognito_authorizers.len(), 1);
+                    assert_eq!(
+                        m.cognito_authorizers.len() + m.external_authorizers.len(),
+                        count
+                    );
                 }
                 (Err(e), Err(text)) => {
                     let e = e.to_string();

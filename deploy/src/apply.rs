@@ -154,6 +154,14 @@ impl<'a> Apply<'a> {
             // resources/permission.rs
             Action::AddPermission { replace } => self.add_permission(*replace).await,
             Action::RemoveUnqualifiedPermission => self.remove_unqualified_permission().await,
+            // resources/authorizer_permission.rs
+            Action::AddAuthorizerPermission {
+                function_arn,
+                replace,
+            } => self.add_authorizer_permission(function_arn, *replace).await,
+            Action::RemoveAuthorizerPermission { function_arn } => {
+                self.forget_authorizer_permission(function_arn).await
+            }
             // resources/usage_plan.rs
             Action::CreateApiKey => self.create_api_key().await,
             Action::CreateUsagePlan => self.create_usage_plan().await,

@@ -42,6 +42,9 @@ pub struct Aws {
     pub apigateway: aws_sdk_apigateway::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub region: String,
+    /// The configuration the clients were built from: for a client of
+    /// another region ([`Aws::lambda_in`]).
+    sdk: SdkConfig,
     /// The endpoint every service is reached at, when one is configured
     /// (`AWS_ENDPOINT_URL`, `endpoint_url` in a profile).
     pub endpoint_url: Option<String>,
@@ -76,10 +79,23 @@ impl Aws {
             apigateway: aws_sdk_apigateway::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             region,
+            sdk: config.clone(),
             endpoint_url: config.endpoint_url().map(str::to_owned),
             reads: AtomicU32::new(0),
             writes: AtomicU32::new(0),
         })
+    }
+
+    /// Lambda in `region`: the deploy's own client, or one for a function
+    /// of another region (a shared authorizer's), with the same credentials.
+    pub fn lambda_in(&self, region: &str) -> aws_sdk_lambda::Client {
+        if region == self.region {
+            return self.lambda.clone();
+        }
+        let config = aws_sdk_lambda::config::Builder::from(&self.sdk)
+            .region(aws_config::Region::new(region.to_owned()))
+            .build();
+        aws_sdk_lambda::Client::from_conf(config)
     }
 
     /// Counts a call that only reads.
@@ -406,6 +422,7 @@ mod tests {
             apigateway: aws_sdk_apigateway::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             region: "us-east-1".into(),
+            sdk: config.clone(),
             endpoint_url: None,
             reads: AtomicU32::new(0),
             writes: AtomicU32::new(0),

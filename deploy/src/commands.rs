@@ -16,7 +16,9 @@ use crate::observe::{Observed, observe};
 use crate::plan::{Kind, Names, plan};
 use crate::resources::function::{self, function_is_ours};
 use crate::resources::log_group::{self, log_group_name};
-use crate::resources::{goblet_tags, permission, rest_api, role, tagged_for, usage_plan};
+use crate::resources::{
+    authorizer_permission, goblet_tags, permission, rest_api, role, tagged_for, usage_plan,
+};
 use crate::state::{Deployed, state_path};
 use crate::target::{ALIAS, RoleTarget, Target, managed_role_name};
 
@@ -212,6 +214,20 @@ async fn deploy_async(
     // The URL is printed once the function can serve it: a new or updated
     // function is Pending / InProgress for a moment on Lambda.
     apply.wait_function().await?;
+    if let (Some(account), Some(api)) = (apply.account.as_deref(), apply.api_id.as_deref()) {
+        for command in authorizer_permission::owner_grants(
+            &observed.authorizer_functions,
+            &target.function_name,
+            &aws.region,
+            account,
+            api,
+        ) {
+            eprintln!(
+                "An authorizer's function is not readable with these credentials (another \
+                 account's?): its owner must let API Gateway call it:\n  {command}"
+            );
+        }
+    }
     let url = apply
         .api_id
         .as_deref()
@@ -333,6 +349,20 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
         permission::remove_permission(&aws, &function.name, &sid).await?;
     }
     state.permission = None;
+    for record in state.authorizer_permissions.clone() {
+        eprintln!(
+            "Deleting permission {} of function {}",
+            record.statement_id, record.function_arn
+        );
+        authorizer_permission::remove_authorizer_permission(
+            &aws,
+            &record.function_arn,
+            &record.statement_id,
+        )
+        .await?;
+        state.authorizer_permissions.retain(|r| *r != record);
+        save(&state)?;
+    }
     if let Some(function) = state.function.clone() {
         eprintln!("Deleting lambda function {}", function.name);
         found(

@@ -8,7 +8,9 @@ pub use crate::resources::rest_api::{
     ApiObs, AuthorizerObs, IntegrationObs, MethodObs, ResourceObs,
 };
 pub use crate::resources::role::RoleObs;
-use crate::resources::{function, log_group, permission, rest_api, role, usage_plan};
+use crate::resources::{
+    authorizer_permission, function, log_group, permission, rest_api, role, usage_plan,
+};
 use crate::state::Deployed;
 use crate::target::{RoleTarget, Target};
 
@@ -25,6 +27,9 @@ pub struct Observed {
     /// The invoke permission an older goblet put on the unqualified
     /// function is still there.
     pub unqualified_permission: bool,
+    /// The functions of the configuration's external authorizers, by ARN.
+    pub authorizer_functions:
+        std::collections::BTreeMap<String, authorizer_permission::FunctionObs>,
     pub api: Option<ApiObs>,
     pub usage_plan: Option<usage_plan::UsagePlanObs>,
     /// goblet's own API key's id.
@@ -58,6 +63,7 @@ pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Obs
             log_group::observe_log_group(aws, &log_group::log_group_name(&target.function_name))
                 .await?;
     }
+    out.authorizer_functions = authorizer_permission::observe(aws, target).await?;
     let api_id = state.rest_api.as_ref().map(|r| r.id.as_str());
     out.api = rest_api::observe_api(aws, target, api_id).await?;
     if target.usage_plan.is_some() || state.usage_plan.is_some() || state.api_key.is_some() {

@@ -18,7 +18,7 @@ use crate::package::{
     ApiMethod, BINARY_MEDIA_TYPES, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE, MethodIntegration,
     api_methods, cors_mock_headers, gateway_responses, identity_source,
 };
-use crate::target::{Target, function_description};
+use crate::target::{Target, function_description, proxy_uri};
 
 /// The security scheme of `AWS_IAM` methods (SigV4).
 pub const SIGV4_SCHEME: &str = "sigv4";
@@ -53,6 +53,12 @@ pub fn document(target: &Target, uri: &str, policy: Option<&Value>) -> Value {
     }
     for authorizer in &target.manifest.cognito_authorizers {
         schemes[authorizer.name.as_str()] = user_pool_scheme(authorizer);
+    }
+    for authorizer in &target.manifest.external_authorizers {
+        schemes[authorizer.name.as_str()] = authorizer_scheme(
+            &authorizer.as_lambda("configuration"),
+            &external_uri(authorizer),
+        );
     }
     let mut doc = json!({
         "openapi": "3.0.1",
@@ -108,6 +114,13 @@ fn authorizer_scheme(authorizer: &goblet_core::Authorizer, uri: &str) -> Value {
         "x-amazon-apigateway-authtype": "custom",
         "x-amazon-apigateway-authorizer": settings,
     })
+}
+
+/// What API Gateway calls for an external authorizer: its own function,
+/// through Lambda in the function's region.
+pub fn external_uri(authorizer: &goblet_core::ExternalAuthorizer) -> String {
+    let region = authorizer.function().map(|f| f.region).unwrap_or_default();
+    proxy_uri(&region, &authorizer.function_arn)
 }
 
 /// A Cognito user pool authorizer as API Gateway imports it: an `apiKey`

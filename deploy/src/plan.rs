@@ -11,7 +11,9 @@ pub use crate::resources::rest_api::ApiChange;
 pub use crate::resources::role::role_to_retire;
 use crate::resources::usage_plan;
 pub use crate::resources::usage_plan::{KeyRef, PlanChange};
-use crate::resources::{function, log_group, permission, rest_api, role, tag_list};
+use crate::resources::{
+    authorizer_permission, function, log_group, permission, rest_api, role, tag_list,
+};
 use crate::state::Deployed;
 use crate::target::{
     ALIAS, Target, UNQUALIFIED_PERMISSION_SID, account_of, alias_arn, api_arn, proxy_uri,
@@ -91,6 +93,16 @@ pub enum Action {
     AddPermission {
         replace: bool,
     },
+    /// goblet's statement on an external authorizer's function: API Gateway
+    /// may call it for this stage's API.
+    AddAuthorizerPermission {
+        function_arn: String,
+        replace: bool,
+    },
+    /// The statement, once no authorizer of the stage calls the function.
+    RemoveAuthorizerPermission {
+        function_arn: String,
+    },
     /// The permission an older goblet put on the unqualified function,
     /// once the API invokes the alias.
     RemoveUnqualifiedPermission,
@@ -125,6 +137,7 @@ impl Action {
             | Action::CreateLogGroup
             | Action::CreateRestApi
             | Action::AddPermission { replace: false }
+            | Action::AddAuthorizerPermission { replace: false, .. }
             | Action::CreateApiKey
             | Action::CreateUsagePlan
             | Action::AddUsagePlanKey { .. }
@@ -134,6 +147,7 @@ impl Action {
             | Action::DeleteUsagePlan { .. }
             | Action::DeleteApiKey
             | Action::RemoveUnqualifiedPermission
+            | Action::RemoveAuthorizerPermission { .. }
             | Action::DeleteStage { .. } => Kind::Delete,
             _ => Kind::Change,
         }
@@ -272,6 +286,29 @@ impl fmt::Display for Described<'_> {
                 "change permission apigateway.amazonaws.com → lambda:InvokeFunction {} (SourceArn)",
                 n.function
             ),
+            Action::AddAuthorizerPermission {
+                function_arn,
+                replace: false,
+            } => write!(
+                f,
+                "create permission apigateway.amazonaws.com → lambda:InvokeFunction {function_arn} \
+                 (authorizers of REST API {})",
+                n.api
+            ),
+            Action::AddAuthorizerPermission {
+                function_arn,
+                replace: true,
+            } => write!(
+                f,
+                "change permission apigateway.amazonaws.com → lambda:InvokeFunction {function_arn} \
+                 (SourceArn: authorizers of REST API {})",
+                n.api
+            ),
+            Action::RemoveAuthorizerPermission { function_arn } => write!(
+                f,
+                "delete permission of REST API {} on {function_arn} (no authorizer calls it now)",
+                n.api
+            ),
             Action::CreateDeployment => write!(f, "create deployment to stage {}", n.stage),
             Action::CreateApiKey => write!(f, "create API key {}", n.api),
             Action::CreateUsagePlan => {
@@ -359,9 +396,22 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         account.as_deref(),
         region,
     ));
+    let (grants, revokes): (Vec<Action>, Vec<Action>) = authorizer_permission::plan(
+        target,
+        &observed.authorizer_functions,
+        &state.authorizer_permissions,
+        api.map(|a| a.id.as_str()),
+        account.as_deref(),
+        region,
+    )
+    .into_iter()
+    .partition(|a| matches!(a, Action::AddAuthorizerPermission { .. }));
+    actions.extend(grants);
     // After every API change, so that it publishes them all.
     let deployment = rest_api::plan_deployment(api, state, &actions);
     actions.extend(deployment);
+    // Once the deployed API no longer has the authorizer.
+    actions.extend(revokes);
     // Once the deployed API invokes the alias.
     if observed.unqualified_permission {
         actions.push(Action::RemoveUnqualifiedPermission);
@@ -398,6 +448,7 @@ mod tests {
     use crate::observe::{
         ApiObs, AuthorizerObs, FunctionObs, IntegrationObs, MethodObs, ResourceObs, RoleObs,
     };
+    use crate::resources::authorizer_permission::FunctionObs as AuthorizerFunctionObs;
     use crate::resources::rest_api::method_changes;
     use crate::state::RoleRecord;
     use crate::target::{FunctionSettings, LoggingSettings};
@@ -558,6 +609,15 @@ mod tests {
             function: Some(function("$LATEST")),
             live: Some(function(LIVE_VERSION)),
             unqualified_permission: false,
+            authorizer_functions: crate::resources::authorizer_permission::wanted(target)
+                .into_iter()
+                .map(|arn| {
+                    let source = crate::resources::authorizer_permission::source_arn(
+                        REGION, ACCOUNT, API_ID,
+                    );
+                    (arn, AuthorizerFunctionObs::Readable(Some(source)))
+                })
+                .collect(),
             log_group: target.log_retention_days.map(Some),
             permission: Some(Some(source_arn(REGION, ACCOUNT, API_ID))),
             api: Some(ApiObs {
@@ -589,6 +649,17 @@ mod tests {
                         };
                         (a.name.clone(), obs)
                     })
+                    .chain(target.manifest.external_authorizers.iter().map(|a| {
+                        let obs = AuthorizerObs {
+                            id: format!("auth-{}", a.name),
+                            kind: a.kind.as_str().into(),
+                            uri: crate::openapi::external_uri(a),
+                            identity_sources: a.identity_sources.clone(),
+                            ttl_seconds: a.ttl_seconds as i32,
+                            provider_arns: vec![],
+                        };
+                        (a.name.clone(), obs)
+                    }))
                     .chain(target.manifest.cognito_authorizers.iter().map(|a| {
                         // As API Gateway lists one: no function, its default TTL.
                         let obs = AuthorizerObs {
@@ -1238,6 +1309,105 @@ mod tests {
         assert!(
             gone.iter().any(|d| d == "delete authorizer users"),
             "{gone:#?}"
+        );
+    }
+
+    #[test]
+    fn external_authorizers_call_their_function_and_hold_a_permission_on_it() {
+        use crate::resources::authorizer_permission::statement_id;
+        use crate::state::AuthorizerPermissionRecord;
+        use crate::target::tests_support::target_with_external_authorizer;
+        const AUTH: &str = "arn:aws:lambda:us-east-1:123456789012:function:auth";
+        const OTHER: &str = "arn:aws:lambda:eu-west-1:123456789012:function:auth2:live";
+        let with = |arn: Option<&str>| {
+            let mut t = target(managed(), USERS_ID);
+            t.manifest = target_with_external_authorizer(arn).manifest;
+            t
+        };
+        let record_of = |arn: &str| AuthorizerPermissionRecord {
+            function_arn: arn.into(),
+            statement_id: statement_id("app-dev", REGION),
+        };
+        let mut state = record(Some((MANAGED_ROLE, true)));
+        state.authorizer_permissions = vec![record_of(AUTH)];
+        let auth = with(Some(AUTH));
+        // Unchanged: nothing at all.
+        assert_eq!(run(&auth, &deployed(&auth, MANAGED_ROLE), &state), []);
+        // New: the authorizer calling the function, then goblet's statement
+        // on it (the API must exist for its SourceArn), then the deployment.
+        let without = with(None);
+        let fresh = record(Some((MANAGED_ROLE, true)));
+        let actions = run(&auth, &deployed(&without, MANAGED_ROLE), &fresh);
+        assert!(
+            descriptions(&actions)
+                .iter()
+                .any(|d| d.starts_with("create authorizer shared (TOKEN, ttl 300 s)")),
+            "{actions:#?}"
+        );
+        let add = actions
+            .iter()
+            .position(|a| {
+                *a == Action::AddAuthorizerPermission {
+                    function_arn: AUTH.into(),
+                    replace: false,
+                }
+            })
+            .unwrap_or_else(|| panic!("{actions:#?}"));
+        let put = actions.iter().position(Action::changes_api).unwrap();
+        let deployment = actions.iter().position(is_deployment).unwrap();
+        assert!(put < add && add < deployment, "{actions:#?}");
+        // A statement for another API (or none): replaced.
+        let mut observed = deployed(&auth, MANAGED_ROLE);
+        observed.authorizer_functions.insert(
+            AUTH.into(),
+            AuthorizerFunctionObs::Readable(Some("arn:aws:execute-api:x".into())),
+        );
+        assert_eq!(
+            run(&auth, &observed, &state),
+            [Action::AddAuthorizerPermission {
+                function_arn: AUTH.into(),
+                replace: true
+            }]
+        );
+        // A function whose policy cannot be read is its owner's to grant.
+        observed
+            .authorizer_functions
+            .insert(AUTH.into(), AuthorizerFunctionObs::NotReadable);
+        assert_eq!(run(&auth, &observed, &state), []);
+        // Another function: the authorizer calls it, it gets the statement,
+        // and the old one loses it once the new API is deployed.
+        let mut observed = deployed(&auth, MANAGED_ROLE);
+        observed.authorizer_functions.clear();
+        let other = with(Some(OTHER));
+        let actions = run(&other, &observed, &state);
+        assert!(
+            descriptions(&actions).iter().any(|d| d
+                == "change authorizer shared function → \
+                    arn:aws:lambda:eu-west-1:123456789012:function:auth2:live"),
+            "{actions:#?}"
+        );
+        let remove = actions
+            .iter()
+            .position(|a| {
+                *a == Action::RemoveAuthorizerPermission {
+                    function_arn: AUTH.into(),
+                }
+            })
+            .unwrap_or_else(|| panic!("{actions:#?}"));
+        let deployment = actions.iter().position(is_deployment).unwrap();
+        assert!(deployment < remove, "{actions:#?}");
+        assert!(actions.contains(&Action::AddAuthorizerPermission {
+            function_arn: OTHER.into(),
+            replace: false
+        }));
+        // The authorizer removed: its statement goes, after the deployment.
+        let actions = run(&without, &deployed(&auth, MANAGED_ROLE), &state);
+        assert_eq!(
+            actions.last(),
+            Some(&Action::RemoveAuthorizerPermission {
+                function_arn: AUTH.into()
+            }),
+            "{actions:#?}"
         );
     }
 

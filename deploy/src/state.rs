@@ -48,6 +48,11 @@ pub struct Deployed {
     /// The statement id of the `lambda:InvokeFunction` permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permission: Option<String>,
+    /// The functions of external authorizers (`function_arn`) that carry
+    /// goblet's invoke statement for this stage, recorded before it is
+    /// added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorizer_permissions: Vec<AuthorizerPermissionRecord>,
     /// Set before the REST API is changed, cleared by the deployment that
     /// publishes the change: a deploy killed in between deploys next time.
     #[serde(default)]
@@ -70,6 +75,13 @@ pub struct RoleRecord {
     pub arn: String,
     /// Created by goblet (and so deleted by `goblet delete`), not `iam_role_arn`.
     pub managed: bool,
+}
+
+/// goblet's statement on an external authorizer's function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizerPermissionRecord {
+    pub function_arn: String,
+    pub statement_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +157,7 @@ impl Deployed {
             && self.function_log_group.is_none()
             && self.rest_api.is_none()
             && self.permission.is_none()
+            && self.authorizer_permissions.is_empty()
             && self.usage_plan.is_none()
             && self.api_key.is_none()
     }

@@ -366,7 +366,50 @@ pub(crate) mod tests_support {
             provider_arns: provider_arns.iter().map(|a| (*a).to_owned()).collect(),
             identity_source: "method.request.header.X-Token".into(),
         };
-        manifest.configure(vec![users], "Cargo.toml").unwrap();
+        manifest
+            .configure(
+                vec![goblet_core::ConfiguredAuthorizer::CognitoUserPools(users)],
+                "Cargo.toml",
+            )
+            .unwrap();
+        let mut target = tests::target(vec![]);
+        target.manifest = manifest;
+        target
+    }
+
+    /// `GET /orders` behind `shared`, a TOKEN authorizer of the function
+    /// `function_arn` (none: no route and no authorizer).
+    pub fn target_with_external_authorizer(function_arn: Option<&str>) -> Target {
+        let mut route = Route {
+            path: "/orders".into(),
+            method: Method::Get,
+            authorization_type: AuthorizationType::None,
+            api_key_required: false,
+            cors: false,
+            content_types: vec![],
+            handler: "h".into(),
+            path_parameters: vec![],
+            name: "n".into(),
+            source: "src/app.rs:3".into(),
+            authorizer: None,
+            authorization_scopes: vec![],
+        };
+        let mut configured = vec![];
+        if let Some(arn) = function_arn {
+            route.authorization_type = AuthorizationType::Custom;
+            route.authorizer = Some("shared".into());
+            configured.push(goblet_core::ConfiguredAuthorizer::External(
+                goblet_core::ExternalAuthorizer {
+                    name: "shared".into(),
+                    kind: goblet_core::AuthorizerKind::Token,
+                    function_arn: arn.into(),
+                    identity_sources: vec!["method.request.header.Authorization".into()],
+                    ttl_seconds: 300,
+                },
+            ));
+        }
+        let mut manifest = Manifest::new("0".into(), "a".into(), vec![route]).unwrap();
+        manifest.configure(configured, "Cargo.toml").unwrap();
         let mut target = tests::target(vec![]);
         target.manifest = manifest;
         target

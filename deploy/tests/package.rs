@@ -942,7 +942,12 @@ fn user_pool_manifest() -> Manifest {
         provider_arns: vec![POOL_ARN.into()],
         identity_source: "method.request.header.Authorization".into(),
     };
-    manifest.configure(vec![users], "Cargo.toml").unwrap();
+    manifest
+        .configure(
+            vec![goblet_core::ConfiguredAuthorizer::CognitoUserPools(users)],
+            "Cargo.toml",
+        )
+        .unwrap();
     manifest
 }
 

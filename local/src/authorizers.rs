@@ -51,11 +51,16 @@ pub(crate) enum Refusal {
     /// 500 `{"message":null}`: the authorizer failed, timed out or answered
     /// something that is not an authorizer's answer; the reason is logged.
     Configuration(String),
+    /// 500 naming the reason: the authorizer's function is not the app's
+    /// and no binary stands in for it, so goblet local cannot decide.
+    NotRunnable(String),
 }
 
 /// The app's authorizers and the results API Gateway would have cached.
 pub(crate) struct Authorizers {
     by_name: HashMap<String, Authorizer>,
+    /// The names of the configuration's external authorizers (`function_arn`).
+    external: HashMap<String, String>,
     cache: Mutex<HashMap<CacheKey, Cached>>,
 }
 
@@ -77,6 +82,17 @@ impl Authorizers {
                 .authorizers
                 .iter()
                 .map(|a| (a.name.clone(), a.clone()))
+                .chain(
+                    manifest
+                        .external_authorizers
+                        .iter()
+                        .map(|a| (a.name.clone(), a.as_lambda("configuration"))),
+                )
+                .collect(),
+            external: manifest
+                .external_authorizers
+                .iter()
+                .map(|a| (a.name.clone(), a.function_arn.clone()))
                 .collect(),
             cache: Mutex::new(HashMap::new()),
         }
@@ -84,6 +100,11 @@ impl Authorizers {
 
     pub(crate) fn get(&self, name: &str) -> Option<&Authorizer> {
         self.by_name.get(name)
+    }
+
+    /// The function ARN of an external authorizer; `None` for the app's own.
+    pub(crate) fn external_function(&self, name: &str) -> Option<&str> {
+        self.external.get(name).map(String::as_str)
     }
 
     /// The identity-source values, in the authorizer's order; `Err` when one

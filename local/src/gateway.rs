@@ -61,6 +61,9 @@ pub(crate) struct Gateway {
     pub cognito_keys: CognitoKeys,
     pub api_keys: Vec<String>,
     pub pool: Arc<Pool>,
+    /// The pools of the binaries standing in for external authorizers'
+    /// functions (`--authorizer NAME=PATH`), by authorizer name.
+    pub authorizer_pools: HashMap<String, Arc<Pool>>,
     /// How long the client waits for the function: API Gateway's
     /// [`INTEGRATION_TIMEOUT`]. The function's own timeout is the pool's:
     /// it runs from the event's hand-over, after any cold start.
@@ -191,6 +194,15 @@ fn request_too_long() -> Reply {
 /// say `Message`, capitalised, unlike its other gateway responses).
 fn authorizer_refusal(refusal: &Refusal) -> Reply {
     let (status, body, error_type) = match refusal {
+        // goblet local's own answer (API Gateway would call the function):
+        // it says why, so that nobody takes it for the authorizer's.
+        Refusal::NotRunnable(reason) => {
+            return json_message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                reason,
+                Some("AuthorizerConfigurationException"),
+            );
+        }
         Refusal::Unauthorized => (
             StatusCode::UNAUTHORIZED,
             r#"{"message":"Unauthorized"}"#,
@@ -406,11 +418,15 @@ impl Gateway {
             match self.authorize(def, &head).await {
                 Ok(grant) => Some(grant),
                 Err(refusal) => {
-                    if let Refusal::Configuration(reason) = &refusal {
-                        self.logger.line(format!(
+                    match &refusal {
+                        Refusal::Configuration(reason) => self.logger.line(format!(
                             "goblet local: request {request_id}: Execution failed due to \
                              configuration error: Authorizer error ({reason})"
-                        ));
+                        )),
+                        Refusal::NotRunnable(reason) => self
+                            .logger
+                            .line(format!("goblet local: request {request_id}: {reason}")),
+                        _ => {}
                     }
                     let mut refused = authorizer_refusal(&refusal);
                     if def.cors {
@@ -494,7 +510,7 @@ impl Gateway {
                     }
                     return refused;
                 }
-                self.invoke_detached(permit, event, deadline).await
+                Self::invoke_detached(&self.pool, permit, event, deadline).await
             }
             Err(failure) => Err(failure),
         };
@@ -571,12 +587,12 @@ impl Gateway {
     /// runs it to the end), and the worker it holds goes back to the pool or
     /// is replaced.
     async fn invoke_detached(
-        &self,
+        pool: &Arc<Pool>,
         permit: OwnedSemaphorePermit,
         event: Vec<u8>,
         deadline: tokio::time::Instant,
     ) -> Result<Bytes, Failure> {
-        let pool = self.pool.clone();
+        let pool = pool.clone();
         let event = Bytes::from(event);
         let invocation = tokio::spawn(async move { pool.invoke(permit, event).await });
         match tokio::time::timeout_at(deadline, invocation).await {
@@ -596,6 +612,19 @@ impl Gateway {
             .authorizer(def)
             .and_then(|name| self.authorizers.get(name))
             .ok_or_else(|| Refusal::Configuration("the route's authorizer is unknown".into()))?;
+        // The app's function answers its own authorizers; an external one's
+        // function is another binary's, when one was given.
+        let pool = match self.authorizers.external_function(&authorizer.name) {
+            None => &self.pool,
+            Some(function) => self.authorizer_pools.get(&authorizer.name).ok_or_else(|| {
+                Refusal::NotRunnable(format!(
+                    "goblet local cannot run the authorizer `{}`: its function {function} is not \
+                     this app's. Start goblet local with --authorizer {}=PATH, PATH a goblet \
+                     binary whose #[authorizer] stands in for it",
+                    authorizer.name, authorizer.name
+                ))
+            })?,
+        };
         let identity = self.authorizers.identity(
             authorizer,
             &Asking {
@@ -627,8 +656,8 @@ impl Gateway {
         let event = event::authorizer_event(authorizer.kind, &method_arn, token, &self.api, asking);
         let started = Instant::now();
         let deadline = tokio::time::Instant::now() + self.integration_timeout;
-        let outcome = match tokio::time::timeout_at(deadline, self.pool.permit()).await {
-            Ok(Ok(permit)) => self.invoke_detached(permit, event, deadline).await,
+        let outcome = match tokio::time::timeout_at(deadline, pool.permit()).await {
+            Ok(Ok(permit)) => Self::invoke_detached(pool, permit, event, deadline).await,
             Ok(Err(failure)) => Err(failure),
             Err(_) => Err(Failure::TimedOut),
         };

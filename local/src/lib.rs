@@ -79,6 +79,20 @@ pub struct LocalOptions {
     /// The keys Cognito user pool authorizers check tokens against: the
     /// pools' JWKS, `--jwks` files, `goblet token`'s key.
     pub cognito_keys: CognitoKeys,
+    /// `--authorizer NAME=PATH`: the goblet binaries standing in for the
+    /// functions of the configuration's external authorizers.
+    pub authorizer_binaries: Vec<AuthorizerBinary>,
+}
+
+/// A goblet binary run for an external authorizer (`function_arn`), in a
+/// worker pool of its own, as Lambda runs that function.
+#[derive(Debug, Clone)]
+pub struct AuthorizerBinary {
+    /// The authorizer's name in the configuration.
+    pub name: String,
+    pub binary: PathBuf,
+    /// The function as the ARN names it (name, region, account).
+    pub function: FunctionConfig,
 }
 
 /// Why `goblet local` could not start.
@@ -227,6 +241,20 @@ async fn serve(
             .require_region(function.region.clone()),
             // A new build starts with an empty cache, as a redeployed stage does.
             authorizers: authorizers::Authorizers::new(manifest),
+            authorizer_pools: options
+                .authorizer_binaries
+                .iter()
+                .filter(|a| manifest.external_authorizer(&a.name).is_some())
+                .map(|a| {
+                    let pool = pool::Pool::new(
+                        a.binary.clone(),
+                        a.function.clone(),
+                        options.concurrency,
+                        logger.clone(),
+                    );
+                    (a.name.clone(), Arc::new(pool))
+                })
+                .collect(),
             user_pools: manifest
                 .cognito_authorizers
                 .iter()
@@ -299,7 +327,11 @@ async fn serve(
         () = reloading => {}
     }
     logger.line("goblet local: shutting down");
-    live.current().pool.shutdown().await;
+    let gateway = live.current();
+    gateway.pool.shutdown().await;
+    for pool in gateway.authorizer_pools.values() {
+        pool.shutdown().await;
+    }
     logger.flush();
     Ok(())
 }
@@ -384,6 +416,29 @@ fn print_banner(
             };
             logger.line(format!(
                 "  {}  {} on {}  ({cache})",
+                a.name,
+                a.kind.as_str(),
+                a.identity_sources.join(", ")
+            ));
+        }
+    }
+    if !manifest.external_authorizers.is_empty() {
+        logger.line("Lambda authorizers of other functions (function_arn):");
+        for a in &manifest.external_authorizers {
+            let mapped = options
+                .authorizer_binaries
+                .iter()
+                .find(|b| b.name == a.name);
+            let runs = match mapped {
+                Some(b) => format!("run by {}", b.binary.display()),
+                None => format!(
+                    "NOT RUN HERE: goblet local cannot call {}; its routes answer 500 \
+                     (run a goblet binary for it with --authorizer {}=PATH)",
+                    a.function_arn, a.name
+                ),
+            };
+            logger.line(format!(
+                "  {}  {} on {}  ({runs})",
                 a.name,
                 a.kind.as_str(),
                 a.identity_sources.join(", ")

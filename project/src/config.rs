@@ -45,6 +45,13 @@
 //! provider_arns = ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Ab12Cd34"]
 //! identity_source = "method.request.header.Authorization"   # the default
 //!
+//! # ... or a Lambda authorizer whose function exists already, outside the app.
+//! [package.metadata.goblet.authorizers.shared]
+//! type = "token"                # or "request", with identity_sources = [...]
+//! function_arn = "arn:aws:lambda:us-east-1:123456789012:function:auth"
+//! identity_source = "method.request.header.Authorization"   # the default
+//! ttl = 300                     # seconds API Gateway caches the result (the default; 0 to 3600)
+//!
 //! [package.metadata.goblet.stages.prod]
 //! memory = 1024
 //! environment = { GREETING = "hello from prod" }
@@ -70,9 +77,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use goblet_core::authorizer::DEFAULT_IDENTITY_SOURCE;
+use goblet_core::authorizer::{
+    DEFAULT_IDENTITY_SOURCE, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, check_lambda_settings,
+};
 use goblet_core::logging::{LogFormat, LogLevel, Logging};
-use goblet_core::{CognitoAuthorizer, IdentitySource, UserPoolArn};
+use goblet_core::{
+    AuthorizerKind, CognitoAuthorizer, ConfiguredAuthorizer, ExternalAuthorizer, FunctionArn,
+    IdentitySource, UserPoolArn,
+};
 use serde_json::Value as Json;
 use toml::{Table, Value};
 
@@ -264,7 +276,7 @@ pub struct StageConfig {
     pub role: RoleConfig,
     /// The authorizers of `[authorizers.NAME]`, by name; a stage's table
     /// overrides an authorizer key by key.
-    pub authorizers: BTreeMap<String, CognitoAuthorizer>,
+    pub authorizers: BTreeMap<String, ConfiguredAuthorizer>,
     /// Where `timeout` and `endpoint_type` were set.
     pub origins: Origins,
 }
@@ -651,6 +663,60 @@ impl Reader<'_> {
         at: &str,
         name: &str,
         table: &Table,
+        inherited: Option<&ConfiguredAuthorizer>,
+    ) -> Result<ConfiguredAuthorizer, ConfigError> {
+        const TYPES: &str = "must be \"cognito_user_pools\", or \"token\" or \"request\" for a \
+                             Lambda authorizer given by function_arn";
+        // The table's type, else the one it overrides; a stage that changes
+        // the type starts the authorizer afresh.
+        let kind = match table.get("type") {
+            Some(value) => match value.as_str() {
+                Some("cognito_user_pools") => None,
+                Some(word) => Some(
+                    AuthorizerKind::from_word(word)
+                        .ok_or_else(|| self.err(at, "type", Some(value), TYPES))?,
+                ),
+                None => return Err(self.err(at, "type", Some(value), TYPES)),
+            },
+            None => match inherited {
+                Some(ConfiguredAuthorizer::CognitoUserPools(_)) => None,
+                Some(ConfiguredAuthorizer::External(a)) => Some(a.kind),
+                None => {
+                    return Err(self.err(
+                        at,
+                        "type",
+                        None,
+                        "is missing: type = \"cognito_user_pools\", \"token\" or \"request\"",
+                    ));
+                }
+            },
+        };
+        match kind {
+            None => {
+                let inherited = match inherited {
+                    Some(ConfiguredAuthorizer::CognitoUserPools(a)) => Some(a),
+                    _ => None,
+                };
+                self.user_pool_authorizer(at, name, table, inherited)
+                    .map(ConfiguredAuthorizer::CognitoUserPools)
+            }
+            Some(kind) => {
+                let inherited = match inherited {
+                    Some(ConfiguredAuthorizer::External(a)) if a.kind == kind => Some(a),
+                    _ => None,
+                };
+                self.external_authorizer(at, name, kind, table, inherited)
+                    .map(ConfiguredAuthorizer::External)
+            }
+        }
+    }
+
+    /// A `type = "cognito_user_pools"` authorizer.
+    fn user_pool_authorizer(
+        &self,
+        at: &str,
+        name: &str,
+        table: &Table,
         inherited: Option<&CognitoAuthorizer>,
     ) -> Result<CognitoAuthorizer, ConfigError> {
         let mut out = inherited.cloned().unwrap_or_else(|| CognitoAuthorizer {
@@ -658,21 +724,10 @@ impl Reader<'_> {
             provider_arns: Vec::new(),
             identity_source: DEFAULT_IDENTITY_SOURCE.to_owned(),
         });
-        let mut typed = inherited.is_some();
         for (key, value) in table {
             let bad = |message: &str| self.err(at, key, Some(value), message);
             match key.as_str() {
-                "type" => match value.as_str() {
-                    Some("cognito_user_pools") => typed = true,
-                    Some("token" | "request") => {
-                        return Err(bad(
-                            "custom authorizers given by function_arn are not supported by this \
-                             goblet yet; write the authorizer in the app with #[authorizer], or use \
-                             type = \"cognito_user_pools\"",
-                        ));
-                    }
-                    _ => return Err(bad("must be \"cognito_user_pools\"")),
-                },
+                "type" => {}
                 "provider_arns" => {
                     let arns = value.as_array().filter(|a| !a.is_empty()).ok_or_else(|| {
                         bad("must be a list of Cognito user pool ARNs, one or more")
@@ -690,37 +745,19 @@ impl Reader<'_> {
                     out.provider_arns = out_arns;
                 }
                 "identity_source" => {
-                    let source = value.as_str().ok_or_else(|| bad("must be a string"))?;
-                    // "For a TOKEN or COGNITO_USER_POOLS authorizer, this is required and
-                    // specifies the request header mapping expression" (Authorizer.identitySource).
-                    match IdentitySource::parse(source) {
-                        Ok(IdentitySource::Header(_)) => out.identity_source = source.to_owned(),
-                        Ok(_) => {
-                            return Err(bad(
-                                "a Cognito user pool authorizer reads its token from a header: \
-                                 method.request.header.NAME",
-                            ));
-                        }
-                        Err(m) => return Err(bad(&m)),
-                    }
+                    out.identity_source =
+                        self.header_source(at, key, value, "Cognito user pool")?;
                 }
                 _ => {
                     return Err(self.err(
                         at,
                         key,
                         None,
-                        "unknown key; the keys are type, provider_arns, identity_source",
+                        "unknown key; the keys of a Cognito user pool authorizer are type, \
+                         provider_arns, identity_source",
                     ));
                 }
             }
-        }
-        if !typed {
-            return Err(self.err(
-                at,
-                "type",
-                None,
-                "is missing: type = \"cognito_user_pools\"",
-            ));
         }
         if out.provider_arns.is_empty() {
             return Err(self.err(
@@ -732,6 +769,123 @@ impl Reader<'_> {
             ));
         }
         Ok(out)
+    }
+
+    /// A `type = "token" | "request"` authorizer given by `function_arn`.
+    fn external_authorizer(
+        &self,
+        at: &str,
+        name: &str,
+        kind: AuthorizerKind,
+        table: &Table,
+        inherited: Option<&ExternalAuthorizer>,
+    ) -> Result<ExternalAuthorizer, ConfigError> {
+        let mut out = inherited.cloned().unwrap_or_else(|| ExternalAuthorizer {
+            name: name.to_owned(),
+            kind,
+            function_arn: String::new(),
+            identity_sources: match kind {
+                AuthorizerKind::Token => vec![DEFAULT_IDENTITY_SOURCE.to_owned()],
+                AuthorizerKind::Request => Vec::new(),
+            },
+            ttl_seconds: DEFAULT_TTL_SECONDS,
+        });
+        let (sources_key, keys) = match kind {
+            AuthorizerKind::Token => (
+                "identity_source",
+                "the keys of a token authorizer are type, function_arn, identity_source, ttl",
+            ),
+            AuthorizerKind::Request => (
+                "identity_sources",
+                "the keys of a request authorizer are type, function_arn, identity_sources, ttl",
+            ),
+        };
+        for (key, value) in table {
+            let bad = |message: &str| self.err(at, key, Some(value), message);
+            match key.as_str() {
+                "type" => {}
+                "function_arn" => {
+                    let arn = value.as_str().ok_or_else(|| bad("must be a string"))?;
+                    FunctionArn::parse(arn).map_err(|m| bad(&m))?;
+                    out.function_arn = arn.to_owned();
+                }
+                "ttl" => {
+                    let ttl = integer(value)
+                        .filter(|n| (0..=i64::from(MAX_TTL_SECONDS)).contains(n))
+                        .ok_or_else(|| {
+                            bad(&format!(
+                                "must be a whole number of seconds from 0 (no caching) to \
+                                 {MAX_TTL_SECONDS}"
+                            ))
+                        })?;
+                    out.ttl_seconds = ttl as u32;
+                }
+                // A TOKEN authorizer reads one header (Authorizer.identitySource).
+                "identity_source" if kind == AuthorizerKind::Token => {
+                    out.identity_sources = vec![self.header_source(at, key, value, "token")?];
+                }
+                "identity_sources" if kind == AuthorizerKind::Request => {
+                    let items = value
+                        .as_array()
+                        .ok_or_else(|| bad("must be a list of identity sources"))?;
+                    let mut sources = Vec::new();
+                    for item in items {
+                        let source = item
+                            .as_str()
+                            .ok_or_else(|| bad("must be a list of strings"))?;
+                        IdentitySource::parse(source).map_err(|m| bad(&m))?;
+                        if !sources.iter().any(|s| s == source) {
+                            sources.push(source.to_owned());
+                        }
+                    }
+                    out.identity_sources = sources;
+                }
+                _ => {
+                    let hint = if key == "identity_source" || key == "identity_sources" {
+                        format!(
+                            "a {} authorizer takes {sources_key}; {keys}",
+                            kind.as_str().to_ascii_lowercase()
+                        )
+                    } else {
+                        format!("unknown key; {keys}")
+                    };
+                    return Err(self.err(at, key, None, &hint));
+                }
+            }
+        }
+        if out.function_arn.is_empty() {
+            return Err(self.err(
+                at,
+                "function_arn",
+                None,
+                "is missing: the authorizer's Lambda function, \
+                 \"arn:aws:lambda:REGION:ACCOUNT:function:NAME\"",
+            ));
+        }
+        check_lambda_settings(name, &out.identity_sources, out.ttl_seconds)
+            .map_err(|m| self.err(at, sources_key, None, &m))?;
+        Ok(out)
+    }
+
+    /// An identity source that must be a header: `method.request.header.NAME`.
+    fn header_source(
+        &self,
+        at: &str,
+        key: &str,
+        value: &Value,
+        what: &str,
+    ) -> Result<String, ConfigError> {
+        let bad = |message: &str| self.err(at, key, Some(value), message);
+        let source = value.as_str().ok_or_else(|| bad("must be a string"))?;
+        // "For a TOKEN or COGNITO_USER_POOLS authorizer, this is required and
+        // specifies the request header mapping expression" (Authorizer.identitySource).
+        match IdentitySource::parse(source) {
+            Ok(IdentitySource::Header(_)) => Ok(source.to_owned()),
+            Ok(_) => Err(bad(&format!(
+                "a {what} authorizer reads its token from a header: method.request.header.NAME"
+            ))),
+            Err(m) => Err(bad(&m)),
+        }
     }
 
     /// `[usage_plan]`: every key checked, quota limit and period together.

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use goblet_core::{AuthorizerKind, ConfiguredAuthorizer, ExternalAuthorizer};
 use goblet_project::config::{
     self, Architecture, ConfigError, EndpointType, Overrides, RoleConfig, StageConfig,
 };
@@ -517,21 +518,64 @@ fn cognito_authorizers_are_read_and_a_stage_changes_only_the_keys_it_names() {
          [package.metadata.goblet.stages.test.authorizers.users]\n\
          identity_source = \"method.request.header.X-Token\"\n"
     );
+    let pool = |config: &StageConfig| match &config.authorizers["users"] {
+        ConfiguredAuthorizer::CognitoUserPools(a) => a.clone(),
+        other => panic!("not a user pool authorizer: {other:?}"),
+    };
     let dev = load("cognito-dev", &toml, Overrides::default()).unwrap();
-    let users = &dev.authorizers["users"];
+    let users = pool(&dev);
     assert_eq!(users.name, "users");
     // Duplicates are one pool.
     assert_eq!(users.provider_arns, [POOL]);
     assert_eq!(users.identity_source, "method.request.header.Authorization");
-    let prod = load("cognito-prod", &toml, stage("prod")).unwrap();
-    assert_eq!(prod.authorizers["users"].provider_arns, [OTHER_POOL]);
-    assert_eq!(
-        prod.authorizers["users"].identity_source,
-        "method.request.header.Authorization"
+    let prod = pool(&load("cognito-prod", &toml, stage("prod")).unwrap());
+    assert_eq!(prod.provider_arns, [OTHER_POOL]);
+    assert_eq!(prod.identity_source, "method.request.header.Authorization");
+    let test = pool(&load("cognito-test", &toml, stage("test")).unwrap());
+    assert_eq!(test.provider_arns, [POOL]);
+    assert_eq!(test.header(), "X-Token");
+}
+
+const AUTH_FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:shared-auth";
+
+#[test]
+fn external_authorizers_are_read_and_a_stage_may_retype_them() {
+    let toml = format!(
+        "[package.metadata.goblet.authorizers.shared]
+type = \"token\"
+\
+         function_arn = \"{AUTH_FUNCTION}\"\n\n\
+         [package.metadata.goblet.stages.prod.authorizers.shared]\nttl = 0\n\
+         identity_source = \"method.request.header.X-Token\"\n\n\
+         [package.metadata.goblet.stages.test.authorizers.shared]\ntype = \"request\"\n\
+         function_arn = \"{AUTH_FUNCTION}:live\"\n\
+         identity_sources = [\"method.request.header.X-Token\", \"method.request.querystring.k\"]\n"
     );
-    let test = load("cognito-test", &toml, stage("test")).unwrap();
-    assert_eq!(test.authorizers["users"].provider_arns, [POOL]);
-    assert_eq!(test.authorizers["users"].header(), "X-Token");
+    let external = |config: &StageConfig| match &config.authorizers["shared"] {
+        ConfiguredAuthorizer::External(a) => a.clone(),
+        other => panic!("not an external authorizer: {other:?}"),
+    };
+    let dev = external(&load("external-dev", &toml, Overrides::default()).unwrap());
+    assert_eq!(
+        dev,
+        ExternalAuthorizer {
+            name: "shared".into(),
+            kind: AuthorizerKind::Token,
+            function_arn: AUTH_FUNCTION.into(),
+            identity_sources: vec!["method.request.header.Authorization".into()],
+            ttl_seconds: 300,
+        }
+    );
+    let prod = external(&load("external-prod", &toml, stage("prod")).unwrap());
+    assert_eq!(prod.function_arn, AUTH_FUNCTION);
+    assert_eq!(prod.ttl_seconds, 0);
+    assert_eq!(prod.identity_sources, ["method.request.header.X-Token"]);
+    // A new type starts afresh: nothing of the token authorizer carries over.
+    let test = external(&load("external-test", &toml, stage("test")).unwrap());
+    assert_eq!(test.kind, AuthorizerKind::Request);
+    assert_eq!(test.function_arn, format!("{AUTH_FUNCTION}:live"));
+    assert_eq!(test.identity_sources.len(), 2);
+    assert_eq!(test.ttl_seconds, 300);
 }
 
 #[test]
@@ -541,7 +585,9 @@ fn each_bad_authorizer_is_named_with_its_key() {
     let cases = [
         (
             table(&format!("provider_arns = [\"{POOL}\"]")),
-            format!("{at} type: is missing: type = \"cognito_user_pools\""),
+            format!(
+                "{at} type: is missing: type = \"cognito_user_pools\", \"token\" or \"request\""
+            ),
         ),
         (
             table("type = \"cognito_user_pools\""),
@@ -549,13 +595,55 @@ fn each_bad_authorizer_is_named_with_its_key() {
         ),
         (
             table("type = \"jwt\""),
-            format!("{at} type = \"jwt\": must be \"cognito_user_pools\""),
+            format!(
+                "{at} type = \"jwt\": must be \"cognito_user_pools\", or \"token\" or \"request\""
+            ),
         ),
         (
             table("type = \"token\""),
+            format!("{at} function_arn: is missing: the authorizer's Lambda function"),
+        ),
+        (
+            table("type = \"token\"\nfunction_arn = \"arn:aws:lambda:us-east-1:1:function:f\""),
+            "is not a Lambda function ARN".to_owned(),
+        ),
+        (
+            table(&format!(
+                "type = \"token\"\nfunction_arn = \"{AUTH_FUNCTION}\"\nidentity_source = \"method.request.querystring.t\""
+            )),
+            "a token authorizer reads its token from a header".to_owned(),
+        ),
+        (
+            table(&format!(
+                "type = \"token\"\nfunction_arn = \"{AUTH_FUNCTION}\"\nidentity_sources = []"
+            )),
+            format!("{at} identity_sources: a token authorizer takes identity_source"),
+        ),
+        (
+            table(&format!(
+                "type = \"request\"\nfunction_arn = \"{AUTH_FUNCTION}\""
+            )),
+            format!("{at} identity_sources: the authorizer `users` has no identity source"),
+        ),
+        (
+            table(&format!(
+                "type = \"request\"\nfunction_arn = \"{AUTH_FUNCTION}\"\nidentity_sources = [\"nope\"]\nttl = 0"
+            )),
+            "identity source `nope` is not one API Gateway reads".to_owned(),
+        ),
+        (
+            table(&format!(
+                "type = \"token\"\nfunction_arn = \"{AUTH_FUNCTION}\"\nttl = 3601"
+            )),
             format!(
-                "{at} type = \"token\": custom authorizers given by function_arn are not supported"
+                "{at} ttl = 3601: must be a whole number of seconds from 0 (no caching) to 3600"
             ),
+        ),
+        (
+            table(&format!(
+                "type = \"token\"\nfunction_arn = \"{AUTH_FUNCTION}\"\nprovider_arns = [\"{POOL}\"]"
+            )),
+            format!("{at} provider_arns: unknown key; the keys of a token authorizer are"),
         ),
         (
             table("type = \"cognito_user_pools\"\nprovider_arns = []"),
@@ -580,7 +668,10 @@ fn each_bad_authorizer_is_named_with_its_key() {
             table(&format!(
                 "type = \"cognito_user_pools\"\nprovider_arns = [\"{POOL}\"]\nttl = 60"
             )),
-            format!("{at} ttl: unknown key; the keys are type, provider_arns, identity_source"),
+            format!(
+                "{at} ttl: unknown key; the keys of a Cognito user pool authorizer are type, \
+                 provider_arns, identity_source"
+            ),
         ),
         (
             "[package.metadata.goblet.authorizers]\nusers = 3\n".to_owned(),

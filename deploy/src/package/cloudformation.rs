@@ -228,6 +228,52 @@ pub(super) fn render(
         );
     }
 
+    // An external authorizer calls its own function, which lets API Gateway
+    // call it for this API when it is the deploying account's (another
+    // account's owner grants that itself).
+    let mut conditions = Map::new();
+    for a in &manifest.external_authorizers {
+        let id = authorizer_id(&a.name);
+        let mut props = Map::new();
+        props.insert("RestApiId".into(), json!({"Ref": API}));
+        props.insert("Name".into(), json!(a.name));
+        props.insert("Type".into(), json!(a.kind.as_str()));
+        props.insert(
+            "AuthorizerUri".into(),
+            json!(crate::openapi::external_uri(a)),
+        );
+        if !a.identity_sources.is_empty() {
+            props.insert(
+                "IdentitySource".into(),
+                json!(a.identity_sources.join(", ")),
+            );
+        }
+        props.insert("AuthorizerResultTtlInSeconds".into(), json!(a.ttl_seconds));
+        resources.insert(
+            id.clone(),
+            json!({"Type": "AWS::ApiGateway::Authorizer", "Properties": props}),
+        );
+        let account = a.function().map(|f| f.account).unwrap_or_default();
+        let condition = format!("{id}InThisAccount");
+        conditions.insert(
+            condition.clone(),
+            json!({"Fn::Equals": [account, {"Ref": "AWS::AccountId"}]}),
+        );
+        resources.insert(
+            format!("{id}Permission"),
+            json!({
+                "Type": "AWS::Lambda::Permission",
+                "Condition": condition,
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": a.function_arn,
+                    "Principal": "apigateway.amazonaws.com",
+                    "SourceArn": {"Fn::Sub": format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{API}}}/authorizers/*")},
+                }
+            }),
+        );
+    }
+
     let methods = api_methods(manifest);
     let mut method_ids = Vec::new();
     for m in &methods {
@@ -340,6 +386,9 @@ pub(super) fn render(
                 "CodeS3Key": {"Type": "String", "Default": ZIP_FILE, "Description": format!("The S3 key of {ZIP_FILE}")},
             }),
         );
+    }
+    if !conditions.is_empty() {
+        template.insert("Conditions".into(), Value::Object(conditions));
     }
     template.insert("Resources".into(), Value::Object(resources));
     template.insert(

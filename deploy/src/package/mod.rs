@@ -326,10 +326,17 @@ fn check_authorizer_names(manifest: &Manifest) -> Result<(), String> {
     let configured = manifest
         .cognito_authorizers
         .iter()
-        .find(|a| reserved(&a.name))
-        .map(|a| {
+        .map(|a| a.name.as_str())
+        .chain(
+            manifest
+                .external_authorizers
+                .iter()
+                .map(|a| a.name.as_str()),
+        )
+        .find(|name| reserved(name))
+        .map(|name| {
             (
-                a.name.as_str(),
+                name,
                 "configured in Cargo.toml",
                 "[package.metadata.goblet.authorizers.NAME]",
             )
@@ -344,12 +351,7 @@ fn check_authorizer_names(manifest: &Manifest) -> Result<(), String> {
     }
     // CloudFormation's logical ids and Terraform's labels are made of the
     // names: `users-a` and `users_a` would be one resource.
-    let names: Vec<&str> = manifest
-        .authorizers
-        .iter()
-        .map(|a| a.name.as_str())
-        .chain(manifest.cognito_authorizers.iter().map(|a| a.name.as_str()))
-        .collect();
+    let names: Vec<&str> = manifest.authorizer_names().collect();
     for (i, a) in names.iter().enumerate() {
         if let Some(b) = names[..i].iter().find(|b| {
             cloudformation::authorizer_id(b) == cloudformation::authorizer_id(a)
@@ -638,6 +640,16 @@ fn api_hash(manifest: &Manifest, methods: &[ApiMethod], config: &StageConfig) ->
             a.provider_arns.join(",")
         ));
     }
+    for a in &manifest.external_authorizers {
+        text.push_str(&format!(
+            "authorizer {} {} {} {} {}\n",
+            a.name,
+            a.kind.as_str(),
+            a.identity_sources.join(","),
+            a.ttl_seconds,
+            a.function_arn
+        ));
+    }
     short_hash(&text)
 }
 
@@ -725,12 +737,17 @@ mod tests {
             let mut manifest = Manifest::new("0".into(), "a".into(), vec![]).unwrap();
             let pools = names
                 .iter()
-                .map(|name| goblet_core::CognitoAuthorizer {
-                    name: (*name).to_owned(),
-                    provider_arns: vec![
-                        "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_P1".into(),
-                    ],
-                    identity_source: "method.request.header.Authorization".into(),
+                .map(|name| {
+                    goblet_core::ConfiguredAuthorizer::CognitoUserPools(
+                        goblet_core::CognitoAuthorizer {
+                            name: (*name).to_owned(),
+                            provider_arns: vec![
+                                "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_P1"
+                                    .into(),
+                            ],
+                            identity_source: "method.request.header.Authorization".into(),
+                        },
+                    )
                 })
                 .collect();
             manifest.configure(pools, "Cargo.toml").unwrap();

@@ -192,6 +192,38 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
         );
     }
 
+    if !manifest.external_authorizers.is_empty() {
+        let _ = writeln!(o, "data \"aws_caller_identity\" \"current\" {{}}\n");
+    }
+    for a in &manifest.external_authorizers {
+        let label = name(&a.name);
+        let _ = write!(
+            o,
+            "resource \"aws_api_gateway_authorizer\" \"{label}\" {{\n  rest_api_id                      = aws_api_gateway_rest_api.api.id\n  name                             = {}\n  type                             = {}\n  authorizer_uri                   = {}\n  authorizer_result_ttl_in_seconds = {}\n",
+            string(&a.name),
+            string(a.kind.as_str()),
+            string(&crate::openapi::external_uri(a)),
+            a.ttl_seconds,
+        );
+        if !a.identity_sources.is_empty() {
+            let _ = writeln!(
+                o,
+                "  identity_source                  = {}",
+                string(&a.identity_sources.join(", "))
+            );
+        }
+        let _ = writeln!(o, "}}\n");
+        // The deploying account's function lets API Gateway call it; another
+        // account's owner grants that itself.
+        let account = a.function().map(|f| f.account).unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "resource \"aws_lambda_permission\" \"authorizer_{label}\" {{\n  count         = data.aws_caller_identity.current.account_id == {} ? 1 : 0\n  action        = \"lambda:InvokeFunction\"\n  function_name = {}\n  principal     = \"apigateway.amazonaws.com\"\n  source_arn    = \"${{aws_api_gateway_rest_api.api.execution_arn}}/authorizers/*\"\n}}\n",
+            string(&account),
+            string(&a.function_arn),
+        );
+    }
+
     let methods = api_methods(manifest);
     for m in &methods {
         let id = name(&format!("{}{}", ids[&m.path], verb(&m.http_method)));

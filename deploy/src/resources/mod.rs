@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::target::{TAG_APP, TAG_STAGE, Target};
 
+pub mod authorizer_permission;
 pub mod function;
 pub mod log_group;
 pub mod permission;

@@ -522,8 +522,14 @@ fn authorizer_changes(
         if now.kind != want.kind {
             changes.push(format!("type {} → {}", now.kind, want.kind));
         }
-        if want.calls_function && uri.is_some_and(|u| u != now.uri) {
-            changes.push("function → this stage's".to_owned());
+        match &want.function {
+            Called::StageFunction if uri.is_some_and(|u| u != now.uri) => {
+                changes.push("function → this stage's".to_owned());
+            }
+            Called::External(wanted) if *wanted != now.uri => {
+                changes.push(format!("function → {}", function_of_uri(wanted)));
+            }
+            _ => {}
         }
         if now.identity_sources != want.identity_sources {
             changes.push(format!(
@@ -570,12 +576,27 @@ fn authorizer_changes(
 struct WantedAuthorizer {
     name: String,
     kind: String,
-    /// Lambda authorizers call the stage's function; Cognito ones nothing.
-    calls_function: bool,
+    function: Called,
     identity_sources: Vec<String>,
     ttl_seconds: i32,
     /// Sorted: API Gateway keeps the list as given, the order means nothing.
     provider_arns: Vec<String>,
+}
+
+/// What an authorizer calls.
+enum Called {
+    /// The app's authorizers: the stage's function.
+    StageFunction,
+    /// A configured `function_arn`: its invocation URI.
+    External(String),
+    /// Cognito's: nothing.
+    Nothing,
+}
+
+/// The function ARN inside an invocation URI (`…/functions/{arn}/invocations`).
+fn function_of_uri(uri: &str) -> &str {
+    uri.split_once("/functions/")
+        .map_or(uri, |(_, rest)| rest.trim_end_matches("/invocations"))
 }
 
 /// API Gateway's TTL of an authorizer imported without one: a Cognito
@@ -590,7 +611,7 @@ fn wanted_authorizers(target: &Target) -> Vec<WantedAuthorizer> {
         .map(|a| WantedAuthorizer {
             name: a.name.clone(),
             kind: a.kind.as_str().to_owned(),
-            calls_function: true,
+            function: Called::StageFunction,
             identity_sources: a.identity_sources.clone(),
             ttl_seconds: i32::try_from(a.ttl_seconds).unwrap_or(i32::MAX),
             provider_arns: Vec::new(),
@@ -604,7 +625,7 @@ fn wanted_authorizers(target: &Target) -> Vec<WantedAuthorizer> {
             kind: goblet_core::AuthorizationType::CognitoUserPools
                 .as_str()
                 .to_owned(),
-            calls_function: false,
+            function: Called::Nothing,
             identity_sources: vec![a.identity_source.clone()],
             ttl_seconds: DEFAULT_AUTHORIZER_TTL_S,
             provider_arns: {
@@ -613,7 +634,19 @@ fn wanted_authorizers(target: &Target) -> Vec<WantedAuthorizer> {
                 pools
             },
         });
-    lambda.chain(cognito).collect()
+    let external = target
+        .manifest
+        .external_authorizers
+        .iter()
+        .map(|a| WantedAuthorizer {
+            name: a.name.clone(),
+            kind: a.kind.as_str().to_owned(),
+            function: Called::External(crate::openapi::external_uri(a)),
+            identity_sources: a.identity_sources.clone(),
+            ttl_seconds: i32::try_from(a.ttl_seconds).unwrap_or(i32::MAX),
+            provider_arns: Vec::new(),
+        });
+    lambda.chain(cognito).chain(external).collect()
 }
 
 fn list_or_none(items: &[String]) -> String {
