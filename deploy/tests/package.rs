@@ -999,3 +999,87 @@ fn user_pool_authorizers_are_in_every_format() {
         "{text}"
     );
 }
+
+const SHARED_AUTH: &str = "arn:aws:lambda:eu-west-1:123456789012:function:passport-dev";
+
+#[test]
+fn external_authorizers_are_in_every_format_with_their_permission() {
+    use goblet_core::{
+        AuthorizationType, AuthorizerKind, ConfiguredAuthorizer, ExternalAuthorizer, Method, Route,
+    };
+    let mut manifest = Manifest::new(
+        "0.1.0".into(),
+        "catalog".into(),
+        vec![Route {
+            path: "/items".into(),
+            method: Method::Get,
+            authorization_type: AuthorizationType::Custom,
+            api_key_required: false,
+            cors: false,
+            content_types: vec!["application/json".into()],
+            handler: "catalog::app::items".into(),
+            path_parameters: vec![],
+            name: "items".into(),
+            source: "src/app.rs:9".into(),
+            authorizer: Some("shared".into()),
+            authorization_scopes: vec![],
+        }],
+    )
+    .unwrap();
+    manifest
+        .configure(
+            vec![ConfiguredAuthorizer::External(ExternalAuthorizer {
+                name: "shared".into(),
+                kind: AuthorizerKind::Token,
+                function_arn: SHARED_AUTH.into(),
+                identity_sources: vec!["method.request.header.Authorization".into()],
+                ttl_seconds: 60,
+            })],
+            "Cargo.toml",
+        )
+        .unwrap();
+    let config = StageConfig::defaults("catalog", "dev");
+    let dir = scratch("package-external-authorizers");
+    let uri = format!(
+        "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{SHARED_AUTH}/invocations"
+    );
+
+    let text = package::render(Format::CloudFormation, &manifest, &config, "hash");
+    let cfn: Value = serde_json::from_str(&text).unwrap();
+    let resources = &cfn["Resources"];
+    assert_eq!(
+        resources["AuthorizerShared"]["Properties"]["AuthorizerUri"],
+        json!(uri)
+    );
+    let permission = &resources["AuthorizerSharedPermission"];
+    assert_eq!(permission["Type"], "AWS::Lambda::Permission");
+    assert_eq!(permission["Properties"]["FunctionName"], SHARED_AUTH);
+    assert_eq!(
+        cfn["Conditions"][permission["Condition"].as_str().unwrap()],
+        json!({"Fn::Equals": ["123456789012", {"Ref": "AWS::AccountId"}]})
+    );
+    let items = &resources["MethodItemsGet"]["Properties"];
+    assert_eq!(items["AuthorizationType"], "CUSTOM");
+    assert_eq!(items["AuthorizerId"], json!({"Ref": "AuthorizerShared"}));
+    lint_templates(&dir, &manifest, &config);
+
+    let text = package::render(Format::Terraform, &manifest, &config, "c29tZSBoYXNo");
+    let attribute = |kind: &str, name: &str, key: &str| terraform_attribute(&text, kind, name, key);
+    assert_eq!(
+        attribute("aws_api_gateway_authorizer", "shared", "authorizer_uri"),
+        format!("\"{uri}\"")
+    );
+    assert_eq!(
+        attribute(
+            "aws_lambda_permission",
+            "authorizer_shared",
+            "function_name"
+        ),
+        format!("\"{SHARED_AUTH}\"")
+    );
+    assert!(
+        attribute("aws_lambda_permission", "authorizer_shared", "source_arn")
+            .contains("/authorizers/*"),
+        "{text}"
+    );
+}

@@ -320,6 +320,11 @@ fn route_resource(prefix: &str, method: &str, path: &str, route: &str) -> Result
         Some(base) => (base, "/*"),
         None => (path, ""),
     };
+    // `GET /*`: every path of the method.
+    if template.is_empty() {
+        out.push_str(tail);
+        return Ok(out);
+    }
     let wildcarded = template.replace("/*", "/{any}");
     let parsed = PathTemplate::parse(&wildcarded)
         .map_err(|e| format!("AuthResponse::routes: `{route}`: {e}"))?;
@@ -577,6 +582,7 @@ mod tests {
             ("DELETE /orders/{id}/items/*", "/DELETE/orders/*/items/*"),
             ("PUT /files/{path+}", "/PUT/files/*"),
             ("GET /", "/GET/"),
+            ("GET /*", "/GET/*"),
         ];
         for (route, expected) in one {
             assert_eq!(

@@ -432,8 +432,8 @@ fn print_banner(
             let runs = match mapped {
                 Some(b) => format!("run by {}", b.binary.display()),
                 None => format!(
-                    "NOT RUN HERE: goblet local cannot call {}; its routes answer 500 \
-                     (run a goblet binary for it with --authorizer {}=PATH)",
+                    "NOT RUN HERE: goblet local cannot call {}, so its routes answer 500; \
+                     run a goblet binary for it with --authorizer {}=PATH",
                     a.function_arn, a.name
                 ),
             };

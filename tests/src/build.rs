@@ -69,10 +69,14 @@ pub struct ReleaseBinaries {
     pub orders: PathBuf,
     /// `examples/members`: routes behind a Cognito user pool authorizer.
     pub members: PathBuf,
+    /// `examples/catalog`: routes behind an external authorizer (`function_arn`).
+    pub catalog: PathBuf,
+    /// `examples/passport`: a shared authorizer function, standing in for
+    /// catalog's.
+    pub passport: PathBuf,
 }
 
-/// Builds `goblet`, `helloworld`, `showcase`, `todo`, `orders`, `members` and `raw-proxy-function`
-/// in release mode, once.
+/// Builds `goblet`, the examples and `raw-proxy-function` in release mode, once.
 pub fn release() -> &'static ReleaseBinaries {
     static BUILT: OnceLock<ReleaseBinaries> = OnceLock::new();
     BUILT.get_or_init(|| {
@@ -93,6 +97,10 @@ pub fn release() -> &'static ReleaseBinaries {
             "-p",
             "members",
             "-p",
+            "catalog",
+            "-p",
+            "passport",
+            "-p",
             "goblet-cli",
         ]);
         run_cargo(command).unwrap_or_else(|e| panic!("{e}"));
@@ -105,6 +113,8 @@ pub fn release() -> &'static ReleaseBinaries {
             todo: dir.join("todo"),
             orders: dir.join("orders"),
             members: dir.join("members"),
+            catalog: dir.join("catalog"),
+            passport: dir.join("passport"),
         }
     })
 }

@@ -2185,6 +2185,157 @@ fn user_pool_authorizers_are_deployed_diffed_and_deleted() {
     }
 }
 
+/// examples/catalog's routes behind the shared authorizer function of
+/// examples/passport, deployed first as its own app: the authorizer calls
+/// that function, goblet's statement on it lets API Gateway do so for this
+/// API alone, and it goes when the authorizer does or the stage is deleted.
+#[test]
+fn external_authorizers_call_their_function_with_a_permission_goblet_manages() {
+    const PASSPORT: &str = "arn:aws:lambda:us-east-1:123456789012:function:passport-dev";
+    const SID: &str = "goblet-catalog-dev-us-east-1-authorizers";
+    let config = |authorizer: bool| {
+        let mut text =
+            "[package]\nname = \"catalog\"\nversion = \"0.1.0\"\nedition = \"2024\"\n".to_owned();
+        if authorizer {
+            text.push_str(&format!(
+                "\n[package.metadata.goblet.authorizers.shared]\ntype = \"token\"\n\
+                 function_arn = \"{PASSPORT}\"\nttl = 60\n"
+            ));
+        }
+        text
+    };
+    let release = release();
+    let aws = Aws::start();
+    let passport = project("passport");
+    std::fs::write(
+        passport.join("Cargo.toml"),
+        "[package]\nname = \"passport\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    ok(aws.deploy(&passport, &release.passport, &[]));
+    let dir = project("catalog");
+    std::fs::write(dir.join("Cargo.toml"), config(true)).unwrap();
+    ok(aws.deploy(&dir, &release.catalog, &[]));
+
+    let snap = aws.moto.normalized_snapshot();
+    let api = &snap["apis"]["catalog-dev"];
+    assert_eq!(
+        api["authorizers"],
+        json!({"shared": {"type": "TOKEN", "ttl": 60,
+                          "uri": format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{PASSPORT}/invocations"),
+                          "identitySource": "method.request.header.Authorization"}}),
+        "{api:#}"
+    );
+    let items = &api["resources"]["/items"]["GET"];
+    assert_eq!(items["auth"], "CUSTOM", "{items}");
+    assert_eq!(items["authorizer"], "shared", "{items}");
+    let statements = |snap: &Value| snap["functions"]["passport-dev"]["permissions"].clone();
+    let ours: Vec<Value> = statements(&snap)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["sid"] == SID)
+        .cloned()
+        .collect();
+    assert_eq!(ours.len(), 1, "{snap:#}");
+    assert_eq!(
+        ours[0]["condition"],
+        json!({"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:us-east-1:123456789012:<api>/authorizers/*"}}),
+        "{ours:#?}"
+    );
+    // passport's own statement for its own API is untouched.
+    assert!(
+        statements(&snap)
+            .to_string()
+            .contains("goblet-apigateway-invoke-live"),
+        "{snap:#}"
+    );
+    let record = std::fs::read_to_string(dir.join(".goblet/deployed/dev.json")).unwrap();
+    assert!(
+        record.contains(SID) && record.contains(PASSPORT),
+        "{record}"
+    );
+
+    // Unchanged: no mutating call.
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, &release.catalog, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
+
+    // The statement removed behind goblet's back: added again, nothing else.
+    aws.moto.boto3(&format!(
+        "lam.remove_permission(FunctionName={PASSPORT:?}, StatementId={SID:?})\nprint('{{}}')"
+    ));
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, &release.catalog, &[]));
+    let ops = aws.proxy.mutating_operations();
+    assert_eq!(ops.len(), 1, "{ops:#?}");
+    assert!(
+        ops[0].contains("/functions/") && ops[0].contains("/policy"),
+        "{ops:#?}"
+    );
+
+    // The authorizer moved to another function (passport's prod stage): it
+    // calls that one, which gets the statement, and the first loses it
+    // once the new API is deployed. (Not an alias of the same function:
+    // moto keeps one policy for all of a function's qualifiers, where
+    // Lambda keeps one each.)
+    const PROD: &str = "arn:aws:lambda:us-east-1:123456789012:function:passport-prod";
+    ok(aws.goblet([
+        "deploy",
+        "--binary",
+        path(&release.passport),
+        "--project",
+        path(&passport),
+        "--stage",
+        "prod",
+        "--yes",
+    ]));
+    std::fs::write(dir.join("Cargo.toml"), config(true).replace(PASSPORT, PROD)).unwrap();
+    let plan = ok(aws.deploy(&dir, &release.catalog, &["--dry-run"]));
+    let said = format!("{}{}", plan.stdout, plan.stderr);
+    for expected in [
+        format!("change authorizer shared function → {PROD}"),
+        format!("create permission apigateway.amazonaws.com → lambda:InvokeFunction {PROD}"),
+        format!("delete permission of REST API catalog-dev on {PASSPORT}"),
+    ] {
+        assert!(said.contains(&expected), "{expected}: {said}");
+    }
+    ok(aws.deploy(&dir, &release.catalog, &[]));
+    let snap = aws.moto.normalized_snapshot();
+    assert!(!statements(&snap).to_string().contains(SID), "{snap:#}");
+    let prod_statements = snap["functions"]["passport-prod"]["permissions"].to_string();
+    assert!(prod_statements.contains(SID), "{snap:#}");
+
+    // A configuration whose routes' authorizer is gone is refused before
+    // any AWS call.
+    std::fs::write(dir.join("Cargo.toml"), config(false)).unwrap();
+    aws.proxy.reset();
+    let refused = aws.deploy(&dir, &release.catalog, &[]);
+    assert_ne!(refused.code, Some(0));
+    assert!(
+        refused.stderr.contains("names the authorizer `shared`"),
+        "{refused:#?}"
+    );
+    assert_eq!(aws.proxy.calls().len(), 0, "{:#?}", aws.proxy.calls());
+
+    ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+    let left = aws.moto.normalized_snapshot();
+    assert!(left["apis"].get("catalog-dev").is_none(), "{left:#}");
+    assert!(
+        !statements(&left).to_string().contains(SID),
+        "goblet's statement is gone: {left:#}"
+    );
+    let prod_statements = left["functions"]["passport-prod"]["permissions"].to_string();
+    assert!(!prod_statements.contains(SID), "{left:#}");
+    // passport itself stays, with its own statement.
+    assert!(
+        statements(&left)
+            .to_string()
+            .contains("goblet-apigateway-invoke-live"),
+        "{left:#}"
+    );
+}
+
 /// A first deploy of examples/orders killed right after any of its changes
 /// converges when run again on what an uninterrupted deploy makes, its
 /// authorizers included.

@@ -66,6 +66,22 @@ fn region_of(function_arn: &str) -> &str {
     function_arn.split(':').nth(3).unwrap_or_default()
 }
 
+/// The unqualified ARN and the qualifier (version or alias) of a function
+/// ARN: Lambda keeps a policy per qualifier, and is told which one apart
+/// from the ARN (moto, unlike Lambda, does not read it out of the ARN).
+fn split_qualifier(function_arn: &str) -> (String, Option<String>) {
+    match goblet_core::FunctionArn::parse(function_arn) {
+        Ok(arn) => (
+            format!(
+                "arn:{}:lambda:{}:{}:function:{}",
+                arn.partition, arn.region, arn.account, arn.name
+            ),
+            arn.qualifier,
+        ),
+        Err(_) => (function_arn.to_owned(), None),
+    }
+}
+
 // Observe.
 
 /// Each wanted function's statement, as its policy holds it.
@@ -77,11 +93,16 @@ pub async fn observe(
     let mut out = BTreeMap::new();
     for arn in wanted(target) {
         let client = aws.lambda_in(region_of(&arn));
+        let (function, qualifier) = split_qualifier(&arn);
         let answer = aws
             .read_call(
                 "lambda:GetPolicy",
                 format!("function {arn}"),
-                client.get_policy().function_name(&arn).send(),
+                client
+                    .get_policy()
+                    .function_name(function)
+                    .set_qualifier(qualifier)
+                    .send(),
             )
             .await;
         let obs = match found(answer) {
@@ -214,12 +235,14 @@ impl Apply<'_> {
             remove_authorizer_permission(aws, function_arn, &sid).await?;
         }
         let client = aws.lambda_in(region_of(function_arn));
+        let (function, qualifier) = split_qualifier(function_arn);
         aws.write_call(
             "lambda:AddPermission",
             format!("function {function_arn}"),
             client
                 .add_permission()
-                .function_name(function_arn)
+                .function_name(function)
+                .set_qualifier(qualifier)
                 .statement_id(&sid)
                 .action("lambda:InvokeFunction")
                 .principal("apigateway.amazonaws.com")
@@ -258,13 +281,15 @@ pub async fn remove_authorizer_permission(
     sid: &str,
 ) -> Result<(), AwsError> {
     let client = aws.lambda_in(region_of(function_arn));
+    let (function, qualifier) = split_qualifier(function_arn);
     found(
         aws.write_call(
             "lambda:RemovePermission",
             format!("function {function_arn}"),
             client
                 .remove_permission()
-                .function_name(function_arn)
+                .function_name(function)
+                .set_qualifier(qualifier)
                 .statement_id(sid)
                 .send(),
         )
