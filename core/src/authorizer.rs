@@ -77,13 +77,6 @@ pub struct ExternalAuthorizer {
 }
 
 impl ExternalAuthorizer {
-    /// The identity sources, parsed; they were checked when the configuration was read.
-    pub fn sources(&self) -> impl Iterator<Item = IdentitySource> + '_ {
-        self.identity_sources
-            .iter()
-            .filter_map(|s| IdentitySource::parse(s).ok())
-    }
-
     /// The function, parsed; it was checked when the configuration was read.
     pub fn function(&self) -> Option<FunctionArn> {
         FunctionArn::parse(&self.function_arn).ok()

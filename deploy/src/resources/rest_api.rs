@@ -604,18 +604,27 @@ fn function_of_uri(uri: &str) -> &str {
 const DEFAULT_AUTHORIZER_TTL_S: i32 = 300;
 
 fn wanted_authorizers(target: &Target) -> Vec<WantedAuthorizer> {
-    let lambda = target
+    // The app's and the external Lambda authorizers differ only in the
+    // function they call.
+    let lambda = |a: &goblet_core::Authorizer, function: Called| WantedAuthorizer {
+        name: a.name.clone(),
+        kind: a.kind.as_str().to_owned(),
+        function,
+        identity_sources: a.identity_sources.clone(),
+        ttl_seconds: i32::try_from(a.ttl_seconds).unwrap_or(i32::MAX),
+        provider_arns: Vec::new(),
+    };
+    let app = target
         .manifest
         .authorizers
         .iter()
-        .map(|a| WantedAuthorizer {
-            name: a.name.clone(),
-            kind: a.kind.as_str().to_owned(),
-            function: Called::StageFunction,
-            identity_sources: a.identity_sources.clone(),
-            ttl_seconds: i32::try_from(a.ttl_seconds).unwrap_or(i32::MAX),
-            provider_arns: Vec::new(),
-        });
+        .map(|a| lambda(a, Called::StageFunction));
+    let external = target.manifest.external_authorizers.iter().map(|a| {
+        lambda(
+            &a.as_lambda("configuration"),
+            Called::External(crate::openapi::external_uri(a)),
+        )
+    });
     let cognito = target
         .manifest
         .cognito_authorizers
@@ -634,19 +643,7 @@ fn wanted_authorizers(target: &Target) -> Vec<WantedAuthorizer> {
                 pools
             },
         });
-    let external = target
-        .manifest
-        .external_authorizers
-        .iter()
-        .map(|a| WantedAuthorizer {
-            name: a.name.clone(),
-            kind: a.kind.as_str().to_owned(),
-            function: Called::External(crate::openapi::external_uri(a)),
-            identity_sources: a.identity_sources.clone(),
-            ttl_seconds: i32::try_from(a.ttl_seconds).unwrap_or(i32::MAX),
-            provider_arns: Vec::new(),
-        });
-    lambda.chain(cognito).chain(external).collect()
+    app.chain(cognito).chain(external).collect()
 }
 
 fn list_or_none(items: &[String]) -> String {
