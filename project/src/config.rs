@@ -15,6 +15,7 @@
 //! # ... or takes yours (a JSON policy document, relative to Cargo.toml).
 //! # resource_policy = "api-policy.json"
 //! api_resource_quota = 300    # API Gateway's resources per API (300 unless raised)
+//! api_authorizer_quota = 10   # API Gateway's authorizers per API (10 unless raised)
 //! # Routes with `api_key = true` need a usage plan with a key: goblet makes
 //! # both (the key's value is shown by `goblet deploy` and `goblet api-key`),
 //! # or attaches the API keys named here instead of making one.
@@ -273,6 +274,9 @@ pub struct StageConfig {
     /// API Gateway's "resources per API" quota for the account
     /// (`api_resource_quota`; 300 unless AWS raised it on request).
     pub api_resource_quota: u32,
+    /// API Gateway's "authorizers per API" quota, Lambda and Cognito ones
+    /// together (`api_authorizer_quota`; 10 unless AWS raised it on request).
+    pub api_authorizer_quota: u32,
     pub role: RoleConfig,
     /// The authorizers of `[authorizers.NAME]`, by name; a stage's table
     /// overrides an authorizer key by key.
@@ -301,6 +305,7 @@ impl StageConfig {
             vpc_endpoint_ids: Vec::new(),
             resource_policy: None,
             api_resource_quota: DEFAULT_API_RESOURCE_QUOTA,
+            api_authorizer_quota: DEFAULT_API_AUTHORIZER_QUOTA,
             usage_plan: UsagePlanConfig::default(),
             api_key_ids: Vec::new(),
             role: RoleConfig::Managed {
@@ -417,6 +422,8 @@ pub const DEFAULT_API_GATEWAY_STAGE: &str = "api";
 pub const DEFAULT_MEMORY_MB: u32 = 128;
 /// API Gateway's default quota of resources per REST API.
 pub const DEFAULT_API_RESOURCE_QUOTA: u32 = 300;
+/// API Gateway's default quota of authorizers (Lambda and Cognito) per REST API.
+pub const DEFAULT_API_AUTHORIZER_QUOTA: u32 = 10;
 /// At most what API Gateway waits for the function ([`API_GATEWAY_TIMEOUT_S`]).
 pub const DEFAULT_TIMEOUT_S: u32 = API_GATEWAY_TIMEOUT_S;
 /// How long a REST API's integration waits for the function by default, and
@@ -462,7 +469,7 @@ pub const RESERVED_ENVIRONMENT: [&str; 18] = [
     "LAMBDA_TASK_ROOT",
 ];
 
-const KEYS: [&str; 20] = [
+const KEYS: [&str; 21] = [
     "memory",
     "timeout",
     "architecture",
@@ -477,6 +484,7 @@ const KEYS: [&str; 20] = [
     "vpc_endpoint_ids",
     "resource_policy",
     "api_resource_quota",
+    "api_authorizer_quota",
     "usage_plan",
     "api_key_ids",
     "iam_role_arn",
@@ -1198,6 +1206,12 @@ impl Reader<'_> {
                         .filter(|n| (1..=i64::from(u32::MAX)).contains(n))
                         .ok_or_else(|| bad("must be a whole number of resources, 1 or more"))?;
                     config.api_resource_quota = n as u32;
+                }
+                "api_authorizer_quota" => {
+                    let n = integer(value)
+                        .filter(|n| (1..=i64::from(u32::MAX)).contains(n))
+                        .ok_or_else(|| bad("must be a whole number of authorizers, 1 or more"))?;
+                    config.api_authorizer_quota = n as u32;
                 }
                 "resource_policy" => {
                     let file = value.as_str().ok_or_else(|| bad("must be a file name"))?;

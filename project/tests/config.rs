@@ -169,6 +169,16 @@ fn each_bad_value_names_its_table_and_key() {
             "[package.metadata.goblet] endpoint_type = \"GLOBAL\": must be \"EDGE\", \"REGIONAL\" or \"PRIVATE\"",
         ),
         (
+            "[package.metadata.goblet]\napi_authorizer_quota = 0\n",
+            "dev",
+            "[package.metadata.goblet] api_authorizer_quota = 0: must be a whole number of authorizers, 1 or more",
+        ),
+        (
+            "[package.metadata.goblet.stages.prod]\napi_resource_quota = \"many\"\n",
+            "prod",
+            "[package.metadata.goblet.stages.prod] api_resource_quota = \"many\": must be a whole number of resources, 1 or more",
+        ),
+        (
             "[package.metadata.goblet]\nreserved_concurrency = -1\n",
             "dev",
             "[package.metadata.goblet] reserved_concurrency = -1: must be a whole number, 0 or more",

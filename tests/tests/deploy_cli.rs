@@ -165,6 +165,10 @@ impl Aws {
 }
 
 fn deploy_args(project: &Path, binary: &Path) -> Vec<std::ffi::OsString> {
+    stage_deploy_args(project, binary, "dev")
+}
+
+fn stage_deploy_args(project: &Path, binary: &Path, stage: &str) -> Vec<std::ffi::OsString> {
     vec![
         "deploy".into(),
         "--binary".into(),
@@ -172,7 +176,7 @@ fn deploy_args(project: &Path, binary: &Path) -> Vec<std::ffi::OsString> {
         "--project".into(),
         project.into(),
         "--stage".into(),
-        "dev".into(),
+        stage.into(),
         "--yes".into(),
     ]
 }
@@ -463,7 +467,23 @@ fn preflight_rejections_make_no_aws_call() {
     )
     .expect("write Cargo.toml");
 
-    let cases: [(&str, &Path, &Path, &[&str]); 10] = [
+    // Eleven authorizers: one over API Gateway's quota of ten per API.
+    let many_authorizers = project("preflight-authorizers");
+    let pools: String = (1..=11)
+        .map(|i| {
+            format!(
+                "\n[package.metadata.goblet.authorizers.pool{i}]\ntype = \"cognito_user_pools\"\n\
+                 provider_arns = [\"arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_P{i}\"]\n"
+            )
+        })
+        .collect();
+    std::fs::write(
+        many_authorizers.join("Cargo.toml"),
+        format!("{CONFIG}{pools}"),
+    )
+    .expect("write Cargo.toml");
+
+    let cases: [(&str, &Path, &Path, &[&str]); 11] = [
         (
             "not ELF",
             &script,
@@ -540,6 +560,16 @@ fn preflight_rejections_make_no_aws_call() {
                 "[package.metadata.goblet] log_level = \"warn\"",
                 "needs log_format = \"json\"",
                 "Log-level filtering",
+            ],
+        ),
+        (
+            "eleven authorizers",
+            helloworld,
+            &many_authorizers,
+            &[
+                "11 authorizers (pool1, pool10, pool11, pool2,",
+                "quota of 10 authorizers per REST API (stage dev)",
+                "api_authorizer_quota",
             ],
         ),
     ];
@@ -1225,16 +1255,7 @@ fn api_gateways_quotas_are_waited_out() {
     let project = project("quotas");
     let binary = &release().helloworld;
     for stage in ["a", "b", "c"] {
-        ok(aws.goblet([
-            "deploy",
-            "--binary",
-            path(binary),
-            "--project",
-            path(&project),
-            "--stage",
-            stage,
-            "--yes",
-        ]));
+        ok(aws.goblet(stage_deploy_args(&project, binary, stage)));
     }
     assert_eq!(keys(&aws.moto.snapshot()["apis"]).len(), 3);
     let quota = Quota::delete_rest_api(std::time::Duration::from_secs(30));
@@ -2280,16 +2301,7 @@ fn external_authorizers_call_their_function_with_a_permission_goblet_manages() {
     // moto keeps one policy for all of a function's qualifiers, where
     // Lambda keeps one each.)
     const PROD: &str = "arn:aws:lambda:us-east-1:123456789012:function:passport-prod";
-    ok(aws.goblet([
-        "deploy",
-        "--binary",
-        path(&release.passport),
-        "--project",
-        path(&passport),
-        "--stage",
-        "prod",
-        "--yes",
-    ]));
+    ok(aws.goblet(stage_deploy_args(&passport, &release.passport, "prod")));
     std::fs::write(dir.join("Cargo.toml"), config(true).replace(PASSPORT, PROD)).unwrap();
     let plan = ok(aws.deploy(&dir, &release.catalog, &["--dry-run"]));
     let said = format!("{}{}", plan.stdout, plan.stderr);
@@ -2336,6 +2348,51 @@ fn external_authorizers_call_their_function_with_a_permission_goblet_manages() {
     );
 }
 
+/// Deploys `binary` with `config` as its project's Cargo.toml, first
+/// uninterrupted, then once per mutating call of that deploy, killed right
+/// after the call and run again: each second run ends on the state the
+/// uninterrupted deploy made, and a third run makes no change. `prepare`
+/// brings each fresh AWS and project folder to where the deploy starts
+/// (earlier deploys, other apps); its calls are not counted. Returns the
+/// reference state.
+fn every_kill_converges(
+    name: &str,
+    binary: &Path,
+    config: &str,
+    prepare: impl Fn(&Aws, &Path),
+) -> Value {
+    let fresh = |dir: &str| {
+        let aws = Aws::start();
+        let dir = project(dir);
+        prepare(&aws, &dir);
+        std::fs::write(dir.join("Cargo.toml"), config).unwrap();
+        aws.proxy.reset();
+        (aws, dir)
+    };
+    let (aws, dir) = fresh(&format!("{name}-uninterrupted"));
+    ok(aws.deploy(&dir, binary, &[]));
+    let reference = aws.moto.normalized_snapshot();
+    let ops = aws.proxy.mutating_operations();
+    assert!(!ops.is_empty(), "{name}: the deploy changes something");
+    drop(aws);
+    for (i, op) in ops.iter().enumerate() {
+        let n = i + 1;
+        let (aws, dir) = fresh(&format!("{name}-killed-{n}"));
+        let printed = aws.deploy_killed_after(n as u32, &dir, binary);
+        aws.proxy.reset();
+        let run = ok(aws.deploy(&dir, binary, &[]));
+        assert_eq!(
+            aws.moto.normalized_snapshot(),
+            reference,
+            "{name} killed after change {n} ({op})\nkilled run:\n{printed}\nsecond run: {run:#?}"
+        );
+        aws.proxy.reset();
+        ok(aws.deploy(&dir, binary, &[]));
+        assert_eq!(aws.proxy.mutating(), [], "{name} after change {n} ({op})");
+    }
+    reference
+}
+
 /// A first deploy of examples/orders killed right after any of its changes
 /// converges when run again on what an uninterrupted deploy makes, its
 /// authorizers included.
@@ -2343,37 +2400,93 @@ fn external_authorizers_call_their_function_with_a_permission_goblet_manages() {
 fn a_deploy_with_authorizers_killed_after_any_change_converges() {
     const ORDERS_CONFIG: &str =
         "[package]\nname = \"orders\"\nversion = \"0.1.0\"\nedition = \"2024\"\n";
-    let binary = &release().orders;
-    let orders_project = |name: &str| {
-        let dir = project(name);
-        std::fs::write(dir.join("Cargo.toml"), ORDERS_CONFIG).unwrap();
-        dir
-    };
-    let aws = Aws::start();
-    ok(aws.deploy(&orders_project("orders-uninterrupted"), binary, &[]));
-    let reference = aws.moto.normalized_snapshot();
-    let ops = aws.proxy.mutating_operations();
-    drop(aws);
+    let reference = every_kill_converges("orders", &release().orders, ORDERS_CONFIG, |_, _| {});
     assert!(
         reference["apis"]["orders-dev"]["authorizers"]
             .as_object()
             .is_some_and(|a| a.len() == 2),
         "{reference:#}"
     );
-    for (i, op) in ops.iter().enumerate() {
-        let n = i + 1;
-        let aws = Aws::start();
-        let dir = orders_project(&format!("orders-killed-{n}"));
-        let printed = aws.deploy_killed_after(n as u32, &dir, binary);
-        aws.proxy.reset();
-        let run = ok(aws.deploy(&dir, binary, &[]));
-        assert_eq!(
-            aws.moto.normalized_snapshot(),
-            reference,
-            "killed after change {n} ({op})\nkilled run:\n{printed}\nsecond run: {run:#?}"
-        );
-        aws.proxy.reset();
-        ok(aws.deploy(&dir, binary, &[]));
-        assert_eq!(aws.proxy.mutating(), [], "after change {n} ({op})");
-    }
+}
+
+/// examples/members' first deploy, its Cognito user pool authorizer with
+/// scopes on a route, killed after any change, converges.
+#[test]
+fn a_deploy_with_a_user_pool_authorizer_killed_after_any_change_converges() {
+    const MEMBERS_CONFIG: &str = "[package]\nname = \"members\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+         [package.metadata.goblet.authorizers.users]\ntype = \"cognito_user_pools\"\n\
+         provider_arns = [\"arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Goblet1\"]\n";
+    let reference = every_kill_converges("members", &release().members, MEMBERS_CONFIG, |_, _| {});
+    let api = &reference["apis"]["members-dev"];
+    assert_eq!(
+        api["authorizers"]["users"]["type"], "COGNITO_USER_POOLS",
+        "{api:#}"
+    );
+    assert_eq!(
+        api["resources"]["/reports"]["GET"]["scopes"],
+        json!(["reports/read"])
+    );
+}
+
+/// examples/catalog behind passport's shared authorizer, killed after any
+/// change of its first deploy and of the move to another function (the
+/// statement added on the new one, removed from the old one): each run
+/// again converges, and no statement of goblet's is left on a function no
+/// authorizer calls.
+#[test]
+fn external_authorizers_killed_after_any_change_converge() {
+    const DEV: &str = "arn:aws:lambda:us-east-1:123456789012:function:passport-dev";
+    const PROD: &str = "arn:aws:lambda:us-east-1:123456789012:function:passport-prod";
+    const SID: &str = "goblet-catalog-dev-us-east-1-authorizers";
+    let config = |function: &str| {
+        format!(
+            "[package]\nname = \"catalog\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [package.metadata.goblet.authorizers.shared]\ntype = \"token\"\n\
+             function_arn = \"{function}\"\n"
+        )
+    };
+    let release = release();
+    // passport deployed as its own app, in its dev and prod stages.
+    let passports = |aws: &Aws, dir: &Path| {
+        let passport = dir.with_file_name(format!(
+            "{}-passport",
+            dir.file_name().unwrap().to_string_lossy()
+        ));
+        let _ = std::fs::remove_dir_all(&passport);
+        std::fs::create_dir_all(&passport).unwrap();
+        std::fs::write(
+            passport.join("Cargo.toml"),
+            "[package]\nname = \"passport\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+        )
+        .unwrap();
+        for stage in ["dev", "prod"] {
+            ok(aws.goblet(stage_deploy_args(&passport, &release.passport, stage)));
+        }
+    };
+    let ours = |snap: &Value, function: &str| {
+        snap["functions"][function]["permissions"]
+            .to_string()
+            .contains(SID)
+    };
+
+    let first = every_kill_converges("catalog", &release.catalog, &config(DEV), passports);
+    assert!(
+        ours(&first, "passport-dev") && !ours(&first, "passport-prod"),
+        "{first:#}"
+    );
+
+    let moved = every_kill_converges(
+        "catalog-moved",
+        &release.catalog,
+        &config(PROD),
+        |aws, dir| {
+            passports(aws, dir);
+            std::fs::write(dir.join("Cargo.toml"), config(DEV)).unwrap();
+            ok(aws.deploy(dir, &release.catalog, &[]));
+        },
+    );
+    assert!(
+        !ours(&moved, "passport-dev") && ours(&moved, "passport-prod"),
+        "{moved:#}"
+    );
 }

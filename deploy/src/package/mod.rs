@@ -281,23 +281,37 @@ pub fn resource_policy(config: &StageConfig, resource: &str) -> Option<Value> {
     }))
 }
 
-/// API Gateway's per-API quota of resources (the root and every path
-/// segment; 300 unless raised), checked before any AWS call: past it,
-/// CreateResource or PutRestApi fails halfway with `LimitExceededException`.
+/// API Gateway's per-API quotas of resources (the root and every path
+/// segment; 300 unless raised) and of authorizers (10 unless raised),
+/// checked before any AWS call: past them, CreateResource, CreateAuthorizer
+/// or PutRestApi fails halfway with `LimitExceededException`.
 pub fn check_api_quotas(manifest: &Manifest, config: &StageConfig) -> Result<(), String> {
     let resources = Api::new(manifest).resources().len();
     let quota = config.api_resource_quota as usize;
-    if resources <= quota {
-        return Ok(());
+    if resources > quota {
+        return Err(format!(
+            "the app's routes need {resources} API Gateway resources (the root and one per path \
+             segment), over the quota of {quota} resources per REST API (stage {}): ask AWS for \
+             more (Service Quotas: Amazon API Gateway, \"Resources per API\") and set \
+             api_resource_quota = <the new quota> in [package.metadata.goblet], or spread the \
+             routes over fewer paths",
+            config.stage
+        ));
     }
-    Err(format!(
-        "the app's routes need {resources} API Gateway resources (the root and one per path \
-         segment), over the quota of {quota} resources per REST API (stage {}): ask AWS for more \
-         (Service Quotas: Amazon API Gateway, \"Resources per API\") and set \
-         api_resource_quota = <the new quota> in [package.metadata.goblet], or spread the routes \
-         over fewer paths",
-        config.stage
-    ))
+    let authorizers: Vec<&str> = manifest.authorizer_names().collect();
+    let quota = config.api_authorizer_quota as usize;
+    if authorizers.len() > quota {
+        return Err(format!(
+            "the app has {} authorizers ({}), over the quota of {quota} authorizers per REST API \
+             (stage {}): ask AWS Support for more (\"Authorizers per API\") and set \
+             api_authorizer_quota = <the new quota> in [package.metadata.goblet], or let routes \
+             share an authorizer",
+            authorizers.len(),
+            authorizers.join(", "),
+            config.stage
+        ));
+    }
+    Ok(())
 }
 
 /// Everything a deploy or a package checks of the app before any AWS call:
@@ -731,27 +745,32 @@ mod tests {
         }
     }
 
+    /// A manifest with no route and a Cognito authorizer for each of `names`.
+    fn with_pools(names: &[&str]) -> Result<Manifest, String> {
+        let mut manifest = Manifest::new("0".into(), "a".into(), vec![]).unwrap();
+        let pools = names
+            .iter()
+            .map(|name| {
+                goblet_core::ConfiguredAuthorizer::CognitoUserPools(
+                    goblet_core::CognitoAuthorizer {
+                        name: (*name).to_owned(),
+                        provider_arns: vec![
+                            "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_P1"
+                                .into(),
+                        ],
+                        identity_source: "method.request.header.Authorization".into(),
+                    },
+                )
+            })
+            .collect();
+        manifest.configure(pools, "Cargo.toml").unwrap();
+        Ok(manifest)
+    }
+
     #[test]
     fn configured_authorizers_are_checked_by_name_too() {
         let with = |names: &[&str]| {
-            let mut manifest = Manifest::new("0".into(), "a".into(), vec![]).unwrap();
-            let pools = names
-                .iter()
-                .map(|name| {
-                    goblet_core::ConfiguredAuthorizer::CognitoUserPools(
-                        goblet_core::CognitoAuthorizer {
-                            name: (*name).to_owned(),
-                            provider_arns: vec![
-                                "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_P1"
-                                    .into(),
-                            ],
-                            identity_source: "method.request.header.Authorization".into(),
-                        },
-                    )
-                })
-                .collect();
-            manifest.configure(pools, "Cargo.toml").unwrap();
-            check_deployable(&manifest, &StageConfig::defaults("a", "dev"))
+            check_deployable(&with_pools(names)?, &StageConfig::defaults("a", "dev"))
         };
         assert_eq!(with(&["users", "admins"]), Ok(()));
         let reserved = with(&["sigv4"]).unwrap_err();
@@ -760,6 +779,31 @@ mod tests {
             let clash = with(&[a, b]).unwrap_err();
             assert!(clash.contains("would name them alike"), "{a} {b}: {clash}");
         }
+    }
+
+    #[test]
+    fn the_authorizers_per_api_quota_is_checked() {
+        let names: Vec<String> = (0..11).map(|i| format!("pool{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut config = StageConfig::defaults("a", "dev");
+        for (count, quota, ok) in [
+            (10, 10, true),
+            (11, 10, false),
+            (11, 11, true),
+            (1, 1, true),
+        ] {
+            config.api_authorizer_quota = quota;
+            let checked = check_api_quotas(&with_pools(&names[..count]).unwrap(), &config);
+            assert_eq!(checked.is_ok(), ok, "{count} of {quota}: {checked:?}");
+        }
+        config.api_authorizer_quota = 10;
+        let message = check_api_quotas(&with_pools(&names).unwrap(), &config).unwrap_err();
+        assert!(
+            message.contains("11 authorizers (pool0, pool1,")
+                && message.contains("quota of 10 authorizers")
+                && message.contains("api_authorizer_quota"),
+            "{message}"
+        );
     }
 
     #[test]
