@@ -86,12 +86,18 @@ pub fn existing_or_new() -> Result<LocalIdentity, LocalIdentityError> {
     }]);
     let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
     text.push('\n');
-    crate::dirs::write_private(&path, text.as_bytes()).map_err(|error| {
+    let created = crate::dirs::create_private(&path, text.as_bytes()).map_err(|error| {
         LocalIdentityError::Write {
             path: path.clone(),
             error,
         }
     })?;
+    if !created {
+        // Another goblet made it meanwhile: its identity is the one kept.
+        if let Some(found) = existing()? {
+            return Ok(found);
+        }
+    }
     let identity = Identity::new(
         access_key_id,
         secret_access_key,

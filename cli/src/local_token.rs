@@ -54,21 +54,33 @@ pub fn existing_or_new() -> Result<TokenKey, TokenKeyError> {
         path: path.clone(),
         reason,
     };
-    let pkcs8 = match std::fs::read_to_string(&path) {
-        Ok(pem) => from_pem(&pem).ok_or_else(|| read_error("not a PKCS#8 PEM file".into()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let read = || match std::fs::read_to_string(&path) {
+        Ok(pem) => from_pem(&pem)
+            .map(Some)
+            .ok_or_else(|| read_error("not a PKCS#8 PEM file".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(read_error(e.to_string())),
+    };
+    let pkcs8 = match read()? {
+        Some(der) => der,
+        None => {
             let key = KeyPair::generate(KeySize::Rsa2048).map_err(|_| TokenKeyError::Generate)?;
             let der = key.as_der().map_err(|_| TokenKeyError::Generate)?;
             let der = der.as_ref().to_vec();
-            crate::dirs::write_private(&path, to_pem(&der).as_bytes()).map_err(|error| {
-                TokenKeyError::Write {
-                    path: path.clone(),
-                    error,
-                }
-            })?;
-            der
+            let created =
+                crate::dirs::create_private(&path, to_pem(&der).as_bytes()).map_err(|error| {
+                    TokenKeyError::Write {
+                        path: path.clone(),
+                        error,
+                    }
+                })?;
+            // Another goblet made one meanwhile: its key is the one kept,
+            // which a `goblet local` started since trusts.
+            match created {
+                true => der,
+                false => read()?.ok_or_else(|| read_error("gone as it was made".into()))?,
+            }
         }
-        Err(e) => return Err(read_error(e.to_string())),
     };
     let pair = KeyPair::from_pkcs8(&pkcs8).map_err(|e| read_error(e.to_string()))?;
     let public = pair.public_key();

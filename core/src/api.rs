@@ -206,18 +206,9 @@ mod tests {
 
     fn route(path: &str, method: Method, cors: bool) -> Route {
         Route {
-            path: path.into(),
-            method,
-            authorization_type: AuthorizationType::None,
-            api_key_required: false,
             cors,
-            content_types: vec![],
-            handler: "app::h".into(),
-            path_parameters: vec![],
-            name: "h".into(),
             source: format!("src/app.rs:{path}:{method}"),
-            authorizer: None,
-            authorization_scopes: Vec::new(),
+            ..Route::new(method, path, "app::h")
         }
     }
 

@@ -81,6 +81,32 @@ pub struct Route {
     pub authorization_scopes: Vec<String>,
 }
 
+impl Route {
+    /// An open route of `method` on `path` run by `handler` (also its
+    /// name), with the path's parameters and nothing else: no authorization,
+    /// API key, CORS, content types or source. For tools and tests that
+    /// build a manifest by hand: `Route { cors: true, ..Route::new(..) }`.
+    pub fn new(method: Method, path: &str, handler: &str) -> Route {
+        let path_parameters = PathTemplate::parse(path)
+            .map(|t| t.parameter_names().map(str::to_owned).collect())
+            .unwrap_or_default();
+        Route {
+            path: path.to_owned(),
+            method,
+            authorization_type: AuthorizationType::None,
+            api_key_required: false,
+            cors: false,
+            content_types: Vec::new(),
+            handler: handler.to_owned(),
+            path_parameters,
+            name: handler.to_owned(),
+            source: String::new(),
+            authorizer: None,
+            authorization_scopes: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ManifestError {
     /// The binary holds no goblet records at all.
@@ -476,18 +502,13 @@ mod tests {
 
     fn route(auth: AuthorizationType, authorizer: Option<&str>, scopes: &[&str]) -> Route {
         Route {
-            path: "/orders".into(),
-            method: Method::Get,
             authorization_type: auth,
-            api_key_required: false,
-            cors: false,
             content_types: vec!["application/json".into()],
-            handler: "shop::orders".into(),
-            path_parameters: Vec::new(),
             name: "orders".into(),
             source: "src/app.rs:20".into(),
             authorizer: authorizer.map(str::to_owned),
             authorization_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            ..Route::new(Method::Get, "/orders", "shop::orders")
         }
     }
 

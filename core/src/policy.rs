@@ -131,7 +131,7 @@ impl Statement {
             patterns
                 .as_slice()
                 .iter()
-                .any(|p| wildcard_match(&p.to_ascii_lowercase(), &action.to_ascii_lowercase()))
+                .any(|p| wildcard(p, action, Case::Ignored))
         };
         let resource_matches = |patterns: &OneOrMany<String>| {
             patterns
@@ -156,30 +156,66 @@ impl Statement {
 /// IAM's wildcard match: `*` any run of characters (`/` included), `?` any
 /// one character, everything else literally.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    wildcard(pattern, text, Case::Kept)
+}
+
+/// Whether letters' case matters: IAM matches actions ignoring it,
+/// resources keeping it.
+#[derive(Clone, Copy)]
+enum Case {
+    Kept,
+    Ignored,
+}
+
+fn wildcard(pattern: &str, text: &str, case: Case) -> bool {
+    // Method ARNs and their patterns are ASCII but for path segments: match
+    // bytes then, with no allocation on this per-request path; `?` is one
+    // character, so other text is matched by characters.
+    if pattern.is_ascii() && text.is_ascii() {
+        let same = |a: u8, b: u8| match case {
+            Case::Kept => a == b,
+            Case::Ignored => a.eq_ignore_ascii_case(&b),
+        };
+        return matches(pattern.as_bytes(), text.as_bytes(), b'*', b'?', same);
+    }
+    let same = |a: char, b: char| match case {
+        Case::Kept => a == b,
+        Case::Ignored => a.eq_ignore_ascii_case(&b),
+    };
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
+    matches(&p, &t, '*', '?', same)
+}
+
+fn matches<T: Copy + PartialEq>(
+    p: &[T],
+    t: &[T],
+    star: T,
+    any: T,
+    same: impl Fn(T, T) -> bool,
+) -> bool {
     // Greedy match with backtracking to the last `*`: linear in practice,
     // never exponential.
     let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
+    let mut last_star: Option<(usize, usize)> = None;
     while ti < t.len() {
         // A `*` in the pattern is always the wildcard, even against a `*`
         // in the text.
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
+        if pi < p.len() && p[pi] == star {
+            last_star = Some((pi, ti));
             pi += 1;
-        } else if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        } else if pi < p.len() && (p[pi] == any || same(p[pi], t[ti])) {
             pi += 1;
             ti += 1;
-        } else if let Some((sp, st)) = star {
+        } else if let Some((sp, st)) = last_star {
             pi = sp + 1;
             ti = st + 1;
-            star = Some((sp, st + 1));
+            last_star = Some((sp, st + 1));
         } else {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == star {
         pi += 1;
     }
     pi == p.len()
@@ -215,10 +251,29 @@ mod tests {
             ("x/GET/*", "x/GET/*x", true),
             ("x/GET/*x", "x/GET/*x", true),
             ("*?", "", false),
+            // `?` is one character, however many bytes it takes.
+            ("a?c", "aéc", true),
+            ("a??c", "aéc", false),
+            ("*/é*", "x/été/1", true),
+            ("*/É*", "x/été/1", false),
         ];
         for (pattern, text, expected) in table {
             assert_eq!(
                 wildcard_match(pattern, text),
+                expected,
+                "{pattern} ~ {text}"
+            );
+        }
+        // Actions are matched ignoring case, resources keeping it.
+        for (pattern, text, expected) in [
+            ("execute-api:invoke", "Execute-API:Invoke", true),
+            ("EXECUTE-API:*", "execute-api:Invoke", true),
+            ("execute-api:?nvoke", "execute-api:INVOKE", true),
+            ("execute-api:invoke", "execute-api:invoked", false),
+            ("é:*", "É:x", false),
+        ] {
+            assert_eq!(
+                wildcard(pattern, text, Case::Ignored),
                 expected,
                 "{pattern} ~ {text}"
             );

@@ -493,18 +493,10 @@ mod tests {
         let routes = routes
             .iter()
             .map(|&(path, method, authorization_type, cors)| Route {
-                path: path.into(),
-                method,
                 authorization_type,
-                api_key_required: false,
                 cors,
-                content_types: vec![],
-                handler: "h".into(),
-                path_parameters: vec![],
-                name: "n".into(),
                 source: format!("src/main.rs:{path}{}", method.as_str()),
-                authorizer: None,
-                authorization_scopes: Vec::new(),
+                ..Route::new(method, path, "h")
             })
             .collect();
         Target {

@@ -247,18 +247,11 @@ pub(crate) mod tests_support {
             .iter()
             .map(
                 |&(path, method, authorization_type, api_key_required, cors)| Route {
-                    path: path.into(),
-                    method,
                     authorization_type,
                     api_key_required,
                     cors,
-                    content_types: vec![],
-                    handler: "h".into(),
-                    path_parameters: vec![],
-                    name: "n".into(),
                     source: format!("src/app.rs:{path}{}", method.as_str()),
-                    authorizer: None,
-                    authorization_scopes: Vec::new(),
+                    ..Route::new(method, path, "h")
                 },
             )
             .collect();
@@ -273,22 +266,14 @@ pub(crate) mod tests_support {
     pub fn target_with_authorizers(tokens_ttl: u32) -> Target {
         use goblet_core::{Authorizer, AuthorizerKind};
         let route = |path: &str, authorizer: Option<&str>| Route {
-            path: path.into(),
-            method: Method::Get,
             authorization_type: if authorizer.is_some() {
                 AuthorizationType::Custom
             } else {
                 AuthorizationType::None
             },
-            api_key_required: false,
-            cors: false,
-            content_types: vec![],
-            handler: "h".into(),
-            path_parameters: vec![],
-            name: "n".into(),
             source: format!("src/app.rs:{path}"),
             authorizer: authorizer.map(str::to_owned),
-            authorization_scopes: Vec::new(),
+            ..Route::new(Method::Get, path, "h")
         };
         let authorizers = vec![
             Authorizer {
@@ -339,18 +324,11 @@ pub(crate) mod tests_support {
     /// [`target_with_user_pool`] with the pools `provider_arns`.
     pub fn target_with_user_pools(provider_arns: &[&str]) -> Target {
         let route = |path: &str, scopes: &[&str]| Route {
-            path: path.into(),
-            method: Method::Get,
             authorization_type: AuthorizationType::Custom,
-            api_key_required: false,
-            cors: false,
-            content_types: vec![],
-            handler: "h".into(),
-            path_parameters: vec![],
-            name: "n".into(),
             source: format!("src/app.rs:{path}"),
             authorizer: Some("users".into()),
             authorization_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            ..Route::new(Method::Get, path, "h")
         };
         let mut manifest = Manifest::new(
             "0".into(),
@@ -381,18 +359,8 @@ pub(crate) mod tests_support {
     /// `function_arn` (none: no route and no authorizer).
     pub fn target_with_external_authorizer(function_arn: Option<&str>) -> Target {
         let mut route = Route {
-            path: "/orders".into(),
-            method: Method::Get,
-            authorization_type: AuthorizationType::None,
-            api_key_required: false,
-            cors: false,
-            content_types: vec![],
-            handler: "h".into(),
-            path_parameters: vec![],
-            name: "n".into(),
             source: "src/app.rs:3".into(),
-            authorizer: None,
-            authorization_scopes: vec![],
+            ..Route::new(Method::Get, "/orders", "h")
         };
         let mut configured = vec![];
         if let Some(arn) = function_arn {
@@ -423,18 +391,10 @@ mod tests {
 
     fn route(path: &str, method: Method, cors: bool) -> Route {
         Route {
-            path: path.into(),
-            method,
             authorization_type: AuthorizationType::AwsIam,
-            api_key_required: false,
             cors,
-            content_types: vec![],
-            handler: "h".into(),
-            path_parameters: vec![],
-            name: "n".into(),
             source: format!("src/app.rs:{path}{}", method.as_str()),
-            authorizer: None,
-            authorization_scopes: Vec::new(),
+            ..Route::new(method, path, "h")
         }
     }
 

@@ -26,20 +26,16 @@ fn routes(count: usize) -> Vec<Route> {
     let route = |path: String, method: Method, auth: AuthorizationType| Route {
         source: format!("src/app.rs:{path}:{}", method.as_str()),
         name: format!("r{}", path.len()),
-        handler: format!(
-            "app::{}_{}",
-            path.replace(['/', '{', '}', '+'], "_"),
-            method.as_str()
-        ),
-        path,
-        method,
         authorization_type: auth,
-        api_key_required: false,
-        cors: false,
-        content_types: vec![],
-        path_parameters: vec![],
-        authorizer: None,
-        authorization_scopes: Vec::new(),
+        ..Route::new(
+            method,
+            &path,
+            &format!(
+                "app::{}_{}",
+                path.replace(['/', '{', '}', '+'], "_"),
+                method.as_str()
+            ),
+        )
     };
     let mut out = vec![route("/".into(), Method::Get, AuthorizationType::AwsIam)];
     let mut i = 0;

@@ -743,22 +743,16 @@ fn the_package_command_writes_the_template_and_the_zip_deterministically() {
 fn authorizers_manifest(tokens_ttl: u32) -> Manifest {
     use goblet_core::{AuthorizationType, Authorizer, AuthorizerKind, Method, Route};
     let route = |path: &str, authorizer: Option<&str>| Route {
-        path: path.into(),
-        method: Method::Get,
         authorization_type: if authorizer.is_some() {
             AuthorizationType::Custom
         } else {
             AuthorizationType::None
         },
-        api_key_required: false,
-        cors: false,
         content_types: vec!["application/json".into()],
-        handler: "orders::app::h".into(),
-        path_parameters: vec![],
         name: "h".into(),
         source: format!("src/app.rs:{}", path.len()),
         authorizer: authorizer.map(str::to_owned),
-        authorization_scopes: Vec::new(),
+        ..Route::new(Method::Get, path, "orders::app::h")
     };
     Manifest::with_authorizers(
         "0.1.0".into(),
@@ -918,18 +912,13 @@ const POOL_ARN: &str = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-w
 fn user_pool_manifest() -> Manifest {
     use goblet_core::{AuthorizationType, CognitoAuthorizer, Method, Route};
     let route = |path: &str, scopes: &[&str]| Route {
-        path: path.into(),
-        method: Method::Get,
         authorization_type: AuthorizationType::Custom,
-        api_key_required: false,
-        cors: false,
         content_types: vec!["application/json".into()],
-        handler: "members::app::h".into(),
-        path_parameters: vec![],
         name: "h".into(),
         source: format!("src/app.rs:{}", path.len()),
         authorizer: Some("users".into()),
         authorization_scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        ..Route::new(Method::Get, path, "members::app::h")
     };
     let mut manifest = Manifest::new(
         "0.1.0".into(),
@@ -1011,18 +1000,12 @@ fn external_authorizers_are_in_every_format_with_their_permission() {
         "0.1.0".into(),
         "catalog".into(),
         vec![Route {
-            path: "/items".into(),
-            method: Method::Get,
             authorization_type: AuthorizationType::Custom,
-            api_key_required: false,
-            cors: false,
             content_types: vec!["application/json".into()],
-            handler: "catalog::app::items".into(),
-            path_parameters: vec![],
             name: "items".into(),
             source: "src/app.rs:9".into(),
             authorizer: Some("shared".into()),
-            authorization_scopes: vec![],
+            ..Route::new(Method::Get, "/items", "catalog::app::items")
         }],
     )
     .unwrap();

@@ -79,18 +79,11 @@ mod tests {
 
     fn route(path: &str, method: Method) -> Route {
         Route {
-            path: path.into(),
-            method,
             authorization_type: AuthorizationType::AwsIam,
             api_key_required: true,
-            cors: false,
             content_types: vec!["application/json".into()],
-            handler: "app::h".into(),
-            path_parameters: Vec::new(),
-            name: "h".into(),
             source: format!("src/app.rs:{path}:{method}"),
-            authorizer: None,
-            authorization_scopes: Vec::new(),
+            ..Route::new(method, path, "app::h")
         }
     }
 

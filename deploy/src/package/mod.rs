@@ -673,22 +673,9 @@ mod tests {
 
     #[test]
     fn the_resources_per_api_quota_is_checked() {
-        use goblet_core::{AuthorizationType, Method, Route};
+        use goblet_core::{Method, Route};
         let routes = (0..10)
-            .map(|i| Route {
-                path: format!("/r{i}/{{id}}"),
-                method: Method::Get,
-                authorization_type: AuthorizationType::None,
-                api_key_required: false,
-                cors: false,
-                content_types: vec![],
-                handler: format!("h{i}"),
-                path_parameters: vec!["id".into()],
-                name: format!("n{i}"),
-                source: format!("src/app.rs:{i}"),
-                authorizer: None,
-                authorization_scopes: Vec::new(),
-            })
+            .map(|i| Route::new(Method::Get, &format!("/r{i}/{{id}}"), &format!("h{i}")))
             .collect();
         let manifest = Manifest::new("0".into(), "a".into(), routes).unwrap();
         let mut config = StageConfig::defaults("a", "dev");
@@ -710,18 +697,10 @@ mod tests {
         use goblet_core::{AuthorizationType, Authorizer, AuthorizerKind, Method, Route};
         let manifest = |name: &str| {
             let route = Route {
-                path: "/orders".into(),
-                method: Method::Get,
                 authorization_type: AuthorizationType::Custom,
-                api_key_required: false,
-                cors: false,
-                content_types: vec![],
-                handler: "h".into(),
-                path_parameters: vec![],
-                name: "n".into(),
                 source: "src/app.rs:9".into(),
                 authorizer: Some(name.to_owned()),
-                authorization_scopes: Vec::new(),
+                ..Route::new(Method::Get, "/orders", "h")
             };
             let authorizer = Authorizer {
                 name: name.into(),

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::aws::AwsError;
 use crate::target::{TAG_APP, TAG_STAGE, Target};
 
 pub mod authorizer_permission;
@@ -21,6 +22,40 @@ pub mod usage_plan;
 /// goblet must neither take it over nor delete it later.
 pub fn tagged_for(tags: &BTreeMap<String, String>, target: &Target) -> bool {
     goblet_tags(tags, &target.app_name, &target.stage)
+}
+
+/// Every item of a listing API Gateway pages by `position`: `page` fetches
+/// the page at a position, giving its items and the next position.
+pub async fn every_page<T, F, Fut>(mut page: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut position = None;
+    loop {
+        let (mut got, next) = page(position.clone()).await?;
+        items.append(&mut got);
+        // A position that does not move would page forever.
+        if next.is_none() || next == position {
+            return Ok(items);
+        }
+        position = next;
+    }
+}
+
+/// Of listed resources, the recorded one (by id), else the first that is
+/// `ours` (named and tagged for this app and stage): a recorded resource is
+/// goblet's whatever its name, and wins over a namesake listed before it.
+pub fn recorded_or_ours<'a, T>(
+    items: &'a [T],
+    recorded: Option<&str>,
+    id: impl Fn(&T) -> Option<&str>,
+    ours: impl Fn(&T) -> bool,
+) -> Option<&'a T> {
+    recorded
+        .and_then(|wanted| items.iter().find(|item| id(item) == Some(wanted)))
+        .or_else(|| items.iter().find(|item| ours(item)))
 }
 
 /// Whether `tags` are goblet's for this app and stage.

@@ -15,7 +15,7 @@ use crate::aws::{Aws, AwsError, found};
 use crate::openapi::{self, same_policy};
 use crate::package::{BINARY_MEDIA_TYPES, MOCK_CONTENT_HANDLING, gateway_responses};
 use crate::plan::{Action, Kind};
-use crate::resources::goblet_tags;
+use crate::resources::{every_page, goblet_tags, recorded_or_ours};
 use crate::state::{Deployed, RestApiRecord};
 use crate::target::{
     Integration, MethodTarget, Target, account_of, alias_arn, api_arn, function_description,
@@ -121,9 +121,7 @@ async fn find_api(
     stage: &str,
     recorded: Option<&str>,
 ) -> Result<Option<Listed>, AwsError> {
-    let mut position = None;
-    let mut chosen: Option<Listed> = None;
-    loop {
+    let apis = every_page(|position| async move {
         let page = aws
             .read_call(
                 "apigateway:GET",
@@ -135,38 +133,29 @@ async fn find_api(
                     .send(),
             )
             .await?;
-        for api in page.items.unwrap_or_default() {
-            let id = api.id.clone().unwrap_or_default();
+        Ok((page.items.unwrap_or_default(), page.position))
+    })
+    .await?;
+    let listed = |api: &aws_sdk_apigateway::types::RestApi| Listed {
+        id: api.id.clone().unwrap_or_default(),
+        endpoint_type: api
+            .endpoint_configuration
+            .as_ref()
+            .and_then(|c| c.types.as_ref())
+            .and_then(|t| t.first().map(|t| t.as_str().to_owned())),
+        binary_media_types: api.binary_media_types.clone().unwrap_or_default(),
+        policy: api.policy.as_deref().and_then(parse_policy),
+    };
+    let chosen = recorded_or_ours(
+        &apis,
+        recorded,
+        |api| api.id.as_deref(),
+        |api| {
             let tags = api.tags.clone().unwrap_or_default().into_iter().collect();
-            let ours = api.name.as_deref() == Some(name) && goblet_tags(&tags, app, stage);
-            let listed = || Listed {
-                id: id.clone(),
-                endpoint_type: api
-                    .endpoint_configuration
-                    .as_ref()
-                    .and_then(|c| c.types.as_ref())
-                    .and_then(|t| t.first().map(|t| t.as_str().to_owned())),
-                binary_media_types: api.binary_media_types.clone().unwrap_or_default(),
-                policy: api.policy.as_deref().and_then(parse_policy),
-            };
-            if Some(id.as_str()) == recorded {
-                chosen = Some(listed());
-                break;
-            }
-            if ours && chosen.is_none() {
-                chosen = Some(listed());
-            }
-        }
-        position = page.position;
-        if position.is_none()
-            || chosen
-                .as_ref()
-                .is_some_and(|c| Some(c.id.as_str()) == recorded)
-        {
-            break;
-        }
-    }
-    Ok(chosen)
+            api.name.as_deref() == Some(name) && goblet_tags(&tags, app, stage)
+        },
+    );
+    Ok(chosen.map(listed))
 }
 
 /// A policy as API Gateway returns it: JSON text, its quotes escaped with
@@ -245,9 +234,7 @@ async fn observe_authorizers(
     aws: &Aws,
     api_id: &str,
 ) -> Result<BTreeMap<String, AuthorizerObs>, AwsError> {
-    let mut out = BTreeMap::new();
-    let mut position = None;
-    loop {
+    let authorizers = every_page(|position| async move {
         let page = aws
             .read_call(
                 "apigateway:GET",
@@ -260,7 +247,12 @@ async fn observe_authorizers(
                     .send(),
             )
             .await?;
-        for a in page.items.unwrap_or_default() {
+        Ok((page.items.unwrap_or_default(), page.position))
+    })
+    .await?;
+    Ok(authorizers
+        .into_iter()
+        .map(|a| {
             let identity_sources = a
                 .identity_source
                 .unwrap_or_default()
@@ -268,25 +260,18 @@ async fn observe_authorizers(
                 .map(|s| s.trim().to_owned())
                 .filter(|s| !s.is_empty())
                 .collect();
-            out.insert(
-                a.name.unwrap_or_default(),
-                AuthorizerObs {
-                    id: a.id.unwrap_or_default(),
-                    kind: a.r#type.map(|t| t.as_str().to_owned()).unwrap_or_default(),
-                    uri: a.authorizer_uri.unwrap_or_default(),
-                    identity_sources,
-                    // API Gateway's default when none is set.
-                    ttl_seconds: a.authorizer_result_ttl_in_seconds.unwrap_or(300),
-                    provider_arns: a.provider_arns.unwrap_or_default(),
-                },
-            );
-        }
-        position = page.position;
-        if position.is_none() {
-            break;
-        }
-    }
-    Ok(out)
+            let observed = AuthorizerObs {
+                id: a.id.unwrap_or_default(),
+                kind: a.r#type.map(|t| t.as_str().to_owned()).unwrap_or_default(),
+                uri: a.authorizer_uri.unwrap_or_default(),
+                identity_sources,
+                // API Gateway's default when none is set.
+                ttl_seconds: a.authorizer_result_ttl_in_seconds.unwrap_or(300),
+                provider_arns: a.provider_arns.unwrap_or_default(),
+            };
+            (a.name.unwrap_or_default(), observed)
+        })
+        .collect())
 }
 
 /// The gateway responses set on the API; API Gateway lists its defaults too
@@ -327,9 +312,7 @@ async fn observe_resources(
     aws: &Aws,
     api_id: &str,
 ) -> Result<BTreeMap<String, ResourceObs>, AwsError> {
-    let mut out = BTreeMap::new();
-    let mut position = None;
-    loop {
+    let resources = every_page(|position| async move {
         let page = aws
             .read_call(
                 "apigateway:GET",
@@ -343,27 +326,25 @@ async fn observe_resources(
                     .send(),
             )
             .await?;
-        for resource in page.items.unwrap_or_default() {
+        Ok((page.items.unwrap_or_default(), page.position))
+    })
+    .await?;
+    Ok(resources
+        .into_iter()
+        .map(|resource| {
             let methods = resource
                 .resource_methods
                 .unwrap_or_default()
                 .into_iter()
                 .map(|(name, m)| (name, method_obs(m)))
                 .collect();
-            out.insert(
-                resource.path.unwrap_or_default(),
-                ResourceObs {
-                    id: resource.id.unwrap_or_default(),
-                    methods,
-                },
-            );
-        }
-        position = page.position;
-        if position.is_none() {
-            break;
-        }
-    }
-    Ok(out)
+            let observed = ResourceObs {
+                id: resource.id.unwrap_or_default(),
+                methods,
+            };
+            (resource.path.unwrap_or_default(), observed)
+        })
+        .collect())
 }
 
 fn method_obs(m: aws_sdk_apigateway::types::Method) -> MethodObs {

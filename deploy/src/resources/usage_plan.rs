@@ -8,7 +8,7 @@
 //! (`{app}-{stage}`, tagged; the value is shown once by `goblet deploy` and
 //! again by `goblet api-key`) unless `api_key_ids` names existing keys.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use aws_sdk_apigateway::types::{
     ApiStage, Op, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings,
@@ -18,7 +18,7 @@ use crate::DeployError;
 use crate::apply::Apply;
 use crate::aws::{Aws, AwsError, found};
 use crate::plan::Action;
-use crate::resources::goblet_tags;
+use crate::resources::{every_page, goblet_tags, recorded_or_ours};
 use crate::state::Deployed;
 use crate::target::{Target, function_description};
 
@@ -106,9 +106,7 @@ async fn find_plan(
     stage: &str,
     recorded: Option<&str>,
 ) -> Result<Option<UsagePlanObs>, AwsError> {
-    let mut position = None;
-    let mut chosen = None;
-    loop {
+    let plans = every_page(|position| async move {
         let page = aws
             .read_call(
                 "apigateway:GET",
@@ -120,43 +118,41 @@ async fn find_plan(
                     .send(),
             )
             .await?;
-        for plan in page.items.unwrap_or_default() {
-            let tags: BTreeMap<String, String> =
-                plan.tags.clone().unwrap_or_default().into_iter().collect();
-            let id = plan.id.clone().unwrap_or_default();
-            let recorded_one = Some(id.as_str()) == recorded;
-            let ours = plan.name.as_deref() == Some(name) && goblet_tags(&tags, app, stage);
-            if recorded_one || (ours && chosen.is_none()) {
-                chosen = Some(UsagePlanObs {
-                    id,
-                    api_stages: plan
-                        .api_stages
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|s| (s.api_id.unwrap_or_default(), s.stage.unwrap_or_default()))
-                        .collect(),
-                    throttle: plan.throttle.map(|t| Throttle {
-                        rate_limit: Some(t.rate_limit).filter(|r| *r != 0.0),
-                        burst_limit: Some(t.burst_limit).filter(|b| *b != 0),
-                    }),
-                    quota: plan.quota.and_then(|q| {
-                        Some(Quota {
-                            limit: q.limit,
-                            period: q.period?.as_str().to_owned(),
-                        })
-                    }),
-                    keys: BTreeSet::new(),
-                });
-                if recorded_one {
-                    return Ok(chosen);
-                }
-            }
-        }
-        position = page.position;
-        if position.is_none() {
-            return Ok(chosen);
-        }
-    }
+        Ok((page.items.unwrap_or_default(), page.position))
+    })
+    .await?;
+    let chosen = recorded_or_ours(
+        &plans,
+        recorded,
+        |plan| plan.id.as_deref(),
+        |plan| {
+            let tags = plan.tags.clone().unwrap_or_default().into_iter().collect();
+            plan.name.as_deref() == Some(name) && goblet_tags(&tags, app, stage)
+        },
+    );
+    Ok(chosen.map(|plan| UsagePlanObs {
+        id: plan.id.clone().unwrap_or_default(),
+        api_stages: plan
+            .api_stages
+            .iter()
+            .flatten()
+            .map(|s| {
+                let text = |t: &Option<String>| t.clone().unwrap_or_default();
+                (text(&s.api_id), text(&s.stage))
+            })
+            .collect(),
+        throttle: plan.throttle.as_ref().map(|t| Throttle {
+            rate_limit: Some(t.rate_limit).filter(|r| *r != 0.0),
+            burst_limit: Some(t.burst_limit).filter(|b| *b != 0),
+        }),
+        quota: plan.quota.as_ref().and_then(|q| {
+            Some(Quota {
+                limit: q.limit,
+                period: q.period.as_ref()?.as_str().to_owned(),
+            })
+        }),
+        keys: BTreeSet::new(),
+    }))
 }
 
 async fn find_key(
@@ -166,8 +162,7 @@ async fn find_key(
     stage: &str,
     recorded: Option<&str>,
 ) -> Result<Option<String>, AwsError> {
-    let mut position = None;
-    loop {
+    let keys = every_page(|position| async move {
         let page = aws
             .read_call(
                 "apigateway:GET",
@@ -180,21 +175,19 @@ async fn find_key(
                     .send(),
             )
             .await?;
-        for key in page.items.unwrap_or_default() {
-            let tags: BTreeMap<String, String> =
-                key.tags.clone().unwrap_or_default().into_iter().collect();
-            let id = key.id.clone().unwrap_or_default();
-            if Some(id.as_str()) == recorded
-                || (key.name.as_deref() == Some(name) && goblet_tags(&tags, app, stage))
-            {
-                return Ok(Some(id));
-            }
-        }
-        position = page.position;
-        if position.is_none() {
-            return Ok(None);
-        }
-    }
+        Ok((page.items.unwrap_or_default(), page.position))
+    })
+    .await?;
+    let chosen = recorded_or_ours(
+        &keys,
+        recorded,
+        |key| key.id.as_deref(),
+        |key| {
+            let tags = key.tags.clone().unwrap_or_default().into_iter().collect();
+            key.name.as_deref() == Some(name) && goblet_tags(&tags, app, stage)
+        },
+    );
+    Ok(chosen.and_then(|key| key.id.clone()))
 }
 
 // Plan.
