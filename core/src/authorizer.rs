@@ -195,6 +195,14 @@ pub struct CognitoAuthorizer {
     pub provider_arns: Vec<String>,
     /// `method.request.header.NAME`: the header the token is read from.
     pub identity_source: String,
+    /// How long API Gateway caches a token's result (0: never), as for
+    /// Lambda authorizers (`authorizerResultTtlInSeconds`, 300 by default).
+    #[serde(default = "default_ttl_seconds")]
+    pub ttl_seconds: u32,
+}
+
+fn default_ttl_seconds() -> u32 {
+    DEFAULT_TTL_SECONDS
 }
 
 impl CognitoAuthorizer {

@@ -608,6 +608,7 @@ mod tests {
                 "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Ab1".into(),
             ],
             identity_source: header[0].into(),
+            ttl_seconds: 300,
         };
         let users = || ConfiguredAuthorizer::CognitoUserPools(pool());
         let shared = || {

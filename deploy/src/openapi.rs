@@ -135,6 +135,7 @@ fn user_pool_scheme(authorizer: &goblet_core::CognitoAuthorizer) -> Value {
         "x-amazon-apigateway-authorizer": {
             "type": "cognito_user_pools",
             "providerARNs": authorizer.provider_arns,
+            "authorizerResultTtlInSeconds": authorizer.ttl_seconds,
         },
     })
 }
@@ -404,6 +405,7 @@ mod tests {
                 "x-amazon-apigateway-authorizer": {
                     "type": "cognito_user_pools",
                     "providerARNs": [crate::target::tests_support::POOL_ARN],
+                    "authorizerResultTtlInSeconds": 300,
                 },
             })
         );

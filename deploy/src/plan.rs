@@ -653,13 +653,13 @@ mod tests {
                         (a.name.clone(), obs)
                     }))
                     .chain(target.manifest.cognito_authorizers.iter().map(|a| {
-                        // As API Gateway lists one: no function, its default TTL.
+                        // As API Gateway lists one: no function.
                         let obs = AuthorizerObs {
                             id: format!("auth-{}", a.name),
                             kind: "COGNITO_USER_POOLS".into(),
                             uri: String::new(),
                             identity_sources: vec![a.identity_source.clone()],
-                            ttl_seconds: 300,
+                            ttl_seconds: a.ttl_seconds as i32,
                             provider_arns: a.provider_arns.clone(),
                         };
                         (a.name.clone(), obs)

@@ -343,6 +343,7 @@ pub(crate) mod tests_support {
             name: "users".into(),
             provider_arns: provider_arns.iter().map(|a| (*a).to_owned()).collect(),
             identity_source: "method.request.header.X-Token".into(),
+            ttl_seconds: 300,
         };
         manifest
             .configure(

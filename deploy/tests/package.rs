@@ -930,6 +930,7 @@ fn user_pool_manifest() -> Manifest {
         name: "users".into(),
         provider_arns: vec![POOL_ARN.into()],
         identity_source: "method.request.header.Authorization".into(),
+        ttl_seconds: 60,
     };
     manifest
         .configure(
@@ -953,7 +954,8 @@ fn user_pool_authorizers_are_in_every_format() {
         resources["AuthorizerUsers"],
         json!({"Type": "AWS::ApiGateway::Authorizer", "Properties": {
             "RestApiId": {"Ref": "RestApi"}, "Name": "users", "Type": "COGNITO_USER_POOLS",
-            "ProviderARNs": [POOL_ARN], "IdentitySource": "method.request.header.Authorization"}})
+            "ProviderARNs": [POOL_ARN], "IdentitySource": "method.request.header.Authorization",
+            "AuthorizerResultTtlInSeconds": 60}})
     );
     let me = &resources["MethodMeGet"]["Properties"];
     assert_eq!(me["AuthorizationType"], "COGNITO_USER_POOLS");
@@ -977,6 +979,7 @@ fn user_pool_authorizers_are_in_every_format() {
         users("identity_source"),
         "\"method.request.header.Authorization\""
     );
+    assert_eq!(users("authorizer_result_ttl_in_seconds"), "60");
     let reports = |key| attribute("aws_api_gateway_method", "reports_get", key);
     assert_eq!(reports("authorization"), "\"COGNITO_USER_POOLS\"");
     assert_eq!(

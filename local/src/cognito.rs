@@ -11,6 +11,10 @@
 //! method" (API Gateway Developer Guide, "Integrate a REST API with an
 //! Amazon Cognito user pool").
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -118,19 +122,80 @@ impl CognitoKeys {
     }
 }
 
-/// A Cognito authorizer, ready to check tokens: its header and its pools' issuers.
+/// A Cognito authorizer, ready to check tokens: its name, header, pools'
+/// issuers and how long a checked token's result is cached.
 #[derive(Debug, Clone)]
 pub(crate) struct UserPoolAuthorizer {
+    name: String,
     header: String,
     issuers: Vec<String>,
+    ttl: Duration,
 }
 
 impl UserPoolAuthorizer {
     pub(crate) fn new(authorizer: &CognitoAuthorizer) -> UserPoolAuthorizer {
         UserPoolAuthorizer {
+            name: authorizer.name.clone(),
             header: authorizer.header().to_owned(),
             issuers: authorizer.pools().map(|p| p.issuer()).collect(),
+            ttl: Duration::from_secs(u64::from(authorizer.ttl_seconds)),
         }
+    }
+}
+
+/// At most this many cached tokens; past it, expired ones go first, then
+/// all (as for the Lambda authorizers' results).
+const MAX_CACHED: usize = 10_000;
+
+/// The tokens whose signature and issuer were checked, by authorizer and
+/// token, for the authorizer's TTL: API Gateway caches a Cognito
+/// authorizer's result as a Lambda authorizer's (`authorizerResultTtlInSeconds`,
+/// 300 s by default). Expiry, `token_use` and scopes are checked on every
+/// request still, so the cache never lets through what a fresh check refuses.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    by_authorizer: Mutex<HashMap<String, HashMap<String, CachedToken>>>,
+}
+
+struct CachedToken {
+    until: Instant,
+    verified: Arc<Verified>,
+}
+
+impl TokenCache {
+    fn get(&self, authorizer: &UserPoolAuthorizer, token: &str) -> Option<Arc<Verified>> {
+        if authorizer.ttl.is_zero() {
+            return None;
+        }
+        let cache = self.by_authorizer.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(&authorizer.name)?
+            .get(token)
+            .filter(|c| c.until > Instant::now())
+            .map(|c| c.verified.clone())
+    }
+
+    fn remember(&self, authorizer: &UserPoolAuthorizer, token: &str, verified: Arc<Verified>) {
+        if authorizer.ttl.is_zero() {
+            return;
+        }
+        let now = Instant::now();
+        let mut cache = self.by_authorizer.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.values().map(HashMap::len).sum::<usize>() >= MAX_CACHED {
+            for tokens in cache.values_mut() {
+                tokens.retain(|_, c| c.until > now);
+            }
+            if cache.values().map(HashMap::len).sum::<usize>() >= MAX_CACHED {
+                cache.clear();
+            }
+        }
+        cache.entry(authorizer.name.clone()).or_default().insert(
+            token.to_owned(),
+            CachedToken {
+                until: now + authorizer.ttl,
+                verified,
+            },
+        );
     }
 }
 
@@ -161,19 +226,40 @@ fn without_bearer(value: &str) -> &str {
 }
 
 /// Checks the request's token for `authorizer` on a method asking for
-/// `scopes` (empty: an identity token is expected).
+/// `scopes` (empty: an identity token is expected); a token checked before
+/// is taken from `cache` while the authorizer's TTL lasts.
 pub(crate) fn verify(
     keys: &CognitoKeys,
+    cache: &TokenCache,
     authorizer: &UserPoolAuthorizer,
     scopes: &[String],
     headers: &HeaderMap,
-) -> Result<Verified, TokenRefusal> {
+) -> Result<Arc<Verified>, TokenRefusal> {
     let token = headers
         .get(authorizer.header.as_str())
         .and_then(|v| v.to_str().ok())
         .map(without_bearer)
         .filter(|v| !v.is_empty())
         .ok_or(TokenRefusal::Unauthorized)?;
+    let verified = match cache.get(authorizer, token) {
+        Some(verified) => verified,
+        None => {
+            let verified = Arc::new(authenticate(keys, authorizer, token)?);
+            cache.remember(authorizer, token, verified.clone());
+            verified
+        }
+    };
+    admit(&verified, scopes)?;
+    Ok(verified)
+}
+
+/// The token's claims once its signature holds, by a key of the pool it
+/// claims to come from, one of the authorizer's.
+fn authenticate(
+    keys: &CognitoKeys,
+    authorizer: &UserPoolAuthorizer,
+    token: &str,
+) -> Result<Verified, TokenRefusal> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRefusal::Unauthorized)?;
     // Cognito names the key of every token it signs.
     let (Algorithm::RS256, Some(kid)) = (header.alg, header.kid.as_deref()) else {
@@ -203,8 +289,20 @@ pub(crate) fn verify(
     if !signed_by_pool {
         return Err(TokenRefusal::Unauthorized);
     }
-    // Checked once the signature holds, so that only a genuine token is
-    // told it expired. RFC 7519: not accepted on or after `exp`, nor before `nbf`.
+    let scopes = claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    Ok(Verified { claims, scopes })
+}
+
+/// Whether a genuine token lets the caller in now, on a method asking for
+/// `scopes`. Checked after the signature, so that only a genuine token is
+/// told it expired.
+fn admit(verified: &Verified, scopes: &[String]) -> Result<(), TokenRefusal> {
+    let claims = &verified.claims;
+    // RFC 7519: not accepted on or after `exp`, nor before `nbf`.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
@@ -220,21 +318,157 @@ pub(crate) fn verify(
         Some(_) => return Err(TokenRefusal::Unauthorized),
     }
     let token_use = claims.get("token_use").and_then(Value::as_str);
-    let granted: Vec<String> = claims
-        .get("scope")
-        .and_then(Value::as_str)
-        .map(|s| s.split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default();
     let allowed = if scopes.is_empty() {
         token_use == Some("id")
     } else {
-        token_use == Some("access") && scopes.iter().any(|want| granted.contains(want))
+        token_use == Some("access") && scopes.iter().any(|want| verified.scopes.contains(want))
     };
-    if !allowed {
-        return Err(TokenRefusal::Unauthorized);
+    if allowed {
+        Ok(())
+    } else {
+        Err(TokenRefusal::Unauthorized)
     }
-    Ok(Verified {
-        claims,
-        scopes: granted,
-    })
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_lc_rs::encoding::AsDer as _;
+    use aws_lc_rs::rsa::{KeyPair, KeySize};
+    use aws_lc_rs::signature::KeyPair as _;
+    use http::HeaderValue;
+    use serde_json::json;
+
+    use super::*;
+
+    const POOL: &str = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Pool1";
+    const ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool1";
+
+    struct Signer {
+        keys: CognitoKeys,
+        encoding: jsonwebtoken::EncodingKey,
+    }
+
+    fn new_signer() -> Signer {
+        let pair = KeyPair::generate(KeySize::Rsa2048).unwrap();
+        let public = pair.public_key();
+        let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+        let jwks = json!({"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "k1",
+            "n": b64(public.modulus().big_endian_without_leading_zero()),
+            "e": b64(public.exponent().big_endian_without_leading_zero())}]});
+        let mut keys = CognitoKeys::default();
+        assert_eq!(keys.add(Some(ISSUER), &jwks.to_string()), Ok(1));
+        // PKCS#8, which jsonwebtoken reads as PEM.
+        let der = pair.as_der().unwrap();
+        let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+        let pem = format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n");
+        Signer {
+            keys,
+            encoding: jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap(),
+        }
+    }
+
+    fn token(signer: &Signer, claims: Value) -> HeaderMap {
+        let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+        header.kid = Some("k1".into());
+        let token = jsonwebtoken::encode(&header, &claims, &signer.encoding).unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", HeaderValue::from_str(&token).unwrap());
+        headers
+    }
+
+    fn authorizer(ttl_seconds: u32) -> UserPoolAuthorizer {
+        UserPoolAuthorizer::new(&CognitoAuthorizer {
+            name: "users".into(),
+            provider_arns: vec![POOL.into()],
+            identity_source: "method.request.header.Authorization".into(),
+            ttl_seconds,
+        })
+    }
+
+    fn now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    #[test]
+    fn a_checked_token_is_cached_for_the_ttl_and_still_admitted_per_request() {
+        let signer = new_signer();
+        let id = token(
+            &signer,
+            json!({"iss": ISSUER, "exp": now() + 60, "token_use": "id"}),
+        );
+        let cache = TokenCache::default();
+        let cached = authorizer(300);
+        let first = verify(&signer.keys, &cache, &cached, &[], &id).unwrap();
+        let again = verify(&signer.keys, &cache, &cached, &[], &id).unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second check came from the cache"
+        );
+        // What a fresh check refuses, the cached result refuses too: an
+        // identity token on a method asking for scopes.
+        let scopes = ["reports/read".to_owned()];
+        assert_eq!(
+            verify(&signer.keys, &cache, &cached, &scopes, &id).unwrap_err(),
+            TokenRefusal::Unauthorized
+        );
+        // ttl = 0: checked every time.
+        let uncached = authorizer(0);
+        let first = verify(&signer.keys, &cache, &uncached, &[], &id).unwrap();
+        let again = verify(&signer.keys, &cache, &uncached, &[], &id).unwrap();
+        assert!(!Arc::ptr_eq(&first, &again));
+    }
+
+    #[test]
+    fn refused_tokens_are_not_cached_and_expiry_is_checked_on_every_request() {
+        let signer = new_signer();
+        let cache = TokenCache::default();
+        let users = authorizer(300);
+        let other = new_signer();
+        let forged = token(
+            &other,
+            json!({"iss": ISSUER, "exp": now() + 60, "token_use": "id"}),
+        );
+        for _ in 0..2 {
+            assert_eq!(
+                verify(&signer.keys, &cache, &users, &[], &forged).unwrap_err(),
+                TokenRefusal::Unauthorized
+            );
+        }
+        // Cached while valid; once `exp` passes, the cached entry is refused
+        // as expired, as a fresh check would.
+        let soon = token(
+            &signer,
+            json!({"iss": ISSUER, "exp": now() + 2, "token_use": "id"}),
+        );
+        assert!(verify(&signer.keys, &cache, &users, &[], &soon).is_ok());
+        std::thread::sleep(Duration::from_millis(2100));
+        assert_eq!(
+            verify(&signer.keys, &cache, &users, &[], &soon).unwrap_err(),
+            TokenRefusal::Expired
+        );
+    }
+
+    #[test]
+    fn the_cache_stays_bounded() {
+        let cache = TokenCache::default();
+        let users = authorizer(300);
+        let verified = Arc::new(Verified {
+            claims: Map::new(),
+            scopes: vec![],
+        });
+        for i in 0..MAX_CACHED + 10 {
+            cache.remember(&users, &format!("t{i}"), verified.clone());
+        }
+        let held: usize = cache
+            .by_authorizer
+            .lock()
+            .unwrap()
+            .values()
+            .map(HashMap::len)
+            .sum();
+        assert!(held <= MAX_CACHED, "{held}");
+    }
 }

@@ -59,6 +59,8 @@ pub(crate) struct Gateway {
     /// keys their tokens are checked against.
     pub user_pools: HashMap<String, UserPoolAuthorizer>,
     pub cognito_keys: CognitoKeys,
+    /// The tokens checked, for their authorizer's TTL.
+    pub cognito_cache: cognito::TokenCache,
     pub api_keys: Vec<String>,
     pub pool: Arc<Pool>,
     /// The pools of the binaries standing in for external authorizers'
@@ -497,7 +499,7 @@ impl Gateway {
                         None
                     },
                     grant: grant.as_ref().map(|(g, ms)| (&**g, *ms)),
-                    token: verified.as_ref(),
+                    token: verified.as_deref(),
                     ..head
                 };
                 let event = event::build(self.format, &self.api, &routed);
@@ -565,7 +567,7 @@ impl Gateway {
         &self,
         def: &ApiMethod,
         headers: &http::HeaderMap,
-    ) -> Result<cognito::Verified, TokenRefusal> {
+    ) -> Result<Arc<cognito::Verified>, TokenRefusal> {
         let authorizer = self
             .routes
             .authorizer(def)
@@ -573,6 +575,7 @@ impl Gateway {
             .ok_or(TokenRefusal::Unauthorized)?;
         cognito::verify(
             &self.cognito_keys,
+            &self.cognito_cache,
             authorizer,
             self.routes.scopes(def),
             headers,

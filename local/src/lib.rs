@@ -261,6 +261,7 @@ async fn serve(
                 .map(|a| (a.name.clone(), cognito::UserPoolAuthorizer::new(a)))
                 .collect(),
             cognito_keys: options.cognito_keys.clone(),
+            cognito_cache: cognito::TokenCache::default(),
             api_keys: options.api_keys.clone(),
             region: function.region.clone(),
             integration_timeout: gateway::INTEGRATION_TIMEOUT,

@@ -45,6 +45,7 @@
 //! type = "cognito_user_pools"
 //! provider_arns = ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Ab12Cd34"]
 //! identity_source = "method.request.header.Authorization"   # the default
+//! ttl = 300                     # seconds API Gateway caches a token's result (the default; 0 to 3600)
 //!
 //! # ... or a Lambda authorizer whose function exists already, outside the app.
 //! [package.metadata.goblet.authorizers.shared]
@@ -731,6 +732,7 @@ impl Reader<'_> {
             name: name.to_owned(),
             provider_arns: Vec::new(),
             identity_source: DEFAULT_IDENTITY_SOURCE.to_owned(),
+            ttl_seconds: DEFAULT_TTL_SECONDS,
         });
         for (key, value) in table {
             let bad = |message: &str| self.err(at, key, Some(value), message);
@@ -756,13 +758,14 @@ impl Reader<'_> {
                     out.identity_source =
                         self.header_source(at, key, value, "Cognito user pool")?;
                 }
+                "ttl" => out.ttl_seconds = ttl(value).map_err(|m| bad(&m))?,
                 _ => {
                     return Err(self.err(
                         at,
                         key,
                         None,
                         "unknown key; the keys of a Cognito user pool authorizer are type, \
-                         provider_arns, identity_source",
+                         provider_arns, identity_source, ttl",
                     ));
                 }
             }
@@ -817,17 +820,7 @@ impl Reader<'_> {
                     FunctionArn::parse(arn).map_err(|m| bad(&m))?;
                     out.function_arn = arn.to_owned();
                 }
-                "ttl" => {
-                    let ttl = integer(value)
-                        .filter(|n| (0..=i64::from(MAX_TTL_SECONDS)).contains(n))
-                        .ok_or_else(|| {
-                            bad(&format!(
-                                "must be a whole number of seconds from 0 (no caching) to \
-                                 {MAX_TTL_SECONDS}"
-                            ))
-                        })?;
-                    out.ttl_seconds = ttl as u32;
-                }
+                "ttl" => out.ttl_seconds = ttl(value).map_err(|m| bad(&m))?,
                 // A TOKEN authorizer reads one header (Authorizer.identitySource).
                 "identity_source" if kind == AuthorizerKind::Token => {
                     out.identity_sources = vec![self.header_source(at, key, value, "token")?];
@@ -1373,6 +1366,16 @@ fn show(value: &Value) -> String {
         Value::Table(_) => "{ … }".to_owned(),
         other => other.to_string(),
     }
+}
+
+/// An authorizer's `ttl`: whole seconds API Gateway caches its results.
+fn ttl(value: &Value) -> Result<u32, String> {
+    integer(value)
+        .filter(|n| (0..=i64::from(MAX_TTL_SECONDS)).contains(n))
+        .map(|n| n as u32)
+        .ok_or_else(|| {
+            format!("must be a whole number of seconds from 0 (no caching) to {MAX_TTL_SECONDS}")
+        })
 }
 
 fn integer(value: &Value) -> Option<i64> {

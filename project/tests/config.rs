@@ -526,7 +526,7 @@ fn cognito_authorizers_are_read_and_a_stage_changes_only_the_keys_it_names() {
          provider_arns = [\"{POOL}\", \"{POOL}\"]\n\n\
          [package.metadata.goblet.stages.prod.authorizers.users]\nprovider_arns = [\"{OTHER_POOL}\"]\n\n\
          [package.metadata.goblet.stages.test.authorizers.users]\n\
-         identity_source = \"method.request.header.X-Token\"\n"
+         identity_source = \"method.request.header.X-Token\"\nttl = 0\n"
     );
     let pool = |config: &StageConfig| match &config.authorizers["users"] {
         ConfiguredAuthorizer::CognitoUserPools(a) => a.clone(),
@@ -538,12 +538,14 @@ fn cognito_authorizers_are_read_and_a_stage_changes_only_the_keys_it_names() {
     // Duplicates are one pool.
     assert_eq!(users.provider_arns, [POOL]);
     assert_eq!(users.identity_source, "method.request.header.Authorization");
+    assert_eq!(users.ttl_seconds, 300, "API Gateway's default");
     let prod = pool(&load("cognito-prod", &toml, stage("prod")).unwrap());
     assert_eq!(prod.provider_arns, [OTHER_POOL]);
     assert_eq!(prod.identity_source, "method.request.header.Authorization");
     let test = pool(&load("cognito-test", &toml, stage("test")).unwrap());
     assert_eq!(test.provider_arns, [POOL]);
     assert_eq!(test.header(), "X-Token");
+    assert_eq!(test.ttl_seconds, 0);
 }
 
 const AUTH_FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:shared-auth";
@@ -602,6 +604,14 @@ fn each_bad_authorizer_is_named_with_its_key() {
         (
             table("type = \"cognito_user_pools\""),
             format!("{at} provider_arns: is missing"),
+        ),
+        (
+            table(&format!(
+                "type = \"cognito_user_pools\"\nprovider_arns = [\"{POOL}\"]\nttl = 3601"
+            )),
+            format!(
+                "{at} ttl = 3601: must be a whole number of seconds from 0 (no caching) to 3600"
+            ),
         ),
         (
             table("type = \"jwt\""),
@@ -676,11 +686,11 @@ fn each_bad_authorizer_is_named_with_its_key() {
         ),
         (
             table(&format!(
-                "type = \"cognito_user_pools\"\nprovider_arns = [\"{POOL}\"]\nttl = 60"
+                "type = \"cognito_user_pools\"\nprovider_arns = [\"{POOL}\"]\nttls = 60"
             )),
             format!(
-                "{at} ttl: unknown key; the keys of a Cognito user pool authorizer are type, \
-                 provider_arns, identity_source"
+                "{at} ttls: unknown key; the keys of a Cognito user pool authorizer are type, \
+                 provider_arns, identity_source, ttl"
             ),
         ),
         (

@@ -418,8 +418,12 @@ fn import_authorizers(
                 "type": kind,
                 "providerARNs": pools,
                 "identitySource": format!("method.request.header.{header}"),
-                // API Gateway's default, which moto leaves unset.
-                "authorizerResultTtlInSeconds": 300,
+                // The extension's TTL applies to every authorizer type;
+                // without one, API Gateway's default, which moto leaves unset.
+                "authorizerResultTtlInSeconds": x
+                    .get("authorizerResultTtlInSeconds")
+                    .cloned()
+                    .unwrap_or(json!(300)),
             });
             let made = moto.ok("POST", &format!("{base}/authorizers"), Some(&body))?;
             ids.insert(

@@ -2178,15 +2178,17 @@ fn user_pool_authorizers_are_deployed_diffed_and_deleted() {
     ok(aws.deploy(&dir, binary, &[]));
     assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
 
-    // A second pool: the authorizer changes in place.
-    std::fs::write(dir.join("Cargo.toml"), config(&[POOL, OTHER])).unwrap();
+    // A second pool and a shorter cache: the authorizer changes in place.
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("{}ttl = 60\n", config(&[POOL, OTHER])),
+    )
+    .unwrap();
     let plan = ok(aws.deploy(&dir, binary, &["--dry-run"]));
-    assert!(
-        format!("{}{}", plan.stdout, plan.stderr).contains(&format!(
-            "change authorizer users providerARNs {POOL} → {POOL}, {OTHER}"
-        )),
-        "{plan:#?}"
-    );
+    let said = format!("{}{}", plan.stdout, plan.stderr);
+    let expected =
+        format!("change authorizer users ttl 300 s → 60 s, providerARNs {POOL} → {POOL}, {OTHER}");
+    assert!(said.contains(&expected), "{expected}: {plan:#?}");
     aws.proxy.reset();
     ok(aws.deploy(&dir, binary, &[]));
     let ops = aws.proxy.mutating_operations();
@@ -2198,6 +2200,13 @@ fn user_pool_authorizers_are_deployed_diffed_and_deleted() {
         snap["apis"]["members-dev"]["authorizers"]["users"]["providerARNs"],
         json!([POOL, OTHER])
     );
+    assert_eq!(
+        snap["apis"]["members-dev"]["authorizers"]["users"]["ttl"],
+        60
+    );
+    aws.proxy.reset();
+    ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{:#?}", aws.proxy.calls());
 
     ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
     let left = aws.moto.snapshot();

@@ -224,6 +224,7 @@ pub(super) fn render(
                 "Type": "COGNITO_USER_POOLS",
                 "ProviderARNs": a.provider_arns,
                 "IdentitySource": a.identity_source,
+                "AuthorizerResultTtlInSeconds": a.ttl_seconds,
             }}),
         );
     }

@@ -738,6 +738,7 @@ mod tests {
                                 .into(),
                         ],
                         identity_source: "method.request.header.Authorization".into(),
+                        ttl_seconds: 300,
                     },
                 )
             })

@@ -184,11 +184,12 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
         let pools: Vec<String> = a.provider_arns.iter().map(|p| string(p)).collect();
         let _ = writeln!(
             o,
-            "resource \"aws_api_gateway_authorizer\" \"{}\" {{\n  rest_api_id     = aws_api_gateway_rest_api.api.id\n  name            = {}\n  type            = \"COGNITO_USER_POOLS\"\n  provider_arns   = [{}]\n  identity_source = {}\n}}\n",
+            "resource \"aws_api_gateway_authorizer\" \"{}\" {{\n  rest_api_id                      = aws_api_gateway_rest_api.api.id\n  name                             = {}\n  type                             = \"COGNITO_USER_POOLS\"\n  provider_arns                    = [{}]\n  identity_source                  = {}\n  authorizer_result_ttl_in_seconds = {}\n}}\n",
             name(&a.name),
             string(&a.name),
             pools.join(", "),
             string(&a.identity_source),
+            a.ttl_seconds,
         );
     }
 

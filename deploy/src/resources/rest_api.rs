@@ -580,10 +580,6 @@ fn function_of_uri(uri: &str) -> &str {
         .map_or(uri, |(_, rest)| rest.trim_end_matches("/invocations"))
 }
 
-/// API Gateway's TTL of an authorizer imported without one: a Cognito
-/// authorizer's, which goblet does not set.
-const DEFAULT_AUTHORIZER_TTL_S: i32 = 300;
-
 fn wanted_authorizers(target: &Target) -> Vec<WantedAuthorizer> {
     // The app's and the external Lambda authorizers differ only in the
     // function they call.
@@ -617,7 +613,7 @@ fn wanted_authorizers(target: &Target) -> Vec<WantedAuthorizer> {
                 .to_owned(),
             function: Called::Nothing,
             identity_sources: vec![a.identity_source.clone()],
-            ttl_seconds: DEFAULT_AUTHORIZER_TTL_S,
+            ttl_seconds: i32::try_from(a.ttl_seconds).unwrap_or(i32::MAX),
             provider_arns: {
                 let mut pools = a.provider_arns.clone();
                 pools.sort();
