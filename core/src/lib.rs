@@ -11,6 +11,7 @@ mod auth;
 pub mod authorizer;
 pub mod cors;
 mod event_format;
+pub mod function;
 pub mod logging;
 pub mod manifest;
 mod matcher;
@@ -20,6 +21,8 @@ mod path;
 pub mod policy;
 pub mod record;
 pub mod request_path;
+pub mod sample;
+pub mod schedule;
 
 pub use auth::{AuthorizationType, ParseAuthError};
 pub use authorizer::{
@@ -27,6 +30,7 @@ pub use authorizer::{
     FunctionArn, IdentitySource, MethodArn, UserPoolArn,
 };
 pub use event_format::{EventFormat, EventShape};
+pub use function::{Function, StartingPosition, Trigger};
 pub use manifest::{MANIFEST_VERSION, Manifest, ManifestError, Route};
 pub use matcher::{Match, PathMatcher};
 pub use method::{Method, ParseMethodError};

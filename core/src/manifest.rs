@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::authorizer::{
     Authorizer, CognitoAuthorizer, ConfiguredAuthorizer, ExternalAuthorizer, check_lambda_settings,
 };
+use crate::function::{self, Function};
 use crate::{AuthorizationType, Method, PathError, PathTemplate, Segment};
 
 /// The schema version written as `manifest_version`.
@@ -57,6 +58,10 @@ pub struct Manifest {
     /// app's (`function_arn`), sorted by name: set by [`Manifest::configure`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub external_authorizers: Vec<ExternalAuthorizer>,
+    /// The app's event handlers and plain functions, each a Lambda
+    /// function of its own, sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<Function>,
 }
 
 /// One API Gateway method: a (path, method) pair and how it is guarded.
@@ -140,6 +145,9 @@ pub enum ManifestError {
     /// (an unknown authorizer, scopes it cannot check, two authorizers of
     /// one name, a bad identity source or TTL); `source` is `file:line`.
     BadAuthorizer { source: String, reason: String },
+    /// An event handler or plain function does not hold together (two of
+    /// one name, a trigger AWS refuses); `source` is `file:line`.
+    BadFunction { source: String, reason: String },
 }
 
 impl fmt::Display for ManifestError {
@@ -155,7 +163,8 @@ impl fmt::Display for ManifestError {
             ),
             ManifestError::NoRoutes { app_name } => write!(
                 f,
-                "app `{app_name}` has no routes: add a `#[goblet::route(\"/\")]` handler \
+                "app `{app_name}` has no routes and no functions: add a `#[goblet::route(\"/\")]` \
+                 handler or an event handler such as `#[goblet::schedule(\"rate(1 hour)\")]` \
                  (and make sure the module that holds it is declared with `mod`)"
             ),
             ManifestError::SeveralApps(names) => write!(
@@ -194,7 +203,8 @@ impl fmt::Display for ManifestError {
                 "paths {first} and {second} name the parameter at {position} differently; \
                  API Gateway needs one name per position"
             ),
-            ManifestError::BadAuthorizer { source, reason } => write!(f, "at {source}: {reason}"),
+            ManifestError::BadAuthorizer { source, reason }
+            | ManifestError::BadFunction { source, reason } => write!(f, "at {source}: {reason}"),
         }
     }
 }
@@ -256,7 +266,49 @@ impl Manifest {
             authorizers,
             cognito_authorizers: Vec::new(),
             external_authorizers: Vec::new(),
+            functions: Vec::new(),
         })
+    }
+
+    /// Adds the app's event handlers and plain functions: each named once,
+    /// with a name Lambda's `Handler` takes, and a trigger AWS accepts.
+    pub fn with_functions(
+        mut self,
+        mut functions: Vec<Function>,
+    ) -> Result<Manifest, ManifestError> {
+        let bad = |source: &str, reason: String| ManifestError::BadFunction {
+            source: source.to_owned(),
+            reason,
+        };
+        functions.sort_by(|a, b| (&a.name, &a.source).cmp(&(&b.name, &b.source)));
+        for pair in functions.windows(2) {
+            if pair[0].name == pair[1].name {
+                return Err(bad(
+                    &pair[1].source,
+                    format!(
+                        "the function `{}` is declared twice (also at {}): give one of them \
+                         `name = \"...\"`",
+                        pair[1].name, pair[0].source
+                    ),
+                ));
+            }
+        }
+        for f in &functions {
+            function::check_name(&f.name).map_err(|e| bad(&f.source, e))?;
+            f.trigger.check().map_err(|e| {
+                bad(
+                    &f.source,
+                    format!("{} `{}`: {e}", f.trigger.attribute(), f.name),
+                )
+            })?;
+        }
+        self.functions = functions;
+        Ok(self)
+    }
+
+    /// The function named `name`.
+    pub fn function(&self, name: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.name == name)
     }
 
     /// The authorizer named `name`.

@@ -13,6 +13,7 @@
 use serde::Deserialize;
 
 use crate::authorizer::{Authorizer, AuthorizerKind};
+use crate::function::{Function, Trigger};
 use crate::manifest::{Manifest, ManifestError, Route};
 use crate::{AuthorizationType, Method};
 
@@ -27,6 +28,7 @@ pub const KIND_FRAMEWORK: u8 = 1;
 pub const KIND_APP: u8 = 2;
 pub const KIND_ROUTE: u8 = 3;
 pub const KIND_AUTHORIZER: u8 = 4;
+pub const KIND_FUNCTION: u8 = 5;
 
 /// Size of the record holding `payload`.
 pub const fn encoded_len(payload: &str) -> usize {
@@ -100,6 +102,15 @@ struct AuthorizerPayload {
     line: u32,
 }
 
+#[derive(Deserialize)]
+struct FunctionPayload {
+    name: String,
+    trigger: Trigger,
+    handler: String,
+    file: String,
+    line: u32,
+}
+
 /// One record of a section, its payload not yet decoded.
 struct RawRecord<'s> {
     kind: u8,
@@ -168,6 +179,7 @@ pub struct SectionCounts {
     pub goblet_versions: Vec<String>,
     pub routes: usize,
     pub authorizers: usize,
+    pub functions: usize,
 }
 
 /// Counts the section's records; decodes only the runtime's own records.
@@ -176,6 +188,7 @@ pub fn count_section(section: &[u8]) -> Result<SectionCounts, ManifestError> {
         goblet_versions: Vec::new(),
         routes: 0,
         authorizers: 0,
+        functions: 0,
     };
     for record in raw_records(section) {
         let record = record?;
@@ -190,6 +203,7 @@ pub fn count_section(section: &[u8]) -> Result<SectionCounts, ManifestError> {
             }
             KIND_ROUTE => counts.routes += 1,
             KIND_AUTHORIZER => counts.authorizers += 1,
+            KIND_FUNCTION => counts.functions += 1,
             _ => {}
         }
     }
@@ -204,6 +218,7 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
     let mut apps = Vec::new();
     let mut routes = Vec::new();
     let mut authorizers = Vec::new();
+    let mut functions = Vec::new();
     for record in raw_records(section) {
         let RawRecord {
             kind,
@@ -251,6 +266,15 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
                     source: format!("{}:{}", p.file, p.line),
                 });
             }
+            KIND_FUNCTION => {
+                let p: FunctionPayload = serde_json::from_slice(payload).map_err(bad_json)?;
+                functions.push(Function {
+                    name: p.name,
+                    trigger: p.trigger,
+                    handler: p.handler,
+                    source: format!("{}:{}", p.file, p.line),
+                });
+            }
             other => {
                 return Err(ManifestError::Corrupt {
                     offset: offset - HEADER_LEN,
@@ -259,7 +283,7 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
             }
         }
     }
-    if frameworks.is_empty() && apps.is_empty() && routes.is_empty() {
+    if frameworks.is_empty() && apps.is_empty() && routes.is_empty() && functions.is_empty() {
         return Err(ManifestError::NotAGobletApp);
     }
     frameworks.sort();
@@ -287,10 +311,11 @@ pub fn decode_section(section: &[u8]) -> Result<Manifest, ManifestError> {
         1 => apps.remove(0),
         _ => return Err(ManifestError::SeveralApps(apps)),
     };
-    if routes.is_empty() {
+    if routes.is_empty() && functions.is_empty() {
         return Err(ManifestError::NoRoutes { app_name });
     }
-    Manifest::with_authorizers(goblet_version, app_name, routes, authorizers)
+    Manifest::with_authorizers(goblet_version, app_name, routes, authorizers)?
+        .with_functions(functions)
 }
 
 #[cfg(test)]
@@ -374,6 +399,48 @@ mod tests {
         assert!(
             !plain.contains("authorizer") && !plain.contains("scopes"),
             "{plain}"
+        );
+    }
+
+    #[test]
+    fn decodes_functions_with_their_triggers() {
+        const JOBS: &str = r#"{"name":"jobs","trigger":{"type":"sqs","queue":"jobs","batch_size":10},"handler":"shop::jobs","file":"src/main.rs","line":12}"#;
+        const TICK: &str = r#"{"name":"tick","trigger":{"type":"schedule","expression":"rate(5 minutes)"},"handler":"shop::tick","file":"src/main.rs","line":4}"#;
+        let parts = [
+            (KIND_FRAMEWORK, FW),
+            (KIND_APP, APP),
+            (KIND_FUNCTION, TICK),
+            (KIND_FUNCTION, JOBS),
+        ];
+        // An app of event handlers alone needs no route.
+        let m = decode_section(&section(&parts)).unwrap();
+        let names: Vec<&str> = m.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["jobs", "tick"]);
+        assert_eq!(m.function("jobs").unwrap().source, "src/main.rs:12");
+        assert_eq!(count_section(&section(&parts)).unwrap().functions, 2);
+        assert!(m.to_json_pretty().contains("\"type\": \"schedule\""));
+        // Two of one name, and a trigger AWS refuses, are refused with their place.
+        let twice = decode_section(&section(&[
+            (KIND_FRAMEWORK, FW),
+            (KIND_APP, APP),
+            (KIND_FUNCTION, JOBS),
+            (KIND_FUNCTION, JOBS),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(twice.contains("`jobs` is declared twice"), "{twice}");
+        let bad = TICK.replace("5 minutes", "5 minute");
+        let error = decode_section(&section(&[
+            (KIND_FRAMEWORK, FW),
+            (KIND_APP, APP),
+            (KIND_FUNCTION, &bad),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("at src/main.rs:4: #[schedule] `tick`: ")
+                && error.contains("5 minutes"),
+            "{error}"
         );
     }
 

@@ -5,7 +5,12 @@
 use std::fmt::Display;
 
 use goblet_core::authorizer::{DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS};
-use goblet_core::{AuthorizationType, AuthorizerKind, IdentitySource, Method, PathTemplate};
+use goblet_core::function;
+use goblet_core::schedule::Schedule;
+use goblet_core::{
+    AuthorizationType, AuthorizerKind, IdentitySource, Method, PathTemplate, StartingPosition,
+    Trigger,
+};
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
@@ -14,12 +19,13 @@ use syn::{
     Type,
 };
 
-use crate::model::{App, AppName, Authorizer, Handler, Location, MainFn, Output, Route};
+use crate::model::{App, AppName, Authorizer, Function, Handler, Location, MainFn, Output, Route};
 use crate::parse::{Arg, Args, NamedArg};
 use crate::symbol::{
-    API_KEY, APP_NAME, AUTH, AUTHORIZER, AUTHORIZER_OPTIONS, CONTENT_TYPES, CORS,
-    DEFAULT_CONTENT_TYPES, DEFAULT_METHODS, DEFAULT_TOKEN_HEADER, HEADER, IDENTITY_SOURCES, KIND,
-    MAIN_OPTIONS, METHODS, NAME, ROUTE_OPTIONS, SCOPES, TTL,
+    API_KEY, APP_NAME, AUTH, AUTHORIZER, AUTHORIZER_OPTIONS, BATCH_SIZE, BUCKET, BUS,
+    CONTENT_TYPES, CORS, DEFAULT_CONTENT_TYPES, DEFAULT_METHODS, DEFAULT_S3_EVENTS,
+    DEFAULT_TOKEN_HEADER, EVENTS, HEADER, IDENTITY_SOURCES, KIND, MAIN_OPTIONS, METHODS, NAME,
+    PATTERN, PREFIX, QUEUE, ROUTE_OPTIONS, SCOPES, STARTING_POSITION, STREAM, SUFFIX, TOPIC, TTL,
 };
 
 /// Collects errors so that one expansion reports all of them together.
@@ -579,6 +585,17 @@ fn example(option: &str) -> &'static str {
         IDENTITY_SOURCES => "identity_sources = [\"method.request.header.Authorization\"]",
         TTL => "ttl = 300",
         APP_NAME => "app_name = \"orders\"",
+        QUEUE => "queue = \"jobs\"",
+        BATCH_SIZE => "batch_size = 10",
+        TOPIC => "topic = \"alerts\"",
+        BUCKET => "bucket = \"uploads\"",
+        EVENTS => "events = [\"s3:ObjectCreated:*\"]",
+        PREFIX => "prefix = \"in/\"",
+        SUFFIX => "suffix = \".png\"",
+        PATTERN => "pattern = r#\"{\"source\": [\"shop.orders\"]}\"#",
+        BUS => "bus = \"orders\"",
+        STREAM => "stream = \"clicks\"",
+        STARTING_POSITION => "starting_position = \"LATEST\"",
         _ => "name = value",
     }
 }
@@ -824,7 +841,17 @@ fn check_handler(errors: &mut Errors, func: &ItemFn) -> Handler {
             }
         }
     }
-    let output = match &sig.output {
+    Handler {
+        ident: sig.ident.clone(),
+        is_async: sig.asyncness.is_some(),
+        args,
+        output: output(sig),
+    }
+}
+
+/// What a handler returns, and where errors about it point.
+fn output(sig: &syn::Signature) -> Output {
+    match &sig.output {
         ReturnType::Type(_, ty) => Output {
             ty: (!contains_impl_trait(ty)).then(|| (**ty).clone()),
             span: ty.span(),
@@ -833,12 +860,6 @@ fn check_handler(errors: &mut Errors, func: &ItemFn) -> Handler {
             ty: None,
             span: sig.ident.span(),
         },
-    };
-    Handler {
-        ident: sig.ident.clone(),
-        is_async: sig.asyncness.is_some(),
-        args,
-        output,
     }
 }
 
@@ -1325,5 +1346,335 @@ mod tests {
             app_messages(quote!(app_name = true)),
             ["`app_name` expects a string literal, as in `app_name = \"orders\"`"]
         );
+    }
+}
+
+/// Which attribute declares a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionKind {
+    Schedule,
+    Sqs,
+    Sns,
+    S3,
+    EventBridge,
+    DynamoDb,
+    Kinesis,
+    Invoke,
+}
+
+impl FunctionKind {
+    fn attribute(self) -> &'static str {
+        match self {
+            FunctionKind::Schedule => "#[schedule]",
+            FunctionKind::Sqs => "#[on_sqs_message]",
+            FunctionKind::Sns => "#[on_sns_message]",
+            FunctionKind::S3 => "#[on_s3_event]",
+            FunctionKind::EventBridge => "#[on_event]",
+            FunctionKind::DynamoDb => "#[on_dynamodb_record]",
+            FunctionKind::Kinesis => "#[on_kinesis_record]",
+            FunctionKind::Invoke => "#[lambda_function]",
+        }
+    }
+
+    fn options(self) -> &'static [&'static str] {
+        match self {
+            FunctionKind::Schedule | FunctionKind::Invoke => &[NAME],
+            FunctionKind::Sqs => &[QUEUE, BATCH_SIZE, NAME],
+            FunctionKind::Sns => &[TOPIC, NAME],
+            FunctionKind::S3 => &[BUCKET, EVENTS, PREFIX, SUFFIX, NAME],
+            FunctionKind::EventBridge => &[PATTERN, BUS, NAME],
+            FunctionKind::DynamoDb | FunctionKind::Kinesis => {
+                &[STREAM, STARTING_POSITION, BATCH_SIZE, NAME]
+            }
+        }
+    }
+
+    /// The option every use must give, with an example.
+    fn required(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            FunctionKind::Sqs => Some((QUEUE, "queue = \"jobs\"")),
+            FunctionKind::Sns => Some((TOPIC, "topic = \"alerts\"")),
+            FunctionKind::S3 => Some((BUCKET, "bucket = \"uploads\"")),
+            FunctionKind::EventBridge => {
+                Some((PATTERN, "pattern = r#\"{\"source\": [\"shop.orders\"]}\"#"))
+            }
+            FunctionKind::DynamoDb => Some((
+                STREAM,
+                "stream = \"arn:aws:dynamodb:REGION:ACCOUNT:table/TABLE/stream/LABEL\"",
+            )),
+            FunctionKind::Kinesis => Some((STREAM, "stream = \"clicks\"")),
+            FunctionKind::Schedule | FunctionKind::Invoke => None,
+        }
+    }
+}
+
+/// Checks an event handler's or plain function's attribute on `func`.
+pub fn function(
+    kind: FunctionKind,
+    args: Args,
+    func: &ItemFn,
+    locate: impl FnOnce(Span) -> Location,
+) -> syn::Result<Function> {
+    let mut errors = Errors::default();
+    let mut seen = Seen::default();
+    let mut items = args.items.into_iter().peekable();
+    let options = kind.options();
+    let mut expression = None;
+    if kind == FunctionKind::Schedule {
+        match items.next_if(|item| matches!(item, Arg::Positional(_))) {
+            Some(Arg::Positional(expr)) => match string_literal(&expr) {
+                Some(lit) => match Schedule::parse(&lit.value()) {
+                    Ok(_) => expression = Some(lit.value()),
+                    Err(e) => errors.spanned(&lit, e),
+                },
+                None => errors.spanned(
+                    &expr,
+                    "the schedule must be a string literal, as in `#[schedule(\"rate(5 minutes)\")]`",
+                ),
+            },
+            _ => errors.at(
+                Span::call_site(),
+                "#[schedule] needs a schedule expression: `#[schedule(\"rate(5 minutes)\")]` or \
+                 `#[schedule(\"cron(0 12 * * ? *)\")]` (in UTC)",
+            ),
+        }
+    }
+    let mut text: Vec<(&'static str, LitStr)> = Vec::new();
+    let mut events: Option<Vec<String>> = None;
+    let mut batch_size: Option<(u32, Span)> = None;
+    let mut starting_position = None;
+    let mut name = None;
+    let mut given_required = false;
+    for item in items {
+        let named = match item {
+            Arg::Named(named) => named,
+            Arg::Positional(expr) => {
+                errors.spanned(
+                    &expr,
+                    format_args!(
+                        "unexpected argument: options of {} are written `name = value`, with a name among {}",
+                        kind.attribute(),
+                        list(options)
+                    ),
+                );
+                continue;
+            }
+        };
+        let option = named.name.to_string();
+        let Some(option) = options.iter().copied().find(|o| *o == option) else {
+            unknown_option(&mut errors, &named, options);
+            continue;
+        };
+        if !seen.first(&mut errors, &named) {
+            continue;
+        }
+        if kind
+            .required()
+            .is_some_and(|(required, _)| required == option)
+        {
+            given_required = true;
+        }
+        match option {
+            NAME => {
+                name =
+                    check_authorizer_name(&mut errors, &named, "the function name").and_then(|n| {
+                        match function::check_name(&n) {
+                            Ok(()) => Some(n),
+                            Err(e) => {
+                                errors.spanned(&named.value, e);
+                                None
+                            }
+                        }
+                    });
+            }
+            EVENTS => {
+                events = string_list(&mut errors, &named).map(|lits| {
+                    let mut out: Vec<String> = Vec::new();
+                    for lit in lits {
+                        let event = lit.value();
+                        if let Err(e) = function::check_s3_event(&event) {
+                            errors.spanned(&lit, e);
+                        } else if out.contains(&event) {
+                            errors.spanned(&lit, "this event is listed more than once");
+                        } else {
+                            out.push(event);
+                        }
+                    }
+                    out
+                });
+            }
+            BATCH_SIZE => batch_size = batch_size_value(&mut errors, &named),
+            STARTING_POSITION => {
+                starting_position = string_value(&mut errors, &named).and_then(|lit| {
+                    let found = StartingPosition::parse(&lit.value());
+                    if found.is_none() {
+                        errors.spanned(
+                            &lit,
+                            "the starting position is \"LATEST\" or \"TRIM_HORIZON\"",
+                        );
+                    }
+                    found
+                });
+            }
+            _ => {
+                if let Some(lit) = string_value(&mut errors, &named) {
+                    let value = lit.value();
+                    let checked = match option {
+                        QUEUE => function::check_queue(&value),
+                        TOPIC => function::check_topic(&value),
+                        BUCKET => function::check_bucket(&value),
+                        PATTERN => function::check_event_pattern(&value),
+                        BUS => function::check_bus(&value),
+                        STREAM if kind == FunctionKind::DynamoDb => {
+                            function::check_dynamodb_stream(&value)
+                        }
+                        STREAM => function::check_kinesis_stream(&value),
+                        PREFIX | SUFFIX if value.is_empty() || value.len() > 1024 => {
+                            Err(format!("the {option} must be 1 to 1024 characters"))
+                        }
+                        _ => Ok(()),
+                    };
+                    match checked {
+                        Ok(()) => text.push((option, lit)),
+                        Err(e) => errors.spanned(&lit, e),
+                    }
+                }
+            }
+        }
+    }
+    if let Some((required, example)) = kind.required()
+        && !given_required
+    {
+        errors.at(
+            Span::call_site(),
+            format_args!("{} needs `{required}`, as in `{example}`", kind.attribute()),
+        );
+    }
+    let handler = check_function_fn(&mut errors, func, kind);
+    let value = |option: &str| {
+        text.iter()
+            .find(|(o, _)| *o == option)
+            .map(|(_, lit)| lit.value())
+    };
+    let stream_batch = batch_size.map_or(function::DEFAULT_STREAM_BATCH_SIZE, |(b, _)| b);
+    let trigger = match kind {
+        FunctionKind::Schedule => Trigger::Schedule {
+            expression: expression.unwrap_or_default(),
+        },
+        FunctionKind::Sqs => Trigger::Sqs {
+            queue: value(QUEUE).unwrap_or_default(),
+            batch_size: batch_size.map_or(function::DEFAULT_SQS_BATCH_SIZE, |(b, _)| b),
+        },
+        FunctionKind::Sns => Trigger::Sns {
+            topic: value(TOPIC).unwrap_or_default(),
+        },
+        FunctionKind::S3 => Trigger::S3 {
+            bucket: value(BUCKET).unwrap_or_default(),
+            events: events
+                .unwrap_or_else(|| DEFAULT_S3_EVENTS.iter().map(|e| (*e).to_owned()).collect()),
+            prefix: value(PREFIX),
+            suffix: value(SUFFIX),
+        },
+        FunctionKind::EventBridge => Trigger::EventBridge {
+            pattern: value(PATTERN).unwrap_or_default(),
+            bus: value(BUS),
+        },
+        FunctionKind::DynamoDb => Trigger::DynamoDb {
+            stream: value(STREAM).unwrap_or_default(),
+            starting_position: starting_position.unwrap_or(StartingPosition::Latest),
+            batch_size: stream_batch,
+        },
+        FunctionKind::Kinesis => Trigger::Kinesis {
+            stream: value(STREAM).unwrap_or_default(),
+            starting_position: starting_position.unwrap_or(StartingPosition::Latest),
+            batch_size: stream_batch,
+        },
+        FunctionKind::Invoke => Trigger::Invoke,
+    };
+    // What no single option shows (a FIFO queue's smaller batches), once
+    // every option is well-formed on its own.
+    if errors.0.is_none()
+        && let Err(e) = trigger.check()
+    {
+        match batch_size {
+            Some((_, span)) => errors.at(span, e),
+            None => errors.at(Span::call_site(), e),
+        }
+    }
+    errors.finish(Function {
+        name: name.unwrap_or_else(|| unraw(&func.sig.ident)),
+        trigger,
+        handler,
+        location: locate(func.sig.ident.span()),
+    })
+}
+
+fn batch_size_value(errors: &mut Errors, named: &NamedArg) -> Option<(u32, Span)> {
+    let Expr::Lit(ExprLit {
+        lit: Lit::Int(int),
+        attrs,
+    }) = unparen(&named.value)
+    else {
+        wrong_type(errors, named, "a number of records");
+        return None;
+    };
+    match int.base10_parse::<u32>() {
+        Ok(size) if attrs.is_empty() && (1..=10_000).contains(&size) => Some((size, int.span())),
+        _ => {
+            errors.spanned(int, "`batch_size` is a number of records from 1 to 10000");
+            None
+        }
+    }
+}
+
+/// An event handler is called from generated code with one value per
+/// argument, each extracted from the invocation.
+fn check_function_fn(errors: &mut Errors, func: &ItemFn, kind: FunctionKind) -> Handler {
+    let sig = &func.sig;
+    let what = kind.attribute();
+    if let Some(unsafety) = &sig.unsafety {
+        errors.spanned(
+            unsafety,
+            format_args!("a {what} function cannot be an `unsafe fn`"),
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.spanned(
+            &sig.generics,
+            format_args!("a {what} function cannot be generic: name the event's type"),
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.spanned(
+            variadic,
+            format_args!("a {what} function cannot be variadic"),
+        );
+    }
+    let mut args = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => errors.spanned(
+                receiver,
+                format_args!("a {what} function must be a free function: `self` is not allowed"),
+            ),
+            FnArg::Typed(pat_type) => match &*pat_type.ty {
+                Type::Reference(r) => errors.spanned(
+                    r,
+                    "an event handler's arguments own their data: take the event by value \
+                     (`event: SqsEvent`), not a reference",
+                ),
+                ty if contains_impl_trait(ty) => errors.spanned(
+                    ty,
+                    "`impl Trait` is not allowed in an event handler's arguments: name the type",
+                ),
+                ty => args.push(ty.clone()),
+            },
+        }
+    }
+    Handler {
+        ident: sig.ident.clone(),
+        is_async: sig.asyncness.is_some(),
+        args,
+        output: output(sig),
     }
 }

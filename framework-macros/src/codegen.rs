@@ -8,7 +8,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::model::{App, AppName, Authorizer, MainFn, Route};
+use crate::model::{App, AppName, Authorizer, Function, MainFn, Route};
 
 /// The user's function, unchanged, followed by everything the route needs.
 pub fn route(route: &Route, item: TokenStream) -> TokenStream {
@@ -100,13 +100,7 @@ pub fn authorizer(authorizer: &Authorizer, item: TokenStream) -> TokenStream {
         sources_json.join(","),
         authorizer.ttl_seconds,
     ));
-    let handler_rest = json_string(&format!("::{ident}"));
-    let after = str_lit(&format!(
-        "{}\",\"file\":{},\"line\":{}}}",
-        &handler_rest[1..handler_rest.len() - 1],
-        json_string(&authorizer.location.file),
-        authorizer.location.line,
-    ));
+    let after = str_lit(&payload_tail(ident, &authorizer.location));
     let record = record_static(
         &format_ident!("__GOBLET_AUTHORIZER"),
         &format_ident!("__GOBLET_AUTHORIZER_PAYLOAD"),
@@ -145,6 +139,120 @@ pub fn authorizer(authorizer: &Authorizer, item: TokenStream) -> TokenStream {
                 ::core::concat!(#before, ::core::module_path!(), #after);
         };
     }
+}
+
+/// The user's event handler, unchanged, then its `FunctionDef` for the
+/// runtime and its record for the manifest.
+pub fn function(function: &Function, item: TokenStream) -> TokenStream {
+    let handler = &function.handler;
+    let ident = &handler.ident;
+    let vars: Vec<Ident> = (0..handler.args.len())
+        .map(|i| format_ident!("__arg{}", i, span = Span::mixed_site()))
+        .collect();
+    // Each extraction is spanned on its type, so "`Foo` cannot be an
+    // argument of an event handler" points at the argument.
+    let extractions = handler.args.iter().zip(&vars).map(|(ty, var)| {
+        quote_spanned! {at(ty.span())=>
+            let #var = <#ty as ::goblet::__private::FromInvocation>::from_invocation(&__inv)?;
+        }
+    });
+    let needs = handler.args.iter().map(|ty| {
+        quote_spanned! {at(ty.span())=>
+            <#ty as ::goblet::__private::FromInvocation>::state_needs(__needs);
+        }
+    });
+    let call = if handler.is_async {
+        quote!(#ident(#(#vars),*).await)
+    } else {
+        quote!(#ident(#(#vars),*))
+    };
+    let result = match &handler.output.ty {
+        Some(ty) => quote_spanned! {at(handler.output.span)=>
+            <#ty as ::goblet::__private::IntoFunctionResult>::into_function_result(__output)
+        },
+        None => quote_spanned! {at(handler.output.span)=>
+            ::goblet::__private::IntoFunctionResult::into_function_result(__output)
+        },
+    };
+    let name = str_lit(&function.name);
+    let attribute = str_lit(function.trigger.attribute());
+    let handler_suffix = str_lit(&format!("::{ident}"));
+    let file = str_lit(&function.location.file);
+    let line = Literal::u32_unsuffixed(function.location.line);
+    let (before, after) = function_payload(function);
+    let (before, after) = (str_lit(&before), str_lit(&after));
+    let record = record_static(
+        &format_ident!("__GOBLET_FUNCTION"),
+        &format_ident!("__GOBLET_FUNCTION_PAYLOAD"),
+        quote!(::goblet::__private::record::KIND_FUNCTION),
+    );
+    let wrappers = quote_spanned! {Span::mixed_site()=>
+        fn __goblet_function(
+            __inv: ::goblet::__private::Invocation,
+        ) -> ::goblet::__private::FunctionFuture {
+            ::goblet::__private::function_boxed(async move {
+                #(#extractions)*
+                let __output = #call;
+                #result
+            })
+        }
+
+        fn __goblet_state_needs(__needs: &mut ::goblet::__private::StateNeeds) {
+            let _ = &__needs;
+            #(#needs)*
+        }
+    };
+    let wrapper = Ident::new("__goblet_function", Span::mixed_site());
+    let needs_fn = Ident::new("__goblet_state_needs", Span::mixed_site());
+    quote! {
+        #item
+
+        const _: () = {
+            #wrappers
+
+            ::goblet::__private::inventory::submit! {
+                ::goblet::__private::FunctionDef {
+                    name: #name,
+                    attribute: #attribute,
+                    handler_path: ::core::concat!(::core::module_path!(), #handler_suffix),
+                    file: #file,
+                    line: #line,
+                    handler: #wrapper,
+                    state_needs: #needs_fn,
+                }
+            }
+
+            #record
+            const __GOBLET_FUNCTION_PAYLOAD: &str =
+                ::core::concat!(#before, ::core::module_path!(), #after);
+        };
+    }
+}
+
+/// The function record's JSON (`FunctionPayload` in goblet-core) around the
+/// place where `module_path!()` goes.
+pub(crate) fn function_payload(function: &Function) -> (String, String) {
+    let trigger = serde_json::to_string(&function.trigger).expect("a trigger always serializes");
+    let before = format!(
+        "{{\"name\":{},\"trigger\":{trigger},\"handler\":\"",
+        json_string(&function.name)
+    );
+    (
+        before,
+        payload_tail(&function.handler.ident, &function.location),
+    )
+}
+
+/// The end of a record's JSON after `module_path!()`: the rest of the
+/// handler's path, and where it is declared.
+fn payload_tail(ident: &Ident, location: &crate::model::Location) -> String {
+    let handler_rest = json_string(&format!("::{ident}"));
+    format!(
+        "{}\",\"file\":{},\"line\":{}}}",
+        &handler_rest[1..handler_rest.len() - 1],
+        json_string(&location.file),
+        location.line,
+    )
 }
 
 /// The app's name expression and its record in the `goblet_routes` section.
@@ -393,14 +501,7 @@ pub(crate) fn route_payload(route: &Route, method: Method) -> (String, String) {
         content_types.join(","),
         json_string(&route.name),
     );
-    let handler_rest = json_string(&format!("::{}", route.handler.ident));
-    let after = format!(
-        "{}\",\"file\":{},\"line\":{}}}",
-        &handler_rest[1..handler_rest.len() - 1],
-        json_string(&route.location.file),
-        route.location.line,
-    );
-    (before, after)
+    (before, payload_tail(&route.handler.ident, &route.location))
 }
 
 /// Compile-time duplicate detection.

@@ -155,6 +155,160 @@ pub fn authorizer(attr: TokenStream, item: TokenStream) -> TokenStream {
         .into()
 }
 
+/// Declares a function run on a schedule: an EventBridge rule fires it, in UTC.
+///
+/// ```text
+/// #[schedule("rate(5 minutes)")]              // rate(N minute|minutes|hour|hours|day|days)
+/// #[schedule("cron(0 12 * * ? *)")]           // minutes hours day-of-month month day-of-week year
+/// #[schedule("rate(1 hour)", name = "hourly")] // default: the function's name
+/// ```
+///
+/// Like every event handler, the function is a Lambda function of its own
+/// (its `Handler` is its name), built from the app's binary. Its arguments
+/// are the event (any `Deserialize` type: `ScheduledEvent` here, or
+/// `Json<T>`), `LambdaContext` and `State<T>`; it returns `Result<T, Error>`
+/// for a `T: Serialize`, `Json<T>` or `()`. An `Err` (or a panic) is the
+/// invocation's function error, with the error's message.
+///
+/// ```
+/// use goblet::prelude::*;
+///
+/// #[schedule("cron(0 3 * * ? *)")]
+/// async fn nightly(event: ScheduledEvent) -> Result<(), Error> {
+///     assert_eq!(event.detail_type, "Scheduled Event");
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+#[proc_macro_attribute]
+pub fn schedule(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_function(check::FunctionKind::Schedule, attr, item)
+}
+
+/// Declares a function fed by an SQS queue (a Lambda event source mapping).
+///
+/// ```text
+/// #[on_sqs_message(queue = "jobs")]                  // a queue name or ARN
+/// #[on_sqs_message(queue = "jobs", batch_size = 10)] // 1-10000 (FIFO: 1-10), default 10
+/// ```
+///
+/// Return `SqsBatchResponse` to report partial batch failures: only the
+/// messages it names are retried. See [`schedule`](macro@schedule) for the
+/// arguments and results every event handler takes.
+#[proc_macro_attribute]
+pub fn on_sqs_message(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_function(check::FunctionKind::Sqs, attr, item)
+}
+
+/// Declares a function subscribed to an SNS topic.
+///
+/// ```text
+/// #[on_sns_message(topic = "alerts")]   // a topic name or ARN
+/// ```
+///
+/// See [`schedule`](macro@schedule) for arguments and results.
+#[proc_macro_attribute]
+pub fn on_sns_message(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_function(check::FunctionKind::Sns, attr, item)
+}
+
+/// Declares a function notified of an S3 bucket's events.
+///
+/// ```text
+/// #[on_s3_event(bucket = "uploads",
+///               events = ["s3:ObjectCreated:*"],   // the default
+///               prefix = "in/", suffix = ".png")]  // key filters, optional
+/// ```
+///
+/// See [`schedule`](macro@schedule) for arguments and results.
+#[proc_macro_attribute]
+pub fn on_s3_event(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_function(check::FunctionKind::S3, attr, item)
+}
+
+/// Declares a function an EventBridge rule sends matching events to.
+///
+/// ```text
+/// #[on_event(pattern = r#"{"source": ["shop.orders"]}"#)]                 // the default bus
+/// #[on_event(pattern = r#"{"source": ["shop.orders"]}"#, bus = "orders")] // a custom bus, name or ARN
+/// ```
+///
+/// See [`schedule`](macro@schedule) for arguments and results.
+#[proc_macro_attribute]
+pub fn on_event(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_function(check::FunctionKind::EventBridge, attr, item)
+}
+
+/// Declares a function fed by a DynamoDB stream.
+///
+/// ```text
+/// #[on_dynamodb_record(stream = "arn:aws:dynamodb:REGION:ACCOUNT:table/TABLE/stream/LABEL",
+///                      starting_position = "LATEST",   // or "TRIM_HORIZON"; default LATEST
+///                      batch_size = 100)]              // 1-10000, default 100
+/// ```
+///
+/// See [`schedule`](macro@schedule) for arguments and results.
+#[proc_macro_attribute]
+pub fn on_dynamodb_record(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_function(check::FunctionKind::DynamoDb, attr, item)
+}
+
+/// Declares a function fed by a Kinesis stream.
+///
+/// ```text
+/// #[on_kinesis_record(stream = "clicks",                 // a stream name or ARN
+///                     starting_position = "LATEST",      // or "TRIM_HORIZON"; default LATEST
+///                     batch_size = 100)]                 // 1-10000, default 100
+/// ```
+///
+/// See [`schedule`](macro@schedule) for arguments and results.
+#[proc_macro_attribute]
+pub fn on_kinesis_record(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_function(check::FunctionKind::Kinesis, attr, item)
+}
+
+/// Declares a plain Lambda function: no trigger, invoked by name (`aws lambda
+/// invoke`, another service, `goblet invoke`). Any `Deserialize` event in,
+/// any `Serialize` value out.
+///
+/// ```text
+/// #[lambda_function]
+/// #[lambda_function(name = "resize")]
+/// ```
+///
+/// ```
+/// use goblet::prelude::*;
+///
+/// #[derive(serde::Deserialize)]
+/// struct ResizeJob { key: String, width: u32 }
+///
+/// #[lambda_function]
+/// async fn resize(Json(job): Json<ResizeJob>, ctx: LambdaContext) -> Result<Json<Value>, Error> {
+///     Ok(Json(json!({ "key": job.key, "width": job.width, "request": ctx.request_id })))
+/// }
+/// # fn main() {}
+/// ```
+#[proc_macro_attribute]
+pub fn lambda_function(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_function(check::FunctionKind::Invoke, attr, item)
+}
+
+fn expand_function(kind: check::FunctionKind, attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = TokenStream2::from(item);
+    let expanded = (|| {
+        let func = item_fn(
+            &item,
+            "an event handler attribute goes on a function: `fn` or `async fn`",
+        )?;
+        let args: parse::Args = syn::parse2(attr.into())?;
+        let function = check::function(kind, args, &func, locate)?;
+        Ok(codegen::function(&function, item.clone()))
+    })();
+    expanded
+        .unwrap_or_else(|error| keep_item(error, item))
+        .into()
+}
+
 /// Declares the app's `main`: the function runs once per execution
 /// environment, in Lambda's init phase, before the first event, and returns
 /// the [`App`](../goblet/struct.App.html) — its shared state and middleware.

@@ -1,7 +1,7 @@
 //! What the macros have understood, once every check has passed. Plain data:
 //! [`crate::codegen`] turns it into tokens without making any decision.
 
-use goblet_core::{AuthorizationType, AuthorizerKind, Method};
+use goblet_core::{AuthorizationType, AuthorizerKind, Method, Trigger};
 use proc_macro2::{Ident, Span};
 use syn::Type;
 
@@ -85,4 +85,15 @@ pub struct MainFn {
     pub ident: Ident,
     /// The return type, when generated code can name it (no `impl Trait`).
     pub output: Option<Type>,
+}
+
+/// One event handler or plain function: `#[schedule]`, `#[on_sqs_message]`,
+/// ... or `#[lambda_function]`.
+pub struct Function {
+    /// `name = "..."`, or the function's name: its Lambda `Handler`.
+    pub name: String,
+    /// Already checked as the deployer checks it.
+    pub trigger: Trigger,
+    pub handler: Handler,
+    pub location: Location,
 }

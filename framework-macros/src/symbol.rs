@@ -48,6 +48,32 @@ pub const AUTHORIZER_OPTIONS: &[&str] = &[HEADER, KIND, IDENTITY_SOURCES, TTL, N
 /// The header a TOKEN authorizer reads when `header` is not given.
 pub const DEFAULT_TOKEN_HEADER: &str = "Authorization";
 
+/// `#[on_sqs_message(queue = "jobs")]`
+pub const QUEUE: &str = "queue";
+/// `#[on_sqs_message(queue = "jobs", batch_size = 10)]`, also on streams.
+pub const BATCH_SIZE: &str = "batch_size";
+/// `#[on_sns_message(topic = "alerts")]`
+pub const TOPIC: &str = "topic";
+/// `#[on_s3_event(bucket = "uploads")]`
+pub const BUCKET: &str = "bucket";
+/// `#[on_s3_event(bucket = "uploads", events = ["s3:ObjectCreated:*"])]`
+pub const EVENTS: &str = "events";
+/// `#[on_s3_event(bucket = "uploads", prefix = "in/")]`
+pub const PREFIX: &str = "prefix";
+/// `#[on_s3_event(bucket = "uploads", suffix = ".png")]`
+pub const SUFFIX: &str = "suffix";
+/// `#[on_event(pattern = r#"{"source": ["shop.orders"]}"#)]`
+pub const PATTERN: &str = "pattern";
+/// `#[on_event(pattern = "...", bus = "orders")]`
+pub const BUS: &str = "bus";
+/// `#[on_dynamodb_record(stream = "arn:...")]`, `#[on_kinesis_record(stream = "clicks")]`
+pub const STREAM: &str = "stream";
+/// `#[on_kinesis_record(stream = "clicks", starting_position = "TRIM_HORIZON")]`
+pub const STARTING_POSITION: &str = "starting_position";
+
+/// The events an `#[on_s3_event]` reacts to when `events` is not given (Chalice's default).
+pub const DEFAULT_S3_EVENTS: &[&str] = &["s3:ObjectCreated:*"];
+
 /// `goblet::app!(app_name = "orders")`, `#[goblet::main(app_name = "orders")]`
 pub const APP_NAME: &str = "app_name";
 

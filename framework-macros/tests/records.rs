@@ -34,6 +34,20 @@ mod app {
     goblet::app!(app_name = "macro-records");
 }
 
+mod events {
+    use goblet::prelude::*;
+
+    #[on_s3_event(
+        bucket = "uploads",
+        prefix = "in/",
+        suffix = ".png",
+        name = "uploaded-file"
+    )]
+    pub(crate) async fn uploaded(_: S3Event) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
 #[cfg(any(
     target_os = "linux",
     target_os = "android",
@@ -97,5 +111,25 @@ fn the_section_decodes_into_the_manifest() {
                 "GET /users/{{id}} AWS_IAM key=true cors=false [\"application/json\"] [\"id\"] user records::user {file}:9"
             ),
         ]
+    );
+
+    let functions: Vec<String> = manifest
+        .functions
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}",
+                f.name,
+                serde_json::to_string(&f.trigger).unwrap(),
+                f.handler,
+                f.source
+            )
+        })
+        .collect();
+    assert_eq!(
+        functions,
+        [format!(
+            "uploaded-file {{\"type\":\"s3\",\"bucket\":\"uploads\",\"events\":[\"s3:ObjectCreated:*\"],\"prefix\":\"in/\",\"suffix\":\".png\"}} records::events::uploaded {file}:41"
+        )]
     );
 }

@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::authorizer::AuthorizerDef;
 use crate::error::{Error, INTERNAL_MESSAGE, error_response};
 use crate::event::{Incoming, RawEvent, UnknownEvent};
+use crate::function::Functions;
 use crate::middleware::Endpoint;
 use crate::reply::{ProxyReply, shape_reply};
 use crate::request::Request;
@@ -25,6 +26,7 @@ use crate::state::{AppState, StateNeeds};
 /// middleware, and the state handlers share. Built once, at start-up.
 pub(crate) struct Served {
     table: RouteTable,
+    functions: Functions,
     /// By manifest route index, as [`RouteTable::handlers`].
     endpoints: Vec<Endpoint>,
     state: AppState,
@@ -50,6 +52,7 @@ impl Served {
         let table =
             RouteTable::build(defs, crate::authorizer::registered()).map_err(|e| e.to_string())?;
         let state = app.take_state()?;
+        let functions = Functions::new(crate::function::registered(), state.clone())?;
         let mut missing = Vec::new();
         for def in &table.handlers {
             let mut needs = StateNeeds::default();
@@ -86,6 +89,7 @@ impl Served {
             .collect();
         Ok(Served {
             table,
+            functions,
             endpoints,
             state,
         })
@@ -93,6 +97,10 @@ impl Served {
 
     pub(crate) fn table(&self) -> &RouteTable {
         &self.table
+    }
+
+    pub(crate) fn functions(&self) -> &Functions {
+        &self.functions
     }
 
     /// The authorizer guarding `method` `path` (an authorizer event's method

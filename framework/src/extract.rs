@@ -330,6 +330,13 @@ wrapper!(
     Json
 );
 
+/// Transparent: an event handler's `Result<Json<T>, Error>` is `T`'s JSON.
+impl<T: serde::Serialize> serde::Serialize for Json<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 impl<T: DeserializeOwned> FromRequestParts for Path<T> {
     type Rejection = Error;
 

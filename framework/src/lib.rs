@@ -8,6 +8,7 @@ mod embedded;
 mod error;
 mod event;
 pub mod extract;
+mod function;
 mod invocation;
 mod logging;
 pub mod middleware;
@@ -25,8 +26,28 @@ pub use app::{App, AppDef, BoxError, IntoApp};
 pub use authorizer::{AuthRequest, AuthResponse, AuthorizerContext, ContextValue};
 pub use error::Error;
 pub use extract::{Context, Json, Path, Query, StageVariables};
+pub use function::{FromInvocation, IntoFunctionResult, Invocation, LambdaContext};
 pub use goblet_core::{AuthorizationType, AuthorizerKind, EventShape, Method};
-pub use goblet_macros::{app, authorizer, main, route};
+pub use goblet_macros::{
+    app, authorizer, lambda_function, main, on_dynamodb_record, on_event, on_kinesis_record,
+    on_s3_event, on_sns_message, on_sqs_message, route, schedule,
+};
+
+/// The event types of AWS's event sources, from the `aws_lambda_events`
+/// crate (the Rust runtime's), with the common ones named here.
+pub mod events {
+    pub use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
+    pub use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+    pub use aws_lambda_events::event::kinesis::KinesisEvent;
+    pub use aws_lambda_events::event::s3::S3Event;
+    pub use aws_lambda_events::event::sns::SnsEvent;
+    pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+    /// What an EventBridge schedule sends: `detail-type` "Scheduled Event",
+    /// `source` "aws.events", an empty `detail`.
+    pub type ScheduledEvent = EventBridgeEvent<serde_json::Value>;
+    /// Every event type of `aws_lambda_events` goblet enables.
+    pub use aws_lambda_events;
+}
 pub use request::{EventFormat, Identity, Request, RequestContext};
 pub use response::{Body, IntoResponse, Response};
 pub use state::State;
@@ -44,10 +65,15 @@ pub use serde_json::{Value, json};
 
 /// Everything an app usually needs: `use goblet::prelude::*;`.
 pub mod prelude {
+    pub use crate::events::{
+        BatchItemFailure, DynamoDbEvent, EventBridgeEvent, KinesisEvent, S3Event, ScheduledEvent,
+        SnsEvent, SqsBatchResponse, SqsEvent,
+    };
     pub use crate::{
         AuthRequest, AuthResponse, Body, Bytes, Context, Error, HeaderMap, HeaderValue, Identity,
-        IntoResponse, Json, Path, Query, Request, Response, StageVariables, State, StatusCode,
-        Value, authorizer, json, route,
+        IntoResponse, Json, LambdaContext, Path, Query, Request, Response, StageVariables, State,
+        StatusCode, Value, authorizer, json, lambda_function, on_dynamodb_record, on_event,
+        on_kinesis_record, on_s3_event, on_sns_message, on_sqs_message, route, schedule,
     };
 }
 
@@ -58,6 +84,9 @@ pub mod __private {
     pub use crate::authorizer::AuthRequest;
     pub use crate::authorizer::{AuthFuture, AuthorizerDef, IntoAuthDecision, auth_boxed};
     pub use crate::extract::{FromRequest, FromRequestParts};
+    pub use crate::function::{
+        FromInvocation, FunctionDef, FunctionFuture, IntoFunctionResult, Invocation, function_boxed,
+    };
     pub use crate::request::Request;
     pub use crate::response::{IntoResponse, Response};
     pub use crate::route::{BoxFuture, HandlerFn, RouteDef};

@@ -18,9 +18,11 @@ use crate::app::{App, AppDef, BoxError};
 use crate::dispatch::{self, Served};
 use crate::embedded;
 use crate::event::{RawEvent, UnknownEvent};
+use crate::function::FunctionDef;
 use crate::logging;
 use crate::route;
 use crate::runtime_api;
+use goblet_core::function::API_HANDLER;
 
 /// Environment variables Lambda sets and `lambda_runtime` requires.
 const LAMBDA_ENV: [&str; 4] = [
@@ -86,7 +88,7 @@ where
     };
     let built = runtime.block_on(init.with_subscriber(dispatch.clone()));
     logging::install(dispatch);
-    let served = match built {
+    let (served, function) = match built {
         Ok(served) => served,
         Err(message) => {
             tracing::error!("{}: {message}", app.name);
@@ -99,6 +101,12 @@ where
     // id it is given (see `runtime_api`). The event arrives as bytes and
     // goblet parses it in one pass of its own.
     let handler = move |event: LambdaEvent<Bytes>| async move {
+        if let Some(def) = function {
+            return served
+                .functions()
+                .call(def, event.payload, event.context)
+                .await;
+        }
         let unknown = |unknown: UnknownEvent| Diagnostic {
             error_type: unknown.error_type.to_owned(),
             error_message: unknown.message,
@@ -124,8 +132,9 @@ where
 /// records but are not registered here): comparing the versions and the
 /// number of route records is enough, and costs no decoding of 400 records
 /// at every cold start (`goblet deploy` decodes and checks them all).
-fn startup(app: App) -> Result<Served, String> {
+fn startup(app: App) -> Result<(Served, Option<&'static FunctionDef>), String> {
     let served = Served::new(app, route::registered())?;
+    let function = selected_function(&served, env::var("_HANDLER").ok().as_deref())?;
     if let Some(counts) = embedded::counts() {
         let counts = counts.map_err(|e| e.to_string())?;
         let registered = served.table().routes().len();
@@ -143,6 +152,14 @@ fn startup(app: App) -> Result<Served, String> {
                 counts.authorizers
             ));
         }
+        let functions = served.functions().len();
+        if counts.functions != functions {
+            return Err(format!(
+                "the embedded route manifest ({} functions) does not describe the {functions} \
+                 registered functions; rebuild the app with one goblet version",
+                counts.functions
+            ));
+        }
         if counts.routes != registered {
             return Err(format!(
                 "the embedded route manifest ({} routes) does not describe the {registered} \
@@ -151,7 +168,29 @@ fn startup(app: App) -> Result<Served, String> {
             ));
         }
     }
-    Ok(served)
+    Ok((served, function))
+}
+
+/// The function Lambda's `Handler` selects: one of the app's functions by
+/// name, or none for the API (`bootstrap`, or no handler at all). In an app
+/// without functions any handler serves the API, as it always has (tools
+/// such as `sam local` set their own).
+fn selected_function(
+    served: &Served,
+    handler: Option<&str>,
+) -> Result<Option<&'static FunctionDef>, String> {
+    let functions = served.functions();
+    match handler {
+        None | Some(API_HANDLER) => Ok(None),
+        Some(_) if functions.len() == 0 => Ok(None),
+        Some(name) => functions.get(name).map(Some).ok_or_else(|| {
+            format!(
+                "the function's handler is `{name}`, which names none of this app's functions ({}); \
+                 `{API_HANDLER}` serves the API",
+                functions.names().collect::<Vec<_>>().join(", ")
+            )
+        }),
+    }
 }
 
 /// A panic's message, when it has one.

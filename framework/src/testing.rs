@@ -20,6 +20,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use futures_util::FutureExt as _;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
@@ -33,6 +35,128 @@ use crate::event::RawEvent;
 use crate::request::{EventFormat, Identity};
 use crate::route;
 use goblet_core::EventShape;
+
+/// A function error, as Lambda reports it to the invoker (the body of an
+/// `X-Amz-Function-Error` answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionError {
+    pub error_type: String,
+    pub error_message: String,
+}
+
+impl std::fmt::Display for FunctionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.error_type, self.error_message)
+    }
+}
+
+/// Realistic events of each source, shaped as AWS documents them, as the
+/// typed events handlers take (Chalice's `client.events.generate_*`).
+pub mod events {
+    use goblet_core::sample::{self, Origin};
+    use serde::de::DeserializeOwned;
+    use serde_json::Value;
+
+    use crate::events::{
+        DynamoDbEvent, EventBridgeEvent, KinesisEvent, S3Event, ScheduledEvent, SnsEvent, SqsEvent,
+    };
+
+    const REGION: &str = "us-east-1";
+
+    fn origin() -> Origin<'static> {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        Origin {
+            region: REGION,
+            now_ms,
+        }
+    }
+
+    fn typed<T: DeserializeOwned>(value: Value) -> T {
+        serde_json::from_value(value).expect("goblet's samples are AWS's shapes")
+    }
+
+    /// One message per body, from the queue `jobs`.
+    pub fn sqs<I, B>(bodies: I) -> SqsEvent
+    where
+        I: IntoIterator<Item = B>,
+        B: AsRef<str>,
+    {
+        sqs_from("jobs", bodies)
+    }
+
+    /// One message per body, from `queue` (a name or an ARN).
+    pub fn sqs_from<I, B>(queue: &str, bodies: I) -> SqsEvent
+    where
+        I: IntoIterator<Item = B>,
+        B: AsRef<str>,
+    {
+        let bodies: Vec<B> = bodies.into_iter().collect();
+        let bodies: Vec<&str> = bodies.iter().map(AsRef::as_ref).collect();
+        typed(sample::sqs(
+            &sample::queue_arn(queue, REGION),
+            &bodies,
+            origin(),
+        ))
+    }
+
+    /// One notification on the topic `topic` (a name or an ARN).
+    pub fn sns(topic: &str, message: &str) -> SnsEvent {
+        typed(sample::sns(
+            &sample::topic_arn(topic, REGION),
+            message,
+            None,
+            origin(),
+        ))
+    }
+
+    /// `s3:ObjectCreated:Put` of `key` in `bucket`.
+    pub fn s3(bucket: &str, key: &str) -> S3Event {
+        s3_event(bucket, key, "ObjectCreated:Put")
+    }
+
+    /// The S3 event `event` (as records name it: `ObjectRemoved:Delete`) of `key`.
+    pub fn s3_event(bucket: &str, key: &str, event: &str) -> S3Event {
+        typed(sample::s3(bucket, key, 1024, event, origin()))
+    }
+
+    /// What a schedule rule sends.
+    pub fn schedule() -> ScheduledEvent {
+        typed(sample::schedule(origin(), "goblet-schedule"))
+    }
+
+    /// An event from `source` of `detail_type`, as a rule delivers it.
+    pub fn eventbridge(source: &str, detail_type: &str, detail: Value) -> EventBridgeEvent {
+        typed(sample::eventbridge(
+            source,
+            detail_type,
+            detail,
+            None,
+            origin(),
+        ))
+    }
+
+    /// One INSERT on a table's stream.
+    pub fn dynamodb_insert() -> DynamoDbEvent {
+        typed(sample::dynamodb(
+            &format!(
+                "arn:aws:dynamodb:{REGION}:{}:table/orders/stream/2026-01-01T00:00:00.000",
+                sample::ACCOUNT
+            ),
+            origin(),
+        ))
+    }
+
+    /// One record carrying `data` on the stream `stream`.
+    pub fn kinesis(stream: &str, data: &[u8]) -> KinesisEvent {
+        typed(sample::kinesis(
+            &sample::kinesis_arn(stream, REGION),
+            data,
+            origin(),
+        ))
+    }
+}
 
 /// Account id used for the test API and the default IAM caller.
 pub const TEST_ACCOUNT_ID: &str = "123456789012";
@@ -107,6 +231,91 @@ impl Client {
     /// ```
     pub fn from_app(app: App) -> Client {
         Client { served: serve(app) }
+    }
+
+    /// Invokes the event handler or plain function `name` (its Lambda
+    /// `Handler`) with `event`, through its extractors and result
+    /// conversion, as its own Lambda function would: the result's JSON, or
+    /// the function error Lambda would report. Build realistic events with
+    /// [`events`].
+    ///
+    /// # Panics
+    /// When the app has no function named `name`, or `event` does not serialize.
+    ///
+    /// ```rust,standalone_crate
+    /// use goblet::prelude::*;
+    /// use goblet::testing::{Client, events};
+    ///
+    /// #[on_sqs_message(queue = "jobs")]
+    /// async fn jobs(event: SqsEvent) -> Result<SqsBatchResponse, Error> {
+    ///     let mut response = SqsBatchResponse::default();
+    ///     for message in event.records {
+    ///         if message.body.as_deref() == Some("poison") {
+    ///             let mut failure = BatchItemFailure::default();
+    ///             failure.item_identifier = message.message_id.unwrap_or_default();
+    ///             response.batch_item_failures.push(failure);
+    ///         }
+    ///     }
+    ///     Ok(response)
+    /// }
+    ///
+    /// fn main() {
+    ///     let client = Client::new();
+    ///     let event = events::sqs(["fine", "poison"]);
+    ///     let poison = event.records[1].message_id.clone().unwrap();
+    ///     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    ///     let result = runtime.block_on(client.invoke("jobs", &event)).unwrap();
+    ///     assert_eq!(result["batchItemFailures"][0]["itemIdentifier"], poison.as_str());
+    /// }
+    /// ```
+    pub async fn invoke<E: serde::Serialize + ?Sized>(
+        &self,
+        name: &str,
+        event: &E,
+    ) -> Result<Value, FunctionError> {
+        let payload = serde_json::to_vec(event).expect("the test event serializes");
+        let bytes = self.invoke_raw(name, payload).await?;
+        Ok(serde_json::from_slice(&bytes).expect("goblet writes JSON results"))
+    }
+
+    /// [`invoke`](Client::invoke) with the payload's bytes as sent, and the
+    /// result's bytes as returned.
+    pub async fn invoke_raw(
+        &self,
+        name: &str,
+        payload: impl Into<Bytes>,
+    ) -> Result<Vec<u8>, FunctionError> {
+        let functions = self.served.functions();
+        let Some(def) = functions.get(name) else {
+            panic!(
+                "the app has no function named `{name}` (functions: {})",
+                functions.names().collect::<Vec<_>>().join(", ")
+            );
+        };
+        let mut context = lambda_runtime::Context::default();
+        context.request_id = format!("goblet-test-{name}");
+        context.invoked_function_arn =
+            format!("arn:aws:lambda:us-east-1:{TEST_ACCOUNT_ID}:function:{name}");
+        context.deadline = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64 + 900_000);
+        let call = functions.call(def, payload.into(), context);
+        let answer = std::panic::AssertUnwindSafe(call)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                Err(lambda_runtime::Diagnostic {
+                    error_type: "goblet.Panic".to_owned(),
+                    error_message: format!(
+                        "the function panicked: {}",
+                        crate::runtime::panic_message(panic.as_ref())
+                    ),
+                })
+            });
+        answer.map_err(|d| FunctionError {
+            error_type: d.error_type,
+            error_message: d.error_message,
+        })
     }
 
     pub fn request(&self, method: &str, path_and_query: &str) -> RequestBuilder {

@@ -317,8 +317,30 @@ pub fn check_api_quotas(manifest: &Manifest, config: &StageConfig) -> Result<(),
 /// Everything a deploy or a package checks of the app before any AWS call:
 /// the API's quotas, and nothing this goblet cannot deploy faithfully.
 pub fn check_deployable(manifest: &Manifest, config: &StageConfig) -> Result<(), String> {
+    check_functions_deployable(manifest)?;
     check_api_quotas(manifest, config)?;
     check_authorizer_names(manifest)
+}
+
+/// Event handlers and plain functions run under `goblet local` and the
+/// test client; this deployer does not create their functions and
+/// triggers yet, and deploying the API without them would leave the app
+/// half there, so it refuses before any AWS call.
+fn check_functions_deployable(manifest: &Manifest) -> Result<(), String> {
+    if manifest.functions.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = manifest
+        .functions
+        .iter()
+        .map(|f| format!("{} `{}` at {}", f.trigger.attribute(), f.name, f.source))
+        .collect();
+    Err(format!(
+        "this goblet does not deploy event handlers or plain functions yet: {}. They run under \
+         `goblet local` (Lambda's Invoke API, `goblet invoke --local`) and the test client; \
+         deploy an app without them",
+        listed.join(", ")
+    ))
 }
 
 /// An authorizer's name is its security scheme's in the OpenAPI document a
@@ -759,6 +781,35 @@ mod tests {
             let clash = with(&[a, b]).unwrap_err();
             assert!(clash.contains("would name them alike"), "{a} {b}: {clash}");
         }
+    }
+
+    #[test]
+    fn apps_with_functions_are_refused_before_any_call() {
+        let manifest = Manifest::new(
+            "0.1.0".into(),
+            "a".into(),
+            vec![goblet_core::Route::new(
+                goblet_core::Method::Get,
+                "/",
+                "index",
+            )],
+        )
+        .unwrap()
+        .with_functions(vec![goblet_core::Function {
+            name: "jobs".into(),
+            trigger: goblet_core::Trigger::Sqs {
+                queue: "jobs".into(),
+                batch_size: 10,
+            },
+            handler: "a::jobs".into(),
+            source: "src/main.rs:7".into(),
+        }])
+        .unwrap();
+        let error = check_deployable(&manifest, &StageConfig::defaults("a", "dev")).unwrap_err();
+        assert!(
+            error.contains("#[on_sqs_message] `jobs` at src/main.rs:7"),
+            "{error}"
+        );
     }
 
     #[test]
