@@ -197,6 +197,34 @@ pub struct InvokeArgs {
     /// The event, as JSON or `@file` (default: `{}`).
     #[arg(long, value_name = "JSON|@FILE")]
     pub payload: Option<String>,
+    /// Invoke the function NAME of a running `goblet local` instead, through
+    /// Lambda's Invoke API: an event handler's or plain function's name
+    /// (`jobs`), or the API function's.
+    #[arg(long, value_name = "NAME")]
+    pub local: Option<String>,
+    /// With --local: send a realistic sample event of this source instead of
+    /// --payload, shaped as AWS documents it (with --binary, for the
+    /// function's own queue, topic, bucket, rule or stream).
+    #[arg(long, value_name = "SOURCE", requires = "local", conflicts_with = "payload",
+          value_parser = clap::builder::PossibleValuesParser::new(goblet_core::sample::KINDS))]
+    pub sample: Option<String>,
+    /// With --local: where `goblet local` listens.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8000",
+        requires = "local"
+    )]
+    pub endpoint: String,
+    /// With --local: the app binary `goblet local` serves, to fit --sample
+    /// to the function's trigger.
+    #[arg(long, value_name = "PATH", requires = "local")]
+    pub binary: Option<PathBuf>,
+    /// With --local: RequestResponse (wait for the result), Event (run in
+    /// the background) or DryRun.
+    #[arg(long, value_name = "TYPE", default_value = "RequestResponse", requires = "local",
+          value_parser = ["RequestResponse", "Event", "DryRun"])]
+    pub invocation_type: String,
 }
 
 #[derive(Debug, Args)]
@@ -273,6 +301,10 @@ pub struct LocalArgs {
     /// previous one, and a failed build leaves it serving.
     #[arg(long, conflicts_with = "binary")]
     pub watch: bool,
+    /// Fire the app's #[schedule] functions on their rate or cron (in UTC),
+    /// as EventBridge would.
+    #[arg(long)]
+    pub schedules: bool,
 }
 
 /// `--format rest|http`: the API types `goblet local` serves.
@@ -378,6 +410,8 @@ pub enum CliError {
     Token(#[from] crate::token::TokenError),
     #[error("{0}")]
     Authorizer(String),
+    #[error("{0}")]
+    Invoke(String),
 }
 
 /// Runs the `goblet` command with the process's arguments.
@@ -434,6 +468,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             )?;
             println!("{value}");
             Ok(())
+        }
+        Command::Invoke(args) if args.local.is_some() => {
+            crate::invoke_local::run(&args, &load_aws()?)
         }
         Command::Invoke(args) => Ok(deploy::invoke(
             &load_aws()?.sdk,
@@ -558,6 +595,7 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         api_keys: args.api_keys,
         cognito_keys,
         authorizer_binaries,
+        schedules: args.schedules,
     };
     match watch {
         None => goblet_local::run(options)?,

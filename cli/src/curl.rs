@@ -131,12 +131,7 @@ pub fn run(args: CurlArgs, aws: &AwsSettings) -> Result<(), CurlError> {
         .url
         .parse()
         .map_err(|_| CurlError::Url(args.url.clone()))?;
-    let tls = match uri.scheme_str() {
-        Some("http") => false,
-        Some("https") => true,
-        Some(other) => return Err(CurlError::Scheme(other.to_owned())),
-        None => return Err(CurlError::Url(args.url.clone())),
-    };
+    scheme_is_http(&uri, &args.url)?;
     let authority = uri
         .authority()
         .ok_or_else(|| CurlError::Url(args.url.clone()))?
@@ -191,87 +186,18 @@ pub fn run(args: CurlArgs, aws: &AwsSettings) -> Result<(), CurlError> {
         ));
     }
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(CurlError::Runtime)?;
-    let host = authority
-        .host()
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
-    let connect_to = connect_address(&args.resolve, authority.host(), port)?;
-    let identity = match runtime
-        .block_on(aws.user_identity())
-        .map_err(CurlError::Credentials)?
-    {
-        Some(identity) => identity,
-        None if is_loopback(host) => {
-            crate::local_identity::existing()?
-                .ok_or(CurlError::NoCredentials)?
-                .identity
-        }
-        None => return Err(CurlError::NoCredentials),
-    };
-    let region = args
-        .region
-        .clone()
-        .or_else(|| api_gateway_region(host).map(str::to_owned))
-        .unwrap_or_else(|| aws.region_or_fallback());
-    let signing: SigningIdentity = Credentials::new(
-        identity.access_key_id,
-        identity.secret_access_key,
-        identity.session_token,
-        None,
-        "goblet-curl",
-    )
-    .into();
-    let params = v4::SigningParams::builder()
-        .identity(&signing)
-        .region(&region)
-        .name(&args.service)
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| CurlError::Sign(e.to_string()))?
-        .into();
-    let header_text: Vec<(&str, &str)> = headers
-        .iter()
-        .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)))
-        .collect();
-    let signable = SignableRequest::new(
-        method.as_str(),
-        args.url.as_str(),
-        header_text.into_iter(),
-        SignableBody::Bytes(&body),
-    )
-    .map_err(|e| CurlError::Sign(e.to_string()))?;
-    let (instructions, _signature) = sign(signable, &params)
-        .map_err(|e| CurlError::Sign(e.to_string()))?
-        .into_parts();
-
-    let target = uri
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_owned();
-    let mut request = http::Request::builder()
-        .method(method)
-        .uri(target)
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| CurlError::Http(e.to_string()))?;
-    for (name, value) in headers {
-        request.headers_mut().append(name, value);
-    }
-    instructions.apply_to_request_http1x(&mut request);
-
-    let target = transport::Target {
-        tls,
-        host,
-        connect_to,
+    let signed = Signed {
+        method,
+        uri: &uri,
+        url: &args.url,
+        headers,
+        body,
+        service: &args.service,
+        region: args.region.clone(),
+        resolve: &args.resolve,
         cacert: args.cacert.as_deref(),
-        body_limit: None,
     };
-    let (status, response_headers, body) = runtime.block_on(transport::send(target, request))?;
+    let (status, response_headers, body) = send_signed(signed, aws)?;
 
     let mut out = std::io::stdout().lock();
     let mut text = Vec::new();
@@ -300,6 +226,134 @@ pub fn run(args: CurlArgs, aws: &AwsSettings) -> Result<(), CurlError> {
 }
 
 /// `host:port`, or the address a matching `--resolve HOST:PORT:ADDR` gives.
+/// `http` or `https`, else the error that says so.
+fn scheme_is_http<'u>(uri: &'u Uri, url: &str) -> Result<&'u str, CurlError> {
+    match uri.scheme_str() {
+        Some(scheme @ ("http" | "https")) => Ok(scheme),
+        Some(other) => Err(CurlError::Scheme(other.to_owned())),
+        None => Err(CurlError::Url(url.to_owned())),
+    }
+}
+
+/// One request to sign and send.
+pub(crate) struct Signed<'a> {
+    pub method: Method,
+    pub uri: &'a Uri,
+    pub url: &'a str,
+    /// `Host` among them.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Vec<u8>,
+    pub service: &'a str,
+    /// `None`: an API Gateway host's, else the AWS configuration's.
+    pub region: Option<String>,
+    pub resolve: &'a [String],
+    pub cacert: Option<&'a std::path::Path>,
+}
+
+/// Signs `request` with the user's credentials (goblet's local development
+/// identity for a loopback host when there are none) and sends it.
+pub(crate) fn send_signed(
+    request: Signed<'_>,
+    aws: &AwsSettings,
+) -> Result<(http::StatusCode, http::HeaderMap, Bytes), CurlError> {
+    let Signed {
+        method,
+        uri,
+        url,
+        headers,
+        body,
+        service,
+        region,
+        resolve,
+        cacert,
+    } = request;
+    let tls = scheme_is_http(uri, url)? == "https";
+    let authority = uri
+        .authority()
+        .ok_or_else(|| CurlError::Url(url.to_owned()))?
+        .clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CurlError::Runtime)?;
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let port = authority.port_u16().unwrap_or(if tls { 443 } else { 80 });
+    let connect_to = connect_address(resolve, authority.host(), port)?;
+    let identity = match runtime
+        .block_on(aws.user_identity())
+        .map_err(CurlError::Credentials)?
+    {
+        Some(identity) => identity,
+        None if is_loopback(host) => {
+            crate::local_identity::existing()?
+                .ok_or(CurlError::NoCredentials)?
+                .identity
+        }
+        None => return Err(CurlError::NoCredentials),
+    };
+    let region = region
+        .or_else(|| api_gateway_region(host).map(str::to_owned))
+        .unwrap_or_else(|| aws.region_or_fallback());
+    let signing: SigningIdentity = Credentials::new(
+        identity.access_key_id,
+        identity.secret_access_key,
+        identity.session_token,
+        None,
+        "goblet-curl",
+    )
+    .into();
+    let params = v4::SigningParams::builder()
+        .identity(&signing)
+        .region(&region)
+        .name(service)
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| CurlError::Sign(e.to_string()))?
+        .into();
+    let header_text: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)))
+        .collect();
+    let signable = SignableRequest::new(
+        method.as_str(),
+        url,
+        header_text.into_iter(),
+        SignableBody::Bytes(&body),
+    )
+    .map_err(|e| CurlError::Sign(e.to_string()))?;
+    let (instructions, _signature) = sign(signable, &params)
+        .map_err(|e| CurlError::Sign(e.to_string()))?
+        .into_parts();
+
+    let target = uri
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_owned();
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(target)
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| CurlError::Http(e.to_string()))?;
+    for (name, value) in headers {
+        request.headers_mut().append(name, value);
+    }
+    instructions.apply_to_request_http1x(&mut request);
+
+    let target = transport::Target {
+        tls,
+        host,
+        connect_to,
+        cacert,
+        body_limit: None,
+    };
+    let (status, response_headers, body) = runtime.block_on(transport::send(target, request))?;
+    Ok((status, response_headers, body))
+}
+
 pub(crate) fn connect_address(
     resolve: &[String],
     host: &str,

@@ -22,6 +22,7 @@ pub mod cli;
 pub mod credential_cache;
 pub mod curl;
 pub mod dirs;
+mod invoke_local;
 pub mod local_identity;
 pub mod local_token;
 mod logging;

@@ -129,7 +129,7 @@ fn the_section_decodes_into_the_manifest() {
     assert_eq!(
         functions,
         [format!(
-            "uploaded-file {{\"type\":\"s3\",\"bucket\":\"uploads\",\"events\":[\"s3:ObjectCreated:*\"],\"prefix\":\"in/\",\"suffix\":\".png\"}} records::events::uploaded {file}:41"
+            "uploaded-file {{\"type\":\"s3\",\"bucket\":\"uploads\",\"events\":[\"s3:ObjectCreated:*\"],\"prefix\":\"in/\",\"suffix\":\".png\"}} records::events::uploaded {file}:46"
         )]
     );
 }

@@ -38,6 +38,29 @@ impl Prepared {
     }
 }
 
+impl Prepared {
+    /// Runs the function `name` on one event as `runtime::run` does when
+    /// `_HANDLER` names it: the payload's bytes through the function's
+    /// extractors to the handler, and its result serialized.
+    ///
+    /// # Panics
+    /// When the app has no function `name`.
+    pub async fn invoke_function(
+        &self,
+        name: &str,
+        payload: bytes::Bytes,
+    ) -> Result<Vec<u8>, String> {
+        let functions = self.0.functions();
+        let def = functions
+            .get(name)
+            .unwrap_or_else(|| panic!("goblet: no function named `{name}`"));
+        functions
+            .call(def, payload, lambda_runtime::Context::default())
+            .await
+            .map_err(|d| format!("{}: {}", d.error_type, d.error_message))
+    }
+}
+
 /// [`Prepared::handle_event_json`] for the app with no state and no
 /// middleware, prepared on the first call.
 ///

@@ -47,6 +47,37 @@ pub mod events {
     pub type ScheduledEvent = EventBridgeEvent<serde_json::Value>;
     /// Every event type of `aws_lambda_events` goblet enables.
     pub use aws_lambda_events;
+
+    /// The partial batch response that fails the messages `ids` (their
+    /// `messageId`s) and no other: only they go back to the queue.
+    ///
+    /// ```
+    /// use goblet::prelude::*;
+    ///
+    /// #[on_sqs_message(queue = "jobs")]
+    /// async fn jobs(event: SqsEvent) -> Result<SqsBatchResponse, Error> {
+    ///     let failed = event
+    ///         .records
+    ///         .into_iter()
+    ///         .filter(|m| m.body.as_deref() == Some("poison"))
+    ///         .filter_map(|m| m.message_id);
+    ///     Ok(goblet::events::failed_messages(failed))
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn failed_messages<I, S>(ids: I) -> SqsBatchResponse
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut response = SqsBatchResponse::default();
+        for id in ids {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id.into();
+            response.batch_item_failures.push(failure);
+        }
+        response
+    }
 }
 pub use request::{EventFormat, Identity, Request, RequestContext};
 pub use response::{Body, IntoResponse, Response};

@@ -15,15 +15,12 @@ struct Counter(Arc<AtomicUsize>);
 
 #[on_sqs_message(queue = "jobs", batch_size = 10)]
 async fn jobs(event: SqsEvent) -> Result<SqsBatchResponse, Error> {
-    let mut response = SqsBatchResponse::default();
-    for message in event.records {
-        if message.body.as_deref() == Some("poison") {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = message.message_id.unwrap_or_default();
-            response.batch_item_failures.push(failure);
-        }
-    }
-    Ok(response)
+    let failed = event
+        .records
+        .into_iter()
+        .filter(|m| m.body.as_deref() == Some("poison"))
+        .filter_map(|m| m.message_id);
+    Ok(goblet::events::failed_messages(failed))
 }
 
 #[schedule("rate(5 minutes)")]

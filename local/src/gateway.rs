@@ -63,6 +63,9 @@ pub(crate) struct Gateway {
     pub cognito_cache: cognito::TokenCache,
     pub api_keys: Vec<String>,
     pub pool: Arc<Pool>,
+    /// Lambda's Invoke API for this build's functions (the API's and each
+    /// event handler's).
+    pub functions: crate::invoke::Functions,
     /// The pools of the binaries standing in for external authorizers'
     /// functions (`--authorizer NAME=PATH`), by authorizer name.
     pub authorizer_pools: HashMap<String, Arc<Pool>>,
@@ -271,7 +274,12 @@ impl Gateway {
         // Cheap copies for the access log line: a standard method and a
         // `Uri` (reference-counted) allocate nothing.
         let (method, uri, version) = (req.method().clone(), req.uri().clone(), req.version());
-        let mut response = self.respond(req, peer, &request_id, received).await;
+        let invoke = uri.path().starts_with(crate::invoke::PREFIX);
+        let mut response = if invoke {
+            self.functions.handle(req).await
+        } else {
+            self.respond(req, peer, &request_id, received).await
+        };
         if self.cors_on_errors && response.extensions().get::<GatewayMade>().is_some() {
             add_cors(&mut response);
         }
@@ -279,7 +287,7 @@ impl Gateway {
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             headers.insert(X_AMZN_REQUEST_ID, v);
         }
-        if let Ok(v) = HeaderValue::from_str(&request_id[..8]) {
+        if !invoke && let Ok(v) = HeaderValue::from_str(&request_id[..8]) {
             headers.insert(X_AMZ_APIGW_ID, v);
         }
         self.logger.line(access_log::line(&access_log::Entry {

@@ -25,12 +25,14 @@ mod authorizers;
 mod cognito;
 mod event;
 mod gateway;
+mod invoke;
 mod limits;
 mod live;
 mod pool;
 mod proxy;
 pub mod reload;
 mod routes;
+mod schedules;
 pub mod sigv4;
 
 pub use cognito::CognitoKeys;
@@ -82,6 +84,8 @@ pub struct LocalOptions {
     /// `--authorizer NAME=PATH`: the goblet binaries standing in for the
     /// functions of the configuration's external authorizers.
     pub authorizer_binaries: Vec<AuthorizerBinary>,
+    /// `--schedules`: fire the `#[schedule]` functions on their schedules.
+    pub schedules: bool,
 }
 
 /// A goblet binary run for an external authorizer (`function_arn`), in a
@@ -177,6 +181,12 @@ fn serve_until_stopped(
     runtime.block_on(serve(options, identities, reloads))
 }
 
+/// An event handler's Lambda function name: the API function's, then the
+/// handler's (`shop-dev` and `jobs`: `shop-dev-jobs`), as Chalice names them.
+pub fn function_name(api_function: &str, handler: &str) -> String {
+    format!("{api_function}-{handler}")
+}
+
 /// The user's own credentials stand in for the execution role's.
 fn add_credentials(function: &mut FunctionConfig, own: &sigv4::Identity) {
     function.environment.extend([
@@ -224,6 +234,49 @@ async fn serve(
     // One build's gateway: its routes and its own pool of workers; all
     // else is the same for every build.
     let gateway_for = |binary: PathBuf, manifest: &Manifest| {
+        let pool = Arc::new(pool::Pool::new(
+            binary.clone(),
+            function.clone(),
+            options.concurrency,
+            logger.clone(),
+        ));
+        let mut invokable = vec![invoke::Invokable {
+            handler: function.handler.clone(),
+            config: function.clone(),
+            pool: pool.clone(),
+            schedule: None,
+        }];
+        // Each event handler is a Lambda function of its own, with its own
+        // execution environments, as deployed.
+        for f in &manifest.functions {
+            let config = FunctionConfig {
+                name: function_name(&function.name, &f.name),
+                handler: f.name.clone(),
+                ..function.clone()
+            };
+            let pool = Arc::new(pool::Pool::new(
+                binary.clone(),
+                config.clone(),
+                options.concurrency,
+                logger.clone(),
+            ));
+            let schedule = match &f.trigger {
+                goblet_core::Trigger::Schedule { expression } => {
+                    goblet_core::schedule::Schedule::parse(expression).ok()
+                }
+                _ => None,
+            };
+            invokable.push(invoke::Invokable {
+                handler: f.name.clone(),
+                config,
+                pool,
+                schedule,
+            });
+        }
+        let callers = || {
+            sigv4::Callers::new(identities.clone(), options.refresh.clone(), logger.clone())
+                .require_region(function.region.clone())
+        };
         Arc::new(gateway::Gateway {
             routes: routes::RouteTable::new(manifest),
             // As deployed: CORS gateway responses when any route has CORS.
@@ -233,12 +286,8 @@ async fn serve(
             stage_prefix: format!("/{}", options.stage),
             // The API's region is the function's: a signature scoped to another
             // is refused, as API Gateway refuses it.
-            verifier: sigv4::Callers::new(
-                identities.clone(),
-                options.refresh.clone(),
-                logger.clone(),
-            )
-            .require_region(function.region.clone()),
+            verifier: callers(),
+            functions: invoke::Functions::new(invokable, callers(), logger.clone()),
             // A new build starts with an empty cache, as a redeployed stage does.
             authorizers: authorizers::Authorizers::new(manifest),
             authorizer_pools: options
@@ -265,12 +314,7 @@ async fn serve(
             api_keys: options.api_keys.clone(),
             region: function.region.clone(),
             integration_timeout: gateway::INTEGRATION_TIMEOUT,
-            pool: Arc::new(pool::Pool::new(
-                binary,
-                function.clone(),
-                options.concurrency,
-                logger.clone(),
-            )),
+            pool,
             logger: logger.clone(),
         })
     };
@@ -323,13 +367,22 @@ async fn serve(
         // The watcher stopped: keep serving the last build.
         std::future::pending().await
     };
+    let scheduling = async {
+        if options.schedules {
+            schedules::run(live.clone(), function.region.clone(), logger.clone()).await
+        }
+        std::future::pending().await
+    };
     tokio::select! {
         () = gateway::serve(live.clone(), listener, shutdown_signal()) => {}
         () = reloading => {}
+        () = scheduling => {}
     }
     logger.line("goblet local: shutting down");
     let gateway = live.current();
-    gateway.pool.shutdown().await;
+    for function in gateway.functions.all() {
+        function.pool.shutdown().await;
+    }
     for pool in gateway.authorizer_pools.values() {
         pool.shutdown().await;
     }
@@ -384,6 +437,13 @@ fn print_banner(
     ));
     logger.line("");
     print_routes(logger, routes);
+    print_functions(
+        logger,
+        manifest,
+        &options.function.name,
+        url,
+        options.schedules,
+    );
     if routes.any(|d| d.authorization_type == AuthorizationType::AwsIam) || !identities.is_empty() {
         if identities.is_empty() {
             logger.line(
@@ -476,6 +536,68 @@ fn print_banner(
                 options.api_keys.len()
             ));
         }
+    }
+    logger.line("");
+}
+
+/// The app's event handlers and plain functions, and where to invoke them.
+fn print_functions(
+    logger: &pool::Logger,
+    manifest: &Manifest,
+    api_function: &str,
+    url: &str,
+    schedules: bool,
+) {
+    if manifest.functions.is_empty() {
+        return;
+    }
+    let base = url.split('/').take(3).collect::<Vec<_>>().join("/");
+    logger.line(format!(
+        "Functions, each its own Lambda function (Lambda's Invoke API: POST \
+         {base}{}NAME/invocations, or `goblet invoke --local NAME`):",
+        invoke::PREFIX
+    ));
+    let scheduled = manifest
+        .functions
+        .iter()
+        .any(|f| matches!(f.trigger, goblet_core::Trigger::Schedule { .. }));
+    let width = manifest
+        .functions
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(4);
+    for f in &manifest.functions {
+        let trigger = match &f.trigger {
+            goblet_core::Trigger::Schedule { expression } => expression.clone(),
+            goblet_core::Trigger::Sqs { queue, batch_size } => {
+                format!("queue {queue}, batches of {batch_size}")
+            }
+            goblet_core::Trigger::Sns { topic } => format!("topic {topic}"),
+            goblet_core::Trigger::S3 { bucket, events, .. } => {
+                format!("bucket {bucket}, {}", events.join(", "))
+            }
+            goblet_core::Trigger::EventBridge { pattern, bus } => format!(
+                "bus {}, pattern {pattern}",
+                bus.as_deref().unwrap_or("default")
+            ),
+            goblet_core::Trigger::DynamoDb { stream, .. }
+            | goblet_core::Trigger::Kinesis { stream, .. } => format!("stream {stream}"),
+            goblet_core::Trigger::Invoke => "invoked by name".to_owned(),
+        };
+        logger.line(format!(
+            "  {:<width$}  {}  {} {trigger}",
+            f.name,
+            function_name(api_function, &f.name),
+            f.trigger.attribute()
+        ));
+    }
+    if scheduled && !schedules {
+        logger.line(
+            "Schedules do not fire by themselves: start with --schedules to fire them (in UTC).",
+        );
+    } else if scheduled {
+        logger.line("Schedules fire on their rate or cron, in UTC (--schedules).");
     }
     logger.line("");
 }

@@ -74,6 +74,8 @@ pub struct ReleaseBinaries {
     /// `examples/passport`: a shared authorizer function, standing in for
     /// catalog's.
     pub passport: PathBuf,
+    /// `examples/pipeline`: one handler of every event source.
+    pub pipeline: PathBuf,
 }
 
 /// Builds `goblet`, the examples and `raw-proxy-function` in release mode, once.
@@ -101,6 +103,8 @@ pub fn release() -> &'static ReleaseBinaries {
             "-p",
             "passport",
             "-p",
+            "pipeline",
+            "-p",
             "goblet-cli",
         ]);
         run_cargo(command).unwrap_or_else(|e| panic!("{e}"));
@@ -115,6 +119,7 @@ pub fn release() -> &'static ReleaseBinaries {
             members: dir.join("members"),
             catalog: dir.join("catalog"),
             passport: dir.join("passport"),
+            pipeline: dir.join("pipeline"),
         }
     })
 }

@@ -8,6 +8,9 @@ use goblet_core::logging::Logging;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionConfig {
     pub name: String,
+    /// `_HANDLER`: `bootstrap` for the API's function, the handler's name
+    /// for an event handler's (the runtime serves the function it names).
+    pub handler: String,
     /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, in MB (Lambda allows 128 to 10240).
     pub memory_mb: u32,
     /// How long one invocation may run before it is ended.
@@ -31,6 +34,7 @@ impl FunctionConfig {
     pub fn new(name: impl Into<String>) -> FunctionConfig {
         FunctionConfig {
             name: name.into(),
+            handler: goblet_core::function::API_HANDLER.to_owned(),
             memory_mb: 128,
             timeout: Duration::from_secs(3),
             region: "us-east-1".into(),

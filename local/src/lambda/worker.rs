@@ -131,7 +131,7 @@ impl Worker {
             .env("AWS_REGION", &function.region)
             .env("AWS_DEFAULT_REGION", &function.region)
             .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
-            .env("_HANDLER", "bootstrap")
+            .env("_HANDLER", &function.handler)
             .env("LAMBDA_TASK_ROOT", &task_root)
             .env("LAMBDA_RUNTIME_DIR", "/var/runtime");
 

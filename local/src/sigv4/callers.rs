@@ -64,6 +64,7 @@ pub(crate) struct Callers {
     logger: Logger,
     /// The region every signature's scope must name, when required.
     region: Option<String>,
+    service: &'static str,
 }
 
 /// Identities found by refreshing, oldest first, and their verifier.
@@ -93,7 +94,16 @@ impl Callers {
             last_refresh: tokio::sync::Mutex::new(None),
             logger,
             region: None,
+            service: super::SERVICE,
         }
+    }
+
+    /// Verifies signatures for `service` instead of `execute-api`, for
+    /// refreshed identities too.
+    pub(crate) fn for_service(mut self, service: &'static str) -> Self {
+        self.fixed = self.fixed.for_service(service);
+        self.service = service;
+        self
     }
 
     /// Refuses signatures scoped to another region than `region`, as
@@ -106,7 +116,7 @@ impl Callers {
     }
 
     fn verifier(&self, identities: Vec<Identity>) -> Verifier {
-        let verifier = Verifier::new(identities);
+        let verifier = Verifier::new(identities).for_service(self.service);
         match &self.region {
             Some(region) => verifier.require_region(region.clone()),
             None => verifier,

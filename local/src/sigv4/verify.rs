@@ -78,6 +78,8 @@ struct Known {
 pub struct Verifier {
     known: HashMap<Box<str>, Known>,
     region: Option<Box<str>>,
+    /// The service credential scopes must name: [`SERVICE`] unless told.
+    service: &'static str,
     /// `SigningSettings::default()` with an empty `excluded_headers`, cloned
     /// (without allocating) for every request.
     base_settings: SigningSettings,
@@ -128,8 +130,16 @@ impl Verifier {
         Verifier {
             known,
             region: None,
+            service: SERVICE,
             base_settings,
         }
+    }
+
+    /// Verifies signatures for `service` (`lambda` for Lambda's Invoke API)
+    /// instead of API Gateway's `execute-api`.
+    pub fn for_service(mut self, service: &'static str) -> Self {
+        self.service = service;
+        self
     }
 
     /// Only accept credential scopes for this region, refusing others as
@@ -285,7 +295,7 @@ impl Verifier {
                 .iter()
                 .any(|added| name.eq_ignore_ascii_case(added))
         })?;
-        let expected = Self::expected_signature(
+        let expected = self.expected_signature(
             known,
             req,
             target,
@@ -365,7 +375,7 @@ impl Verifier {
         }
         let headers = signed_header_values(req.headers, signed, |_| false)?;
         let body = SignableBody::Bytes(req.body);
-        let expected = Self::expected_signature(
+        let expected = self.expected_signature(
             known,
             req,
             &target,
@@ -388,9 +398,10 @@ impl Verifier {
                 scope.region
             ));
         }
-        if scope.service != SERVICE {
+        if scope.service != self.service {
             message.push_str(&format!(
-                "Credential should be scoped to correct service: '{SERVICE}'. "
+                "Credential should be scoped to correct service: '{}'. ",
+                self.service
             ));
         }
         if scope.terminator != "aws4_request" {
@@ -418,6 +429,7 @@ impl Verifier {
 
     #[allow(clippy::too_many_arguments)]
     fn expected_signature(
+        &self,
         known: &Known,
         req: &RequestParts<'_>,
         target: &str,
@@ -441,7 +453,7 @@ impl Verifier {
         let params = v4::SigningParams::builder()
             .identity(&known.signing)
             .region(region)
-            .name(SERVICE)
+            .name(self.service)
             .time(time.to_system())
             .settings(settings)
             .build()
