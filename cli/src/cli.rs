@@ -220,6 +220,10 @@ pub struct InvokeArgs {
     /// to the function's trigger.
     #[arg(long, value_name = "PATH", requires = "local")]
     pub binary: Option<PathBuf>,
+    /// With --local: the region to sign for, which must be `goblet local`'s
+    /// (default: the AWS configuration's, as `goblet local` takes it).
+    #[arg(long, value_name = "REGION", requires = "local")]
+    pub region: Option<String>,
     /// With --local: RequestResponse (wait for the result), Event (run in
     /// the background) or DryRun.
     #[arg(long, value_name = "TYPE", default_value = "RequestResponse", requires = "local",

@@ -21,7 +21,10 @@ pub(crate) fn run(args: &InvokeArgs, aws: &AwsSettings) -> Result<(), CliError> 
             "no function named: give --local NAME".into(),
         ));
     };
-    let region = aws.region_or_fallback();
+    let region = args
+        .region
+        .clone()
+        .unwrap_or_else(|| aws.region_or_fallback());
     let payload = match (&args.sample, &args.payload) {
         (Some(kind), _) => sample(kind, name, args, &region)?,
         (None, Some(p)) => match p.strip_prefix('@') {

@@ -235,8 +235,13 @@ pub fn check_topic(topic: &str) -> Result<(), String> {
     } else {
         topic
     };
-    let stem = name.strip_suffix(".fifo").unwrap_or(name);
-    if name.is_empty() || name.len() > 256 || !stem.chars().all(is_name_char) {
+    if name.ends_with(".fifo") {
+        return Err(format!(
+            "`{topic}` is a FIFO topic, and SNS FIFO topics deliver to SQS queues only: \
+             subscribe a FIFO queue and use #[on_sqs_message] on it"
+        ));
+    }
+    if name.is_empty() || name.len() > 256 || !name.chars().all(is_name_char) {
         return Err(format!(
             "`{topic}` is not an SNS topic name: 1 to 256 letters, digits, `-` and `_`"
         ));
@@ -525,6 +530,12 @@ mod tests {
                     batch_size: 0,
                 },
                 "1 to 10000",
+            ),
+            (
+                Trigger::Sns {
+                    topic: "alerts.fifo".into(),
+                },
+                "deliver to SQS queues only",
             ),
             (
                 Trigger::S3 {

@@ -72,7 +72,7 @@ pub fn for_trigger(kind: &str, trigger: &Trigger, origin: Origin) -> Option<Valu
             );
             let event = events
                 .first()
-                .map(|e| e.trim_start_matches("s3:").replace('*', "Put"))
+                .map(|e| record_event_name(e))
                 .unwrap_or_else(|| "ObjectCreated:Put".into());
             s3(bucket, &key, 1024, &event, origin)
         }
@@ -118,6 +118,23 @@ pub fn for_trigger(kind: &str, trigger: &Trigger, origin: Origin) -> Option<Valu
         ),
         _ => return None,
     })
+}
+
+/// The `eventName` of a record S3 sends for the configured event type: the
+/// type without `s3:`, a wildcard standing for its most common event.
+fn record_event_name(configured: &str) -> String {
+    let name = configured.trim_start_matches("s3:");
+    let Some(family) = name.strip_suffix(":*") else {
+        return name.to_owned();
+    };
+    let event = match family {
+        "ObjectCreated" | "ObjectTagging" => "Put",
+        "ObjectRemoved" | "LifecycleExpiration" => "Delete",
+        "ObjectRestore" => "Completed",
+        "Replication" => "OperationFailedReplication",
+        _ => return family.to_owned(),
+    };
+    format!("{family}:{event}")
 }
 
 /// The sample kind that fits a trigger.
@@ -443,6 +460,20 @@ mod tests {
         assert_eq!(for_trigger("carrier-pigeon", &Trigger::Invoke, AT), None);
         for kind in KINDS {
             assert!(for_trigger(kind, &Trigger::Invoke, AT).is_some(), "{kind}");
+        }
+    }
+
+    #[test]
+    fn wildcards_become_real_event_names() {
+        for (configured, name) in [
+            ("s3:ObjectCreated:*", "ObjectCreated:Put"),
+            ("s3:ObjectRemoved:*", "ObjectRemoved:Delete"),
+            ("s3:ObjectRestore:*", "ObjectRestore:Completed"),
+            ("s3:Replication:*", "Replication:OperationFailedReplication"),
+            ("s3:ObjectCreated:Copy", "ObjectCreated:Copy"),
+            ("s3:LifecycleTransition", "LifecycleTransition"),
+        ] {
+            assert_eq!(record_event_name(configured), name);
         }
     }
 

@@ -104,11 +104,14 @@ impl Schedule {
     pub fn next_after(&self, start: i64, after: i64) -> Option<i64> {
         match self {
             Schedule::Rate { minutes } => {
+                // At most u32::MAX minutes (`parse_rate`): no overflow.
                 let period = (*minutes as i64) * 60;
                 if after < start {
                     return Some(start);
                 }
-                Some(start + ((after - start) / period + 1) * period)
+                ((after - start) / period + 1)
+                    .checked_mul(period)
+                    .and_then(|offset| start.checked_add(offset))
             }
             Schedule::Cron(cron) => cron.next_after(after),
         }
@@ -154,8 +157,11 @@ fn parse_rate(inner: &str) -> Result<Schedule, ScheduleError> {
             "`rate({inner})`: EventBridge wants `{value} {right}` (singular for 1, plural otherwise)"
         ));
     }
+    // Periods are counted in seconds as i64: keep them far from overflow
+    // (u32::MAX minutes is over 8000 years).
     value
         .checked_mul(per)
+        .filter(|minutes| *minutes <= u64::from(u32::MAX))
         .map(|minutes| Schedule::Rate { minutes })
         .ok_or_else(|| ScheduleError(format!("`rate({inner})`: the period is too long")))
 }
@@ -494,6 +500,8 @@ mod tests {
             ("rate(5 seconds)", "unknown unit"),
             ("rate(five minutes)", "not a whole number"),
             ("rate(5  minutes)", "write `rate(VALUE UNIT)`"),
+            ("rate(4611686018427387904 minutes)", "too long"),
+            ("rate(99999999999 days)", "too long"),
             ("every 5 minutes", "not a schedule expression"),
             ("cron(0 12 * * *)", "has 5 fields"),
             ("cron(0 12 * * * *)", "both day-of-month and day-of-week"),

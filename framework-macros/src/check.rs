@@ -1551,6 +1551,19 @@ pub fn function(
         );
     }
     let handler = check_function_fn(&mut errors, func, kind);
+    let name = name.or_else(|| {
+        let own = unraw(&func.sig.ident);
+        match function::check_name(&own) {
+            Ok(()) => Some(own),
+            Err(e) => {
+                errors.spanned(
+                    &func.sig.ident,
+                    format_args!("{e}: rename the function or give it `name = \"...\"`"),
+                );
+                None
+            }
+        }
+    });
     let value = |option: &str| {
         text.iter()
             .find(|(o, _)| *o == option)
@@ -1602,7 +1615,7 @@ pub fn function(
         }
     }
     errors.finish(Function {
-        name: name.unwrap_or_else(|| unraw(&func.sig.ident)),
+        name: name.unwrap_or_default(),
         trigger,
         handler,
         location: locate(func.sig.ident.span()),

@@ -93,6 +93,7 @@ fn parse_function_name(text: &str) -> Option<Target<'_>> {
             rest @ ..,
         ] if partition.starts_with("aws") => (Some(*region), Some(*account), rest),
         [account, "function", rest @ ..] => (None, Some(*account), rest),
+        ["function", rest @ ..] => (None, None, rest),
         rest => (None, None, rest),
     };
     let (name, qualifier) = match rest {
@@ -206,8 +207,11 @@ impl Functions {
     /// The function `target` names: by its Lambda name or, for event
     /// handlers, by the handler's name alone.
     fn find(&self, target: &Target<'_>) -> Option<&Invokable> {
+        // An ARN names a function by its full name, as Lambda knows it.
+        let by_handler = target.account.is_none();
         self.functions.iter().find(|f| {
-            (f.config.name == target.name || (f.handler != "bootstrap" && f.handler == target.name))
+            (f.config.name == target.name
+                || (by_handler && f.handler != "bootstrap" && f.handler == target.name))
                 && target.region.is_none_or(|r| r == f.config.region)
                 && target.account.is_none_or(|a| a == f.config.account_id)
         })
@@ -290,15 +294,21 @@ impl Functions {
                 ),
             );
         };
-        let qualifier = parts
-            .uri
-            .query()
-            .and_then(|q| {
-                form_urlencoded::parse(q.as_bytes())
-                    .find(|(k, _)| k == "Qualifier")
-                    .map(|(_, v)| v.into_owned())
-            })
-            .or_else(|| target.qualifier.map(str::to_owned));
+        let queried = parts.uri.query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "Qualifier")
+                .map(|(_, v)| v.into_owned())
+        });
+        if let (Some(queried), Some(named)) = (&queried, target.qualifier)
+            && queried != named
+        {
+            return lambda_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValueException",
+                "The derived qualifier from the function name does not match the specified qualifier.",
+            );
+        }
+        let qualifier = queried.or_else(|| target.qualifier.map(str::to_owned));
         let function = match self.find(&target) {
             Some(f) if qualifier.as_deref().is_none_or(|q| q == "$LATEST") => f,
             found => {
@@ -460,6 +470,15 @@ mod tests {
                 name: "shop-dev-jobs",
                 region: Some("eu-west-1"),
                 account: Some("123456789012"),
+                qualifier: None,
+            })
+        );
+        assert_eq!(
+            parse_function_name("function:jobs"),
+            Some(Target {
+                name: "jobs",
+                region: None,
+                account: None,
                 qualifier: None,
             })
         );

@@ -27,22 +27,32 @@ fn unix_now() -> i64 {
 
 /// The functions due at `now` (their next firing has come), each function's
 /// next firing afterwards in `next`, and when to look again.
+/// A function's schedule and its next firing; a new build's different
+/// schedule for the same function starts afresh, as an updated rule does.
+type Next = HashMap<String, (Schedule, i64)>;
+
 fn due<'a>(
     schedules: impl Iterator<Item = (&'a str, &'a Schedule)>,
     start: i64,
     now: i64,
-    next: &mut HashMap<String, i64>,
+    next: &mut Next,
 ) -> (Vec<String>, i64) {
     let mut fire = Vec::new();
     let mut wake = now + MAX_SLEEP_SECS;
     for (name, schedule) in schedules {
-        let at = *next
-            .entry(name.to_owned())
-            .or_insert_with(|| schedule.next_after(start, now).unwrap_or(i64::MAX));
+        let upcoming = || schedule.next_after(start, now).unwrap_or(i64::MAX);
+        let at = match next.get(name) {
+            Some((known, at)) if known == schedule => *at,
+            _ => {
+                let at = upcoming();
+                next.insert(name.to_owned(), (schedule.clone(), at));
+                at
+            }
+        };
         let at = if at <= now {
             fire.push(name.to_owned());
-            let following = schedule.next_after(start, now).unwrap_or(i64::MAX);
-            next.insert(name.to_owned(), following);
+            let following = upcoming();
+            next.insert(name.to_owned(), (schedule.clone(), following));
             following
         } else {
             at
@@ -110,15 +120,21 @@ mod tests {
         let (fire, wake) = due(list(), start, start, &mut next);
         assert!(fire.is_empty());
         assert_eq!(wake, start + 30);
-        assert_eq!(next["tick"], start + 60);
-        assert_eq!(next["five"], 1_796_645_100); // 12:05:00
+        assert_eq!(next["tick"].1, start + 60);
+        assert_eq!(next["five"].1, 1_796_645_100); // 12:05:00
         let (fire, _) = due(list(), start, start + 60, &mut next);
         assert_eq!(fire, ["tick"]);
-        assert_eq!(next["tick"], start + 120);
+        assert_eq!(next["tick"].1, start + 120);
         // Late (the process was busy): fires once, then keeps the period.
         let (fire, _) = due(list(), start, 1_796_645_230, &mut next);
         assert_eq!(fire, ["tick", "five"]);
-        assert_eq!(next["tick"], start + 360);
-        assert_eq!(next["five"], 1_796_645_400);
+        assert_eq!(next["tick"].1, start + 360);
+        assert_eq!(next["five"].1, 1_796_645_400);
+        // A new build makes `five` hourly: its next firing is the new rule's.
+        let hourly = Schedule::parse("cron(0 * * * ? *)").unwrap();
+        let now = 1_796_645_230;
+        let (fire, _) = due([("five", &hourly)].into_iter(), start, now, &mut next);
+        assert!(fire.is_empty());
+        assert_eq!(next["five"].1, 1_796_648_400); // 13:00:00
     }
 }

@@ -17,4 +17,9 @@ unsafe fn three(_: Json<Value>) {}
 #[lambda_function]
 struct Four;
 
+#[lambda_function]
+async fn bootstrap(_: Json<Value>) -> Result<(), Error> {
+    Ok(())
+}
+
 fn main() {}
