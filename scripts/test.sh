@@ -10,5 +10,5 @@ if [ -f tests/python/requirements.txt ]; then
 fi
 
 # The end-to-end tests run these release binaries; build them once, together.
-cargo build --release -p helloworld -p showcase -p raw-proxy-function -p todo -p orders -p members -p catalog -p passport -p pipeline -p goblet-cli
+cargo build --release -p helloworld -p showcase -p raw-proxy-function -p todo -p orders -p members -p catalog -p passport -p pipeline -p jobs -p goblet-cli
 cargo test --workspace

@@ -30,6 +30,8 @@ pub struct Apply<'a> {
     pub(crate) function_updating: bool,
     /// The version this deploy published, for the alias.
     pub(crate) published_version: Option<String>,
+    /// The event functions found (goblet's, or on record): kept on record.
+    found_event_functions: Vec<String>,
     /// Print one line per action on stderr.
     pub progress: bool,
 }
@@ -61,6 +63,20 @@ impl<'a> Apply<'a> {
             permission_found: matches!(observed.permission, Some(Some(_))),
             function_updating: observed.function.as_ref().is_some_and(|f| f.busy),
             published_version: None,
+            found_event_functions: observed
+                .event_functions
+                .iter()
+                .filter(|(_, o)| {
+                    o.function.as_ref().is_some_and(|f| {
+                        crate::resources::function::function_is_ours(
+                            f,
+                            &target.app_name,
+                            &target.stage,
+                        )
+                    })
+                })
+                .map(|(name, _)| name.clone())
+                .collect(),
             progress: true,
         }
     }
@@ -91,6 +107,10 @@ impl<'a> Apply<'a> {
         if self.permission_found {
             self.state.permission = Some(PERMISSION_SID.to_owned());
         }
+        // Event functions as found: a name recorded before a CreateFunction
+        // that never happened goes, one that exists stays (refuse_foreign
+        // has made sure the target's are goblet's).
+        self.state.event_functions = self.found_event_functions.clone();
         // As found (observed whenever a plan is wanted or recorded): one
         // deleted out of band is no longer on record.
         self.state.usage_plan = self.usage_plan_id.clone();
@@ -170,6 +190,25 @@ impl<'a> Apply<'a> {
             Action::RemoveUsagePlanKey { key_id } => self.remove_usage_plan_key(key_id).await,
             Action::DeleteUsagePlan { stages } => self.delete_usage_plan(stages).await,
             Action::DeleteApiKey => self.delete_api_key().await,
+
+            Action::CreateEventFunction { name } => self.create_event_function(name).await,
+            Action::UpdateEventFunctionCode { name } => self.update_event_function_code(name).await,
+            Action::UpdateEventFunctionConfiguration { name, .. } => {
+                self.update_event_function_configuration(name).await
+            }
+            Action::TagEventFunction { name, tags } => self.tag_event_function(name, tags).await,
+            Action::UntagEventFunction { name, keys } => {
+                self.untag_event_function(name, keys).await
+            }
+            Action::CreateMapping { function, .. } => self.create_mapping(function).await,
+            Action::UpdateMapping { function, uuid, .. } => {
+                self.update_mapping(function, uuid).await
+            }
+            Action::DeleteMapping { uuid, .. } => {
+                crate::resources::event_function::delete_mapping(self.aws, uuid).await?;
+                Ok(())
+            }
+            Action::DeleteEventFunction { name } => self.delete_event_function(name).await,
         }
     }
 

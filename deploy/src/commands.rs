@@ -363,6 +363,8 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
         state.authorizer_permissions.retain(|r| *r != record);
         save(&state)?;
     }
+    // Their mappings first: Lambda keeps a deleted function's mappings.
+    crate::resources::event_function::delete_all(&aws, &mut state, save).await?;
     if let Some(function) = state.function.clone() {
         eprintln!("Deleting lambda function {}", function.name);
         found(
@@ -609,6 +611,16 @@ fn refuse_foreign(
             .is_some_and(|f| f.arn == function.arn);
         if !recorded && !function_is_ours(function, &target.app_name, &target.stage) {
             return Err(foreign("Lambda function", &target.function_name));
+        }
+    }
+    for f in &target.event_functions {
+        if let Some(function) = observed
+            .event_functions
+            .get(&f.function_name)
+            .and_then(|o| o.function.as_ref())
+            && !function_is_ours(function, &target.app_name, &target.stage)
+        {
+            return Err(foreign("Lambda function", &f.function_name));
         }
     }
     Ok(())
@@ -879,18 +891,37 @@ pub fn target_from(
         }
     };
     let clamp = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    let function = FunctionSettings {
+        architecture: config.architecture.as_str().to_owned(),
+        memory_mb: clamp(config.memory_mb),
+        timeout_secs: clamp(config.timeout_s),
+        environment: config.environment.clone(),
+        logging: LoggingSettings::new(&config.logging, config.log_group_name()),
+    };
+    let event_functions = checked
+        .manifest
+        .functions
+        .iter()
+        .map(|f| {
+            let function_name = crate::target::event_function_name(&config.function_name, &f.name);
+            let logging = LoggingSettings::new(&config.logging, log_group_name(&function_name));
+            crate::target::EventFunctionTarget {
+                handler: f.name.clone(),
+                settings: FunctionSettings {
+                    logging,
+                    ..function.clone()
+                },
+                function_name,
+                mapping: crate::target::MappingTarget::of(&f.trigger),
+            }
+        })
+        .collect();
     Target {
         app_name: config.app_name.clone(),
         stage: config.stage.clone(),
         function_name: config.function_name.clone(),
         role,
-        function: FunctionSettings {
-            architecture: config.architecture.as_str().to_owned(),
-            memory_mb: clamp(config.memory_mb),
-            timeout_secs: clamp(config.timeout_s),
-            environment: config.environment.clone(),
-            logging: LoggingSettings::new(&config.logging, config.log_group_name()),
-        },
+        function,
         tags: crate::package::tags(config),
         reserved_concurrency: config.reserved_concurrency.map(clamp),
         log_retention_days: config.log_retention_days.map(clamp),
@@ -915,6 +946,7 @@ pub fn target_from(
                 api_key_ids: config.api_key_ids.clone(),
             }
         }),
+        event_functions,
         manifest: checked.manifest,
         zip: checked.zip,
         zip_sha256: checked.zip_sha256_b64,

@@ -9,7 +9,8 @@ pub use crate::resources::rest_api::{
 };
 pub use crate::resources::role::RoleObs;
 use crate::resources::{
-    authorizer_permission, function, log_group, permission, rest_api, role, usage_plan,
+    authorizer_permission, event_function, function, log_group, permission, rest_api, role,
+    usage_plan,
 };
 use crate::state::Deployed;
 use crate::target::{RoleTarget, Target};
@@ -34,6 +35,9 @@ pub struct Observed {
     pub usage_plan: Option<usage_plan::UsagePlanObs>,
     /// goblet's own API key's id.
     pub api_key: Option<String>,
+    /// The app's event functions and the recorded ones it no longer has,
+    /// by Lambda name.
+    pub event_functions: std::collections::BTreeMap<String, event_function::EventFunctionObs>,
     /// The account's concurrency, read when the plan raises the function's
     /// reserved concurrency.
     pub account_concurrency: Option<function::AccountConcurrency>,
@@ -58,6 +62,7 @@ pub async fn observe(aws: &Aws, target: &Target, state: &Deployed) -> Result<Obs
             None => None,
         });
     }
+    out.event_functions = event_function::observe(aws, target, state).await?;
     if target.log_retention_days.is_some() || state.log_group.is_some() {
         out.log_group =
             log_group::observe_log_group(aws, &log_group::log_group_name(&target.function_name))

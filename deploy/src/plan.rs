@@ -12,7 +12,8 @@ pub use crate::resources::role::role_to_retire;
 use crate::resources::usage_plan;
 pub use crate::resources::usage_plan::{KeyRef, PlanChange};
 use crate::resources::{
-    authorizer_permission, function, log_group, permission, rest_api, role, tag_list,
+    authorizer_permission, event_function, function, log_group, permission, rest_api, role,
+    tag_list,
 };
 use crate::state::Deployed;
 use crate::target::{
@@ -124,6 +125,45 @@ pub enum Action {
     },
     DeleteApiKey,
     CreateDeployment,
+    /// The Lambda function of an event handler or plain function.
+    CreateEventFunction {
+        name: String,
+    },
+    UpdateEventFunctionCode {
+        name: String,
+    },
+    UpdateEventFunctionConfiguration {
+        name: String,
+        changes: Vec<String>,
+    },
+    TagEventFunction {
+        name: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagEventFunction {
+        name: String,
+        keys: Vec<String>,
+    },
+    /// The event source mapping of `function` on `source` (as the
+    /// attribute names it).
+    CreateMapping {
+        function: String,
+        source: String,
+    },
+    UpdateMapping {
+        function: String,
+        uuid: String,
+        changes: Vec<String>,
+    },
+    DeleteMapping {
+        function: String,
+        uuid: String,
+        source: String,
+    },
+    /// A function of a handler the app no longer has.
+    DeleteEventFunction {
+        name: String,
+    },
 }
 
 impl Action {
@@ -141,6 +181,8 @@ impl Action {
             | Action::CreateApiKey
             | Action::CreateUsagePlan
             | Action::AddUsagePlanKey { .. }
+            | Action::CreateEventFunction { .. }
+            | Action::CreateMapping { .. }
             | Action::CreateDeployment => Kind::Create,
             Action::DeleteRole { .. }
             | Action::RemoveUsagePlanKey { .. }
@@ -148,6 +190,8 @@ impl Action {
             | Action::DeleteApiKey
             | Action::RemoveUnqualifiedPermission
             | Action::RemoveAuthorizerPermission { .. }
+            | Action::DeleteMapping { .. }
+            | Action::DeleteEventFunction { .. }
             | Action::DeleteStage { .. } => Kind::Delete,
             _ => Kind::Change,
         }
@@ -333,6 +377,46 @@ impl fmt::Display for Described<'_> {
             Action::RemoveUsagePlanKey { key_id } => write!(f, "delete usage plan key {key_id}"),
             Action::DeleteUsagePlan { .. } => write!(f, "delete usage plan {}", n.api),
             Action::DeleteApiKey => write!(f, "delete API key {}", n.api),
+            Action::CreateEventFunction { name } => write!(f, "create function {name}"),
+            Action::UpdateEventFunctionCode { name } => write!(f, "change function {name} code"),
+            Action::UpdateEventFunctionConfiguration { name, changes } => {
+                write!(f, "change function {name} {}", changes.join(", "))
+            }
+            Action::TagEventFunction { name, tags } => {
+                write!(f, "change function {name} tags {}", tag_list(tags))
+            }
+            Action::UntagEventFunction { name, keys } => {
+                write!(f, "change function {name} untag {}", keys.join(","))
+            }
+            Action::CreateMapping { function, source } => {
+                write!(
+                    f,
+                    "create event source mapping {source} → function {function}"
+                )
+            }
+            Action::UpdateMapping {
+                function,
+                uuid,
+                changes,
+            } => write!(
+                f,
+                "change event source mapping {uuid} of function {function} {}",
+                changes.join(", ")
+            ),
+            Action::DeleteMapping {
+                function,
+                uuid,
+                source,
+            } => write!(
+                f,
+                "delete event source mapping {uuid} ({source} → function {function})"
+            ),
+            Action::DeleteEventFunction { name } => {
+                write!(
+                    f,
+                    "delete function {name} (its handler is gone from the app)"
+                )
+            }
         }
     }
 }
@@ -379,6 +463,14 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         observed.live.as_ref(),
         function_role.as_deref(),
     ));
+    let (event_functions, event_deletions) = event_function::plan(
+        target,
+        &observed.event_functions,
+        function_role.as_deref(),
+        account.as_deref(),
+        region,
+    );
+    actions.extend(event_functions);
     actions.extend(log_group::plan(target, observed.log_group));
     let policy = target
         .resource_policy
@@ -425,6 +517,7 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         api.map(|a| a.id.as_str()),
     ));
     actions.extend(rest_api::plan_stale_stages(api));
+    actions.extend(event_deletions);
     // goblet's old role last, once the function has moved off it: a failure
     // here (no iam:DeleteRole, say) leaves the new configuration in place.
     actions.extend(role::plan_retired(state, target));
@@ -522,6 +615,7 @@ mod tests {
             endpoint_type: "REGIONAL".into(),
             resource_policy: None,
             usage_plan: None,
+            event_functions: vec![],
             manifest: Manifest::new("0".into(), "app".into(), routes).unwrap(),
             zip: vec![],
             zip_sha256: "sha-of-zip".into(),
@@ -611,6 +705,7 @@ mod tests {
                 })
                 .collect(),
             log_group: target.log_retention_days.map(Some),
+            event_functions: BTreeMap::new(),
             permission: Some(Some(source_arn(REGION, ACCOUNT, API_ID))),
             api: Some(ApiObs {
                 id: API_ID.into(),

@@ -31,6 +31,11 @@ pub struct Deployed {
     /// The function's log group, recorded when goblet set its retention.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_group: Option<String>,
+    /// The Lambda functions of the app's event handlers and plain
+    /// functions, by name: recorded before each is created, so a deploy
+    /// killed during CreateFunction leaves it on record for `delete`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_functions: Vec<String>,
     /// The log group Lambda made by itself for goblet's function
     /// (`/aws/lambda/{function}`, no retention set by goblet), found by
     /// `delete` and kept (no `--yes` and no terminal to ask on): the next
@@ -153,6 +158,7 @@ impl Deployed {
         self.role.is_none()
             && self.retired_role.is_none()
             && self.function.is_none()
+            && self.event_functions.is_empty()
             && self.log_group.is_none()
             && self.function_log_group.is_none()
             && self.rest_api.is_none()

@@ -121,10 +121,181 @@ pub struct Target {
     pub resource_policy: Option<Value>,
     /// The usage plan and API key: `Some` when a route needs a key.
     pub usage_plan: Option<crate::resources::usage_plan::UsagePlanTarget>,
+    /// The app's event handlers and plain functions, by handler.
+    pub event_functions: Vec<EventFunctionTarget>,
     pub manifest: Manifest,
     pub zip: Vec<u8>,
     /// Base64 SHA-256 of `zip`, as Lambda reports `CodeSha256`.
     pub zip_sha256: String,
+}
+
+/// An event handler or plain function of the app: a Lambda function of its
+/// own, from the same zip, whose `Handler` (and so `_HANDLER`) names it.
+/// Its trigger invokes `$LATEST` (no alias): a queue or stream poller
+/// retries what a half-updated function fails, and Chalice's event
+/// functions work the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventFunctionTarget {
+    /// The manifest's name of the function: its Lambda `Handler`.
+    pub handler: String,
+    /// `{function_name}-{handler}` ([`event_function_name`]).
+    pub function_name: String,
+    /// The stage's settings, logging into the function's own log group.
+    pub settings: FunctionSettings,
+    /// The event source mapping that polls for it, if its trigger is one.
+    pub mapping: Option<MappingTarget>,
+}
+
+/// Lambda's limit on a function name.
+pub const FUNCTION_NAME_MAX: usize = 64;
+
+/// The Lambda function of the app's function `handler`, as Chalice names
+/// its event functions: `{app}-{stage}-{handler}`.
+pub fn event_function_name(function_name: &str, handler: &str) -> String {
+    format!("{function_name}-{handler}")
+}
+
+/// The services an event source mapping polls for goblet's triggers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Sqs,
+    DynamoDb,
+    Kinesis,
+}
+
+/// An SQS, DynamoDB-stream or Kinesis event source mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappingTarget {
+    pub kind: SourceKind,
+    /// As the attribute names it: a queue or stream name, or an ARN.
+    pub source: String,
+    pub batch_size: i32,
+    /// `LATEST` or `TRIM_HORIZON`, for streams. Lambda takes it only when
+    /// it creates the mapping (UpdateEventSourceMapping has no such field).
+    pub starting_position: Option<String>,
+}
+
+impl MappingTarget {
+    /// The mapping of `trigger`, when it is one.
+    pub fn of(trigger: &goblet_core::function::Trigger) -> Option<MappingTarget> {
+        use goblet_core::function::Trigger;
+        let clamp = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        let (kind, source, batch_size, position) = match trigger {
+            Trigger::Sqs { queue, batch_size } => (SourceKind::Sqs, queue, *batch_size, None),
+            Trigger::DynamoDb {
+                stream,
+                starting_position,
+                batch_size,
+            } => (
+                SourceKind::DynamoDb,
+                stream,
+                *batch_size,
+                Some(*starting_position),
+            ),
+            Trigger::Kinesis {
+                stream,
+                starting_position,
+                batch_size,
+            } => (
+                SourceKind::Kinesis,
+                stream,
+                *batch_size,
+                Some(*starting_position),
+            ),
+            _ => return None,
+        };
+        Some(MappingTarget {
+            kind,
+            source: source.clone(),
+            batch_size: clamp(batch_size),
+            starting_position: position.map(|p| p.as_str().to_owned()),
+        })
+    }
+
+    /// The queue's or stream's ARN: as written, or made from its name in
+    /// the deploy's region and account.
+    pub fn source_arn(&self, region: &str, account: &str) -> String {
+        if self.source.starts_with("arn:") {
+            return self.source.clone();
+        }
+        let partition = partition(region);
+        match self.kind {
+            SourceKind::Sqs => format!("arn:{partition}:sqs:{region}:{account}:{}", self.source),
+            SourceKind::Kinesis => {
+                format!(
+                    "arn:{partition}:kinesis:{region}:{account}:stream/{}",
+                    self.source
+                )
+            }
+            // The macro takes stream ARNs only.
+            SourceKind::DynamoDb => self.source.clone(),
+        }
+    }
+
+    /// `MaximumBatchingWindowInSeconds`: for an SQS batch size over 10 at
+    /// least 1 s, which Lambda requires (CreateEventSourceMapping,
+    /// `BatchSize`); otherwise Lambda's default, 0.
+    pub fn batching_window(&self) -> i32 {
+        i32::from(self.kind == SourceKind::Sqs && self.batch_size > 10)
+    }
+
+    /// `FunctionResponseTypes`: SQS handlers answer partial batch failures
+    /// (`batchItemFailures`), so only the failed messages come back; an
+    /// empty or null answer is a success for the whole batch.
+    pub fn response_types(&self) -> Vec<String> {
+        match self.kind {
+            SourceKind::Sqs => vec!["ReportBatchItemFailures".to_owned()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The statement the function's role needs for Lambda to poll the
+    /// source for it, scoped to the source: the actions of AWS's
+    /// `AWSLambdaSQSQueueExecutionRole`, `AWSLambdaDynamoDBExecutionRole`
+    /// and `AWSLambdaKinesisExecutionRole` managed policies. (`ListStreams`
+    /// names no resource in IAM: it is granted on `*` in a statement of its
+    /// own.)
+    pub fn role_statements(&self, region: &str, account: &str) -> Vec<Value> {
+        let arn = self.source_arn(region, account);
+        let (actions, list): (&[&str], Option<&str>) = match self.kind {
+            SourceKind::Sqs => (
+                &[
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                ],
+                None,
+            ),
+            SourceKind::DynamoDb => (
+                &[
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                ],
+                Some("dynamodb:ListStreams"),
+            ),
+            SourceKind::Kinesis => (
+                &[
+                    "kinesis:DescribeStream",
+                    "kinesis:DescribeStreamSummary",
+                    "kinesis:GetRecords",
+                    "kinesis:GetShardIterator",
+                    "kinesis:ListShards",
+                    "kinesis:SubscribeToShard",
+                ],
+                Some("kinesis:ListStreams"),
+            ),
+        };
+        let mut statements = vec![serde_json::json!({
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": arn,
+        })];
+        statements.extend(list.map(
+            |action| serde_json::json!({"Effect": "Allow", "Action": action, "Resource": "*"}),
+        ));
+        statements
+    }
 }
 
 /// One method of the REST API.
@@ -165,6 +336,53 @@ impl Target {
                 ((m.path, m.http_method), target)
             })
             .collect()
+    }
+
+    /// The inline policy of goblet's role in `account`: the configured
+    /// one, then what Lambda needs to poll each event source mapping's
+    /// queue or stream. `None` when the role is the user's.
+    pub fn role_policy(&self, region: &str, account: &str) -> Option<Value> {
+        let RoleTarget::Managed { policy, .. } = &self.role else {
+            return None;
+        };
+        let mut policy = policy.clone();
+        // Each event function logs into its own group.
+        let groups: Vec<String> = self
+            .event_functions
+            .iter()
+            .flat_map(|f| {
+                let group = &f.settings.logging.log_group;
+                [
+                    format!("arn:*:logs:*:*:log-group:{group}"),
+                    format!("arn:*:logs:*:*:log-group:{group}:*"),
+                ]
+            })
+            .collect();
+        let logs = (!groups.is_empty()).then(|| {
+            serde_json::json!({
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": groups,
+            })
+        });
+        let extra: Vec<Value> = logs
+            .into_iter()
+            .chain(
+                self.event_functions
+                    .iter()
+                    .filter_map(|f| f.mapping.as_ref())
+                    .flat_map(|m| m.role_statements(region, account)),
+            )
+            .fold(Vec::new(), |mut unique, s| {
+                if !unique.contains(&s) {
+                    unique.push(s);
+                }
+                unique
+            });
+        if let Some(statements) = policy.get_mut("Statement").and_then(Value::as_array_mut) {
+            statements.extend(extra);
+        }
+        Some(policy)
     }
 
     pub fn function_arn(&self, region: &str, account: &str) -> String {
@@ -422,6 +640,7 @@ mod tests {
             endpoint_type: "REGIONAL".into(),
             resource_policy: None,
             usage_plan: None,
+            event_functions: vec![],
             manifest: Manifest::new("0".into(), "a".into(), routes).unwrap(),
             zip: vec![],
             zip_sha256: String::new(),

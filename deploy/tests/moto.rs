@@ -62,6 +62,7 @@ fn target(zip: &[u8]) -> Target {
             quota: None,
             api_key_ids: vec![],
         }),
+        event_functions: vec![],
         manifest: app.manifest,
         zip: zip.to_vec(),
         zip_sha256: sha256_b64(zip),

@@ -108,6 +108,7 @@ fn target(count: usize, zip: &[u8], sha: &str) -> Target {
         endpoint_type: "REGIONAL".into(),
         resource_policy: None,
         usage_plan: None,
+        event_functions: vec![],
         manifest,
         zip: zip.to_vec(),
         zip_sha256: sha.to_owned(),

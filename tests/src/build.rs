@@ -76,6 +76,8 @@ pub struct ReleaseBinaries {
     pub passport: PathBuf,
     /// `examples/pipeline`: one handler of every event source.
     pub pipeline: PathBuf,
+    /// `examples/jobs`: a route and functions `goblet deploy` deploys.
+    pub jobs: PathBuf,
 }
 
 /// Builds `goblet`, the examples and `raw-proxy-function` in release mode, once.
@@ -105,6 +107,8 @@ pub fn release() -> &'static ReleaseBinaries {
             "-p",
             "pipeline",
             "-p",
+            "jobs",
+            "-p",
             "goblet-cli",
         ]);
         run_cargo(command).unwrap_or_else(|e| panic!("{e}"));
@@ -120,6 +124,7 @@ pub fn release() -> &'static ReleaseBinaries {
             catalog: dir.join("catalog"),
             passport: dir.join("passport"),
             pipeline: dir.join("pipeline"),
+            jobs: dir.join("jobs"),
         }
     })
 }

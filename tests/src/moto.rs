@@ -229,6 +229,14 @@ for f in lam.list_functions()["Functions"]:
         "versions": [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]],
         "logging": c.get("LoggingConfig"),
     }
+    mappings = lam.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]
+    if mappings:
+        out["functions"][name]["mappings"] = sorted(
+            [{"source": m["EventSourceArn"], "batch": m.get("BatchSize"),
+              "window": m.get("MaximumBatchingWindowInSeconds", 0),
+              "position": m.get("StartingPosition"),
+              "responses": m.get("FunctionResponseTypes", []), "state": m.get("State")}
+             for m in mappings], key=lambda m: m["source"])
     try:
         v = lam.get_function(FunctionName=name, Qualifier="live")["Configuration"]
         out["functions"][name]["live"] = {

@@ -2499,3 +2499,216 @@ fn external_authorizers_killed_after_any_change_converge() {
         "{moved:#}"
     );
 }
+
+/// `examples/jobs`: its route, and a Lambda function per handler with the
+/// event source mappings of its queue and stream.
+const JOBS_CONFIG: &str = "[package]\nname = \"jobs\"\nversion = \"0.1.0\"\n";
+const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:jobs";
+const STREAM_ARN: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks";
+
+/// The queue and the stream the jobs app reads, made in moto as their
+/// owners would have made them.
+fn jobs_sources(aws: &Aws) {
+    aws.moto.boto3(
+        r#"
+boto3.client("sqs").create_queue(QueueName="jobs")
+boto3.client("kinesis").create_stream(StreamName="clicks", ShardCount=1)
+print("{}")
+"#,
+    );
+}
+
+fn jobs_project(name: &str) -> PathBuf {
+    let dir = project(name);
+    std::fs::write(dir.join("Cargo.toml"), JOBS_CONFIG).expect("write Cargo.toml");
+    dir
+}
+
+/// What `goblet delete` must leave: nothing, and no mapping of any function.
+fn assert_nothing_left(aws: &Aws, context: &str) {
+    assert_eq!(aws.moto.snapshot(), empty(), "{context}");
+    let mappings = aws.moto.boto3(
+        r#"print(json.dumps(lam.list_event_source_mappings()["EventSourceMappings"], default=str))"#,
+    );
+    assert_eq!(mappings, json!([]), "{context}");
+}
+
+#[test]
+fn event_functions_deploy_with_their_mappings_and_go_with_delete() {
+    let binary = &release().jobs;
+    let aws = Aws::start();
+
+    // Triggers this goblet does not deploy yet: refused before any call.
+    let dir = project("pipeline-refused");
+    let run = aws.deploy(&dir, &release().pipeline, &[]);
+    let message = run.expect_user_error();
+    assert!(
+        message.contains("#[schedule] `sweep`") && message.contains("SNS subscriptions"),
+        "{message}"
+    );
+    assert_eq!(aws.proxy.calls(), [], "{run:#?}");
+
+    jobs_sources(&aws);
+    let dir = jobs_project("jobs");
+    let run = ok(aws.deploy(&dir, binary, &[]));
+    // Through the proxy, which keeps the LoggingConfig moto ignores.
+    let snap = aws.moto.snapshot_via(&aws.proxy.endpoint());
+    assert_eq!(
+        keys(&snap["functions"]),
+        [
+            "jobs-dev",
+            "jobs-dev-clicks",
+            "jobs-dev-report",
+            "jobs-dev-work"
+        ],
+        "{run:#?}"
+    );
+    for (name, handler) in [
+        ("jobs-dev", "bootstrap"),
+        ("jobs-dev-work", "work"),
+        ("jobs-dev-clicks", "clicks"),
+        ("jobs-dev-report", "report"),
+    ] {
+        let function = &snap["functions"][name];
+        assert_eq!(function["handler"], handler, "{name}");
+        assert_eq!(function["runtime"], "provided.al2023", "{name}");
+        assert_eq!(
+            function["code_sha256"],
+            snap["functions"]["jobs-dev"]["code_sha256"]
+        );
+        assert_eq!(function["tags"]["goblet:app"], "jobs", "{name}");
+        assert_eq!(
+            function["role"], "arn:aws:iam::123456789012:role/jobs-dev-us-east-1",
+            "{name}"
+        );
+        assert_eq!(
+            function["logging"]["LogGroup"],
+            format!("/aws/lambda/{name}"),
+            "{name}"
+        );
+    }
+    // Lambda waits up to a second to fill a batch of more than 10 (it
+    // requires the window), and only failed messages come back.
+    assert_eq!(
+        snap["functions"]["jobs-dev-work"]["mappings"],
+        json!([{"source": QUEUE_ARN, "batch": 20, "window": 1, "position": null,
+                "responses": ["ReportBatchItemFailures"], "state": "Enabled"}])
+    );
+    assert_eq!(
+        snap["functions"]["jobs-dev-clicks"]["mappings"],
+        json!([{"source": STREAM_ARN, "batch": 50, "window": 0, "position": "LATEST",
+                "responses": [], "state": "Enabled"}])
+    );
+    assert!(
+        snap["functions"]["jobs-dev-report"]
+            .get("mappings")
+            .is_none()
+    );
+    // The role may poll exactly these two sources, and write each function's logs.
+    let policy = &snap["roles"]["jobs-dev-us-east-1"]["policies"]["goblet"];
+    let statements = policy["Statement"].as_array().expect("statements");
+    let on = |resource: &str| {
+        statements
+            .iter()
+            .find(|s| s["Resource"] == resource)
+            .unwrap_or_else(|| panic!("no statement on {resource}: {policy:#}"))["Action"]
+            .clone()
+    };
+    assert_eq!(
+        on(QUEUE_ARN),
+        json!([
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes"
+        ])
+    );
+    assert!(on(STREAM_ARN).to_string().contains("kinesis:GetRecords"));
+    assert!(
+        policy
+            .to_string()
+            .contains("log-group:/aws/lambda/jobs-dev-work:*")
+    );
+    assert_eq!(
+        record(&dir)["event_functions"],
+        json!(["jobs-dev-clicks", "jobs-dev-report", "jobs-dev-work"])
+    );
+
+    // Unchanged: no change at all.
+    aws.proxy.reset();
+    let run = ok(aws.deploy(&dir, binary, &[]));
+    assert_eq!(aws.proxy.mutating(), [], "{run:#?}");
+    assert!(run.stderr.contains("Nothing to change."), "{run:#?}");
+
+    let run = ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+    assert!(
+        run.stderr
+            .contains("Deleting lambda function jobs-dev-work"),
+        "{run:#?}"
+    );
+    assert_nothing_left(&aws, &format!("{run:#?}"));
+    assert!(!record_path(&dir).exists());
+}
+
+#[test]
+fn a_deploy_of_event_functions_killed_after_any_change_converges() {
+    let binary = &release().jobs;
+    let aws = Aws::start();
+    jobs_sources(&aws);
+    let dir = jobs_project("jobs-uninterrupted");
+    ok(aws.deploy(&dir, binary, &[]));
+    let reference = aws.moto.normalized_snapshot();
+    // The sources were made straight in moto: the proxy saw goblet's calls only.
+    let changes: Vec<String> = aws
+        .proxy
+        .mutating()
+        .into_iter()
+        .map(|c| c.operation)
+        .collect();
+    let mappings: Vec<usize> = (0..changes.len())
+        .filter(|&i| changes[i].contains("event-source-mappings"))
+        .collect();
+    assert_eq!(mappings.len(), 2, "{changes:#?}");
+    // The kills before and after the event functions' steps are the API
+    // function's (the test above kills those): from the second
+    // CreateFunction (the first event function) to the last of their steps.
+    let creates: Vec<usize> = (0..changes.len())
+        .filter(|&i| changes[i] == "POST /2015-03-31/functions")
+        .collect();
+    assert_eq!(creates.len(), 4, "{changes:#?}");
+    drop(aws);
+
+    for n in creates[1] + 1..=creates[3].max(mappings[1]) + 1 {
+        let aws = Aws::start();
+        jobs_sources(&aws);
+        let context = format!(
+            "killed after change {n} of {} ({})",
+            changes.len(),
+            changes[n - 1]
+        );
+        let dir = jobs_project(&format!("jobs-killed-after-{n}"));
+        aws.proxy.reset();
+        let printed = aws.deploy_killed_after(n as u32, &dir, binary);
+        aws.proxy.reset();
+        let run = ok(aws.deploy(&dir, binary, &[]));
+        assert_eq!(
+            aws.moto.normalized_snapshot(),
+            reference,
+            "{context}\nkilled run:\n{printed}\nsecond run: {run:#?}"
+        );
+        aws.proxy.reset();
+        let run = ok(aws.deploy(&dir, binary, &[]));
+        assert_eq!(aws.proxy.mutating(), [], "{context}: {run:#?}");
+        let run = ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+        assert_nothing_left(&aws, &format!("{context}: {run:#?}"));
+
+        // Killed at the same point and deleted at once.
+        let dir = jobs_project(&format!("jobs-killed-then-deleted-{n}"));
+        aws.proxy.reset();
+        let printed = aws.deploy_killed_after(n as u32, &dir, binary);
+        let run = ok(aws.goblet(["delete", "--project", path(&dir), "--stage", "dev", "--yes"]));
+        assert_nothing_left(
+            &aws,
+            &format!("{context}, then deleted\nkilled run:\n{printed}\ndelete: {run:#?}"),
+        );
+    }
+}

@@ -314,33 +314,88 @@ pub fn check_api_quotas(manifest: &Manifest, config: &StageConfig) -> Result<(),
     Ok(())
 }
 
-/// Everything a deploy or a package checks of the app before any AWS call:
-/// the API's quotas, and nothing this goblet cannot deploy faithfully.
+/// Everything a deploy checks of the app before any AWS call: the API's
+/// quotas, the authorizers' names, and nothing this goblet cannot deploy
+/// faithfully.
 pub fn check_deployable(manifest: &Manifest, config: &StageConfig) -> Result<(), String> {
-    check_functions_deployable(manifest)?;
+    check_functions_deployable(manifest, config)?;
     check_api_quotas(manifest, config)?;
     check_authorizer_names(manifest)
 }
 
-/// Event handlers and plain functions run under `goblet local` and the
-/// test client; this deployer does not create their functions and
-/// triggers yet, and deploying the API without them would leave the app
-/// half there, so it refuses before any AWS call.
-fn check_functions_deployable(manifest: &Manifest) -> Result<(), String> {
-    if manifest.functions.is_empty() {
-        return Ok(());
+/// What `goblet package` checks: what a deploy does, and no event handlers
+/// or plain functions, which its templates do not describe yet (a template
+/// without them would leave the app half there).
+pub fn check_packageable(manifest: &Manifest, config: &StageConfig) -> Result<(), String> {
+    if !manifest.functions.is_empty() {
+        return Err(format!(
+            "`goblet package` does not write event handlers or plain functions yet: {}. \
+             `goblet deploy` deploys #[lambda_function], #[on_sqs_message], \
+             #[on_dynamodb_record] and #[on_kinesis_record] functions",
+            listed(manifest.functions.iter())
+        ));
     }
-    let listed: Vec<String> = manifest
-        .functions
-        .iter()
+    check_deployable(manifest, config)
+}
+
+fn listed<'a>(functions: impl Iterator<Item = &'a goblet_core::function::Function>) -> String {
+    let listed: Vec<String> = functions
         .map(|f| format!("{} `{}` at {}", f.trigger.attribute(), f.name, f.source))
         .collect();
-    Err(format!(
-        "this goblet does not deploy event handlers or plain functions yet: {}. They run under \
-         `goblet local` (Lambda's Invoke API, `goblet invoke --local`) and the test client; \
-         deploy an app without them",
-        listed.join(", ")
-    ))
+    listed.join(", ")
+}
+
+/// The functions a deploy creates: plain functions and the triggers Lambda
+/// polls for them (event source mappings). EventBridge rules, SNS
+/// subscriptions and S3 notifications are not deployed yet, and deploying
+/// the app without them would leave it half there, so it is refused before
+/// any AWS call. Each function's Lambda name must fit Lambda's limit.
+fn check_functions_deployable(manifest: &Manifest, config: &StageConfig) -> Result<(), String> {
+    use goblet_core::function::Trigger;
+    let undeployable: Vec<_> = manifest
+        .functions
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.trigger,
+                Trigger::Schedule { .. }
+                    | Trigger::Sns { .. }
+                    | Trigger::S3 { .. }
+                    | Trigger::EventBridge { .. }
+            )
+        })
+        .collect();
+    if !undeployable.is_empty() {
+        return Err(format!(
+            "this goblet does not deploy EventBridge rules, SNS subscriptions or S3 \
+             notifications yet: {}. They run under `goblet local` (Lambda's Invoke API, \
+             `goblet invoke --local`, `--schedules`) and the test client; deploy an app \
+             without them",
+            listed(undeployable.into_iter())
+        ));
+    }
+    if !manifest.functions.is_empty() && manifest.routes.is_empty() {
+        return Err(format!(
+            "the app has functions ({}) and no routes: this goblet deploys every app with its \
+             REST API, and API Gateway refuses to deploy an API without methods; add a route",
+            listed(manifest.functions.iter())
+        ));
+    }
+    for f in &manifest.functions {
+        let name = crate::target::event_function_name(&config.function_name, &f.name);
+        if name.len() > crate::target::FUNCTION_NAME_MAX {
+            return Err(format!(
+                "the Lambda function of `{}` ({}) would be named `{name}`, {} characters, over \
+                 Lambda's {}: give it a shorter name with name = \"...\" in its attribute, or \
+                 the stage a shorter function_name",
+                f.name,
+                f.source,
+                name.len(),
+                crate::target::FUNCTION_NAME_MAX
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An authorizer's name is its security scheme's in the OpenAPI document a
@@ -623,7 +678,7 @@ pub fn run(options: &PackageOptions) -> Result<Written, PackageError> {
     }
     let checked = resolved.preflight()?;
     let config = resolved.config;
-    check_deployable(&checked.manifest, &config).map_err(PackageError::Refused)?;
+    check_packageable(&checked.manifest, &config).map_err(PackageError::Refused)?;
     for warning in config.warnings() {
         eprintln!("warning: {warning}");
     }
@@ -784,32 +839,108 @@ mod tests {
     }
 
     #[test]
-    fn apps_with_functions_are_refused_before_any_call() {
-        let manifest = Manifest::new(
-            "0.1.0".into(),
-            "a".into(),
-            vec![goblet_core::Route::new(
-                goblet_core::Method::Get,
-                "/",
-                "index",
-            )],
-        )
-        .unwrap()
-        .with_functions(vec![goblet_core::Function {
-            name: "jobs".into(),
-            trigger: goblet_core::Trigger::Sqs {
-                queue: "jobs".into(),
-                batch_size: 10,
-            },
-            handler: "a::jobs".into(),
-            source: "src/main.rs:7".into(),
-        }])
-        .unwrap();
-        let error = check_deployable(&manifest, &StageConfig::defaults("a", "dev")).unwrap_err();
-        assert!(
-            error.contains("#[on_sqs_message] `jobs` at src/main.rs:7"),
-            "{error}"
-        );
+    fn functions_are_checked_before_any_call() {
+        use goblet_core::function::StartingPosition;
+        use goblet_core::{Function, Trigger};
+        let app = |routes: bool, name: &str, trigger: Trigger| {
+            let routes = if routes {
+                vec![goblet_core::Route::new(
+                    goblet_core::Method::Get,
+                    "/",
+                    "index",
+                )]
+            } else {
+                vec![]
+            };
+            Manifest::new("0.1.0".into(), "a".into(), routes)
+                .unwrap()
+                .with_functions(vec![Function {
+                    name: name.into(),
+                    trigger,
+                    handler: format!("a::{name}"),
+                    source: "src/main.rs:7".into(),
+                }])
+                .unwrap()
+        };
+        let sqs = || Trigger::Sqs {
+            queue: "jobs".into(),
+            batch_size: 10,
+        };
+        let config = StageConfig::defaults("a", "dev");
+        let long = "f".repeat(60);
+        // (routes, name, trigger, deploy refuses with, package refuses with)
+        let cases: Vec<(bool, &str, Trigger, Option<&str>, &str)> = vec![
+            (
+                true,
+                "jobs",
+                sqs(),
+                None,
+                "#[on_sqs_message] `jobs` at src/main.rs:7",
+            ),
+            (
+                true,
+                "resize",
+                Trigger::Invoke,
+                None,
+                "#[lambda_function] `resize`",
+            ),
+            (
+                true,
+                "ddb",
+                Trigger::DynamoDb {
+                    stream: "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x".into(),
+                    starting_position: StartingPosition::Latest,
+                    batch_size: 100,
+                },
+                None,
+                "#[on_dynamodb_record]",
+            ),
+            (
+                true,
+                "tick",
+                Trigger::Schedule {
+                    expression: "rate(5 minutes)".into(),
+                },
+                Some("#[schedule] `tick` at src/main.rs:7"),
+                "#[schedule] `tick`",
+            ),
+            (
+                true,
+                "alert",
+                Trigger::Sns {
+                    topic: "alerts".into(),
+                },
+                Some("SNS subscriptions"),
+                "#[on_sns_message]",
+            ),
+            (
+                false,
+                "jobs",
+                sqs(),
+                Some("and no routes"),
+                "#[on_sqs_message]",
+            ),
+            (
+                true,
+                long.as_str(),
+                sqs(),
+                Some("over Lambda's 64"),
+                "#[on_sqs_message]",
+            ),
+        ];
+        for (routes, name, trigger, deploy, package) in cases {
+            let manifest = app(routes, name, trigger);
+            let deployed = check_deployable(&manifest, &config);
+            match deploy {
+                None => assert_eq!(deployed, Ok(()), "{name}"),
+                Some(expected) => {
+                    let error = deployed.unwrap_err();
+                    assert!(error.contains(expected), "{name}: {error}");
+                }
+            }
+            let packaged = check_packageable(&manifest, &config).unwrap_err();
+            assert!(packaged.contains(package), "{name}: {packaged}");
+        }
     }
 
     #[test]

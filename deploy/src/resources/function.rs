@@ -310,8 +310,17 @@ pub fn plan(
 /// The code differs (the architecture is set with the code, by
 /// UpdateFunctionCode).
 fn code_differs(target: &Target, function: &FunctionObs) -> bool {
-    function.code_sha256 != target.zip_sha256
-        || function.settings.architecture != target.function.architecture
+    code_differs_from(&target.zip_sha256, &target.function, function)
+}
+
+/// Whether `function` runs other code than the zip of `zip_sha256` built
+/// for `settings`' architecture.
+pub(crate) fn code_differs_from(
+    zip_sha256: &str,
+    settings: &FunctionSettings,
+    function: &FunctionObs,
+) -> bool {
+    function.code_sha256 != zip_sha256 || function.settings.architecture != settings.architecture
 }
 
 /// What UpdateFunctionConfiguration would change ("memory 128 → 256").
@@ -320,15 +329,26 @@ fn configuration_changes(
     function: &FunctionObs,
     role_arn: Option<&str>,
 ) -> Vec<String> {
+    settings_changes(&target.function, HANDLER, function, role_arn)
+}
+
+/// What UpdateFunctionConfiguration would change to give `function` these
+/// settings and `handler` ("memory 128 → 256").
+pub(crate) fn settings_changes(
+    new: &FunctionSettings,
+    handler: &str,
+    function: &FunctionObs,
+    role_arn: Option<&str>,
+) -> Vec<String> {
     let mut changes = Vec::new();
-    let (old, new) = (&function.settings, &target.function);
+    let old = &function.settings;
     let mut change = |what: &str, old: String, new: String| {
         if old != new {
             changes.push(format!("{what} {old} → {new}"));
         }
     };
     change("runtime", function.runtime.clone(), RUNTIME.to_owned());
-    change("handler", function.handler.clone(), HANDLER.to_owned());
+    change("handler", function.handler.clone(), handler.to_owned());
     if let Some(arn) = role_arn {
         change("role", function.role.clone(), arn.to_owned());
     }
@@ -380,10 +400,20 @@ fn concurrency_change(old: Option<i32>, new: Option<i32>) -> Option<Action> {
 
 // Apply.
 
+/// One of goblet's Lambda functions as CreateFunction and the updates send
+/// it: the API's, or an event handler's.
+#[derive(Clone, Copy)]
+pub(crate) struct Spec<'a> {
+    pub name: &'a str,
+    pub handler: &'a str,
+    pub settings: &'a FunctionSettings,
+}
+
 impl Apply<'_> {
-    pub(crate) async fn create_function(&mut self) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let t = self.target;
+    /// CreateFunction from the app's zip, again while Lambda cannot assume
+    /// the new role yet; the function's ARN.
+    pub(crate) async fn create_lambda(&mut self, spec: Spec<'_>) -> Result<String, DeployError> {
+        let (aws, t) = (self.aws, self.target);
         let role = self
             .role_arn
             .clone()
@@ -393,23 +423,23 @@ impl Apply<'_> {
             .while_role_propagates(&role, IAM_PROPAGATION, &upload, || {
                 aws.write_call(
                     "lambda:CreateFunction",
-                    self.fname(),
+                    format!("function {}", spec.name),
                     aws.lambda
                         .create_function()
-                        .function_name(&t.function_name)
+                        .function_name(spec.name)
                         .runtime(Runtime::Providedal2023)
-                        .handler(HANDLER)
+                        .handler(spec.handler)
                         .role(&role)
                         .code(
                             FunctionCode::builder()
                                 .zip_file(Blob::new(t.zip.clone()))
                                 .build(),
                         )
-                        .architectures(t.function.architecture.as_str().into())
-                        .memory_size(t.function.memory_mb)
-                        .timeout(t.function.timeout_secs)
-                        .environment(environment(t))
-                        .logging_config(logging_config(t))
+                        .architectures(spec.settings.architecture.as_str().into())
+                        .memory_size(spec.settings.memory_mb)
+                        .timeout(spec.settings.timeout_secs)
+                        .environment(environment(spec.settings))
+                        .logging_config(logging_config(spec.settings))
                         .description(function_description(&t.app_name, &t.stage))
                         .set_tags(Some(t.tags.clone().into_iter().collect()))
                         .send(),
@@ -417,11 +447,128 @@ impl Apply<'_> {
             })
             .await;
         upload.finish();
-        let out = out?;
-        let arn = out.function_arn.unwrap_or_default();
+        let arn = out?.function_arn.unwrap_or_default();
         if self.account.is_none() {
             self.account = account_of(&arn).map(str::to_owned);
         }
+        Ok(arn)
+    }
+
+    /// UpdateFunctionCode with the app's zip.
+    pub(crate) async fn update_lambda_code(&self, spec: Spec<'_>) -> Result<(), DeployError> {
+        let (aws, t) = (self.aws, self.target);
+        let upload = Upload::start(t.zip.len());
+        let result = aws
+            .write_call(
+                "lambda:UpdateFunctionCode",
+                format!("function {}", spec.name),
+                aws.lambda
+                    .update_function_code()
+                    .function_name(spec.name)
+                    .zip_file(Blob::new(t.zip.clone()))
+                    .architectures(spec.settings.architecture.as_str().into())
+                    .send(),
+            )
+            .await;
+        upload.finish();
+        result?;
+        Ok(())
+    }
+
+    /// UpdateFunctionConfiguration with every setting goblet manages, again
+    /// while Lambda cannot assume a changed role yet.
+    pub(crate) async fn update_lambda_configuration(
+        &self,
+        spec: Spec<'_>,
+    ) -> Result<(), DeployError> {
+        let aws = self.aws;
+        let role = self.role_arn.clone();
+        self.while_role_propagates(
+            role.as_deref().unwrap_or("(unchanged)"),
+            IAM_PROPAGATION,
+            &Upload(None),
+            || {
+                aws.write_call(
+                    "lambda:UpdateFunctionConfiguration",
+                    format!("function {}", spec.name),
+                    aws.lambda
+                        .update_function_configuration()
+                        .function_name(spec.name)
+                        .runtime(Runtime::Providedal2023)
+                        .handler(spec.handler)
+                        .set_role(role.clone())
+                        .memory_size(spec.settings.memory_mb)
+                        .timeout(spec.settings.timeout_secs)
+                        .environment(environment(spec.settings))
+                        .logging_config(logging_config(spec.settings))
+                        .send(),
+                )
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// TagResource on the function `arn` (`name` for messages).
+    pub(crate) async fn tag_lambda(
+        &self,
+        name: &str,
+        arn: String,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), DeployError> {
+        let aws = self.aws;
+        aws.write_call(
+            "lambda:TagResource",
+            format!("function {name}"),
+            aws.lambda
+                .tag_resource()
+                .resource(arn)
+                .set_tags(Some(tags.clone().into_iter().collect()))
+                .send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// UntagResource on the function `arn` (`name` for messages).
+    pub(crate) async fn untag_lambda(
+        &self,
+        name: &str,
+        arn: String,
+        keys: &[String],
+    ) -> Result<(), DeployError> {
+        let aws = self.aws;
+        aws.write_call(
+            "lambda:UntagResource",
+            format!("function {name}"),
+            aws.lambda
+                .untag_resource()
+                .resource(arn)
+                .set_tag_keys(Some(keys.to_vec()))
+                .send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn api_spec(&self) -> Spec<'_> {
+        let t = self.target;
+        Spec {
+            name: &t.function_name,
+            handler: HANDLER,
+            settings: &t.function,
+        }
+    }
+
+    pub(crate) async fn create_function(&mut self) -> Result<(), DeployError> {
+        let t = self.target;
+        let arn = self
+            .create_lambda(Spec {
+                name: &t.function_name,
+                handler: HANDLER,
+                settings: &t.function,
+            })
+            .await?;
         self.function_arn = Some(arn.clone());
         self.state.function = Some(FunctionRecord {
             name: t.function_name.clone(),
@@ -432,54 +579,15 @@ impl Apply<'_> {
     }
 
     pub(crate) async fn update_function_code(&mut self) -> Result<(), DeployError> {
-        let (aws, t) = (self.aws, self.target);
         self.wait_function().await?;
-        let upload = Upload::start(t.zip.len());
-        let result = aws
-            .write_call(
-                "lambda:UpdateFunctionCode",
-                format!("function {}", t.function_name),
-                aws.lambda
-                    .update_function_code()
-                    .function_name(&t.function_name)
-                    .zip_file(Blob::new(t.zip.clone()))
-                    .architectures(t.function.architecture.as_str().into())
-                    .send(),
-            )
-            .await;
-        upload.finish();
-        result?;
+        self.update_lambda_code(self.api_spec()).await?;
         self.function_updating = true;
         Ok(())
     }
 
     pub(crate) async fn update_function_configuration(&mut self) -> Result<(), DeployError> {
-        let (aws, t) = (self.aws, self.target);
         self.wait_function().await?;
-        let role = self.role_arn.clone();
-        self.while_role_propagates(
-            role.as_deref().unwrap_or("(unchanged)"),
-            IAM_PROPAGATION,
-            &Upload(None),
-            || {
-                aws.write_call(
-                    "lambda:UpdateFunctionConfiguration",
-                    format!("function {}", t.function_name),
-                    aws.lambda
-                        .update_function_configuration()
-                        .function_name(&t.function_name)
-                        .runtime(Runtime::Providedal2023)
-                        .handler(HANDLER)
-                        .set_role(role.clone())
-                        .memory_size(t.function.memory_mb)
-                        .timeout(t.function.timeout_secs)
-                        .environment(environment(t))
-                        .logging_config(logging_config(t))
-                        .send(),
-                )
-            },
-        )
-        .await?;
+        self.update_lambda_configuration(self.api_spec()).await?;
         self.function_updating = true;
         Ok(())
     }
@@ -561,35 +669,14 @@ impl Apply<'_> {
         &mut self,
         tags: &BTreeMap<String, String>,
     ) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let function = self.function_arn()?;
-        aws.write_call(
-            "lambda:TagResource",
-            self.fname(),
-            aws.lambda
-                .tag_resource()
-                .resource(function)
-                .set_tags(Some(tags.clone().into_iter().collect()))
-                .send(),
-        )
-        .await?;
-        Ok(())
+        let arn = self.function_arn()?;
+        self.tag_lambda(&self.target.function_name, arn, tags).await
     }
 
     pub(crate) async fn untag_function(&mut self, keys: &[String]) -> Result<(), DeployError> {
-        let aws = self.aws;
-        let function = self.function_arn()?;
-        aws.write_call(
-            "lambda:UntagResource",
-            self.fname(),
-            aws.lambda
-                .untag_resource()
-                .resource(function)
-                .set_tag_keys(Some(keys.to_vec()))
-                .send(),
-        )
-        .await?;
-        Ok(())
+        let arn = self.function_arn()?;
+        self.untag_lambda(&self.target.function_name, arn, keys)
+            .await
     }
 
     pub(crate) async fn put_concurrency(&mut self, n: i32) -> Result<(), DeployError> {
@@ -677,7 +764,17 @@ impl Apply<'_> {
     /// Waits (up to a minute) until Lambda has finished creating or updating
     /// the function (`$LATEST`), or the published `version`.
     async fn wait_ready(&self, version: Option<&str>) -> Result<(), DeployError> {
-        let name = &self.target.function_name;
+        self.wait_ready_of(&self.target.function_name, version)
+            .await
+    }
+
+    /// Waits (up to a minute) until Lambda has finished creating or
+    /// updating the function `name` (`$LATEST`), or its `version`.
+    pub(crate) async fn wait_ready_of(
+        &self,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<(), DeployError> {
         let what = match version {
             Some(v) => format!("version {v} of function {name}"),
             None => format!("function {name}"),
@@ -755,16 +852,16 @@ pub fn role_not_assumable(error: &AwsError) -> bool {
         if code == "InvalidParameterValueException" && message.contains("cannot be assumed"))
 }
 
-fn environment(t: &Target) -> Environment {
+pub(crate) fn environment(settings: &FunctionSettings) -> Environment {
     Environment::builder()
-        .set_variables(Some(t.function.environment.clone().into_iter().collect()))
+        .set_variables(Some(settings.environment.clone().into_iter().collect()))
         .build()
 }
 
 /// The `LoggingConfig` Lambda is sent: every part of it, so a format
 /// turned back to text or a level removed is undone too.
-fn logging_config(t: &Target) -> LoggingConfig {
-    let logging = &t.function.logging;
+pub(crate) fn logging_config(settings: &FunctionSettings) -> LoggingConfig {
+    let logging = &settings.logging;
     LoggingConfig::builder()
         .log_format(LogFormat::from(logging.log_format.as_str()))
         .set_application_log_level(
@@ -778,7 +875,7 @@ fn logging_config(t: &Target) -> LoggingConfig {
 }
 
 /// A spinner while the code uploads, when stderr is a terminal.
-pub(crate) struct Upload(Option<indicatif::ProgressBar>);
+pub(crate) struct Upload(pub(crate) Option<indicatif::ProgressBar>);
 
 impl Upload {
     /// A line on stderr, above the spinner if there is one.
@@ -789,7 +886,7 @@ impl Upload {
         }
     }
 
-    fn start(bytes: usize) -> Upload {
+    pub(crate) fn start(bytes: usize) -> Upload {
         if !std::io::stderr().is_terminal() {
             return Upload(None);
         }
@@ -802,7 +899,7 @@ impl Upload {
         Upload(Some(bar))
     }
 
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         if let Some(bar) = self.0 {
             bar.finish_and_clear();
         }

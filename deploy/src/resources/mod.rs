@@ -10,6 +10,7 @@ use crate::aws::AwsError;
 use crate::target::{TAG_APP, TAG_STAGE, Target};
 
 pub mod authorizer_permission;
+pub mod event_function;
 pub mod function;
 pub mod log_group;
 pub mod permission;

@@ -175,12 +175,7 @@ pub fn record(target: &Target, state: &Deployed, arn: &str) -> RoleRecord {
 /// tags (with the `region` it is for) brought in line. Nothing when the role
 /// is the user's.
 pub fn plan(target: &Target, observed: Option<&RoleObs>, region: &str) -> Vec<Action> {
-    let RoleTarget::Managed {
-        trust_policy,
-        policy,
-        ..
-    } = &target.role
-    else {
+    let RoleTarget::Managed { trust_policy, .. } = &target.role else {
         return Vec::new();
     };
     let Some(role) = observed else {
@@ -190,9 +185,13 @@ pub fn plan(target: &Target, observed: Option<&RoleObs>, region: &str) -> Vec<Ac
     if role.trust_policy.as_ref() != Some(trust_policy) {
         actions.push(Action::UpdateTrustPolicy);
     }
+    let account = crate::target::account_of(&role.arn).unwrap_or_default();
+    let policy = target.role_policy(region, account);
     match &role.policy {
         None => actions.push(Action::PutRolePolicy { create: true }),
-        Some(p) if p != policy => actions.push(Action::PutRolePolicy { create: false }),
+        Some(p) if Some(p) != policy.as_ref() => {
+            actions.push(Action::PutRolePolicy { create: false })
+        }
         Some(_) => {}
     }
     let (tags, keys) = tag_changes(&role.tags, &role_tags(target, region));
@@ -290,9 +289,21 @@ impl Apply<'_> {
 
     pub(crate) async fn put_role_policy(&mut self) -> Result<(), DeployError> {
         let aws = self.aws;
-        let RoleTarget::Managed { name, policy, .. } = &self.target.role else {
+        let RoleTarget::Managed { name, .. } = &self.target.role else {
             return Ok(());
         };
+        // The role's ARN (just created, or found) tells the account the
+        // event sources' ARNs are in.
+        let account = self
+            .role_arn
+            .as_deref()
+            .and_then(crate::target::account_of)
+            .or(self.account.as_deref())
+            .ok_or_else(|| DeployError::Inconsistent("the role's account is not known".into()))?;
+        let policy = self
+            .target
+            .role_policy(&aws.region, account)
+            .unwrap_or_default();
         aws.write_call(
             "iam:PutRolePolicy",
             format!("role {name}"),
