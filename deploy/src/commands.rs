@@ -879,7 +879,7 @@ pub fn target_from(
     checked: goblet_project::preflight::Checked,
     region: &str,
 ) -> Target {
-    use crate::target::{FunctionSettings, LoggingSettings, RoleTarget};
+    use crate::target::RoleTarget;
     let role = match &config.role {
         goblet_project::config::RoleConfig::Managed { .. } => RoleTarget::Managed {
             name: managed_role_name(&config.function_name, region),
@@ -891,31 +891,8 @@ pub fn target_from(
         }
     };
     let clamp = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-    let function = FunctionSettings {
-        architecture: config.architecture.as_str().to_owned(),
-        memory_mb: clamp(config.memory_mb),
-        timeout_secs: clamp(config.timeout_s),
-        environment: config.environment.clone(),
-        logging: LoggingSettings::new(&config.logging, config.log_group_name()),
-    };
-    let event_functions = checked
-        .manifest
-        .functions
-        .iter()
-        .map(|f| {
-            let function_name = crate::target::event_function_name(&config.function_name, &f.name);
-            let logging = LoggingSettings::new(&config.logging, log_group_name(&function_name));
-            crate::target::EventFunctionTarget {
-                handler: f.name.clone(),
-                settings: FunctionSettings {
-                    logging,
-                    ..function.clone()
-                },
-                function_name,
-                mapping: crate::target::MappingTarget::of(&f.trigger),
-            }
-        })
-        .collect();
+    let function = crate::package::function_settings(config, config.log_group_name());
+    let event_functions = crate::package::event_functions(&checked.manifest, config);
     Target {
         app_name: config.app_name.clone(),
         stage: config.stage.clone(),

@@ -215,10 +215,25 @@ impl MappingTarget {
     /// The queue's or stream's ARN: as written, or made from its name in
     /// the deploy's region and account.
     pub fn source_arn(&self, region: &str, account: &str) -> String {
+        self.arn_in(partition(region), region, account)
+    }
+
+    /// The source's ARN in a template: as written, or made from its name
+    /// with CloudFormation's pseudo parameters (`Fn::Sub`), which the
+    /// Terraform writer renders with its data sources.
+    pub fn source_arn_template(&self) -> Value {
+        if self.source.starts_with("arn:") {
+            return Value::String(self.source.clone());
+        }
+        serde_json::json!({
+            "Fn::Sub": self.arn_in("${AWS::Partition}", "${AWS::Region}", "${AWS::AccountId}")
+        })
+    }
+
+    fn arn_in(&self, partition: &str, region: &str, account: &str) -> String {
         if self.source.starts_with("arn:") {
             return self.source.clone();
         }
-        let partition = partition(region);
         match self.kind {
             SourceKind::Sqs => format!("arn:{partition}:sqs:{region}:{account}:{}", self.source),
             SourceKind::Kinesis => {
@@ -255,8 +270,7 @@ impl MappingTarget {
     /// and `AWSLambdaKinesisExecutionRole` managed policies. (`ListStreams`
     /// names no resource in IAM: it is granted on `*` in a statement of its
     /// own.)
-    pub fn role_statements(&self, region: &str, account: &str) -> Vec<Value> {
-        let arn = self.source_arn(region, account);
+    pub fn role_statements(&self, arn: Value) -> Vec<Value> {
         let (actions, list): (&[&str], Option<&str>) = match self.kind {
             SourceKind::Sqs => (
                 &[
@@ -346,39 +360,9 @@ impl Target {
             return None;
         };
         let mut policy = policy.clone();
-        // Each event function logs into its own group.
-        let groups: Vec<String> = self
-            .event_functions
-            .iter()
-            .flat_map(|f| {
-                let group = &f.settings.logging.log_group;
-                [
-                    format!("arn:*:logs:*:*:log-group:{group}"),
-                    format!("arn:*:logs:*:*:log-group:{group}:*"),
-                ]
-            })
-            .collect();
-        let logs = (!groups.is_empty()).then(|| {
-            serde_json::json!({
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": groups,
-            })
+        let extra = crate::package::event_function_statements(&self.event_functions, |m| {
+            Value::String(m.source_arn(region, account))
         });
-        let extra: Vec<Value> = logs
-            .into_iter()
-            .chain(
-                self.event_functions
-                    .iter()
-                    .filter_map(|f| f.mapping.as_ref())
-                    .flat_map(|m| m.role_statements(region, account)),
-            )
-            .fold(Vec::new(), |mut unique, s| {
-                if !unique.contains(&s) {
-                    unique.push(s);
-                }
-                unique
-            });
         if let Some(statements) = policy.get_mut("Statement").and_then(Value::as_array_mut) {
             statements.extend(extra);
         }

@@ -1069,3 +1069,151 @@ fn external_authorizers_are_in_every_format_with_their_permission() {
         "{text}"
     );
 }
+
+/// An app with a function of every kind `goblet deploy` deploys.
+fn functions_manifest() -> Manifest {
+    use goblet_core::{Function, StartingPosition, Trigger};
+    let function = |name: &str, trigger: Trigger| Function {
+        name: name.into(),
+        trigger,
+        handler: format!("shop::{name}"),
+        source: "src/app.rs:1".into(),
+    };
+    manifest()
+        .with_functions(vec![
+            function(
+                "work",
+                Trigger::Sqs {
+                    queue: "jobs".into(),
+                    batch_size: 20,
+                },
+            ),
+            function(
+                "orders-stream",
+                Trigger::DynamoDb {
+                    stream: "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026"
+                        .into(),
+                    starting_position: StartingPosition::TrimHorizon,
+                    batch_size: 100,
+                },
+            ),
+            function(
+                "clicks",
+                Trigger::Kinesis {
+                    stream: "clicks".into(),
+                    starting_position: StartingPosition::Latest,
+                    batch_size: 50,
+                },
+            ),
+            function("report", Trigger::Invoke),
+        ])
+        .unwrap()
+}
+
+#[test]
+fn event_functions_are_in_every_format() {
+    let manifest = functions_manifest();
+    let config = full_config();
+    let translated = lint_templates(&scratch("package-functions"), &manifest, &config);
+    let template: Value = serde_json::from_str(&package::render(
+        Format::CloudFormation,
+        &manifest,
+        &config,
+        "hash",
+    ))
+    .unwrap();
+    let resources = &template["Resources"];
+    let work = &resources["HandlerWorkFunction"];
+    assert_eq!(work["Type"], "AWS::Lambda::Function");
+    assert_eq!(work["Properties"]["FunctionName"], "shop-prod-work");
+    assert_eq!(work["Properties"]["Handler"], "work");
+    assert_eq!(
+        work["Properties"]["LoggingConfig"]["LogGroup"],
+        "/aws/lambda/shop-prod-work"
+    );
+    assert_eq!(
+        work["Properties"]["Role"],
+        json!({"Fn::GetAtt": ["FunctionRole", "Arn"]})
+    );
+    assert!(resources["HandlerReportFunction"].is_object());
+    assert!(
+        resources["HandlerReportMapping"].is_null(),
+        "a plain function has no mapping"
+    );
+    assert_eq!(
+        resources["HandlerWorkMapping"]["Properties"],
+        json!({
+            "FunctionName": {"Ref": "HandlerWorkFunction"},
+            "EventSourceArn": {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:jobs"},
+            "BatchSize": 20,
+            "MaximumBatchingWindowInSeconds": 1,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "Enabled": true,
+        })
+    );
+    assert_eq!(
+        resources["HandlerOrdersStreamMapping"]["Properties"]["EventSourceArn"],
+        "arn:aws:dynamodb:us-east-1:123456789012:table/orders/stream/2026"
+    );
+    assert_eq!(
+        resources["HandlerOrdersStreamMapping"]["Properties"]["StartingPosition"],
+        "TRIM_HORIZON"
+    );
+    // The role reads exactly these sources and writes each function's logs.
+    let policy = &resources["FunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"];
+    let text = policy.to_string();
+    assert!(text.contains("sqs:ReceiveMessage"), "{policy:#}");
+    assert!(
+        text.contains(
+            "arn:${AWS::Partition}:kinesis:${AWS::Region}:${AWS::AccountId}:stream/clicks"
+        )
+    );
+    assert!(text.contains("dynamodb:GetRecords"));
+    assert!(text.contains("log-group:/aws/lambda/shop-prod-report:*"));
+    // SAM: the same functions, the SAM way; the translator keeps the mappings.
+    assert_eq!(
+        translated["Resources"]["HandlerWorkFunction"]["Type"],
+        "AWS::Lambda::Function"
+    );
+    assert_eq!(
+        translated["Resources"]["HandlerWorkMapping"]["Type"],
+        "AWS::Lambda::EventSourceMapping"
+    );
+
+    let text = package::render(Format::Terraform, &manifest, &config, "hash");
+    let function = |key| terraform_attribute(&text, "aws_lambda_function", "handler_work", key);
+    assert_eq!(function("handler"), "\"work\"");
+    assert_eq!(function("function_name"), "\"shop-prod-work\"");
+    let mapping = |key| {
+        terraform_attribute(
+            &text,
+            "aws_lambda_event_source_mapping",
+            "handler_work",
+            key,
+        )
+    };
+    assert_eq!(
+        mapping("function_name"),
+        "aws_lambda_function.handler_work.arn"
+    );
+    assert_eq!(
+        mapping("event_source_arn"),
+        "\"arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:jobs\""
+    );
+    assert_eq!(mapping("maximum_batching_window_in_seconds"), "1");
+    let clicks = |key| {
+        terraform_attribute(
+            &text,
+            "aws_lambda_event_source_mapping",
+            "handler_clicks",
+            key,
+        )
+    };
+    assert_eq!(clicks("starting_position"), "\"LATEST\"");
+    for data in ["aws_partition", "aws_region", "aws_caller_identity"] {
+        assert!(
+            text.contains(&format!("data \"{data}\" \"current\" {{}}")),
+            "{data}"
+        );
+    }
+}

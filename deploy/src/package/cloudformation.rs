@@ -8,9 +8,9 @@ use serde_json::{Map, Value, json};
 use super::{
     ALIAS, ApiMethod, BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE,
     MethodIntegration, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods, api_resources,
-    cors_mock_headers, gateway_responses, identity_source, needs_usage_plan, pascal, resource_ids,
-    resource_policy, role_policy, role_trust_policy, short_hash, tags, usage_plan_quota,
-    usage_plan_throttle, verb,
+    cors_mock_headers, event_functions, gateway_responses, identity_source, needs_usage_plan,
+    pascal, resource_ids, resource_policy, role_trust_policy, short_hash, tags,
+    template_role_policy, usage_plan_quota, usage_plan_throttle, verb,
 };
 use goblet_project::config::{RoleConfig, StageConfig};
 
@@ -44,7 +44,7 @@ pub(super) fn render(
                     "Properties": {
                         "Description": format!("goblet: {} stage {}", config.app_name, config.stage),
                         "AssumeRolePolicyDocument": role_trust_policy(),
-                        "Policies": [{"PolicyName": ROLE_POLICY_NAME, "PolicyDocument": role_policy(config)}],
+                        "Policies": [{"PolicyName": ROLE_POLICY_NAME, "PolicyDocument": template_role_policy(manifest, config)}],
                         "Tags": tag_list(config),
                     }
                 }),
@@ -77,7 +77,7 @@ pub(super) fn render(
     );
     function.insert("MemorySize".into(), json!(config.memory_mb));
     function.insert("Timeout".into(), json!(config.timeout_s));
-    function.insert("Role".into(), role);
+    function.insert("Role".into(), role.clone());
     if sam {
         function.insert("CodeUri".into(), json!(ZIP_FILE));
         function.insert("Tags".into(), json!(tags(config)));
@@ -98,7 +98,10 @@ pub(super) fn render(
             json!({"Variables": config.environment}),
         );
     }
-    function.insert("LoggingConfig".into(), logging_config(config));
+    function.insert(
+        "LoggingConfig".into(),
+        logging_config(config, &config.log_group_name()),
+    );
     if let Some(n) = config.reserved_concurrency {
         function.insert("ReservedConcurrentExecutions".into(), json!(n));
     }
@@ -144,6 +147,71 @@ pub(super) fn render(
                 }
             }),
         );
+    }
+
+    for f in event_functions(manifest, config) {
+        let id = event_function_id(&f.handler);
+        let mut props = Map::new();
+        props.insert("FunctionName".into(), json!(f.function_name));
+        props.insert("Description".into(), json!(description));
+        props.insert("Runtime".into(), json!(RUNTIME));
+        props.insert("Handler".into(), json!(f.handler));
+        props.insert(
+            "Architectures".into(),
+            json!([config.architecture.as_str()]),
+        );
+        props.insert("MemorySize".into(), json!(config.memory_mb));
+        props.insert("Timeout".into(), json!(config.timeout_s));
+        props.insert("Role".into(), role.clone());
+        if sam {
+            props.insert("CodeUri".into(), json!(ZIP_FILE));
+            props.insert("Tags".into(), json!(tags(config)));
+        } else {
+            props.insert(
+                "Code".into(),
+                json!({"S3Bucket": {"Ref": "CodeS3Bucket"}, "S3Key": {"Ref": "CodeS3Key"}}),
+            );
+            props.insert("Tags".into(), tag_list(config));
+        }
+        if !config.environment.is_empty() {
+            props.insert(
+                "Environment".into(),
+                json!({"Variables": config.environment}),
+            );
+        }
+        props.insert(
+            "LoggingConfig".into(),
+            logging_config(config, &f.settings.logging.log_group),
+        );
+        let kind = if sam {
+            "AWS::Serverless::Function"
+        } else {
+            "AWS::Lambda::Function"
+        };
+        resources.insert(id.clone(), json!({"Type": kind, "Properties": props}));
+        if let Some(m) = &f.mapping {
+            let mut mapping = Map::new();
+            mapping.insert("FunctionName".into(), json!({"Ref": id}));
+            mapping.insert("EventSourceArn".into(), m.source_arn_template());
+            mapping.insert("BatchSize".into(), json!(m.batch_size));
+            if m.batching_window() > 0 {
+                mapping.insert(
+                    "MaximumBatchingWindowInSeconds".into(),
+                    json!(m.batching_window()),
+                );
+            }
+            if let Some(position) = &m.starting_position {
+                mapping.insert("StartingPosition".into(), json!(position));
+            }
+            if !m.response_types().is_empty() {
+                mapping.insert("FunctionResponseTypes".into(), json!(m.response_types()));
+            }
+            mapping.insert("Enabled".into(), json!(true));
+            resources.insert(
+                mapping_id(&f.handler),
+                json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": mapping}),
+            );
+        }
     }
 
     let mut api = json!({
@@ -415,14 +483,25 @@ pub(super) fn render(
 /// The function's `LoggingConfig`, as `goblet deploy` sends it: the format
 /// always (so a template turned back to text says so), the application log
 /// level with JSON, and the log group goblet manages.
-fn logging_config(config: &StageConfig) -> Value {
+fn logging_config(config: &StageConfig, log_group: &str) -> Value {
     let mut logging = Map::new();
     logging.insert("LogFormat".into(), json!(config.logging.format.as_str()));
     if let Some(level) = config.logging.application_level() {
         logging.insert("ApplicationLogLevel".into(), json!(level.as_str()));
     }
-    logging.insert("LogGroup".into(), json!(config.log_group_name()));
+    logging.insert("LogGroup".into(), json!(log_group));
     Value::Object(logging)
+}
+
+/// The logical id of an event function: `Handler{Name}Function`, clear of
+/// the API function's ids (`FunctionRole`, `FunctionVersion…`).
+pub(super) fn event_function_id(handler: &str) -> String {
+    format!("Handler{}Function", pascal(handler))
+}
+
+/// The logical id of an event function's mapping.
+fn mapping_id(handler: &str) -> String {
+    format!("Handler{}Mapping", pascal(handler))
 }
 
 /// What names a version of the function: its code and every setting a
@@ -438,7 +517,7 @@ fn version_hash(config: &StageConfig, zip_sha256_b64: &str) -> String {
         config.memory_mb,
         config.timeout_s,
         config.environment,
-        logging_config(config),
+        logging_config(config, &config.log_group_name()),
     ))
 }
 

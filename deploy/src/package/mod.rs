@@ -34,6 +34,10 @@ use sha2::{Digest, Sha256};
 use goblet_project::config::{RoleConfig, StageConfig};
 use goblet_project::preflight::Checked;
 
+use crate::target::{
+    EventFunctionTarget, FunctionSettings, LoggingSettings, MappingTarget, event_function_name,
+};
+
 /// The Lambda runtime and handler of every goblet function.
 pub const RUNTIME: &str = "provided.al2023";
 pub const HANDLER: &str = "bootstrap";
@@ -99,6 +103,91 @@ pub fn role_policy(config: &StageConfig) -> Value {
         statements.extend(extra_statements.iter().cloned());
     }
     json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The stage's function settings, logging into `log_group`.
+pub fn function_settings(config: &StageConfig, log_group: String) -> FunctionSettings {
+    let clamp = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    FunctionSettings {
+        architecture: config.architecture.as_str().to_owned(),
+        memory_mb: clamp(config.memory_mb),
+        timeout_secs: clamp(config.timeout_s),
+        environment: config.environment.clone(),
+        logging: LoggingSettings::new(&config.logging, log_group),
+    }
+}
+
+/// The app's event handlers and plain functions as `goblet deploy`
+/// creates them and `goblet package` writes them: a Lambda function each,
+/// `{function_name}-{handler}`, with the stage's settings and a log group
+/// of its own, and its event source mapping.
+pub fn event_functions(manifest: &Manifest, config: &StageConfig) -> Vec<EventFunctionTarget> {
+    manifest
+        .functions
+        .iter()
+        .map(|f| {
+            let function_name = event_function_name(&config.function_name, &f.name);
+            EventFunctionTarget {
+                handler: f.name.clone(),
+                settings: function_settings(config, format!("/aws/lambda/{function_name}")),
+                function_name,
+                mapping: MappingTarget::of(&f.trigger),
+            }
+        })
+        .collect()
+}
+
+/// The statements goblet's role needs for the event functions: writing
+/// each one's logs, and reading each mapping's source (each source once);
+/// `arn` writes a source's ARN (concrete for a deploy, a template for a
+/// package).
+pub fn event_function_statements(
+    functions: &[EventFunctionTarget],
+    arn: impl Fn(&MappingTarget) -> Value,
+) -> Vec<Value> {
+    let groups: Vec<String> = functions
+        .iter()
+        .flat_map(|f| {
+            let group = &f.settings.logging.log_group;
+            [
+                format!("arn:*:logs:*:*:log-group:{group}"),
+                format!("arn:*:logs:*:*:log-group:{group}:*"),
+            ]
+        })
+        .collect();
+    let logs = (!groups.is_empty()).then(|| {
+        json!({
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": groups,
+        })
+    });
+    let sources = functions
+        .iter()
+        .filter_map(|f| f.mapping.as_ref())
+        .flat_map(|m| m.role_statements(arn(m)));
+    logs.into_iter()
+        .chain(sources)
+        .fold(Vec::new(), |mut unique, statement| {
+            if !unique.contains(&statement) {
+                unique.push(statement);
+            }
+            unique
+        })
+}
+
+/// The inline policy of the role a template creates: [`role_policy`], and
+/// the event functions' statements, their sources' ARNs as templates.
+pub fn template_role_policy(manifest: &Manifest, config: &StageConfig) -> Value {
+    let mut policy = role_policy(config);
+    let extra = event_function_statements(
+        &event_functions(manifest, config),
+        MappingTarget::source_arn_template,
+    );
+    if let Some(statements) = policy.get_mut("Statement").and_then(Value::as_array_mut) {
+        statements.extend(extra);
+    }
+    policy
 }
 
 /// The tags of the function and the REST API: the configured ones plus
@@ -323,19 +412,25 @@ pub fn check_deployable(manifest: &Manifest, config: &StageConfig) -> Result<(),
     check_authorizer_names(manifest)
 }
 
-/// What `goblet package` checks: what a deploy does, and no event handlers
-/// or plain functions, which its templates do not describe yet (a template
-/// without them would leave the app half there).
+/// What `goblet package` checks: what a deploy does, and that no two
+/// functions' names make the same CloudFormation logical id or Terraform
+/// label (`a-b` and `a_b` would be one resource).
 pub fn check_packageable(manifest: &Manifest, config: &StageConfig) -> Result<(), String> {
-    if !manifest.functions.is_empty() {
-        return Err(format!(
-            "`goblet package` does not write event handlers or plain functions yet: {}. \
-             `goblet deploy` deploys #[lambda_function], #[on_sqs_message], \
-             #[on_dynamodb_record] and #[on_kinesis_record] functions",
-            listed(manifest.functions.iter())
-        ));
+    check_deployable(manifest, config)?;
+    let names: Vec<&str> = manifest.functions.iter().map(|f| f.name.as_str()).collect();
+    for (i, a) in names.iter().enumerate() {
+        if let Some(b) = names[..i].iter().find(|b| {
+            cloudformation::event_function_id(b) == cloudformation::event_function_id(a)
+                || terraform::name(b) == terraform::name(a)
+        }) {
+            return Err(format!(
+                "the functions `{b}` and `{a}` differ only in case or punctuation, and \
+                 CloudFormation and Terraform would name them alike: rename one of them \
+                 (name = \"...\")"
+            ));
+        }
     }
-    check_deployable(manifest, config)
+    Ok(())
 }
 
 fn listed<'a>(functions: impl Iterator<Item = &'a goblet_core::function::Function>) -> String {
@@ -842,7 +937,7 @@ mod tests {
     fn functions_are_checked_before_any_call() {
         use goblet_core::function::StartingPosition;
         use goblet_core::{Function, Trigger};
-        let app = |routes: bool, name: &str, trigger: Trigger| {
+        let app = |routes: bool, names: &[&str], trigger: Trigger| {
             let routes = if routes {
                 vec![goblet_core::Route::new(
                     goblet_core::Method::Get,
@@ -852,14 +947,18 @@ mod tests {
             } else {
                 vec![]
             };
-            Manifest::new("0.1.0".into(), "a".into(), routes)
-                .unwrap()
-                .with_functions(vec![Function {
-                    name: name.into(),
-                    trigger,
+            let functions = names
+                .iter()
+                .map(|name| Function {
+                    name: (*name).into(),
+                    trigger: trigger.clone(),
                     handler: format!("a::{name}"),
                     source: "src/main.rs:7".into(),
-                }])
+                })
+                .collect();
+            Manifest::new("0.1.0".into(), "a".into(), routes)
+                .unwrap()
+                .with_functions(functions)
                 .unwrap()
         };
         let sqs = || Trigger::Sqs {
@@ -868,79 +967,59 @@ mod tests {
         };
         let config = StageConfig::defaults("a", "dev");
         let long = "f".repeat(60);
-        // (routes, name, trigger, deploy refuses with, package refuses with)
-        let cases: Vec<(bool, &str, Trigger, Option<&str>, &str)> = vec![
+        // (routes, names, trigger, what a deploy and a package refuse it with)
+        let cases: Vec<(bool, Vec<&str>, Trigger, Option<&str>)> = vec![
+            (true, vec!["jobs"], sqs(), None),
+            (true, vec!["resize"], Trigger::Invoke, None),
             (
                 true,
-                "jobs",
-                sqs(),
-                None,
-                "#[on_sqs_message] `jobs` at src/main.rs:7",
-            ),
-            (
-                true,
-                "resize",
-                Trigger::Invoke,
-                None,
-                "#[lambda_function] `resize`",
-            ),
-            (
-                true,
-                "ddb",
+                vec!["ddb"],
                 Trigger::DynamoDb {
                     stream: "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x".into(),
                     starting_position: StartingPosition::Latest,
                     batch_size: 100,
                 },
                 None,
-                "#[on_dynamodb_record]",
             ),
             (
                 true,
-                "tick",
+                vec!["tick"],
                 Trigger::Schedule {
                     expression: "rate(5 minutes)".into(),
                 },
                 Some("#[schedule] `tick` at src/main.rs:7"),
-                "#[schedule] `tick`",
             ),
             (
                 true,
-                "alert",
+                vec!["alert"],
                 Trigger::Sns {
                     topic: "alerts".into(),
                 },
                 Some("SNS subscriptions"),
-                "#[on_sns_message]",
             ),
-            (
-                false,
-                "jobs",
-                sqs(),
-                Some("and no routes"),
-                "#[on_sqs_message]",
-            ),
-            (
-                true,
-                long.as_str(),
-                sqs(),
-                Some("over Lambda's 64"),
-                "#[on_sqs_message]",
-            ),
+            (false, vec!["jobs"], sqs(), Some("and no routes")),
+            (true, vec![long.as_str()], sqs(), Some("over Lambda's 64")),
         ];
-        for (routes, name, trigger, deploy, package) in cases {
-            let manifest = app(routes, name, trigger);
-            let deployed = check_deployable(&manifest, &config);
-            match deploy {
-                None => assert_eq!(deployed, Ok(()), "{name}"),
-                Some(expected) => {
-                    let error = deployed.unwrap_err();
-                    assert!(error.contains(expected), "{name}: {error}");
+        for (routes, names, trigger, refused) in cases {
+            let manifest = app(routes, &names, trigger);
+            for (what, checked) in [
+                ("deploy", check_deployable(&manifest, &config)),
+                ("package", check_packageable(&manifest, &config)),
+            ] {
+                match refused {
+                    None => assert_eq!(checked, Ok(()), "{what} {names:?}"),
+                    Some(expected) => {
+                        let error = checked.unwrap_err();
+                        assert!(error.contains(expected), "{what} {names:?}: {error}");
+                    }
                 }
             }
-            let packaged = check_packageable(&manifest, &config).unwrap_err();
-            assert!(packaged.contains(package), "{name}: {packaged}");
         }
+        // Two names one template would give one logical id.
+        let clash = app(true, &["a-b", "a_b"], Trigger::Invoke);
+        assert_eq!(check_deployable(&clash, &config), Ok(()));
+        let error = check_packageable(&clash, &config).unwrap_err();
+        assert!(error.contains("`a-b` and `a_b`"), "{error}");
     }
 
     #[test]

@@ -10,9 +10,9 @@ use serde_json::Value;
 use super::{
     ALIAS, BINARY_MEDIA_TYPES, HANDLER, MOCK_CONTENT_HANDLING, MOCK_REQUEST_TEMPLATE,
     MethodIntegration, PERMISSION_SID, ROLE_POLICY_NAME, RUNTIME, ZIP_FILE, api_hash, api_methods,
-    api_resources, cors_mock_headers, gateway_responses, identity_source, needs_usage_plan,
-    resource_ids, resource_policy, role_policy, role_trust_policy, snake, tags, usage_plan_quota,
-    usage_plan_throttle, verb,
+    api_resources, cors_mock_headers, event_functions, gateway_responses, identity_source,
+    needs_usage_plan, resource_ids, resource_policy, role_trust_policy, snake, tags,
+    template_role_policy, usage_plan_quota, usage_plan_throttle, verb,
 };
 use goblet_project::config::{RoleConfig, StageConfig};
 
@@ -46,7 +46,7 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
                 o,
                 "resource \"aws_iam_role_policy\" \"function\" {{\n  name   = {}\n  role   = aws_iam_role.function.id\n  policy = jsonencode({})\n}}\n",
                 string(ROLE_POLICY_NAME),
-                hcl(&role_policy(config), 1),
+                hcl(&template_role_policy(manifest, config), 1),
             );
             "aws_iam_role.function.arn".to_owned()
         }
@@ -66,57 +66,88 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
         function_depends.push("aws_cloudwatch_log_group.function".to_owned());
     }
 
-    let _ = writeln!(o, "resource \"aws_lambda_function\" \"function\" {{");
-    let _ = writeln!(o, "  function_name    = {}", string(&config.function_name));
-    let _ = writeln!(o, "  description      = {}", string(&description));
-    let _ = writeln!(o, "  role             = {role_arn}");
-    let _ = writeln!(o, "  runtime          = {}", string(RUNTIME));
-    let _ = writeln!(o, "  handler          = {}", string(HANDLER));
-    let _ = writeln!(
+    lambda_function(
         o,
-        "  architectures    = [{}]",
-        string(config.architecture.as_str())
+        &Lambda {
+            label: "function",
+            name: &config.function_name,
+            handler: HANDLER,
+            log_group: &config.log_group_name(),
+            // Code and configuration become a version together, behind the
+            // alias API Gateway invokes, as `goblet deploy` does.
+            publish: true,
+            reserved: config.reserved_concurrency,
+        },
+        config,
+        &role_arn,
+        zip_sha256_b64,
+        &function_depends,
     );
-    let _ = writeln!(o, "  memory_size      = {}", config.memory_mb);
-    let _ = writeln!(o, "  timeout          = {}", config.timeout_s);
-    let _ = writeln!(o, "  filename         = \"${{path.module}}/{ZIP_FILE}\"");
-    let _ = writeln!(o, "  source_code_hash = {}", string(zip_sha256_b64));
-    // Code and configuration become a version together, behind the alias
-    // API Gateway invokes, as `goblet deploy` does.
-    let _ = writeln!(o, "  publish          = true");
-    if let Some(n) = config.reserved_concurrency {
-        let _ = writeln!(o, "  reserved_concurrent_executions = {n}");
-    }
-    let _ = writeln!(o, "  tags             = {}", map(&tags(config), 1));
-    if !config.environment.is_empty() {
-        let _ = writeln!(
-            o,
-            "\n  environment {{\n    variables = {}\n  }}",
-            map(&config.environment, 2)
-        );
-    }
-    // As `goblet deploy` sends it: the format always, since the provider
-    // keeps the last one it saw when the block goes away.
-    let level = config
-        .logging
-        .application_level()
-        .map(|l| format!("    application_log_level = {}\n", string(l.as_str())))
-        .unwrap_or_default();
-    let _ = writeln!(
-        o,
-        "\n  logging_config {{\n    log_format            = {}\n{level}    log_group             = {}\n  }}",
-        string(config.logging.format.as_str()),
-        string(&config.log_group_name()),
-    );
-    if !function_depends.is_empty() {
-        let _ = writeln!(o, "\n  depends_on = [{}]", function_depends.join(", "));
-    }
-    o.push_str("}\n\n");
     let _ = writeln!(
         o,
         "resource \"aws_lambda_alias\" \"live\" {{\n  name             = {}\n  function_name    = aws_lambda_function.function.function_name\n  function_version = aws_lambda_function.function.version\n}}\n",
         string(ALIAS)
     );
+
+    let functions = event_functions(manifest, config);
+    for f in &functions {
+        let label = format!("handler_{}", name(&f.handler));
+        lambda_function(
+            o,
+            &Lambda {
+                label: &label,
+                name: &f.function_name,
+                handler: &f.handler,
+                log_group: &f.settings.logging.log_group,
+                publish: false,
+                reserved: None,
+            },
+            config,
+            &role_arn,
+            zip_sha256_b64,
+            &function_depends,
+        );
+        let Some(m) = &f.mapping else { continue };
+        let _ = writeln!(
+            o,
+            "resource \"aws_lambda_event_source_mapping\" \"{label}\" {{"
+        );
+        let _ = writeln!(o, "  function_name    = aws_lambda_function.{label}.arn");
+        let _ = writeln!(
+            o,
+            "  event_source_arn = {}",
+            hcl(&m.source_arn_template(), 1)
+        );
+        let _ = writeln!(o, "  batch_size       = {}", m.batch_size);
+        if m.batching_window() > 0 {
+            let _ = writeln!(
+                o,
+                "  maximum_batching_window_in_seconds = {}",
+                m.batching_window()
+            );
+        }
+        if let Some(position) = &m.starting_position {
+            let _ = writeln!(o, "  starting_position = {}", string(position));
+        }
+        if !m.response_types().is_empty() {
+            let types: Vec<String> = m.response_types().iter().map(|t| string(t)).collect();
+            let _ = writeln!(o, "  function_response_types = [{}]", types.join(", "));
+        }
+        o.push_str("}\n\n");
+    }
+    // What an ARN made from a name is written with (see `hcl`).
+    if functions
+        .iter()
+        .filter_map(|f| f.mapping.as_ref())
+        .any(|m| m.source_arn_template().is_object())
+    {
+        o.push_str(
+            "data \"aws_partition\" \"current\" {}\n\ndata \"aws_region\" \"current\" {}\n\n",
+        );
+        if manifest.external_authorizers.is_empty() {
+            let _ = writeln!(o, "data \"aws_caller_identity\" \"current\" {{}}\n");
+        }
+    }
 
     let binary_types: Vec<String> = BINARY_MEDIA_TYPES.iter().map(|t| string(t)).collect();
     let policy = resource_policy(config, "execute-api:/*")
@@ -387,6 +418,111 @@ fn truncate(text: &str, max: usize) -> &str {
     }
 }
 
+/// One of goblet's Lambda functions in `main.tf`.
+struct Lambda<'a> {
+    label: &'a str,
+    name: &'a str,
+    handler: &'a str,
+    log_group: &'a str,
+    publish: bool,
+    reserved: Option<u32>,
+}
+
+fn lambda_function(
+    o: &mut String,
+    f: &Lambda<'_>,
+    config: &StageConfig,
+    role_arn: &str,
+    zip_sha256_b64: &str,
+    depends: &[String],
+) {
+    let description = format!("goblet app {} stage {}", config.app_name, config.stage);
+    let _ = writeln!(o, "resource \"aws_lambda_function\" \"{}\" {{", f.label);
+    let _ = writeln!(o, "  function_name    = {}", string(f.name));
+    let _ = writeln!(o, "  description      = {}", string(&description));
+    let _ = writeln!(o, "  role             = {role_arn}");
+    let _ = writeln!(o, "  runtime          = {}", string(RUNTIME));
+    let _ = writeln!(o, "  handler          = {}", string(f.handler));
+    let _ = writeln!(
+        o,
+        "  architectures    = [{}]",
+        string(config.architecture.as_str())
+    );
+    let _ = writeln!(o, "  memory_size      = {}", config.memory_mb);
+    let _ = writeln!(o, "  timeout          = {}", config.timeout_s);
+    let _ = writeln!(o, "  filename         = \"${{path.module}}/{ZIP_FILE}\"");
+    let _ = writeln!(o, "  source_code_hash = {}", string(zip_sha256_b64));
+    if f.publish {
+        let _ = writeln!(o, "  publish          = true");
+    }
+    if let Some(n) = f.reserved {
+        let _ = writeln!(o, "  reserved_concurrent_executions = {n}");
+    }
+    let _ = writeln!(o, "  tags             = {}", map(&tags(config), 1));
+    if !config.environment.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n  environment {{\n    variables = {}\n  }}",
+            map(&config.environment, 2)
+        );
+    }
+    // As `goblet deploy` sends it: the format always, since the provider
+    // keeps the last one it saw when the block goes away.
+    let level = config
+        .logging
+        .application_level()
+        .map(|l| format!("    application_log_level = {}\n", string(l.as_str())))
+        .unwrap_or_default();
+    let _ = writeln!(
+        o,
+        "\n  logging_config {{\n    log_format            = {}\n{level}    log_group             = {}\n  }}",
+        string(config.logging.format.as_str()),
+        string(f.log_group),
+    );
+    if !depends.is_empty() {
+        let _ = writeln!(o, "\n  depends_on = [{}]", depends.join(", "));
+    }
+    o.push_str("}\n\n");
+}
+
+/// CloudFormation's pseudo parameters in an `Fn::Sub` ARN and the data
+/// sources `main.tf` reads them from.
+const PSEUDO_PARAMETERS: [(&str, &str); 3] = [
+    ("AWS::Partition", "data.aws_partition.current.partition"),
+    ("AWS::Region", "data.aws_region.current.name"),
+    (
+        "AWS::AccountId",
+        "data.aws_caller_identity.current.account_id",
+    ),
+];
+
+/// An `Fn::Sub` string as an HCL template: its `${AWS::…}` pseudo
+/// parameters interpolated from the data sources, everything else literal.
+fn sub_template(sub: &str) -> String {
+    let mut out = String::from("\"");
+    let literal = |out: &mut String, text: &str| {
+        let quoted = string(text);
+        out.push_str(&quoted[1..quoted.len() - 1]);
+    };
+    let mut rest = sub;
+    while let Some(at) = rest.find("${") {
+        literal(&mut out, &rest[..at]);
+        let (param, tail) = rest[at + 2..]
+            .split_once('}')
+            .unwrap_or((&rest[at + 2..], ""));
+        match PSEUDO_PARAMETERS.iter().find(|(p, _)| *p == param) {
+            Some((_, data)) => {
+                let _ = write!(out, "${{{data}}}");
+            }
+            None => literal(&mut out, &format!("${{{param}}}")),
+        }
+        rest = tail;
+    }
+    literal(&mut out, rest);
+    out.push('"');
+    out
+}
+
 /// An HCL quoted string: JSON escapes, and `${`/`%{` kept literal.
 pub(super) fn string(text: &str) -> String {
     let quoted = serde_json::to_string(text).expect("strings serialize");
@@ -419,6 +555,12 @@ fn hcl(value: &Value, indent: usize) -> String {
             out
         }
         Value::Object(map) if map.is_empty() => "{}".to_owned(),
+        // An ARN the shared model writes for CloudFormation.
+        Value::Object(map)
+            if map.len() == 1 && map.get("Fn::Sub").is_some_and(Value::is_string) =>
+        {
+            sub_template(map["Fn::Sub"].as_str().unwrap_or_default())
+        }
         Value::Object(map) => {
             let mut out = "{\n".to_owned();
             let mut keys: Vec<&String> = map.keys().collect();
@@ -436,6 +578,20 @@ fn hcl(value: &Value, indent: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cloudformation_subs_become_templates_of_the_data_sources() {
+        assert_eq!(
+            sub_template("arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:q\"${x}%{y}"),
+            "\"arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:\
+             ${data.aws_caller_identity.current.account_id}:q\\\"$${x}%%{y}\""
+        );
+        assert_eq!(sub_template("plain"), "\"plain\"");
+        assert_eq!(
+            sub_template("open ${AWS::Region"),
+            "\"open ${data.aws_region.current.name}\""
+        );
+    }
 
     #[test]
     fn strings_escape_templates() {

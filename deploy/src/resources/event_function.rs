@@ -753,7 +753,7 @@ mod tests {
         );
         assert_eq!(kinesis.batching_window(), 0);
         assert!(kinesis.response_types().is_empty());
-        let statements = kinesis.role_statements(REGION, ACCOUNT);
+        let statements = kinesis.role_statements(kinesis.source_arn(REGION, ACCOUNT).into());
         assert_eq!(
             statements[0]["Resource"],
             "arn:aws:kinesis:us-east-1:123456789012:stream/clicks"
@@ -764,12 +764,19 @@ mod tests {
         assert_eq!(queue.batching_window(), 1);
         assert_eq!(sqs("jobs", 10).unwrap().batching_window(), 0);
         assert_eq!(
-            queue.role_statements(REGION, ACCOUNT)[0]["Resource"],
+            queue.role_statements(QUEUE_ARN.into())[0]["Resource"],
             QUEUE_ARN
         );
-        assert_eq!(queue.role_statements(REGION, ACCOUNT).len(), 1);
+        assert_eq!(queue.role_statements(QUEUE_ARN.into()).len(), 1);
         let arn = sqs(QUEUE_ARN, 10).unwrap();
         assert_eq!(arn.source_arn("eu-west-1", "999999999999"), QUEUE_ARN);
+        // In templates: as written, or from the name with pseudo parameters.
+        assert_eq!(arn.source_arn_template(), QUEUE_ARN);
+        assert_eq!(
+            kinesis.source_arn_template(),
+            serde_json::json!({"Fn::Sub":
+                "arn:${AWS::Partition}:kinesis:${AWS::Region}:${AWS::AccountId}:stream/clicks"})
+        );
 
         // The role: the configured policy, each function's log group, each
         // source once.
