@@ -209,6 +209,12 @@ impl<'a> Apply<'a> {
                 Ok(())
             }
             Action::DeleteEventFunction { name } => self.delete_event_function(name).await,
+            Action::PutRule { function, .. } => self.put_rule(function).await,
+            Action::AddEventPermission { function, replace } => {
+                self.add_event_permission(function, *replace).await
+            }
+            Action::PutRuleTarget { function } => self.put_rule_target(function).await,
+            Action::DeleteRule { name, bus } => self.delete_rule_step(name, bus).await,
         }
     }
 

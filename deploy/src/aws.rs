@@ -41,6 +41,7 @@ pub struct Aws {
     pub lambda: aws_sdk_lambda::Client,
     pub apigateway: aws_sdk_apigateway::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub events: aws_sdk_eventbridge::Client,
     pub region: String,
     /// The configuration the clients were built from: for a client of
     /// another region ([`Aws::lambda_in`]).
@@ -78,6 +79,7 @@ impl Aws {
             lambda: aws_sdk_lambda::Client::new(config),
             apigateway: aws_sdk_apigateway::Client::new(config),
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            events: aws_sdk_eventbridge::Client::new(config),
             region,
             sdk: config.clone(),
             endpoint_url: config.endpoint_url().map(str::to_owned),
@@ -421,6 +423,7 @@ mod tests {
             lambda: aws_sdk_lambda::Client::new(&config),
             apigateway: aws_sdk_apigateway::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            events: aws_sdk_eventbridge::Client::new(&config),
             region: "us-east-1".into(),
             sdk: config.clone(),
             endpoint_url: None,

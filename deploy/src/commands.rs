@@ -363,6 +363,16 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
         state.authorizer_permissions.retain(|r| *r != record);
         save(&state)?;
     }
+    // Rules before the functions they run.
+    for rule in state.event_rules.clone() {
+        eprintln!(
+            "Deleting EventBridge rule {} on bus {}",
+            rule.name, rule.bus
+        );
+        crate::resources::rule::delete_rule(&aws, &rule.name, &rule.bus).await?;
+        state.event_rules.retain(|r| *r != rule);
+        save(&state)?;
+    }
     // Their mappings first: Lambda keeps a deleted function's mappings.
     crate::resources::event_function::delete_all(&aws, &mut state, save).await?;
     if let Some(function) = state.function.clone() {

@@ -12,7 +12,7 @@ pub use crate::resources::role::role_to_retire;
 use crate::resources::usage_plan;
 pub use crate::resources::usage_plan::{KeyRef, PlanChange};
 use crate::resources::{
-    authorizer_permission, event_function, function, log_group, permission, rest_api, role,
+    authorizer_permission, event_function, function, log_group, permission, rest_api, role, rule,
     tag_list,
 };
 use crate::state::Deployed;
@@ -164,6 +164,26 @@ pub enum Action {
     DeleteEventFunction {
         name: String,
     },
+    /// The EventBridge rule of `function` (PutRule: created when `changes`
+    /// is empty).
+    PutRule {
+        function: String,
+        changes: Vec<String>,
+    },
+    /// EventBridge may invoke `function`, for its rule only.
+    AddEventPermission {
+        function: String,
+        replace: bool,
+    },
+    /// The function as its rule's target.
+    PutRuleTarget {
+        function: String,
+    },
+    /// A rule the app no longer has: its targets, then it.
+    DeleteRule {
+        name: String,
+        bus: String,
+    },
 }
 
 impl Action {
@@ -183,6 +203,8 @@ impl Action {
             | Action::AddUsagePlanKey { .. }
             | Action::CreateEventFunction { .. }
             | Action::CreateMapping { .. }
+            | Action::PutRuleTarget { .. }
+            | Action::AddEventPermission { replace: false, .. }
             | Action::CreateDeployment => Kind::Create,
             Action::DeleteRole { .. }
             | Action::RemoveUsagePlanKey { .. }
@@ -191,6 +213,7 @@ impl Action {
             | Action::RemoveUnqualifiedPermission
             | Action::RemoveAuthorizerPermission { .. }
             | Action::DeleteMapping { .. }
+            | Action::DeleteRule { .. }
             | Action::DeleteEventFunction { .. }
             | Action::DeleteStage { .. } => Kind::Delete,
             _ => Kind::Change,
@@ -417,6 +440,40 @@ impl fmt::Display for Described<'_> {
                     "delete function {name} (its handler is gone from the app)"
                 )
             }
+            Action::PutRule { function, changes } if changes.is_empty() => {
+                write!(f, "create EventBridge rule {function}")
+            }
+            Action::PutRule { function, changes } => {
+                write!(
+                    f,
+                    "change EventBridge rule {function} {}",
+                    changes.join(", ")
+                )
+            }
+            Action::AddEventPermission {
+                function,
+                replace: false,
+            } => write!(
+                f,
+                "create permission events.amazonaws.com → lambda:InvokeFunction {function}"
+            ),
+            Action::AddEventPermission {
+                function,
+                replace: true,
+            } => write!(
+                f,
+                "change permission events.amazonaws.com → lambda:InvokeFunction {function} \
+                 (SourceArn)"
+            ),
+            Action::PutRuleTarget { function } => {
+                write!(
+                    f,
+                    "create EventBridge rule {function} target → function {function}"
+                )
+            }
+            Action::DeleteRule { name, bus } => {
+                write!(f, "delete EventBridge rule {name} on bus {bus}")
+            }
         }
     }
 }
@@ -517,6 +574,8 @@ pub fn plan(target: &Target, observed: &Observed, state: &Deployed, region: &str
         api.map(|a| a.id.as_str()),
     ));
     actions.extend(rest_api::plan_stale_stages(api));
+    // Rules before the functions they run.
+    actions.extend(rule::plan_stale(target, state));
     actions.extend(event_deletions);
     // goblet's old role last, once the function has moved off it: a failure
     // here (no iam:DeleteRole, say) leaves the new configuration in place.

@@ -36,6 +36,10 @@ pub struct Deployed {
     /// killed during CreateFunction leaves it on record for `delete`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub event_functions: Vec<String>,
+    /// The EventBridge rules of `#[schedule]` and `#[on_event]` functions,
+    /// recorded before each is put.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_rules: Vec<RuleRecord>,
     /// The log group Lambda made by itself for goblet's function
     /// (`/aws/lambda/{function}`, no retention set by goblet), found by
     /// `delete` and kept (no `--yes` and no terminal to ask on): the next
@@ -87,6 +91,14 @@ pub struct RoleRecord {
 pub struct AuthorizerPermissionRecord {
     pub function_arn: String,
     pub statement_id: String,
+}
+
+/// An EventBridge rule goblet put: its name, and its bus (`default`, a
+/// name or an ARN).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RuleRecord {
+    pub name: String,
+    pub bus: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,6 +171,7 @@ impl Deployed {
             && self.retired_role.is_none()
             && self.function.is_none()
             && self.event_functions.is_empty()
+            && self.event_rules.is_empty()
             && self.log_group.is_none()
             && self.function_log_group.is_none()
             && self.rest_api.is_none()

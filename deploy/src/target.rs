@@ -144,6 +144,59 @@ pub struct EventFunctionTarget {
     pub settings: FunctionSettings,
     /// The event source mapping that polls for it, if its trigger is one.
     pub mapping: Option<MappingTarget>,
+    /// The EventBridge rule that runs it, if its trigger is one.
+    pub rule: Option<RuleTarget>,
+}
+
+/// The EventBridge rule of a `#[schedule]` or `#[on_event]` function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleTarget {
+    /// The function's name: rule names take the same 64 characters.
+    pub name: String,
+    /// A custom bus's name or ARN; `None` for the account's default bus.
+    pub bus: Option<String>,
+    pub schedule: Option<String>,
+    /// The event pattern's JSON, as written.
+    pub pattern: Option<String>,
+}
+
+impl RuleTarget {
+    /// The rule of `trigger` for the function `name`, when it is one.
+    pub fn of(trigger: &goblet_core::function::Trigger, name: &str) -> Option<RuleTarget> {
+        use goblet_core::function::Trigger;
+        let (schedule, pattern, bus) = match trigger {
+            Trigger::Schedule { expression } => (Some(expression.clone()), None, None),
+            Trigger::EventBridge { pattern, bus } => (None, Some(pattern.clone()), bus.clone()),
+            _ => return None,
+        };
+        Some(RuleTarget {
+            name: name.to_owned(),
+            bus,
+            schedule,
+            pattern,
+        })
+    }
+
+    /// `EventBusName` as EventBridge takes it: `default`, a name or an ARN.
+    pub fn bus_name(&self) -> &str {
+        self.bus.as_deref().unwrap_or("default")
+    }
+
+    /// The bus's own name (the last part of an ARN).
+    fn bus_short_name(&self) -> &str {
+        let bus = self.bus_name();
+        bus.rsplit_once("event-bus/").map_or(bus, |(_, name)| name)
+    }
+
+    /// The rule's ARN: `rule/{name}` on the default bus,
+    /// `rule/{bus}/{name}` on a custom one.
+    pub fn arn(&self, region: &str, account: &str) -> String {
+        let prefix = format!("arn:{}:events:{region}:{account}:rule", partition(region));
+        match self.bus_short_name() {
+            "default" => format!("{prefix}/{}", self.name),
+            bus => format!("{prefix}/{bus}/{}", self.name),
+        }
+    }
 }
 
 /// Lambda's limit on a function name.

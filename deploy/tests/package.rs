@@ -1106,6 +1106,19 @@ fn functions_manifest() -> Manifest {
                 },
             ),
             function("report", Trigger::Invoke),
+            function(
+                "hourly",
+                Trigger::Schedule {
+                    expression: "rate(1 hour)".into(),
+                },
+            ),
+            function(
+                "order",
+                Trigger::EventBridge {
+                    pattern: r#"{"source": ["shop.orders"]}"#.into(),
+                    bus: Some("orders".into()),
+                },
+            ),
         ])
         .unwrap()
 }
@@ -1170,6 +1183,27 @@ fn event_functions_are_in_every_format() {
     );
     assert!(text.contains("dynamodb:GetRecords"));
     assert!(text.contains("log-group:/aws/lambda/shop-prod-report:*"));
+    // EventBridge rules with the function as their target, and its permission.
+    assert_eq!(
+        resources["HandlerHourlyRule"]["Properties"]["ScheduleExpression"],
+        "rate(1 hour)"
+    );
+    assert_eq!(
+        resources["HandlerOrderRule"]["Properties"]["EventPattern"],
+        json!({"source": ["shop.orders"]})
+    );
+    assert_eq!(
+        resources["HandlerOrderRule"]["Properties"]["EventBusName"],
+        "orders"
+    );
+    assert_eq!(
+        resources["HandlerOrderRule"]["Properties"]["Targets"],
+        json!([{"Id": "goblet", "Arn": {"Fn::GetAtt": ["HandlerOrderFunction", "Arn"]}}])
+    );
+    assert_eq!(
+        resources["HandlerOrderRulePermission"]["Properties"]["SourceArn"],
+        json!({"Fn::GetAtt": ["HandlerOrderRule", "Arn"]})
+    );
     // SAM: the same functions, the SAM way; the translator keeps the mappings.
     assert_eq!(
         translated["Resources"]["HandlerWorkFunction"]["Type"],
@@ -1210,6 +1244,24 @@ fn event_functions_are_in_every_format() {
         )
     };
     assert_eq!(clicks("starting_position"), "\"LATEST\"");
+    let rule = |name, key| terraform_attribute(&text, "aws_cloudwatch_event_rule", name, key);
+    assert_eq!(
+        rule("handler_hourly", "schedule_expression"),
+        "\"rate(1 hour)\""
+    );
+    assert_eq!(rule("handler_order", "event_bus_name"), "\"orders\"");
+    assert!(rule("handler_order", "event_pattern").contains("jsonencode"));
+    let target =
+        |key| terraform_attribute(&text, "aws_cloudwatch_event_target", "handler_order", key);
+    assert_eq!(target("arn"), "aws_lambda_function.handler_order.arn");
+    assert_eq!(target("event_bus_name"), "\"orders\"");
+    let permission =
+        |key| terraform_attribute(&text, "aws_lambda_permission", "handler_hourly_events", key);
+    assert_eq!(permission("principal"), "\"events.amazonaws.com\"");
+    assert_eq!(
+        permission("source_arn"),
+        "aws_cloudwatch_event_rule.handler_hourly.arn"
+    );
     for data in ["aws_partition", "aws_region", "aws_caller_identity"] {
         assert!(
             text.contains(&format!("data \"{data}\" \"current\" {{}}")),

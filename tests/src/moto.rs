@@ -296,6 +296,17 @@ for p in apigw.get_usage_plans()["items"]:
         "throttle": p.get("throttle"), "quota": p.get("quota"),
         "keys": sorted(keys[k["id"]]["name"] if k["id"] in keys else k["id"] for k in plan_keys),
     }
+events = boto3.client("events")
+rules = {}
+for bus in [b["Name"] for b in events.list_event_buses()["EventBuses"]]:
+    for r in events.list_rules(EventBusName=bus)["Rules"]:
+        targets = events.list_targets_by_rule(Rule=r["Name"], EventBusName=bus)["Targets"]
+        rules[bus + "/" + r["Name"]] = {
+            "schedule": r.get("ScheduleExpression"),
+            "pattern": json.loads(r["EventPattern"]) if r.get("EventPattern") else None,
+            "state": r.get("State"), "targets": sorted(t["Id"] + " " + t["Arn"] for t in targets)}
+if rules:
+    out["rules"] = rules
 for g in logs.describe_log_groups()["logGroups"]:
     out["log_groups"][g["logGroupName"]] = g.get("retentionInDays")
 print(json.dumps(out, sort_keys=True))

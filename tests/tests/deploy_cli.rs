@@ -2512,6 +2512,7 @@ fn jobs_sources(aws: &Aws) {
     aws.moto.boto3(
         r#"
 boto3.client("sqs").create_queue(QueueName="jobs")
+boto3.client("events").create_event_bus(Name="orders")
 boto3.client("kinesis").create_stream(StreamName="clicks", ShardCount=1)
 print("{}")
 "#,
@@ -2543,7 +2544,7 @@ fn event_functions_deploy_with_their_mappings_and_go_with_delete() {
     let run = aws.deploy(&dir, &release().pipeline, &[]);
     let message = run.expect_user_error();
     assert!(
-        message.contains("#[schedule] `sweep`") && message.contains("SNS subscriptions"),
+        message.contains("#[on_sns_message] `alert`") && message.contains("S3 notifications"),
         "{message}"
     );
     assert_eq!(aws.proxy.calls(), [], "{run:#?}");
@@ -2558,6 +2559,8 @@ fn event_functions_deploy_with_their_mappings_and_go_with_delete() {
         [
             "jobs-dev",
             "jobs-dev-clicks",
+            "jobs-dev-hourly",
+            "jobs-dev-order",
             "jobs-dev-report",
             "jobs-dev-work"
         ],
@@ -2568,6 +2571,8 @@ fn event_functions_deploy_with_their_mappings_and_go_with_delete() {
         ("jobs-dev-work", "work"),
         ("jobs-dev-clicks", "clicks"),
         ("jobs-dev-report", "report"),
+        ("jobs-dev-hourly", "hourly"),
+        ("jobs-dev-order", "order"),
     ] {
         let function = &snap["functions"][name];
         assert_eq!(function["handler"], handler, "{name}");
@@ -2630,7 +2635,45 @@ fn event_functions_deploy_with_their_mappings_and_go_with_delete() {
     );
     assert_eq!(
         record(&dir)["event_functions"],
-        json!(["jobs-dev-clicks", "jobs-dev-report", "jobs-dev-work"])
+        json!([
+            "jobs-dev-clicks",
+            "jobs-dev-hourly",
+            "jobs-dev-order",
+            "jobs-dev-report",
+            "jobs-dev-work"
+        ])
+    );
+    // The schedule and the custom bus's pattern: a rule each, the function
+    // its one target, and EventBridge's permission for that rule only.
+    let function_arn =
+        |name: &str| format!("arn:aws:lambda:us-east-1:123456789012:function:{name}");
+    assert_eq!(
+        snap["rules"],
+        json!({
+            "default/jobs-dev-hourly": {"schedule": "rate(1 hour)", "pattern": null,
+                "state": "ENABLED", "targets": [format!("goblet {}", function_arn("jobs-dev-hourly"))]},
+            "orders/jobs-dev-order": {"schedule": null, "pattern": {"source": ["shop.orders"]},
+                "state": "ENABLED", "targets": [format!("goblet {}", function_arn("jobs-dev-order"))]},
+        })
+    );
+    for (name, rule) in [
+        ("jobs-dev-hourly", "rule/jobs-dev-hourly"),
+        ("jobs-dev-order", "rule/orders/jobs-dev-order"),
+    ] {
+        let permissions = &snap["functions"][name]["permissions"];
+        assert_eq!(permissions[0]["sid"], "goblet-events", "{permissions:#}");
+        assert_eq!(
+            permissions[0]["principal"],
+            json!({"Service": "events.amazonaws.com"})
+        );
+        assert_eq!(
+            permissions[0]["condition"]["ArnLike"]["AWS:SourceArn"],
+            format!("arn:aws:events:us-east-1:123456789012:{rule}")
+        );
+    }
+    assert_eq!(
+        record(&dir)["event_rules"],
+        json!([{"name": "jobs-dev-hourly", "bus": "default"}, {"name": "jobs-dev-order", "bus": "orders"}])
     );
 
     // Unchanged: no change at all.
@@ -2674,10 +2717,16 @@ fn a_deploy_of_event_functions_killed_after_any_change_converges() {
     let creates: Vec<usize> = (0..changes.len())
         .filter(|&i| changes[i] == "POST /2015-03-31/functions")
         .collect();
-    assert_eq!(creates.len(), 4, "{changes:#?}");
+    assert_eq!(creates.len(), 6, "{changes:#?}");
     drop(aws);
 
-    for n in creates[1] + 1..=creates[3].max(mappings[1]) + 1 {
+    let rule_steps: Vec<usize> = (0..changes.len())
+        .filter(|&i| changes[i] == "PutRule" || changes[i] == "PutTargets")
+        .collect();
+    assert_eq!(rule_steps.len(), 4, "two rules, two targets: {changes:#?}");
+    let last = rule_steps[3];
+    // Each kill point on a moto of its own: two at a time.
+    let check = |n: usize| {
         let aws = Aws::start();
         jobs_sources(&aws);
         let context = format!(
@@ -2710,5 +2759,16 @@ fn a_deploy_of_event_functions_killed_after_any_change_converges() {
             &aws,
             &format!("{context}, then deleted\nkilled run:\n{printed}\ndelete: {run:#?}"),
         );
-    }
+    };
+    let points: Vec<usize> = (creates[1] + 1..=last.max(mappings[1]) + 1).collect();
+    std::thread::scope(|scope| {
+        for half in [0, 1] {
+            let points = &points;
+            scope.spawn(move || {
+                for &n in points.iter().skip(half).step_by(2) {
+                    check(n);
+                }
+            });
+        }
+    });
 }

@@ -66,42 +66,20 @@ pub(super) fn render(
         );
     }
 
-    let mut function = Map::new();
-    function.insert("FunctionName".into(), json!(config.function_name));
-    function.insert("Description".into(), json!(description));
-    function.insert("Runtime".into(), json!(RUNTIME));
-    function.insert("Handler".into(), json!(HANDLER));
-    function.insert(
-        "Architectures".into(),
-        json!([config.architecture.as_str()]),
+    let mut function = function_properties(
+        config,
+        &config.function_name,
+        HANDLER,
+        &config.log_group_name(),
+        &role,
+        sam,
     );
-    function.insert("MemorySize".into(), json!(config.memory_mb));
-    function.insert("Timeout".into(), json!(config.timeout_s));
-    function.insert("Role".into(), role.clone());
     if sam {
-        function.insert("CodeUri".into(), json!(ZIP_FILE));
-        function.insert("Tags".into(), json!(tags(config)));
         // A version of code and configuration together, behind the alias
         // API Gateway invokes, as `goblet deploy` does.
         function.insert("AutoPublishAlias".into(), json!(ALIAS));
         function.insert("AutoPublishAliasAllProperties".into(), json!(true));
-    } else {
-        function.insert(
-            "Code".into(),
-            json!({"S3Bucket": {"Ref": "CodeS3Bucket"}, "S3Key": {"Ref": "CodeS3Key"}}),
-        );
-        function.insert("Tags".into(), tag_list(config));
     }
-    if !config.environment.is_empty() {
-        function.insert(
-            "Environment".into(),
-            json!({"Variables": config.environment}),
-        );
-    }
-    function.insert(
-        "LoggingConfig".into(),
-        logging_config(config, &config.log_group_name()),
-    );
     if let Some(n) = config.reserved_concurrency {
         function.insert("ReservedConcurrentExecutions".into(), json!(n));
     }
@@ -151,37 +129,13 @@ pub(super) fn render(
 
     for f in event_functions(manifest, config) {
         let id = event_function_id(&f.handler);
-        let mut props = Map::new();
-        props.insert("FunctionName".into(), json!(f.function_name));
-        props.insert("Description".into(), json!(description));
-        props.insert("Runtime".into(), json!(RUNTIME));
-        props.insert("Handler".into(), json!(f.handler));
-        props.insert(
-            "Architectures".into(),
-            json!([config.architecture.as_str()]),
-        );
-        props.insert("MemorySize".into(), json!(config.memory_mb));
-        props.insert("Timeout".into(), json!(config.timeout_s));
-        props.insert("Role".into(), role.clone());
-        if sam {
-            props.insert("CodeUri".into(), json!(ZIP_FILE));
-            props.insert("Tags".into(), json!(tags(config)));
-        } else {
-            props.insert(
-                "Code".into(),
-                json!({"S3Bucket": {"Ref": "CodeS3Bucket"}, "S3Key": {"Ref": "CodeS3Key"}}),
-            );
-            props.insert("Tags".into(), tag_list(config));
-        }
-        if !config.environment.is_empty() {
-            props.insert(
-                "Environment".into(),
-                json!({"Variables": config.environment}),
-            );
-        }
-        props.insert(
-            "LoggingConfig".into(),
-            logging_config(config, &f.settings.logging.log_group),
+        let props = function_properties(
+            config,
+            &f.function_name,
+            &f.handler,
+            &f.settings.logging.log_group,
+            &role,
+            sam,
         );
         let kind = if sam {
             "AWS::Serverless::Function"
@@ -210,6 +164,46 @@ pub(super) fn render(
             resources.insert(
                 mapping_id(&f.handler),
                 json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": mapping}),
+            );
+        }
+        if let Some(rule) = &f.rule {
+            let rule_id = format!("Handler{}Rule", pascal(&f.handler));
+            let mut props = Map::new();
+            props.insert("Name".into(), json!(rule.name));
+            props.insert(
+                "Description".into(),
+                json!(format!("{description}: runs {}", f.function_name)),
+            );
+            if let Some(bus) = &rule.bus {
+                props.insert("EventBusName".into(), json!(bus));
+            }
+            if let Some(schedule) = &rule.schedule {
+                props.insert("ScheduleExpression".into(), json!(schedule));
+            }
+            if let Some(pattern) = &rule.pattern {
+                let pattern: Value = serde_json::from_str(pattern).unwrap_or(json!(pattern));
+                props.insert("EventPattern".into(), pattern);
+            }
+            props.insert("State".into(), json!("ENABLED"));
+            props.insert(
+                "Targets".into(),
+                json!([{"Id": crate::resources::rule::TARGET_ID, "Arn": {"Fn::GetAtt": [id, "Arn"]}}]),
+            );
+            resources.insert(
+                rule_id.clone(),
+                json!({"Type": "AWS::Events::Rule", "Properties": props}),
+            );
+            resources.insert(
+                format!("{rule_id}Permission"),
+                json!({
+                    "Type": "AWS::Lambda::Permission",
+                    "Properties": {
+                        "Action": "lambda:InvokeFunction",
+                        "FunctionName": {"Ref": id},
+                        "Principal": "events.amazonaws.com",
+                        "SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]},
+                    }
+                }),
             );
         }
     }
@@ -483,6 +477,49 @@ pub(super) fn render(
 /// The function's `LoggingConfig`, as `goblet deploy` sends it: the format
 /// always (so a template turned back to text says so), the application log
 /// level with JSON, and the log group goblet manages.
+/// The properties of one of goblet's functions, the API's and each event
+/// function's alike: the stage's settings, its handler and log group.
+fn function_properties(
+    config: &StageConfig,
+    name: &str,
+    handler: &str,
+    log_group: &str,
+    role: &Value,
+    sam: bool,
+) -> Map<String, Value> {
+    let description = format!("goblet app {} stage {}", config.app_name, config.stage);
+    let mut props = Map::new();
+    props.insert("FunctionName".into(), json!(name));
+    props.insert("Description".into(), json!(description));
+    props.insert("Runtime".into(), json!(RUNTIME));
+    props.insert("Handler".into(), json!(handler));
+    props.insert(
+        "Architectures".into(),
+        json!([config.architecture.as_str()]),
+    );
+    props.insert("MemorySize".into(), json!(config.memory_mb));
+    props.insert("Timeout".into(), json!(config.timeout_s));
+    props.insert("Role".into(), role.clone());
+    if sam {
+        props.insert("CodeUri".into(), json!(ZIP_FILE));
+        props.insert("Tags".into(), json!(tags(config)));
+    } else {
+        props.insert(
+            "Code".into(),
+            json!({"S3Bucket": {"Ref": "CodeS3Bucket"}, "S3Key": {"Ref": "CodeS3Key"}}),
+        );
+        props.insert("Tags".into(), tag_list(config));
+    }
+    if !config.environment.is_empty() {
+        props.insert(
+            "Environment".into(),
+            json!({"Variables": config.environment}),
+        );
+    }
+    props.insert("LoggingConfig".into(), logging_config(config, log_group));
+    props
+}
+
 fn logging_config(config: &StageConfig, log_group: &str) -> Value {
     let mut logging = Map::new();
     logging.insert("LogFormat".into(), json!(config.logging.format.as_str()));

@@ -35,7 +35,8 @@ use goblet_project::config::{RoleConfig, StageConfig};
 use goblet_project::preflight::Checked;
 
 use crate::target::{
-    EventFunctionTarget, FunctionSettings, LoggingSettings, MappingTarget, event_function_name,
+    EventFunctionTarget, FunctionSettings, LoggingSettings, MappingTarget, RuleTarget,
+    event_function_name,
 };
 
 /// The Lambda runtime and handler of every goblet function.
@@ -130,8 +131,9 @@ pub fn event_functions(manifest: &Manifest, config: &StageConfig) -> Vec<EventFu
             EventFunctionTarget {
                 handler: f.name.clone(),
                 settings: function_settings(config, format!("/aws/lambda/{function_name}")),
-                function_name,
                 mapping: MappingTarget::of(&f.trigger),
+                rule: RuleTarget::of(&f.trigger, &function_name),
+                function_name,
             }
         })
         .collect()
@@ -440,32 +442,24 @@ fn listed<'a>(functions: impl Iterator<Item = &'a goblet_core::function::Functio
     listed.join(", ")
 }
 
-/// The functions a deploy creates: plain functions and the triggers Lambda
-/// polls for them (event source mappings). EventBridge rules, SNS
+/// The functions a deploy creates: plain functions, the triggers Lambda
+/// polls for them (event source mappings) and EventBridge rules. SNS
 /// subscriptions and S3 notifications are not deployed yet, and deploying
 /// the app without them would leave it half there, so it is refused before
-/// any AWS call. Each function's Lambda name must fit Lambda's limit.
+/// any AWS call. Each function's Lambda name (its rule's too) must fit
+/// their 64 characters.
 fn check_functions_deployable(manifest: &Manifest, config: &StageConfig) -> Result<(), String> {
     use goblet_core::function::Trigger;
     let undeployable: Vec<_> = manifest
         .functions
         .iter()
-        .filter(|f| {
-            matches!(
-                f.trigger,
-                Trigger::Schedule { .. }
-                    | Trigger::Sns { .. }
-                    | Trigger::S3 { .. }
-                    | Trigger::EventBridge { .. }
-            )
-        })
+        .filter(|f| matches!(f.trigger, Trigger::Sns { .. } | Trigger::S3 { .. }))
         .collect();
     if !undeployable.is_empty() {
         return Err(format!(
-            "this goblet does not deploy EventBridge rules, SNS subscriptions or S3 \
-             notifications yet: {}. They run under `goblet local` (Lambda's Invoke API, \
-             `goblet invoke --local`, `--schedules`) and the test client; deploy an app \
-             without them",
+            "this goblet does not deploy SNS subscriptions or S3 notifications yet: {}. \
+             They run under `goblet local` (Lambda's Invoke API, `goblet invoke --local`) \
+             and the test client; deploy an app without them",
             listed(undeployable.into_iter())
         ));
     }
@@ -987,7 +981,18 @@ mod tests {
                 Trigger::Schedule {
                     expression: "rate(5 minutes)".into(),
                 },
-                Some("#[schedule] `tick` at src/main.rs:7"),
+                None,
+            ),
+            (
+                true,
+                vec!["upload"],
+                Trigger::S3 {
+                    bucket: "uploads".into(),
+                    events: vec!["s3:ObjectCreated:*".into()],
+                    prefix: None,
+                    suffix: None,
+                },
+                Some("#[on_s3_event] `upload` at src/main.rs:7"),
             ),
             (
                 true,

@@ -107,6 +107,42 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
             zip_sha256_b64,
             &function_depends,
         );
+        if let Some(rule) = &f.rule {
+            let bus = rule
+                .bus
+                .as_ref()
+                .map(|b| format!("  event_bus_name = {}\n", string(b)))
+                .unwrap_or_default();
+            let trigger = match (&rule.schedule, &rule.pattern) {
+                (Some(schedule), _) => format!("  schedule_expression = {}\n", string(schedule)),
+                (None, Some(pattern)) => {
+                    let pattern: Value =
+                        serde_json::from_str(pattern).unwrap_or(Value::String(pattern.clone()));
+                    format!("  event_pattern = jsonencode({})\n", hcl(&pattern, 1))
+                }
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(
+                o,
+                "resource \"aws_cloudwatch_event_rule\" \"{label}\" {{\n  name        = {}\n  description = {}\n{bus}{trigger}  tags        = {}\n}}\n",
+                string(&rule.name),
+                string(&format!(
+                    "goblet app {} stage {}: runs {}",
+                    config.app_name, config.stage, f.function_name
+                )),
+                map(&tags(config), 1),
+            );
+            let _ = writeln!(
+                o,
+                "resource \"aws_cloudwatch_event_target\" \"{label}\" {{\n  rule      = aws_cloudwatch_event_rule.{label}.name\n{bus}  target_id = {}\n  arn       = aws_lambda_function.{label}.arn\n}}\n",
+                string(crate::resources::rule::TARGET_ID),
+            );
+            let _ = writeln!(
+                o,
+                "resource \"aws_lambda_permission\" \"{label}_events\" {{\n  statement_id  = {}\n  action        = \"lambda:InvokeFunction\"\n  function_name = aws_lambda_function.{label}.function_name\n  principal     = \"events.amazonaws.com\"\n  source_arn    = aws_cloudwatch_event_rule.{label}.arn\n}}\n",
+                string(crate::resources::rule::PERMISSION_SID),
+            );
+        }
         let Some(m) = &f.mapping else { continue };
         let _ = writeln!(
             o,

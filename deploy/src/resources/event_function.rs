@@ -18,6 +18,7 @@ use crate::plan::Action;
 use crate::resources::function::{
     self, FunctionObs, IAM_PROPAGATION, Spec, code_differs_from, function_is_ours, settings_changes,
 };
+use crate::resources::rule::{self, RuleObs};
 use crate::resources::tag_changes;
 use crate::state::Deployed;
 use crate::target::{EventFunctionTarget, MappingTarget, Target, partition};
@@ -34,11 +35,14 @@ pub struct MappingObs {
     pub response_types: Vec<String>,
 }
 
-/// One event function as it is, with its mappings.
+/// One event function as it is, with its mappings, its rule and
+/// EventBridge's statement on it (its `SourceArn`).
 #[derive(Debug, Default)]
 pub struct EventFunctionObs {
     pub function: Option<FunctionObs>,
     pub mappings: Vec<MappingObs>,
+    pub rule: Option<RuleObs>,
+    pub rule_permission: Option<String>,
 }
 
 /// The target's event functions and the recorded ones it no longer has, by
@@ -57,11 +61,23 @@ pub async fn observe(
     let mut out = BTreeMap::new();
     for name in names {
         let function = function::observe_function(aws, name).await?;
-        let mappings = match &function {
-            Some(_) => list_mappings(aws, name).await?,
-            None => Vec::new(),
-        };
-        out.insert(name.to_owned(), EventFunctionObs { function, mappings });
+        let mut obs = EventFunctionObs::default();
+        if function.is_some() {
+            obs.mappings = list_mappings(aws, name).await?;
+        }
+        let wanted = target
+            .event_functions
+            .iter()
+            .find(|f| f.function_name == name)
+            .and_then(|f| f.rule.as_ref());
+        if let Some(rule) = wanted {
+            obs.rule = rule::observe_rule(aws, &rule.name, rule.bus_name()).await?;
+            if function.is_some() {
+                obs.rule_permission = rule::observe_permission(aws, name).await?;
+            }
+        }
+        obs.function = function;
+        out.insert(name.to_owned(), obs);
     }
     Ok(out)
 }
@@ -125,6 +141,8 @@ pub fn plan(
     for f in &target.event_functions {
         let name = &f.function_name;
         let obs = observed.get(name);
+        let rule_arn =
+            |account: Option<&str>| f.rule.as_ref().zip(account).map(|(r, a)| r.arn(region, a));
         let Some(function) = obs.and_then(|o| o.function.as_ref()) else {
             actions.push(Action::CreateEventFunction { name: name.clone() });
             if let Some(m) = &f.mapping {
@@ -132,6 +150,22 @@ pub fn plan(
                     function: name.clone(),
                     source: m.source.clone(),
                 });
+            }
+            if let Some(r) = &f.rule {
+                let arn = account.map(|a| {
+                    format!(
+                        "arn:{}:lambda:{region}:{a}:function:{name}",
+                        partition(region)
+                    )
+                });
+                actions.extend(rule::plan(
+                    f,
+                    r,
+                    obs.and_then(|o| o.rule.as_ref()),
+                    None,
+                    arn.as_deref(),
+                    rule_arn(account).as_deref(),
+                ));
             }
             continue;
         };
@@ -161,6 +195,16 @@ pub fn plan(
         let account = account.or_else(|| crate::target::account_of(&function.arn));
         let mappings = obs.map(|o| o.mappings.as_slice()).unwrap_or_default();
         actions.extend(plan_mapping(f, mappings, account, region));
+        if let Some(r) = &f.rule {
+            actions.extend(rule::plan(
+                f,
+                r,
+                obs.and_then(|o| o.rule.as_ref()),
+                obs.and_then(|o| o.rule_permission.as_deref()),
+                Some(&function.arn),
+                rule_arn(account).as_deref(),
+            ));
+        }
     }
     for (name, obs) in observed {
         let wanted = target
@@ -553,6 +597,7 @@ mod tests {
             function_name: "a-dev-work".into(),
             settings: settings("a-dev-work"),
             mapping,
+            rule: None,
         }];
         target
     }
@@ -577,6 +622,7 @@ mod tests {
                 busy: false,
             }),
             mappings,
+            ..Default::default()
         }
     }
 

@@ -16,6 +16,7 @@ pub mod log_group;
 pub mod permission;
 pub mod rest_api;
 pub mod role;
+pub mod rule;
 pub mod usage_plan;
 
 /// Whether goblet made this resource for `target`: it carries goblet's tags.

@@ -25,6 +25,23 @@ pub async fn observe_permission(aws: &Aws, function: &str) -> Result<Option<Stri
         }))
 }
 
+/// The `SourceArn` of the statement `sid` on `function` (`qualifier`:
+/// an alias's own policy), if there is one.
+pub async fn statement_source(
+    aws: &Aws,
+    function: &str,
+    qualifier: Option<&str>,
+    sid: &str,
+) -> Result<Option<String>, AwsError> {
+    let statements = policy_statements(aws, function, qualifier).await?;
+    Ok(statements.iter().find(|s| s["Sid"] == sid).map(|s| {
+        s["Condition"]["ArnLike"]["AWS:SourceArn"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }))
+}
+
 /// Whether the statement an older goblet put on the unqualified function
 /// is there.
 pub async fn observe_unqualified_permission(aws: &Aws, function: &str) -> Result<bool, AwsError> {

@@ -35,6 +35,18 @@ pub struct Report {
     pub function: String,
 }
 
+/// Every hour (UTC), from an EventBridge rule.
+#[schedule("rate(1 hour)")]
+async fn hourly(event: ScheduledEvent) -> Result<Json<Value>, Error> {
+    Ok(Json(json!({ "rule": event.resources })))
+}
+
+/// Orders from the custom bus `orders`.
+#[on_event(pattern = r#"{"source": ["shop.orders"]}"#, bus = "orders")]
+async fn order(event: EventBridgeEvent) -> Result<Json<Value>, Error> {
+    Ok(Json(json!({ "order": event.detail })))
+}
+
 /// A plain function: invoked by name (`aws lambda invoke`, another service).
 #[lambda_function]
 async fn report(
