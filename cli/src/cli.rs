@@ -416,6 +416,9 @@ pub enum CliError {
     Authorizer(String),
     #[error("{0}")]
     Invoke(String),
+    /// A `[functions.NAME]` table the app's functions do not match.
+    #[error("{0}")]
+    Functions(String),
 }
 
 /// Runs the `goblet` command with the process's arguments.
@@ -558,14 +561,28 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
     let mut function = FunctionConfig::new(resolved.app.manifest.app_name.clone());
     function.timeout = Duration::from_secs_f64(args.timeout);
     function.region = args.region.unwrap_or_else(|| aws.region_or_fallback());
+    let mut functions = std::collections::BTreeMap::new();
+    let mut manifest = resolved.app.manifest;
     if let Some(config) = resolved.config {
         function.memory_mb = config.memory_mb;
-        function.environment = config.environment.into_iter().collect();
+        function.environment = config.environment.clone().into_iter().collect();
         function.logging = config.logging;
+        // Each function as the stage configures it: its source names, and
+        // its memory, timeout and environment over the API function's.
+        goblet_project::config::configure_functions(&mut manifest, &config)
+            .map_err(CliError::Functions)?;
+        for (name, f) in &config.functions {
+            let overrides = goblet_local::FunctionOverrides {
+                memory_mb: f.memory_mb,
+                timeout: f.timeout_s.map(|s| Duration::from_secs(u64::from(s))),
+                environment: f.environment.clone().into_iter().collect(),
+            };
+            functions.insert(name.clone(), overrides);
+        }
     }
     let mut warnings = Vec::new();
     let cognito_keys = block_on(crate::token::local_keys(
-        &resolved.app.manifest,
+        &manifest,
         &args.jwks,
         watch.is_some(),
         &mut warnings,
@@ -577,15 +594,12 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         function.environment.retain(|(n, _)| *n != name);
         function.environment.push((name, value));
     }
-    let authorizer_binaries = crate::authorizer_binary::resolve(
-        &resolved.app.manifest,
-        args.authorizers,
-        function.timeout,
-    )
-    .map_err(CliError::Authorizer)?;
+    let authorizer_binaries =
+        crate::authorizer_binary::resolve(&manifest, args.authorizers, function.timeout)
+            .map_err(CliError::Authorizer)?;
     let mut options = LocalOptions {
         binary: resolved.binary,
-        manifest: resolved.app.manifest,
+        manifest,
         function,
         host: args.host,
         port: args.port,
@@ -600,6 +614,7 @@ fn local(args: LocalArgs) -> Result<(), CliError> {
         cognito_keys,
         authorizer_binaries,
         schedules: args.schedules,
+        functions,
     };
     match watch {
         None => goblet_local::run(options)?,

@@ -140,6 +140,32 @@ impl Trigger {
     }
 }
 
+impl Trigger {
+    /// The trigger with its source named `value`, as a stage's
+    /// `functions.<name>` table says with `key` (`queue`, `topic`, `bucket`,
+    /// `bus` or `stream`), checked as the attribute is; an error when the
+    /// trigger has no such source.
+    pub fn with_source(&self, key: &str, value: &str) -> Result<Trigger, String> {
+        let mut configured = self.clone();
+        match (&mut configured, key) {
+            (Trigger::Sqs { queue: slot, .. }, "queue")
+            | (Trigger::Sns { topic: slot }, "topic")
+            | (Trigger::S3 { bucket: slot, .. }, "bucket")
+            | (Trigger::DynamoDb { stream: slot, .. }, "stream")
+            | (Trigger::Kinesis { stream: slot, .. }, "stream") => *slot = value.to_owned(),
+            (Trigger::EventBridge { bus, .. }, "bus") => *bus = Some(value.to_owned()),
+            _ => {
+                return Err(format!(
+                    "`{key}` does not apply to a {} function",
+                    self.attribute()
+                ));
+            }
+        }
+        configured.check()?;
+        Ok(configured)
+    }
+}
+
 /// Where a stream mapping starts reading. (`AT_TIMESTAMP`, Kinesis only,
 /// needs a timestamp the attribute does not take.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

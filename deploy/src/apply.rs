@@ -209,6 +209,8 @@ impl<'a> Apply<'a> {
                 Ok(())
             }
             Action::DeleteEventFunction { name } => self.delete_event_function(name).await,
+            Action::PutEventConcurrency { name, n } => self.put_concurrency_of(name, *n).await,
+            Action::DeleteEventConcurrency { name } => self.delete_concurrency_of(name).await,
             Action::PutRule { function, .. } => self.put_rule(function).await,
             Action::AddEventPermission { function, replace } => {
                 self.add_event_permission(function, *replace).await

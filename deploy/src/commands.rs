@@ -374,7 +374,14 @@ async fn delete_async(sdk: &SdkConfig, options: DeleteOptions) -> Result<(), Dep
         save(&state)?;
     }
     // Their mappings first: Lambda keeps a deleted function's mappings.
-    crate::resources::event_function::delete_all(&aws, &mut state, save).await?;
+    let delete_logs = |group: &str| {
+        ask(
+            options.yes,
+            &format!("Delete the log group {group} (the function's logs)?"),
+            &format!("log group {group}"),
+        )
+    };
+    crate::resources::event_function::delete_all(&aws, &mut state, save, delete_logs).await?;
     if let Some(function) = state.function.clone() {
         eprintln!("Deleting lambda function {}", function.name);
         found(
@@ -624,13 +631,27 @@ fn refuse_foreign(
         }
     }
     for f in &target.event_functions {
-        if let Some(function) = observed
-            .event_functions
-            .get(&f.function_name)
-            .and_then(|o| o.function.as_ref())
+        let obs = observed.event_functions.get(&f.function_name);
+        if let Some(function) = obs.and_then(|o| o.function.as_ref())
             && !function_is_ours(function, &target.app_name, &target.stage)
         {
             return Err(foreign("Lambda function", &f.function_name));
+        }
+        // A rule of that name that is not on record and does not say it
+        // is goblet's: PutRule would take it over, and a delete remove it.
+        if let (Some(rule), Some(found)) = (&f.rule, obs.and_then(|o| o.rule.as_ref()))
+            && found.description
+                != crate::target::rule_description(
+                    &target.app_name,
+                    &target.stage,
+                    &f.function_name,
+                )
+            && !state.event_rules.iter().any(|r| {
+                r.name == rule.name
+                    && crate::target::bus_short_name(&r.bus) == rule.bus_short_name()
+            })
+        {
+            return Err(foreign("EventBridge rule", &rule.name));
         }
     }
     Ok(())
@@ -855,10 +876,12 @@ pub fn deploy_app(sdk: &SdkConfig, request: DeployRequest) -> Result<(), DeployE
             .for_region(region.as_ref())
             .map_err(|e| DeployError::App(e.to_string()))?;
     }
-    let checked = resolved
+    let mut checked = resolved
         .preflight()
         .map_err(|e| DeployError::App(e.to_string()))?;
     let config = resolved.config;
+    goblet_project::config::configure_functions(&mut checked.manifest, &config)
+        .map_err(DeployError::App)?;
     crate::package::check_deployable(&checked.manifest, &config).map_err(DeployError::App)?;
     for warning in config.warnings() {
         eprintln!("warning: {warning}");

@@ -164,6 +164,13 @@ pub enum Action {
     DeleteEventFunction {
         name: String,
     },
+    PutEventConcurrency {
+        name: String,
+        n: i32,
+    },
+    DeleteEventConcurrency {
+        name: String,
+    },
     /// The EventBridge rule of `function` (PutRule: created when `changes`
     /// is empty).
     PutRule {
@@ -439,6 +446,12 @@ impl fmt::Display for Described<'_> {
                     f,
                     "delete function {name} (its handler is gone from the app)"
                 )
+            }
+            Action::PutEventConcurrency { name, n } => {
+                write!(f, "change function {name} reserved concurrency → {n}")
+            }
+            Action::DeleteEventConcurrency { name } => {
+                write!(f, "change function {name} reserved concurrency → none")
             }
             Action::PutRule { function, changes } if changes.is_empty() => {
                 write!(f, "create EventBridge rule {function}")

@@ -140,12 +140,25 @@ pub struct EventFunctionTarget {
     pub handler: String,
     /// `{function_name}-{handler}` ([`event_function_name`]).
     pub function_name: String,
-    /// The stage's settings, logging into the function's own log group.
+    /// The stage's settings with the function's own (`[functions.NAME]`),
+    /// logging into the function's own log group.
     pub settings: FunctionSettings,
+    pub reserved_concurrency: Option<i32>,
     /// The event source mapping that polls for it, if its trigger is one.
     pub mapping: Option<MappingTarget>,
     /// The EventBridge rule that runs it, if its trigger is one.
     pub rule: Option<RuleTarget>,
+}
+
+/// A bus's own name: `orders` of `orders` and of
+/// `arn:aws:events:us-east-1:123456789012:event-bus/orders`.
+pub fn bus_short_name(bus: &str) -> &str {
+    bus.rsplit_once("event-bus/").map_or(bus, |(_, name)| name)
+}
+
+/// The description goblet gives a rule: how a rule is known to be goblet's.
+pub fn rule_description(app: &str, stage: &str, function: &str) -> String {
+    format!("goblet app {app} stage {stage}: runs {function}")
 }
 
 /// The EventBridge rule of a `#[schedule]` or `#[on_event]` function.
@@ -183,9 +196,8 @@ impl RuleTarget {
     }
 
     /// The bus's own name (the last part of an ARN).
-    fn bus_short_name(&self) -> &str {
-        let bus = self.bus_name();
-        bus.rsplit_once("event-bus/").map_or(bus, |(_, name)| name)
+    pub fn bus_short_name(&self) -> &str {
+        bus_short_name(self.bus_name())
     }
 
     /// The rule's ARN: `rule/{name}` on the default bus,
@@ -305,6 +317,15 @@ impl MappingTarget {
     /// `BatchSize`); otherwise Lambda's default, 0.
     pub fn batching_window(&self) -> i32 {
         i32::from(self.kind == SourceKind::Sqs && self.batch_size > 10)
+    }
+
+    /// The window as CreateEventSourceMapping and UpdateEventSourceMapping
+    /// are sent it: none for a FIFO queue, which takes no batching window
+    /// (Lambda's SQS documentation, "Batching window is not supported for
+    /// FIFO queues").
+    pub fn sends_batching_window(&self) -> Option<i32> {
+        let fifo = self.kind == SourceKind::Sqs && self.source.ends_with(".fifo");
+        (!fifo).then(|| self.batching_window())
     }
 
     /// `FunctionResponseTypes`: SQS handlers answer partial batch failures

@@ -1126,7 +1126,17 @@ fn functions_manifest() -> Manifest {
 #[test]
 fn event_functions_are_in_every_format() {
     let manifest = functions_manifest();
-    let config = full_config();
+    let mut config = full_config();
+    // `work` with settings of its own.
+    config.functions.insert(
+        "work".into(),
+        goblet_project::config::FunctionConfig {
+            memory_mb: Some(256),
+            reserved_concurrency: Some(5),
+            environment: [("WORKER".to_owned(), "yes".to_owned())].into(),
+            ..Default::default()
+        },
+    );
     let translated = lint_templates(&scratch("package-functions"), &manifest, &config);
     let template: Value = serde_json::from_str(&package::render(
         Format::CloudFormation,
@@ -1148,6 +1158,15 @@ fn event_functions_are_in_every_format() {
         work["Properties"]["Role"],
         json!({"Fn::GetAtt": ["FunctionRole", "Arn"]})
     );
+    assert_eq!(work["Properties"]["MemorySize"], 256);
+    assert_eq!(work["Properties"]["ReservedConcurrentExecutions"], 5);
+    assert_eq!(
+        work["Properties"]["Environment"]["Variables"],
+        json!({"GREETING": "hello ${not} %{a} template", "WORKER": "yes"})
+    );
+    let report = &resources["HandlerReportFunction"]["Properties"];
+    assert_eq!(report["MemorySize"], 512, "the stage's");
+    assert!(report.get("ReservedConcurrentExecutions").is_none());
     assert!(resources["HandlerReportFunction"].is_object());
     assert!(
         resources["HandlerReportMapping"].is_null(),
@@ -1218,6 +1237,8 @@ fn event_functions_are_in_every_format() {
     let function = |key| terraform_attribute(&text, "aws_lambda_function", "handler_work", key);
     assert_eq!(function("handler"), "\"work\"");
     assert_eq!(function("function_name"), "\"shop-prod-work\"");
+    assert_eq!(function("memory_size"), "256");
+    assert_eq!(function("reserved_concurrent_executions"), "5");
     let mapping = |key| {
         terraform_attribute(
             &text,

@@ -86,6 +86,9 @@ pub struct LocalOptions {
     pub authorizer_binaries: Vec<AuthorizerBinary>,
     /// `--schedules`: fire the `#[schedule]` functions on their schedules.
     pub schedules: bool,
+    /// What the configuration sets for each event handler's function
+    /// (`[functions.NAME]`), by name, over the API function's settings.
+    pub functions: std::collections::BTreeMap<String, FunctionOverrides>,
 }
 
 /// A goblet binary run for an external authorizer (`function_arn`), in a
@@ -181,6 +184,31 @@ fn serve_until_stopped(
     runtime.block_on(serve(options, identities, reloads))
 }
 
+/// What the configuration sets for one event handler's function.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionOverrides {
+    pub memory_mb: Option<u32>,
+    pub timeout: Option<std::time::Duration>,
+    /// Set over the API function's variables, name by name.
+    pub environment: Vec<(String, String)>,
+}
+
+impl FunctionOverrides {
+    /// `config` with these set over it.
+    pub fn apply(&self, config: &mut FunctionConfig) {
+        if let Some(memory) = self.memory_mb {
+            config.memory_mb = memory;
+        }
+        if let Some(timeout) = self.timeout {
+            config.timeout = timeout;
+        }
+        for (name, value) in &self.environment {
+            config.environment.retain(|(n, _)| n != name);
+            config.environment.push((name.clone(), value.clone()));
+        }
+    }
+}
+
 /// An event handler's Lambda function name: the API function's, then the
 /// handler's (`shop-dev` and `jobs`: `shop-dev-jobs`), as Chalice names them.
 pub fn function_name(api_function: &str, handler: &str) -> String {
@@ -249,11 +277,14 @@ async fn serve(
         // Each event handler is a Lambda function of its own, with its own
         // execution environments, as deployed.
         for f in &manifest.functions {
-            let config = FunctionConfig {
+            let mut config = FunctionConfig {
                 name: function_name(&function.name, &f.name),
                 handler: f.name.clone(),
                 ..function.clone()
             };
+            if let Some(overrides) = options.functions.get(&f.name) {
+                overrides.apply(&mut config);
+            }
             let pool = Arc::new(pool::Pool::new(
                 binary.clone(),
                 config.clone(),

@@ -54,9 +54,21 @@
 //! identity_source = "method.request.header.Authorization"   # the default
 //! ttl = 300                     # seconds API Gateway caches the result (the default; 0 to 3600)
 //!
+//! # An event handler's or plain function's own settings, by its name; a
+//! # stage's `functions.NAME` table also renames its queue, topic, bucket,
+//! # bus or stream (checked as the attribute is).
+//! [package.metadata.goblet.functions.jobs]
+//! memory = 512
+//! timeout = 60
+//! reserved_concurrency = 5
+//! environment = { WORKER = "yes" }   # over the stage's, name by name
+//!
 //! [package.metadata.goblet.stages.prod]
 //! memory = 1024
 //! environment = { GREETING = "hello from prod" }
+//!
+//! [package.metadata.goblet.stages.prod.functions.jobs]
+//! queue = "jobs-prod"
 //! ```
 //!
 //! A stage table overrides the top level key by key; `environment` and `tags`
@@ -282,6 +294,8 @@ pub struct StageConfig {
     /// The authorizers of `[authorizers.NAME]`, by name; a stage's table
     /// overrides an authorizer key by key.
     pub authorizers: BTreeMap<String, ConfiguredAuthorizer>,
+    /// `[functions.NAME]`, by the function's name.
+    pub functions: BTreeMap<String, FunctionConfig>,
     /// Where `timeout` and `endpoint_type` were set.
     pub origins: Origins,
 }
@@ -313,8 +327,34 @@ impl StageConfig {
                 extra_statements: Vec::new(),
             },
             authorizers: BTreeMap::new(),
+            functions: BTreeMap::new(),
             origins: Origins::default(),
         }
+    }
+
+    /// The memory of the function `name`: its own, else the stage's.
+    pub fn function_memory_mb(&self, name: &str) -> u32 {
+        self.functions
+            .get(name)
+            .and_then(|f| f.memory_mb)
+            .unwrap_or(self.memory_mb)
+    }
+
+    /// The timeout of the function `name`: its own, else the stage's.
+    pub fn function_timeout_s(&self, name: &str) -> u32 {
+        self.functions
+            .get(name)
+            .and_then(|f| f.timeout_s)
+            .unwrap_or(self.timeout_s)
+    }
+
+    /// The environment of the function `name`: the stage's, its own over it.
+    pub fn function_environment(&self, name: &str) -> BTreeMap<String, String> {
+        let mut environment = self.environment.clone();
+        if let Some(f) = self.functions.get(name) {
+            environment.extend(f.environment.clone());
+        }
+        environment
     }
 
     /// The log group Lambda writes to.
@@ -470,7 +510,7 @@ pub const RESERVED_ENVIRONMENT: [&str; 18] = [
     "LAMBDA_TASK_ROOT",
 ];
 
-const KEYS: [&str; 21] = [
+const KEYS: [&str; 22] = [
     "memory",
     "timeout",
     "architecture",
@@ -491,8 +531,37 @@ const KEYS: [&str; 21] = [
     "iam_role_arn",
     "iam_policy_statements",
     "authorizers",
+    "functions",
     "stages",
 ];
+
+/// The keys of a `[functions.NAME]` table.
+const FUNCTION_KEYS: [&str; 9] = [
+    "memory",
+    "timeout",
+    "reserved_concurrency",
+    "environment",
+    "queue",
+    "topic",
+    "bucket",
+    "bus",
+    "stream",
+];
+
+/// `[functions.NAME]`: what the configuration changes of one event handler
+/// or plain function (by its name, the attribute's `name` or the Rust
+/// function's), a stage's table key by key over the top level's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionConfig {
+    pub memory_mb: Option<u32>,
+    pub timeout_s: Option<u32>,
+    pub reserved_concurrency: Option<u32>,
+    /// Merged over the stage's environment, name by name.
+    pub environment: BTreeMap<String, String>,
+    /// The source that replaces the attribute's, by key: `queue`, `topic`,
+    /// `bucket`, `bus` or `stream`.
+    pub sources: BTreeMap<String, String>,
+}
 
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -653,7 +722,45 @@ pub fn from_str(
     check_private(&config, path)?;
     check_log_level(&config, stage)?;
     check_environment_size(&config.environment, stage, path)?;
+    for name in config.functions.keys() {
+        check_environment_size(&config.function_environment(name), stage, path)?;
+    }
     Ok(config)
+}
+
+/// The app's functions as the stage configures them: each
+/// `[functions.NAME]` table's `queue`, `topic`, `bucket`, `bus` or
+/// `stream` replaces the attribute's, checked as the attribute is. A table
+/// that names no function of the app, or a source its trigger does not
+/// have, is refused.
+pub fn configure_functions(
+    manifest: &mut goblet_core::Manifest,
+    config: &StageConfig,
+) -> Result<(), String> {
+    for (name, configured) in &config.functions {
+        let Some(function) = manifest.functions.iter_mut().find(|f| &f.name == name) else {
+            let names: Vec<&str> = manifest.functions.iter().map(|f| f.name.as_str()).collect();
+            return Err(format!(
+                "[package.metadata.goblet.functions.{name}] (stage {}) names no function of the \
+                 app; its functions are: {}",
+                config.stage,
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            ));
+        };
+        for (key, value) in &configured.sources {
+            function.trigger = function.trigger.with_source(key, value).map_err(|e| {
+                format!(
+                    "[package.metadata.goblet.functions.{name}] {key} = \"{value}\" (stage {}): {e}",
+                    config.stage
+                )
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// API Gateway's key ids: 10 lowercase letters and digits.
@@ -665,6 +772,80 @@ fn is_api_key_id(id: &str) -> bool {
 }
 
 impl Reader<'_> {
+    /// `environment = { NAME = "value" }`, set into `into` name by name.
+    fn environment(
+        &self,
+        at: &str,
+        value: &Value,
+        into: &mut BTreeMap<String, String>,
+    ) -> Result<(), ConfigError> {
+        let Value::Table(vars) = value else {
+            return Err(self.err(
+                at,
+                "environment",
+                Some(value),
+                "must be a table of NAME = \"value\"",
+            ));
+        };
+        for (name, v) in vars {
+            let key = format!("environment.{name}");
+            let bad = |m: &str| self.err(at, &key, Some(v), m);
+            check_environment_name(name).map_err(|m| bad(&m))?;
+            let v = v.as_str().ok_or_else(|| bad("must be a string"))?;
+            into.insert(name.clone(), v.to_owned());
+        }
+        Ok(())
+    }
+
+    /// `[functions.NAME]` over what the top level said of it.
+    fn function(
+        &self,
+        at: &str,
+        table: &Table,
+        function: &mut FunctionConfig,
+    ) -> Result<(), ConfigError> {
+        use goblet_core::function as check;
+        for (key, value) in table {
+            let bad = |message: &str| self.err(at, key, Some(value), message);
+            match key.as_str() {
+                "memory" => function.memory_mb = Some(memory_mb(value).map_err(|m| bad(&m))?),
+                "timeout" => function.timeout_s = Some(timeout_s(value).map_err(|m| bad(&m))?),
+                "reserved_concurrency" => {
+                    function.reserved_concurrency = Some(reservation(value).map_err(|m| bad(&m))?);
+                }
+                "environment" => self.environment(at, value, &mut function.environment)?,
+                "queue" | "topic" | "bucket" | "bus" | "stream" => {
+                    let name = value.as_str().ok_or_else(|| bad("must be a string"))?;
+                    match key.as_str() {
+                        "queue" => check::check_queue(name),
+                        "topic" => check::check_topic(name),
+                        "bucket" => check::check_bucket(name),
+                        "bus" => check::check_bus(name),
+                        _ => check::check_kinesis_stream(name)
+                            .or_else(|_| check::check_dynamodb_stream(name))
+                            .map_err(|_| {
+                                format!(
+                                    "`{name}` is neither a Kinesis stream (a name or an ARN) \
+                                     nor a DynamoDB stream ARN"
+                                )
+                            }),
+                    }
+                    .map_err(|m| bad(&m))?;
+                    function.sources.insert(key.clone(), name.to_owned());
+                }
+                _ => {
+                    return Err(self.err(
+                        at,
+                        key,
+                        None,
+                        &format!("unknown key; the keys are {}", FUNCTION_KEYS.join(", ")),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// `[authorizers.NAME]` over what the top level said of it (a stage's
     /// table changes only the keys it names).
     fn authorizer(
@@ -1125,16 +1306,9 @@ impl Reader<'_> {
         for (key, value) in table {
             let bad = |message: &str| self.err(at, key, Some(value), message);
             match key.as_str() {
-                "memory" => {
-                    let n = integer(value).ok_or_else(|| bad("must be a whole number of MB"))?;
-                    check_memory(n).map_err(|m| bad(&m))?;
-                    config.memory_mb = n as u32;
-                }
+                "memory" => config.memory_mb = memory_mb(value).map_err(|m| bad(&m))?,
                 "timeout" => {
-                    let n =
-                        integer(value).ok_or_else(|| bad("must be a whole number of seconds"))?;
-                    check_timeout(n).map_err(|m| bad(&m))?;
-                    config.timeout_s = n as u32;
+                    config.timeout_s = timeout_s(value).map_err(|m| bad(&m))?;
                     config.origins.timeout = Some(origin());
                 }
                 "architecture" => {
@@ -1218,10 +1392,7 @@ impl Reader<'_> {
                     config.api_gateway_stage = s.to_owned();
                 }
                 "reserved_concurrency" => {
-                    let n = integer(value)
-                        .filter(|n| (0..=i64::from(i32::MAX)).contains(n))
-                        .ok_or_else(|| bad("must be a whole number, 0 or more"))?;
-                    config.reserved_concurrency = Some(n as u32);
+                    config.reserved_concurrency = Some(reservation(value).map_err(|m| bad(&m))?);
                 }
                 "log_retention_days" => {
                     let n = integer(value)
@@ -1248,18 +1419,7 @@ impl Reader<'_> {
                     );
                     config.origins.log_level = Some(origin());
                 }
-                "environment" => {
-                    let Value::Table(vars) = value else {
-                        return Err(bad("must be a table of NAME = \"value\""));
-                    };
-                    for (name, v) in vars {
-                        let key = format!("environment.{name}");
-                        let bad = |m: &str| self.err(at, &key, Some(v), m);
-                        check_environment_name(name).map_err(|m| bad(&m))?;
-                        let v = v.as_str().ok_or_else(|| bad("must be a string"))?;
-                        config.environment.insert(name.clone(), v.to_owned());
-                    }
-                }
+                "environment" => self.environment(at, value, &mut config.environment)?,
                 "tags" => {
                     let Value::Table(tags) = value else {
                         return Err(bad("must be a table of key = \"value\""));
@@ -1332,6 +1492,30 @@ impl Reader<'_> {
                         config.authorizers.insert(name.clone(), authorizer);
                     }
                 }
+                "functions" => {
+                    let Value::Table(functions) = value else {
+                        return Err(bad(
+                            "must be a table of function tables ([package.metadata.goblet.functions.NAME])",
+                        ));
+                    };
+                    for (name, table) in functions {
+                        let key = format!("functions.{name}");
+                        let Value::Table(table) = table else {
+                            return Err(self.err(
+                                at,
+                                &key,
+                                Some(table),
+                                "must be a table: { memory = 512, queue = \"jobs-prod\" }",
+                            ));
+                        };
+                        goblet_core::function::check_name(name)
+                            .map_err(|m| self.err(at, &key, None, &m))?;
+                        let at = format!("{at}.functions.{name}");
+                        let mut function = config.functions.get(name).cloned().unwrap_or_default();
+                        self.function(&at, table, &mut function)?;
+                        config.functions.insert(name.clone(), function);
+                    }
+                }
                 "stages" if top => {}
                 _ => {
                     let known: Vec<&str> = KEYS
@@ -1380,6 +1564,28 @@ fn ttl(value: &Value) -> Result<u32, String> {
 
 fn integer(value: &Value) -> Option<i64> {
     value.as_integer()
+}
+
+/// `memory`: whole MB in Lambda's range.
+fn memory_mb(value: &Value) -> Result<u32, String> {
+    let n = integer(value).ok_or("must be a whole number of MB")?;
+    check_memory(n)?;
+    Ok(n as u32)
+}
+
+/// `timeout`: whole seconds in Lambda's range.
+fn timeout_s(value: &Value) -> Result<u32, String> {
+    let n = integer(value).ok_or("must be a whole number of seconds")?;
+    check_timeout(n)?;
+    Ok(n as u32)
+}
+
+/// `reserved_concurrency`: 0 or more.
+fn reservation(value: &Value) -> Result<u32, String> {
+    integer(value)
+        .filter(|n| (0..=i64::from(i32::MAX)).contains(n))
+        .map(|n| n as u32)
+        .ok_or_else(|| "must be a whole number, 0 or more".to_owned())
 }
 
 fn check_memory(n: i64) -> Result<(), String> {
@@ -1744,5 +1950,159 @@ mod tests {
             let e = load(goblet).unwrap_err().to_string();
             assert!(e.contains(words), "{goblet}: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod function_tests {
+    use super::*;
+    use goblet_core::{Function, Manifest, Route, Trigger};
+
+    fn load(goblet: &str, stage: &str) -> Result<StageConfig, ConfigError> {
+        let text = format!("[package]\nname = \"a\"\n[package.metadata.goblet]\n{goblet}\n");
+        let overrides = Overrides {
+            stage: Some(stage.into()),
+            ..Overrides::default()
+        };
+        from_str(Some(&text), Path::new("Cargo.toml"), "a", &overrides)
+    }
+
+    #[test]
+    fn a_stage_sets_a_functions_settings_over_the_top_levels() {
+        let goblet = r#"
+memory = 512
+environment = { AA = "top", BB = "top" }
+[package.metadata.goblet.functions.work]
+memory = 256
+environment = { BB = "work" }
+[package.metadata.goblet.stages.prod.functions.work]
+queue = "jobs-prod"
+reserved_concurrency = 5
+timeout = 60
+"#;
+        let dev = load(goblet, "dev").unwrap();
+        assert_eq!(dev.function_memory_mb("work"), 256);
+        assert_eq!(dev.function_memory_mb("other"), 512);
+        assert_eq!(dev.function_timeout_s("work"), DEFAULT_TIMEOUT_S);
+        assert_eq!(
+            dev.function_environment("work"),
+            BTreeMap::from([("AA".into(), "top".into()), ("BB".into(), "work".into())])
+        );
+        assert!(dev.functions["work"].sources.is_empty());
+        let prod = load(goblet, "prod").unwrap();
+        let work = &prod.functions["work"];
+        assert_eq!(work.memory_mb, Some(256), "kept from the top level");
+        assert_eq!(work.timeout_s, Some(60));
+        assert_eq!(work.reserved_concurrency, Some(5));
+        assert_eq!(work.sources["queue"], "jobs-prod");
+    }
+
+    #[test]
+    fn function_tables_are_checked_key_by_key() {
+        // (the table's lines, the words of the error)
+        let cases = [
+            ("memory = 64", "must be between 128 and 10240 MB"),
+            ("timeout = 0", "must be between"),
+            ("queue = \"a b\"", "is not an SQS queue name"),
+            ("topic = 7", "must be a string"),
+            ("bucket = \"A_B\"", "bucket"),
+            ("stream = \"arn:aws:s3:::x\"", "neither a Kinesis stream"),
+            (
+                "environment = { AWS_REGION = \"x\" }",
+                "environment.AWS_REGION",
+            ),
+            (
+                "memory_mb = 256",
+                "unknown key; the keys are memory, timeout",
+            ),
+        ];
+        for (line, words) in cases {
+            let error = load(
+                &format!("[package.metadata.goblet.functions.work]\n{line}"),
+                "dev",
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(error.contains(words), "{line}: {error}");
+            assert!(error.contains("functions.work"), "{line}: {error}");
+        }
+        let error = load(
+            "[package.metadata.goblet.functions.bootstrap]\nmemory = 256",
+            "dev",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("cannot name a function"), "{error}");
+        let error = load("functions = 3", "dev").unwrap_err().to_string();
+        assert!(
+            error.contains("must be a table of function tables"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_manifest_takes_the_stages_sources() {
+        let manifest = |trigger: Trigger| {
+            Manifest::new(
+                "0".into(),
+                "a".into(),
+                vec![Route::new(goblet_core::Method::Get, "/", "i")],
+            )
+            .unwrap()
+            .with_functions(vec![Function {
+                name: "work".into(),
+                trigger,
+                handler: "a::work".into(),
+                source: "src/app.rs:3".into(),
+            }])
+            .unwrap()
+        };
+        let sqs = |queue: &str, batch_size| Trigger::Sqs {
+            queue: queue.into(),
+            batch_size,
+        };
+        let configured = |goblet: &str, trigger: Trigger| {
+            let config = load(goblet, "dev").unwrap();
+            let mut m = manifest(trigger);
+            configure_functions(&mut m, &config).map(|()| m.functions[0].trigger.clone())
+        };
+        let table = "[package.metadata.goblet.functions.work]\n";
+        assert_eq!(
+            configured(&format!("{table}queue = \"jobs-dev\""), sqs("jobs", 10)),
+            Ok(sqs("jobs-dev", 10))
+        );
+        // Checked as the attribute is: a FIFO queue takes batches of 10 at most.
+        let error =
+            configured(&format!("{table}queue = \"jobs.fifo\""), sqs("jobs", 20)).unwrap_err();
+        assert!(error.contains("a FIFO queue takes 1 to 10"), "{error}");
+        let error = configured(&format!("{table}topic = \"alerts\""), sqs("jobs", 10)).unwrap_err();
+        assert!(
+            error.contains("`topic` does not apply to a #[on_sqs_message] function"),
+            "{error}"
+        );
+        let error = configured(
+            "[package.metadata.goblet.functions.wrok]\nmemory = 256",
+            sqs("jobs", 10),
+        )
+        .unwrap_err();
+        assert!(
+            error.contains(
+                "functions.wrok] (stage dev) names no function of the app; its functions are: work"
+            ),
+            "{error}"
+        );
+        assert_eq!(
+            configured(
+                &format!("{table}bus = \"orders-dev\""),
+                Trigger::EventBridge {
+                    pattern: r#"{"source": ["a"]}"#.into(),
+                    bus: None
+                }
+            ),
+            Ok(Trigger::EventBridge {
+                pattern: r#"{"source": ["a"]}"#.into(),
+                bus: Some("orders-dev".into())
+            })
+        );
     }
 }

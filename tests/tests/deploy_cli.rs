@@ -2502,8 +2502,20 @@ fn external_authorizers_killed_after_any_change_converge() {
 
 /// `examples/jobs`: its route, and a Lambda function per handler with the
 /// event source mappings of its queue and stream.
-const JOBS_CONFIG: &str = "[package]\nname = \"jobs\"\nversion = \"0.1.0\"\n";
-const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:jobs";
+/// The `work` function with settings of its own, and the stage's queue.
+const JOBS_CONFIG: &str = r#"[package]
+name = "jobs"
+version = "0.1.0"
+
+[package.metadata.goblet.functions.work]
+memory = 256
+environment = { WORKER = "yes" }
+
+[package.metadata.goblet.stages.dev.functions.work]
+queue = "jobs-dev"
+reserved_concurrency = 5
+"#;
+const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:jobs-dev";
 const STREAM_ARN: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks";
 
 /// The queue and the stream the jobs app reads, made in moto as their
@@ -2511,7 +2523,7 @@ const STREAM_ARN: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/clicks";
 fn jobs_sources(aws: &Aws) {
     aws.moto.boto3(
         r#"
-boto3.client("sqs").create_queue(QueueName="jobs")
+boto3.client("sqs").create_queue(QueueName="jobs-dev")
 boto3.client("events").create_event_bus(Name="orders")
 boto3.client("kinesis").create_stream(StreamName="clicks", ShardCount=1)
 print("{}")
@@ -2548,6 +2560,22 @@ fn event_functions_deploy_with_their_mappings_and_go_with_delete() {
         "{message}"
     );
     assert_eq!(aws.proxy.calls(), [], "{run:#?}");
+
+    // A table for a function the app does not have: refused, no call made.
+    let dir = jobs_project("jobs-misnamed");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("{JOBS_CONFIG}\n[package.metadata.goblet.functions.wrok]\nmemory = 512\n"),
+    )
+    .expect("write Cargo.toml");
+    aws.proxy.reset();
+    let run = aws.deploy(&dir, binary, &[]);
+    let message = run.expect_user_error();
+    assert!(
+        message.contains("functions.wrok] (stage dev) names no function of the app"),
+        "{message}"
+    );
+    assert_eq!(aws.proxy.calls(), [], "{message}");
 
     jobs_sources(&aws);
     let dir = jobs_project("jobs");
@@ -2592,6 +2620,15 @@ fn event_functions_deploy_with_their_mappings_and_go_with_delete() {
             "{name}"
         );
     }
+    // The stage's settings for `work`, and only for it.
+    let work = &snap["functions"]["jobs-dev-work"];
+    assert_eq!(work["memory"], 256);
+    assert_eq!(work["reserved"], 5);
+    assert_eq!(work["env"], json!({"WORKER": "yes"}));
+    let clicks = &snap["functions"]["jobs-dev-clicks"];
+    assert_eq!(clicks["memory"], 128);
+    assert_eq!(clicks["reserved"], Value::Null);
+    assert_eq!(clicks["env"], json!({}));
     // Lambda waits up to a second to fill a batch of more than 10 (it
     // requires the window), and only failed messages come back.
     assert_eq!(

@@ -129,7 +129,7 @@ pub(super) fn render(
 
     for f in event_functions(manifest, config) {
         let id = event_function_id(&f.handler);
-        let props = function_properties(
+        let mut props = function_properties(
             config,
             &f.function_name,
             &f.handler,
@@ -137,6 +137,20 @@ pub(super) fn render(
             &role,
             sam,
         );
+        // Its own settings, where the configuration gives it some.
+        props.insert("MemorySize".into(), json!(f.settings.memory_mb));
+        props.insert("Timeout".into(), json!(f.settings.timeout_secs));
+        if f.settings.environment.is_empty() {
+            props.remove("Environment");
+        } else {
+            props.insert(
+                "Environment".into(),
+                json!({"Variables": f.settings.environment}),
+            );
+        }
+        if let Some(n) = f.reserved_concurrency {
+            props.insert("ReservedConcurrentExecutions".into(), json!(n));
+        }
         let kind = if sam {
             "AWS::Serverless::Function"
         } else {

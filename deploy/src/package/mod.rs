@@ -128,9 +128,21 @@ pub fn event_functions(manifest: &Manifest, config: &StageConfig) -> Vec<EventFu
         .iter()
         .map(|f| {
             let function_name = event_function_name(&config.function_name, &f.name);
+            let clamp = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+            let settings = FunctionSettings {
+                memory_mb: clamp(config.function_memory_mb(&f.name)),
+                timeout_secs: clamp(config.function_timeout_s(&f.name)),
+                environment: config.function_environment(&f.name),
+                ..function_settings(config, format!("/aws/lambda/{function_name}"))
+            };
             EventFunctionTarget {
                 handler: f.name.clone(),
-                settings: function_settings(config, format!("/aws/lambda/{function_name}")),
+                reserved_concurrency: config
+                    .functions
+                    .get(&f.name)
+                    .and_then(|c| c.reserved_concurrency)
+                    .map(clamp),
+                settings,
                 mapping: MappingTarget::of(&f.trigger),
                 rule: RuleTarget::of(&f.trigger, &function_name),
                 function_name,
@@ -765,8 +777,10 @@ pub fn run(options: &PackageOptions) -> Result<Written, PackageError> {
             .for_region(region)
             .map_err(goblet_project::ResolveError::Config)?;
     }
-    let checked = resolved.preflight()?;
+    let mut checked = resolved.preflight()?;
     let config = resolved.config;
+    goblet_project::config::configure_functions(&mut checked.manifest, &config)
+        .map_err(PackageError::Refused)?;
     check_packageable(&checked.manifest, &config).map_err(PackageError::Refused)?;
     for warning in config.warnings() {
         eprintln!("warning: {warning}");

@@ -73,6 +73,9 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
             name: &config.function_name,
             handler: HANDLER,
             log_group: &config.log_group_name(),
+            memory_mb: config.memory_mb,
+            timeout_s: config.timeout_s,
+            environment: &config.environment,
             // Code and configuration become a version together, behind the
             // alias API Gateway invokes, as `goblet deploy` does.
             publish: true,
@@ -99,8 +102,11 @@ pub(super) fn render(manifest: &Manifest, config: &StageConfig, zip_sha256_b64: 
                 name: &f.function_name,
                 handler: &f.handler,
                 log_group: &f.settings.logging.log_group,
+                memory_mb: u32::try_from(f.settings.memory_mb).unwrap_or(config.memory_mb),
+                timeout_s: u32::try_from(f.settings.timeout_secs).unwrap_or(config.timeout_s),
+                environment: &f.settings.environment,
                 publish: false,
-                reserved: None,
+                reserved: f.reserved_concurrency.and_then(|n| u32::try_from(n).ok()),
             },
             config,
             &role_arn,
@@ -460,6 +466,9 @@ struct Lambda<'a> {
     name: &'a str,
     handler: &'a str,
     log_group: &'a str,
+    memory_mb: u32,
+    timeout_s: u32,
+    environment: &'a BTreeMap<String, String>,
     publish: bool,
     reserved: Option<u32>,
 }
@@ -484,8 +493,8 @@ fn lambda_function(
         "  architectures    = [{}]",
         string(config.architecture.as_str())
     );
-    let _ = writeln!(o, "  memory_size      = {}", config.memory_mb);
-    let _ = writeln!(o, "  timeout          = {}", config.timeout_s);
+    let _ = writeln!(o, "  memory_size      = {}", f.memory_mb);
+    let _ = writeln!(o, "  timeout          = {}", f.timeout_s);
     let _ = writeln!(o, "  filename         = \"${{path.module}}/{ZIP_FILE}\"");
     let _ = writeln!(o, "  source_code_hash = {}", string(zip_sha256_b64));
     if f.publish {
@@ -495,11 +504,11 @@ fn lambda_function(
         let _ = writeln!(o, "  reserved_concurrent_executions = {n}");
     }
     let _ = writeln!(o, "  tags             = {}", map(&tags(config), 1));
-    if !config.environment.is_empty() {
+    if !f.environment.is_empty() {
         let _ = writeln!(
             o,
             "\n  environment {{\n    variables = {}\n  }}",
-            map(&config.environment, 2)
+            map(f.environment, 2)
         );
     }
     // As `goblet deploy` sends it: the format always, since the provider

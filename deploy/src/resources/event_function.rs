@@ -99,6 +99,11 @@ pub async fn list_mappings(aws: &Aws, name: &str) -> Result<Vec<MappingObs>, Aws
             )
             .await?;
         for m in page.event_source_mappings.unwrap_or_default() {
+            // Lambda deletes a mapping in the background: one it is
+            // deleting is gone already (deleting it again is refused).
+            if m.state.as_deref() == Some("Deleting") {
+                continue;
+            }
             mappings.push(MappingObs {
                 uuid: m.uuid.unwrap_or_default(),
                 source_arn: m.event_source_arn.unwrap_or_default(),
@@ -145,6 +150,12 @@ pub fn plan(
             |account: Option<&str>| f.rule.as_ref().zip(account).map(|(r, a)| r.arn(region, a));
         let Some(function) = obs.and_then(|o| o.function.as_ref()) else {
             actions.push(Action::CreateEventFunction { name: name.clone() });
+            if let Some(n) = f.reserved_concurrency {
+                actions.push(Action::PutEventConcurrency {
+                    name: name.clone(),
+                    n,
+                });
+            }
             if let Some(m) = &f.mapping {
                 actions.push(Action::CreateMapping {
                     function: name.clone(),
@@ -191,6 +202,14 @@ pub fn plan(
                 name: name.clone(),
                 keys,
             });
+        }
+        match (function.reserved_concurrency, f.reserved_concurrency) {
+            (old, Some(n)) if old != Some(n) => actions.push(Action::PutEventConcurrency {
+                name: name.clone(),
+                n,
+            }),
+            (Some(_), None) => actions.push(Action::DeleteEventConcurrency { name: name.clone() }),
+            _ => {}
         }
         let account = account.or_else(|| crate::target::account_of(&function.arn));
         let mappings = obs.map(|o| o.mappings.as_slice()).unwrap_or_default();
@@ -282,7 +301,9 @@ fn mapping_changes(wanted: &MappingTarget, existing: &MappingObs) -> Vec<String>
             existing.batch_size, wanted.batch_size
         ));
     }
-    if existing.batching_window != wanted.batching_window() {
+    if wanted.sends_batching_window().is_some()
+        && existing.batching_window != wanted.batching_window()
+    {
         changes.push(format!(
             "batching window {} → {} s",
             existing.batching_window,
@@ -306,11 +327,15 @@ fn mapping_changes(wanted: &MappingTarget, existing: &MappingObs) -> Vec<String>
 /// Lambda checks the role's permissions on the source when it creates a
 /// mapping, and a statement IAM has just added may not be visible yet:
 /// InvalidParameterValueException "The provided execution role does not
-/// have permissions to call ReceiveMessage on SQS".
+/// have permissions to call ReceiveMessage on SQS", or for a stream "Cannot
+/// access stream …. Please ensure the role can perform the GetRecords,
+/// GetShardIterator, DescribeStream, and ListStreams Actions on your stream
+/// in IAM."
 pub fn role_lacks_permissions(error: &AwsError) -> bool {
     matches!(error, AwsError::Call { code: Some(code), message, .. }
         if code == "InvalidParameterValueException"
-            && message.contains("execution role does not have permissions"))
+            && (message.contains("execution role does not have permissions")
+                || message.contains("Please ensure the role can perform")))
 }
 
 fn event_function<'t>(
@@ -417,7 +442,7 @@ impl Apply<'_> {
                         .function_name(name)
                         .event_source_arn(&arn)
                         .batch_size(m.batch_size)
-                        .maximum_batching_window_in_seconds(m.batching_window())
+                        .set_maximum_batching_window_in_seconds(m.sends_batching_window())
                         .set_starting_position(
                             m.starting_position
                                 .as_deref()
@@ -465,7 +490,7 @@ impl Apply<'_> {
                 .update_event_source_mapping()
                 .uuid(uuid)
                 .batch_size(m.batch_size)
-                .maximum_batching_window_in_seconds(m.batching_window())
+                .set_maximum_batching_window_in_seconds(m.sends_batching_window())
                 .set_function_response_types(response_types(m))
                 .send(),
         )
@@ -520,10 +545,14 @@ pub async fn delete_function(aws: &Aws, name: &str) -> Result<(), AwsError> {
 /// `goblet delete`: each recorded event function goblet made, its
 /// mappings first (Lambda keeps a deleted function's mappings). A function
 /// of that name that is not goblet's is left alone.
+///
+/// The log group Lambda made for a function on its first invocation goes
+/// with it when `delete_logs` allows (asked for each).
 pub async fn delete_all(
     aws: &Aws,
     state: &mut Deployed,
     save: impl Fn(&Deployed) -> Result<(), DeployError>,
+    delete_logs: impl Fn(&str) -> Result<bool, DeployError>,
 ) -> Result<(), DeployError> {
     for name in state.event_functions.clone() {
         match function::observe_function(aws, &name).await? {
@@ -537,6 +566,15 @@ pub async fn delete_all(
                 }
                 eprintln!("Deleting lambda function {name}");
                 delete_function(aws, &name).await?;
+                let group = crate::resources::log_group::log_group_name(&name);
+                if crate::resources::log_group::observe_log_group(aws, &group)
+                    .await?
+                    .is_some()
+                    && delete_logs(&group)?
+                {
+                    eprintln!("Deleting log group {group}");
+                    crate::resources::log_group::delete_log_group(aws, &group).await?;
+                }
             }
             Some(_) => eprintln!("Keeping function {name}: it is not goblet's"),
             None => {}
@@ -598,6 +636,7 @@ mod tests {
             settings: settings("a-dev-work"),
             mapping,
             rule: None,
+            reserved_concurrency: None,
         }];
         target
     }
@@ -809,6 +848,18 @@ mod tests {
         assert_eq!(queue.source_arn(REGION, ACCOUNT), QUEUE_ARN);
         assert_eq!(queue.batching_window(), 1);
         assert_eq!(sqs("jobs", 10).unwrap().batching_window(), 0);
+        assert_eq!(sqs("jobs", 10).unwrap().sends_batching_window(), Some(0));
+        // FIFO queues take no batching window: none is sent, none compared.
+        let fifo = sqs("jobs.fifo", 10).unwrap();
+        assert_eq!(fifo.sends_batching_window(), None);
+        let reported = mapping(
+            "u",
+            "arn:aws:sqs:us-east-1:123456789012:jobs.fifo",
+            10,
+            7,
+            true,
+        );
+        assert!(mapping_changes(&fifo, &reported).is_empty());
         assert_eq!(
             queue.role_statements(QUEUE_ARN.into())[0]["Resource"],
             QUEUE_ARN
@@ -863,6 +914,12 @@ mod tests {
         assert!(role_lacks_permissions(&call(
             "InvalidParameterValueException",
             "The provided execution role does not have permissions to call ReceiveMessage on SQS"
+        )));
+        assert!(role_lacks_permissions(&call(
+            "InvalidParameterValueException",
+            "Cannot access stream arn:aws:kinesis:us-east-1:123456789012:stream/clicks. Please \
+             ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and \
+             ListStreams Actions on your stream in IAM."
         )));
         assert!(!role_lacks_permissions(&call(
             "InvalidParameterValueException",

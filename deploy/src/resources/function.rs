@@ -680,13 +680,22 @@ impl Apply<'_> {
     }
 
     pub(crate) async fn put_concurrency(&mut self, n: i32) -> Result<(), DeployError> {
+        self.put_concurrency_of(&self.target.function_name, n).await
+    }
+
+    pub(crate) async fn delete_concurrency(&mut self) -> Result<(), DeployError> {
+        self.delete_concurrency_of(&self.target.function_name).await
+    }
+
+    /// PutFunctionConcurrency on the function `name`.
+    pub(crate) async fn put_concurrency_of(&self, name: &str, n: i32) -> Result<(), DeployError> {
         let aws = self.aws;
         aws.write_call(
             "lambda:PutFunctionConcurrency",
-            self.fname(),
+            format!("function {name}"),
             aws.lambda
                 .put_function_concurrency()
-                .function_name(&self.target.function_name)
+                .function_name(name)
                 .reserved_concurrent_executions(n)
                 .send(),
         )
@@ -694,14 +703,15 @@ impl Apply<'_> {
         Ok(())
     }
 
-    pub(crate) async fn delete_concurrency(&mut self) -> Result<(), DeployError> {
+    /// DeleteFunctionConcurrency on the function `name`.
+    pub(crate) async fn delete_concurrency_of(&self, name: &str) -> Result<(), DeployError> {
         let aws = self.aws;
         aws.write_call(
             "lambda:DeleteFunctionConcurrency",
-            self.fname(),
+            format!("function {name}"),
             aws.lambda
                 .delete_function_concurrency()
-                .function_name(&self.target.function_name)
+                .function_name(name)
                 .send(),
         )
         .await?;

@@ -15,7 +15,9 @@ use crate::aws::{Aws, AwsError, found};
 use crate::plan::Action;
 use crate::resources::permission;
 use crate::state::{Deployed, RuleRecord};
-use crate::target::{EventFunctionTarget, RuleTarget, Target, partition};
+use crate::target::{
+    EventFunctionTarget, RuleTarget, Target, bus_short_name, partition, rule_description,
+};
 
 /// The target id goblet gives its function on its rules.
 pub const TARGET_ID: &str = "goblet";
@@ -34,6 +36,7 @@ pub struct RuleObs {
     pub enabled: bool,
     /// The ARNs of its targets, by id.
     pub targets: Vec<(String, String)>,
+    pub description: String,
 }
 
 /// The rule `name` on `bus`, if there is one.
@@ -61,6 +64,7 @@ pub async fn observe_rule(aws: &Aws, name: &str, bus: &str) -> Result<Option<Rul
             .and_then(|p| serde_json::from_str(p).ok()),
         enabled: rule.state.as_ref().is_none_or(|s| *s == RuleState::Enabled),
         targets,
+        description: rule.description.unwrap_or_default(),
     }))
 }
 
@@ -193,7 +197,8 @@ pub fn plan_stale(target: &Target, state: &Deployed) -> Vec<Action> {
                 .event_functions
                 .iter()
                 .filter_map(|f| f.rule.as_ref())
-                .any(|t| t.name == r.name && t.bus_name() == r.bus)
+                // One bus however it is written: its name or its ARN.
+                .any(|t| t.name == r.name && t.bus_short_name() == bus_short_name(&r.bus))
         })
         .map(|r| Action::DeleteRule {
             name: r.name.clone(),
@@ -252,10 +257,7 @@ impl Apply<'_> {
                 .set_schedule_expression(rule.schedule.clone())
                 .set_event_pattern(rule.pattern.clone())
                 .state(RuleState::Enabled)
-                .description(format!(
-                    "goblet app {} stage {}: runs {function}",
-                    t.app_name, t.stage
-                ))
+                .description(rule_description(&t.app_name, &t.stage, function))
                 .set_tags(Some(tags))
                 .send(),
         )
@@ -406,6 +408,7 @@ mod tests {
             },
             mapping: None,
             rule: Some(rule),
+            reserved_concurrency: None,
         }
     }
 
@@ -437,6 +440,7 @@ mod tests {
                     "arn:aws:sqs:us-east-1:123456789012:q".into(),
                 )]
             },
+            description: rule_description("a", "dev", "a-dev-tick"),
         }
     }
 
@@ -582,6 +586,11 @@ mod tests {
             RuleRecord {
                 name: "a-dev-tick".into(),
                 bus: "orders".into(),
+            },
+            // The default bus by its ARN is the default bus.
+            RuleRecord {
+                name: "a-dev-tick".into(),
+                bus: "arn:aws:events:us-east-1:123456789012:event-bus/default".into(),
             },
             RuleRecord {
                 name: "a-dev-gone".into(),
