@@ -515,6 +515,21 @@ pub(crate) mod tests_support {
     use super::*;
     use goblet_core::{AuthorizationType, Method, Route};
 
+    /// Each action's description, as a plan prints it.
+    pub fn described(actions: &[crate::plan::Action]) -> Vec<String> {
+        let names = crate::plan::Names {
+            role: "r".into(),
+            function: "a-dev".into(),
+            api: "a-dev".into(),
+            stage: "api".into(),
+            log_group: "/aws/lambda/a-dev".into(),
+        };
+        actions
+            .iter()
+            .map(|a| crate::plan::Described(a, &names).to_string())
+            .collect()
+    }
+
     /// A route: (path, method, authorization, api key, cors).
     pub type R = (&'static str, Method, AuthorizationType, bool, bool);
 

@@ -588,6 +588,7 @@ pub async fn delete_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::tests_support::described;
     use crate::target::{
         FunctionSettings, LoggingSettings, SourceKind, function_description, tests_support,
     };
@@ -677,20 +678,6 @@ mod tests {
                 vec![]
             },
         }
-    }
-
-    fn described(actions: &[Action]) -> Vec<String> {
-        let names = crate::plan::Names {
-            role: "r".into(),
-            function: "a-dev".into(),
-            api: "a-dev".into(),
-            stage: "api".into(),
-            log_group: "/aws/lambda/a-dev".into(),
-        };
-        actions
-            .iter()
-            .map(|a| crate::plan::Described(a, &names).to_string())
-            .collect()
     }
 
     /// What the app asks, what exists, the steps, the deletions at the end.

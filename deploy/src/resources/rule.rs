@@ -390,6 +390,7 @@ pub async fn delete_rule(aws: &Aws, name: &str, bus: &str) -> Result<(), AwsErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::tests_support::described;
     use crate::target::{FunctionSettings, LoggingSettings};
 
     const RULE_ARN: &str = "arn:aws:events:us-east-1:123456789012:rule/a-dev-tick";
@@ -442,20 +443,6 @@ mod tests {
             },
             description: rule_description("a", "dev", "a-dev-tick"),
         }
-    }
-
-    fn described(actions: &[Action]) -> Vec<String> {
-        let names = crate::plan::Names {
-            role: "r".into(),
-            function: "a-dev".into(),
-            api: "a-dev".into(),
-            stage: "api".into(),
-            log_group: "/aws/lambda/a-dev".into(),
-        };
-        actions
-            .iter()
-            .map(|a| crate::plan::Described(a, &names).to_string())
-            .collect()
     }
 
     /// The rule, what exists, EventBridge's statement's SourceArn, the steps.
